@@ -1,0 +1,86 @@
+// Output formats of `pinlens check`: text (gcc/checkpatch shape), JSON
+// (CONTRACT.md section 2, version 1) and SARIF 2.1.0.
+import { CODES, CallSite, Finding } from '../core/types';
+
+export interface FileResult {
+  file: string;
+  findings: (Finding & { patch?: 'introduced' | 'fixed' | 'unchanged' })[];
+  callSites: CallSite[];
+  functions: number;
+  notes: string[];
+}
+
+export interface RunStats { files: number; functions: number; callSites: number; ms: number }
+
+export function toText(results: FileResult[], stats: RunStats, quiet: boolean): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    for (const f of r.findings) {
+      const mark = f.patch ? ` (${f.patch})` : '';
+      lines.push(`${r.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${f.message} [${f.code}]${mark}`);
+    }
+  }
+  if (!quiet) {
+    for (const r of results) for (const n of r.notes) lines.push(`${r.file}: note: ${n}`);
+    const all = results.flatMap(r => r.findings);
+    const count = (s: string) => all.filter(f => f.severity === s).length;
+    lines.push(`pinlens: ${stats.files} file(s), ${stats.functions} function(s), ${stats.callSites} call site(s): ${count('error')} error(s), ${count('warning')} warning(s), ${count('information') + count('hint')} note(s) in ${stats.ms} ms`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export function toJson(results: FileResult[], stats: RunStats): string {
+  const findings = results.flatMap(r => r.findings.map(f => ({
+    file: r.file,
+    line: f.range.start.line + 1, column: f.range.start.character + 1,
+    endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
+    severity: f.severity, code: f.code, message: f.message, function: f.function,
+    ...(f.acquire ? { acquire: { line: f.acquire.range.start.line + 1, api: f.acquire.api, mode: f.acquire.mode } } : {}),
+    path: f.path.map(p => ({ line: p.range.start.line + 1, note: p.note })),
+    ...(f.patch ? { patch: f.patch } : {}),
+    ...(f.helper ? { helper: f.helper } : {}),
+    ...(f.counters ? { counters: f.counters } : {}),
+    fixes: f.fixes.map(x => ({ title: x.title, edits: x.edits.map(e => ({ line: e.range.start.line + 1, column: e.range.start.character + 1, endLine: e.range.end.line + 1, endColumn: e.range.end.character + 1, newText: e.newText })) })),
+  })));
+  const callSites = results.flatMap(r => r.callSites.map(c => ({
+    file: r.file, line: c.range.start.line + 1, function: c.function, api: c.api, mode: c.mode,
+    releases: c.releases.map(x => ({ file: r.file, line: x.range.start.line + 1, api: x.api, ...(x.viaHelper ? { via: x.viaHelper } : {}) })),
+    paths: c.paths,
+  })));
+  const notes = results.flatMap(r => r.notes.map(n => ({ file: r.file, note: n })));
+  return JSON.stringify({ version: 1, findings, callSites, notes, stats }, null, 2) + '\n';
+}
+
+const LEVEL: Record<string, string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+
+export function toSarif(results: FileResult[], version: string): string {
+  const rules = CODES.map(c => ({
+    id: c, name: c, shortDescription: { text: c.replace(/-/g, ' ') },
+    helpUri: `docs/codes/${c}.md`,
+  }));
+  const res = results.flatMap(r => r.findings.map(f => ({
+    ruleId: f.code,
+    ruleIndex: CODES.indexOf(f.code),
+    level: LEVEL[f.severity],
+    message: { text: f.message },
+    locations: [loc(r.file, f.range)],
+    ...(f.path.length ? {
+      codeFlows: [{ threadFlows: [{ locations: f.path.map(p => ({ location: { ...loc(r.file, p.range), message: { text: p.note } } })) }] }],
+    } : {}),
+    ...(f.patch ? { properties: { patch: f.patch } } : {}),
+  })));
+  return JSON.stringify({
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{ tool: { driver: { name: 'pinlens', version, rules } }, results: res }],
+  }, null, 2) + '\n';
+}
+
+function loc(file: string, range: Finding['range']) {
+  return {
+    physicalLocation: {
+      artifactLocation: { uri: file.replace(/\\/g, '/') },
+      region: { startLine: range.start.line + 1, startColumn: range.start.character + 1, endLine: range.end.line + 1, endColumn: range.end.character + 1 },
+    },
+  };
+}

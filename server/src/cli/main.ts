@@ -1,0 +1,135 @@
+// `pinlens check`: the command-line front end (CONTRACT.md section 1).
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeSource } from '../core/analyze';
+import type { Settings } from '../core/types';
+import { loadParser } from '../host/treesitter';
+import { FileResult, RunStats, toJson, toSarif, toText } from './format';
+import { SourceFile, load, walk } from './files';
+import { TreeIndex } from '../index/tree';
+import { runPatchMode } from './patch-mode';
+
+const VERSION = '0.1.0';
+
+const USAGE = `usage: pinlens check [--format text|json|sarif] [--tree ROOT] [--patch FILE|-]... [--git [REV]] [-q] [--kernel 6.1|6.12] [PATH]...
+
+Checks how kernel C takes and releases user pages (FOLL_GET, FOLL_PIN,
+iov_iter extraction). With no PATH and no --patch it checks the bundled
+examples. Exit status: 0 no error-level finding, 1 errors found, 2 usage or
+input error.`;
+
+export interface Options {
+  format: 'text' | 'json' | 'sarif';
+  tree?: string;
+  patches: string[];
+  git?: string;
+  quiet: boolean;
+  paths: string[];
+  settings: Settings;
+}
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): Options {
+  const o: Options = { format: 'text', patches: [], quiet: false, paths: [], settings: {} };
+  if (argv[0] !== 'check') throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'missing command');
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--format' || a.startsWith('--format=')) {
+      const v = a.includes('=') ? a.split('=')[1] : val();
+      if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`unknown format '${v}'`);
+      o.format = v;
+    } else if (a === '--tree') o.tree = val();
+    else if (a === '--patch') o.patches.push(val());
+    else if (a === '--git') o.git = argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'HEAD';
+    else if (a === '-q' || a === '--quiet') o.quiet = true;
+    else if (a === '--kernel') {
+      const v = val();
+      if (v !== '6.1' && v !== '6.12' && v !== 'auto') throw new UsageError(`unknown kernel version '${v}'`);
+      o.settings.kernelVersion = v;
+    } else if (a === '--path-budget') o.settings.pathBudget = Number(val());
+    else if (a === '--disable') o.settings.disabledCodes = [...(o.settings.disabledCodes ?? []), ...val().split(',')] as Settings['disabledCodes'];
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
+    else o.paths.push(a);
+  }
+  return o;
+}
+
+function examplesDir(): string {
+  for (const d of [path.join(__dirname, '..', 'examples'), path.join(__dirname, '..', '..', '..', 'examples')]) {
+    if (fs.existsSync(d)) return d;
+  }
+  throw new UsageError('no PATH given and the bundled examples/ folder is missing');
+}
+
+function collect(paths: string[], base?: string): SourceFile[] {
+  const out: SourceFile[] = [];
+  for (const p of paths) {
+    const abs = base && !path.isAbsolute(p) && !fs.existsSync(p) ? path.join(base, p) : p;
+    let st: fs.Stats;
+    try { st = fs.statSync(abs); } catch { throw new InputError(`cannot read '${p}': no such file or folder`); }
+    if (st.isDirectory()) walk(abs, p, out);
+    else out.push({ display: p, abs });
+  }
+  return out;
+}
+
+class InputError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(USAGE + '\n'); return 0; }
+  if (argv.includes('--version')) { process.stdout.write(`pinlens ${VERSION}\n`); return 0; }
+  let opts: Options;
+  try { opts = parseArgs(argv); } catch (e) {
+    process.stderr.write(`pinlens: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const started = Date.now();
+  const parser = await loadParser();
+  const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings) : undefined;
+  if (opts.tree && !fs.existsSync(opts.tree)) { process.stderr.write(`pinlens: --tree '${opts.tree}' does not exist\n`); return 2; }
+  if (opts.patches.length || opts.git) {
+    try {
+      return await runPatchMode(opts, parser, index);
+    } catch (e) {
+      process.stderr.write(`pinlens: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  let files: SourceFile[];
+  try {
+    files = collect(opts.paths.length ? opts.paths : [examplesDir()], opts.tree);
+    if (!opts.paths.length) files = files.map(f => ({ ...f, display: path.relative(process.cwd(), f.abs) || f.abs }));
+  } catch (e) {
+    process.stderr.write(`pinlens: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const results: FileResult[] = [];
+  let functions = 0;
+  for (let i = 0; i < files.length; i++) {
+    const f = load(files[i]);
+    if (files.length > 20 && process.stderr.isTTY) process.stderr.write(`\rpinlens: ${i + 1}/${files.length} ${f.display.slice(-60).padEnd(60)}`);
+    if (f.text === undefined) { results.push({ file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'] }); continue; }
+    const external = index?.summariesFor(f.text, f.abs);
+    const a = analyzeSource(parser, f.text, opts.settings, external);
+    functions += a.functions;
+    results.push({ file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes });
+  }
+  if (files.length > 20 && process.stderr.isTTY) process.stderr.write('\n');
+  const stats: RunStats = { files: files.length, functions, callSites: results.reduce((n, r) => n + r.callSites.length, 0), ms: Date.now() - started };
+  const out = opts.format === 'json' ? toJson(results, stats) : opts.format === 'sarif' ? toSarif(results, VERSION) : toText(results, stats, opts.quiet);
+  process.stdout.write(out);
+  return results.some(r => r.findings.some(f => f.severity === 'error')) ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
+    process.stderr.write(`pinlens: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 2;
+  });
+}

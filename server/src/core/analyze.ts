@@ -1,0 +1,181 @@
+// Entry point of the analysis core: C text in, FileAnalysis out. Pure: no fs,
+// no protocol types; never throws on bad C (a function that cannot be
+// analysed gets a note, not an exception).
+import type { Parser } from 'web-tree-sitter';
+import { ALL_API_NAMES } from './apis';
+import { buildCfg } from './cfg';
+import type { CheckContext, Report } from './checkers/checker';
+import { CHECKERS } from './checkers';
+import { convertToPinFix } from './fixes';
+import { State, trailSteps } from './ledger';
+import { rootOf, simulate, SimResult } from './simulate';
+import { FunctionDef, Node, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
+import {
+  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FileAnalysis, Finding, FunctionSummary, ParamEffect, Settings,
+} from './types';
+
+/** Summaries of functions defined elsewhere (other files of the tree), by name. */
+export type ExternalSummaries = Map<string, FunctionSummary>;
+
+const INTEREST = new RegExp(`\\b(${[...ALL_API_NAMES, 'bio_set_flag', 'BIO_PAGE_PINNED', 'BIO_NO_PAGE_REF', 'BIO_PAGE_REFFED'].join('|')})\\b`);
+const PAGE_PARAM = /struct\s+(page|folio)\b|\bbio_vec\b/;
+
+export function detectKernel(text: string): '6.1' | '6.12' {
+  return /\bBIO_NO_PAGE_REF\b|\biov_iter_get_pages(_alloc)?\s*\(/.test(text) ? '6.1' : '6.12';
+}
+
+export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries): FileAnalysis {
+  const cfg = { ...DEFAULT_SETTINGS, ...settings };
+  const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
+  if (text.length > cfg.maxFileSize) {
+    empty.notes.push(`not analysed: ${text.length} characters is over the limit of ${cfg.maxFileSize} (setting maxFileSize)`);
+    return empty;
+  }
+  if (text.includes('\0')) {
+    empty.notes.push('not analysed: the file holds NUL bytes (binary, not C)');
+    return empty;
+  }
+  const tree = parse(parser, text);
+  if (!tree) {
+    empty.notes.push('not analysed: the parser gave up on this file');
+    return empty;
+  }
+  try {
+    return analyzeTree(tree.rootNode, text, cfg, external);
+  } finally {
+    tree.delete();
+  }
+}
+
+function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries): FileAnalysis {
+  const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text) : cfg.kernelVersion;
+  const fns = functionsOf(root);
+  const out: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: fns.length, notes: [] };
+  if (root.hasError) {
+    const errors = root.descendantsOfType('ERROR').length;
+    if (errors) out.notes.push(`${errors} region(s) the C grammar could not parse (macros); functions around them are still analysed`);
+  }
+  const summaries = new Map<string, FunctionSummary>(external ?? []);
+  const seen = new Map<string, Finding>();
+  for (const fn of bottomUp(fns)) {
+    const body = fn.body.text;
+    const interesting = INTEREST.test(body) || fn.params.some(p => PAGE_PARAM.test(p.type))
+      || [...calleesOf(fn)].some(c => summaries.get(c)?.params.length);
+    if (!interesting) continue;
+    let res: SimResult;
+    const graph = buildCfg(fn.body);
+    const locals = localsOf(fn.body);
+    const params = new Set(fn.params.map(p => p.name));
+    const cx: CheckContext = {
+      fn, sites: [], kernel, text,
+      isCallerOwned: (holder: string) => {
+        const r = rootOf(holder);
+        return params.has(r) || holder.includes('->') || holder.includes('.') || !locals.has(r);
+      },
+      report: (st: State, r: Report) => addFinding(seen, cfg, cx, st, r),
+    };
+    try {
+      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx });
+    } catch (e) {
+      out.notes.push(`${fn.name}: not analysed (${e instanceof Error ? e.message : String(e)})`);
+      continue;
+    }
+    if (res.incomplete || graph.truncated) {
+      addIncomplete(seen, cfg, fn, res.incomplete ?? 'the function is too large for the CFG limit');
+    }
+    const summary = summarize(fn, res.effects);
+    if (summary) { summaries.set(fn.name, summary); out.summaries.push(summary); }
+    for (const site of res.sites) {
+      if (site.id < 0) continue;
+      const o = res.outcomes.get(site.id);
+      const releases = [...(o?.releases.values() ?? [])];
+      out.callSites.push({
+        range: rangeOf(site.call), function: fn.name, api: site.api.name, mode: site.mode, modeReason: site.modeReason,
+        holder: site.holder,
+        releases: releases.map(r => ({ range: rangeOf(r.node), api: r.api, viaHelper: r.viaHelper })),
+        handoffs: [...(o?.handoffs.values() ?? [])].map(h => ({ range: rangeOf(h.node), kind: h.kind, note: h.kind })),
+        paths: { total: o?.total ?? 0, released: o?.released ?? 0, handedOff: o?.handedOff ?? 0, leaked: o?.leaked ?? 0, failed: o?.failed ?? 0 },
+        trace: trailSteps(res.traces.get(site.id) ?? null),
+      });
+      // fixes that need every release of the site
+      for (const f of seen.values()) {
+        if (f.function !== fn.name || !f.acquire || f.acquire.range.start.line !== site.call.startPosition.row) continue;
+        if (f.code === 'should-pin' || (f.code === 'mismatched-release' && site.mode === 'GET')) {
+          const conv = convertToPinFix(site.call, releases.filter(r => !r.viaHelper).map(r => r.node));
+          if (conv && !f.fixes.some(x => x.title === conv.title)) f.fixes.push(conv);
+        }
+      }
+    }
+  }
+  out.findings = [...seen.values()].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return out;
+}
+
+function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: CheckContext, st: State, r: Report): void {
+  if (cfg.disabledCodes.includes(r.code)) return;
+  const key = `${r.code}:${r.node.startIndex}:${r.set?.site ?? ''}`;
+  if (seen.has(key)) return;
+  const fn = cx.fn;
+  const s = r.set ? cx.sites.find(x => x.id === r.set!.site && x.id >= 0) : undefined;
+  const site = s ? { range: rangeOf(s.call), api: s.api.name, mode: s.mode } : undefined;
+  const path = trailSteps(st.trail);
+  path.push({ range: rangeOf(r.node), note: r.step });
+  seen.set(key, {
+    code: r.code,
+    severity: cfg.severity[r.code] ?? DEFAULT_SEVERITY[r.code],
+    message: r.message,
+    function: fn.name,
+    range: rangeOf(r.node),
+    acquire: site,
+    path,
+    counters: r.counters,
+    helper: r.helper,
+    fixes: r.fixes ?? [],
+  });
+}
+
+function addIncomplete(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, why: string): void {
+  const code: Code = 'analysis-incomplete';
+  if (cfg.disabledCodes.includes(code)) return;
+  const name = fn.node.childForFieldName('declarator') ?? fn.node;
+  seen.set(`${code}:${fn.node.startIndex}`, {
+    code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code],
+    message: `${fn.name}(): ${why}; findings for this function may be missing (raise pinlens.pathBudget to explore further)`,
+    function: fn.name, range: rangeOf(name), path: [], fixes: [],
+  });
+}
+
+function calleesOf(fn: FunctionDef): Set<string> {
+  const out = new Set<string>();
+  for (const c of fn.body.descendantsOfType('call_expression')) {
+    const n = c ? calleeName(c) : undefined;
+    if (n) out.add(n);
+  }
+  return out;
+}
+
+/** Callees before callers; functions in a cycle in file order. */
+function bottomUp(fns: FunctionDef[]): FunctionDef[] {
+  const byName = new Map(fns.map(f => [f.name, f]));
+  const order: FunctionDef[] = [];
+  const state = new Map<FunctionDef, number>();
+  const visit = (f: FunctionDef, depth: number) => {
+    if (state.has(f)) return;
+    state.set(f, 1);
+    if (depth < 64) for (const c of calleesOf(f)) { const g = byName.get(c); if (g && g !== f) visit(g, depth + 1); }
+    order.push(f);
+  };
+  for (const f of fns) visit(f, 0);
+  return order;
+}
+
+function summarize(fn: FunctionDef, effects: ParamEffect[]): FunctionSummary | undefined {
+  if (!effects.length) return undefined;
+  const parts = effects.map(e => {
+    const how = e.effect === 'releases' ? `releases ${e.name} with ${e.api ?? e.family}()` : e.effect === 'takes' ? `takes ${e.name}` : `acquires into ${e.name} with ${e.api}() (${e.mode})`;
+    return `${how}${e.always ? '' : ' on some paths'}`;
+  });
+  return { name: fn.name, range: rangeOf(fn.node.childForFieldName('declarator') ?? fn.node), params: effects, text: `${fn.name}(): ${parts.join('; ')}` };
+}
+
+export type { CallSite };

@@ -1,0 +1,186 @@
+// Function body -> control-flow graph. Statements are nodes; if/while/for/do
+// conditions are branch nodes; switch fans out to its cases; goto jumps to
+// its label; return and the end of the body go to the exit node.
+// Loops keep what the simulation needs to treat `for (i = 0; i < n; i++)
+// put_page(pages[i]);` as one release of pages[0..n): the index variable,
+// its bound and whether the index starts at 0.
+import type { Node } from './syntax';
+import { norm, strip } from './syntax';
+
+export interface LoopInfo {
+  id: number;
+  /** index variable, when the header has one (`i` in `i < n`, `i--`). */
+  index?: string;
+  /** the bound the index runs to (or down from), normalised text. */
+  bound?: string;
+  /** the index starts at 0 (`for (i = 0; …)`), so the first test is `bound > 0`. */
+  fromZero: boolean;
+  /** the loop statement, for what its body touches */
+  node: Node;
+}
+
+export type CfgNode =
+  | { kind: 'stmt'; ast: Node; next: number; loops: LoopInfo[] }
+  | { kind: 'branch'; cond: Node; t: number; f: number; loops: LoopInfo[]; head?: LoopInfo; always?: boolean }
+  | { kind: 'switch'; value: Node; targets: number[]; loops: LoopInfo[] }
+  | { kind: 'return'; ast: Node; value: Node | null; loops: LoopInfo[] }
+  | { kind: 'nop'; next: number; ast?: Node; loops: LoopInfo[] }
+  | { kind: 'exit' };
+
+export interface Cfg { nodes: CfgNode[]; entry: number; exit: number; truncated: boolean }
+
+interface Ctx { brk?: number; cont?: number; loops: LoopInfo[] }
+
+const MAX_NODES = 20000;
+
+export function buildCfg(body: Node): Cfg {
+  const nodes: CfgNode[] = [{ kind: 'exit' }];
+  const exit = 0;
+  const labels = new Map<string, number>();
+  let loopIds = 0;
+  let truncated = false;
+  const add = (n: CfgNode): number => {
+    if (nodes.length >= MAX_NODES) { truncated = true; return exit; }
+    nodes.push(n); return nodes.length - 1;
+  };
+  // Labels first, so a goto can jump forward: each label is a nop patched later.
+  for (const l of body.descendantsOfType('labeled_statement')) {
+    const name = l?.childForFieldName('label')?.text;
+    if (l && name && !labels.has(name)) labels.set(name, add({ kind: 'nop', next: exit, ast: l, loops: [] }));
+  }
+
+  const seq = (stmts: Node[], next: number, ctx: Ctx): number => {
+    let cur = next;
+    for (let i = stmts.length - 1; i >= 0; i--) cur = stmt(stmts[i], cur, ctx);
+    return cur;
+  };
+
+  const loopOf = (kind: 'for' | 'while' | 'do', n: Node): LoopInfo => {
+    const info: LoopInfo = { id: ++loopIds, fromZero: false, node: n };
+    const cond = n.childForFieldName('condition');
+    const c = cond ? strip(cond) : null;
+    if (c?.type === 'binary_expression') {
+      const op = c.childForFieldName('operator')?.text ?? c.children[1]?.text;
+      const l = c.childForFieldName('left'), r = c.childForFieldName('right');
+      if (l && r) {
+        if ((op === '<' || op === '!=' || op === '<=') && strip(l).type === 'identifier') { info.index = strip(l).text; info.bound = norm(r.text); }
+        else if (op === '>' && strip(r).type === 'identifier') { info.index = strip(r).text; info.bound = norm(l.text); }
+        else if ((op === '>=' || op === '>') && l.type === 'update_expression') { info.index = l.text.replace(/[-+]/g, '').trim(); info.bound = info.index; }
+        else if ((op === '>=' || op === '>') && strip(l).type === 'identifier' && /^0$/.test(r.text)) { info.index = strip(l).text; info.bound = info.index; }
+      }
+    } else if (c?.type === 'update_expression' && /--/.test(c.text)) {
+      // while (i--) / while (--i): unwinding what was taken so far
+      info.index = c.text.replace(/-/g, '').trim(); info.bound = info.index;
+    }
+    if (kind === 'for' && info.index) {
+      const init = n.childForFieldName('initializer');
+      const t = init ? norm(init.text).replace(/;$/, '') : '';
+      if (new RegExp(`(^|[^\\w])${info.index}=0$`).test(t)) info.fromZero = true;
+    }
+    return info;
+  };
+
+  const stmt = (n: Node, next: number, ctx: Ctx): number => {
+    if (nodes.length >= MAX_NODES) { truncated = true; return next; }
+    const loops = ctx.loops;
+    switch (n.type) {
+      case 'compound_statement':
+        return seq(n.namedChildren.filter(Boolean) as Node[], next, ctx);
+      case 'expression_statement':
+      case 'declaration':
+        return add({ kind: 'stmt', ast: n, next, loops });
+      case 'if_statement': {
+        const cond = n.childForFieldName('condition');
+        const cons = n.childForFieldName('consequence');
+        const alt = n.childForFieldName('alternative');
+        const t = cons ? stmt(cons, next, ctx) : next;
+        const altBody = alt ? (alt.type === 'else_clause' ? alt.namedChildren[0] : alt) : null;
+        const f = altBody ? stmt(altBody, next, ctx) : next;
+        if (!cond) return t;
+        return add({ kind: 'branch', cond, t, f, loops });
+      }
+      case 'while_statement':
+      case 'for_statement': {
+        const info = loopOf(n.type === 'for_statement' ? 'for' : 'while', n);
+        const head = add({ kind: 'nop', next: exit, loops });
+        const inner: Ctx = { brk: next, cont: head, loops: [info, ...loops] };
+        const update = n.type === 'for_statement' ? n.childForFieldName('update') : null;
+        const contTarget = update ? add({ kind: 'stmt', ast: update, next: head, loops: inner.loops }) : head;
+        inner.cont = contTarget;
+        const bodyNode = n.childForFieldName('body');
+        const body = bodyNode ? stmt(bodyNode, contTarget, inner) : contTarget;
+        const cond = n.childForFieldName('condition');
+        // `for (;;)` leaves only through break/return/goto
+        const test = add({ kind: 'branch', cond: cond ?? n, t: body, f: next, loops, head: info, always: !cond });
+        const h = nodes[head] as { kind: 'nop'; next: number };
+        h.next = test;
+        const init = n.type === 'for_statement' ? n.childForFieldName('initializer') : null;
+        return init ? add({ kind: 'stmt', ast: init, next: head, loops }) : head;
+      }
+      case 'do_statement': {
+        const info = loopOf('do', n);
+        const head = add({ kind: 'nop', next: exit, loops });
+        const cond = n.childForFieldName('condition');
+        const test = cond ? add({ kind: 'branch', cond, t: head, f: next, loops, head: info }) : next;
+        const inner: Ctx = { brk: next, cont: test, loops: [info, ...loops] };
+        const bodyNode = n.childForFieldName('body');
+        const body = bodyNode ? stmt(bodyNode, test, inner) : test;
+        (nodes[head] as { kind: 'nop'; next: number }).next = body;
+        return head;
+      }
+      case 'switch_statement': {
+        const value = n.childForFieldName('condition') ?? n;
+        const bodyNode = n.childForFieldName('body');
+        const cases = (bodyNode?.namedChildren ?? []).filter(c => c?.type === 'case_statement') as Node[];
+        const inner: Ctx = { ...ctx, brk: next };
+        const targets: number[] = [];
+        let fall = next;
+        let hasDefault = false;
+        for (let i = cases.length - 1; i >= 0; i--) {
+          const cs = cases[i];
+          if (!cs.childForFieldName('value')) hasDefault = true;
+          const body = cs.namedChildren.filter(c => c && c !== cs.childForFieldName('value')) as Node[];
+          fall = seq(body, fall, inner);
+          targets.unshift(fall);
+        }
+        if (!hasDefault) targets.push(next);
+        return add({ kind: 'switch', value, targets, loops });
+      }
+      case 'break_statement':
+        return ctx.brk ?? next;
+      case 'continue_statement':
+        return ctx.cont ?? next;
+      case 'return_statement': {
+        const value = n.namedChildren.find(c => c && c.type !== 'comment') ?? null;
+        return add({ kind: 'return', ast: n, value, loops });
+      }
+      case 'goto_statement': {
+        const label = n.childForFieldName('label')?.text;
+        const target = label !== undefined ? labels.get(label) : undefined;
+        return add({ kind: 'nop', next: target ?? exit, ast: n, loops });
+      }
+      case 'labeled_statement': {
+        const name = n.childForFieldName('label')?.text ?? '';
+        const inner = n.namedChildren.filter(c => c && c.type !== 'statement_identifier') as Node[];
+        const after = seq(inner, next, ctx);
+        const id = labels.get(name);
+        if (id === undefined) return after;
+        const lbl = nodes[id] as { kind: 'nop'; next: number; loops: LoopInfo[] };
+        lbl.next = after; lbl.loops = loops;
+        return id;
+      }
+      case 'comment':
+      case ';':
+        return next;
+      case 'ERROR':
+        // Keep what the grammar could not place: its statements still run.
+        return seq(n.namedChildren.filter(c => c && /statement|declaration/.test(c.type)) as Node[], next, ctx);
+      default:
+        if (/statement|declaration/.test(n.type)) return add({ kind: 'stmt', ast: n, next, loops });
+        return next;
+    }
+  };
+
+  const entry = stmt(body, exit, { loops: [] });
+  return { nodes, entry, exit, truncated };
+}

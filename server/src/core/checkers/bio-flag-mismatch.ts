@@ -1,0 +1,68 @@
+// bio-flag-mismatch — a bio's cleanup flag must say how its pages are held.
+//
+// Rule: bio_release_pages() unpins the pages of a BIO_PAGE_PINNED bio (6.12),
+// puts the pages of a BIO_PAGE_REFFED bio (6.3–6.9), and in 6.1 puts every
+// page unless BIO_NO_PAGE_REF is set. So pinned pages need BIO_PAGE_PINNED,
+// referenced pages must not be flagged PINNED, pages extracted from an
+// untested iterator get BIO_PAGE_PINNED only under
+// iov_iter_extract_will_pin(), and BIO_NO_PAGE_REF is for pages that hold
+// nothing. A bio allocated in the function that gets pinned pages but never
+// the flag leaks the pins.
+// False-positive policy: only bios whose pages or flag the function itself
+// sets are judged; bios filled by bio_iov_iter_get_pages() flag themselves.
+import type { PageSet } from '../ledger';
+import type { Mode } from '../types';
+import type { CheckContext, Checker } from './checker';
+import type { State } from '../ledger';
+import type { Node } from '../syntax';
+
+function judge(mode: Mode, flag: string): string | undefined {
+  if (flag === 'BIO_PAGE_PINNED') {
+    if (mode === 'GET') return 'BIO_PAGE_PINNED makes bio_release_pages() unpin pages that were only referenced (FOLL_GET): the refcount underflows by GUP_PIN_COUNTING_BIAS';
+    if (mode === 'EXTRACT') return 'BIO_PAGE_PINNED is set unconditionally on pages from iov_iter_extract_pages(): set it only if iov_iter_extract_will_pin(), kernel-backed iterators give no pin';
+    if (mode === 'NONE') return 'BIO_PAGE_PINNED on pages listed from a kernel-backed iterator, which carry no pin: bio_release_pages() would unpin pages nobody pinned';
+  }
+  if (flag === 'BIO_PAGE_REFFED') {
+    if (mode === 'PIN') return 'BIO_PAGE_REFFED makes bio_release_pages() put_page() pinned pages: the pin is never dropped';
+    if (mode === 'EXTRACT' || mode === 'NONE') return 'BIO_PAGE_REFFED on extracted pages, which are pinned or hold nothing, never a plain reference';
+  }
+  if (flag === 'BIO_NO_PAGE_REF' && (mode === 'GET' || mode === 'PIN')) {
+    return `BIO_NO_PAGE_REF tells bio_release_pages() not to release the pages, but they hold ${mode === 'GET' ? 'references' : 'pins'}: they leak`;
+  }
+  return undefined;
+}
+
+function check(cx: CheckContext, st: State, bio: string, set: PageSet, flag: string, node: Node): void {
+  const why = judge(set.mode, flag);
+  if (!why) return;
+  const site = cx.sites.find(s => s.id === set.site);
+  cx.report(st, {
+    code: 'bio-flag-mismatch', node, set, step: `${bio}: ${flag} vs ${set.mode} pages`,
+    message: `${bio} is marked ${flag}, but its pages come from ${site?.api.name ?? 'an acquire'}() (line ${(site?.call.startPosition.row ?? 0) + 1}, ${set.mode}): ${why}`,
+  });
+}
+
+export const bioFlagMismatch: Checker = {
+  code: 'bio-flag-mismatch',
+  onBioFlag(cx, st, bio, flag, node) {
+    for (const i of st.bios[bio]?.sets ?? []) check(cx, st, bio, st.sets[i], flag, node);
+  },
+  onBioAdd(cx, st, bio, set, node) {
+    for (const flag of st.bios[bio]?.flags ?? []) check(cx, st, bio, set, flag, node);
+  },
+  onExit(cx, st) {
+    if (cx.kernel === '6.1') return;
+    for (const [bio, b] of Object.entries(st.bios)) {
+      if (!b.local || b.flags.some(f => f.startsWith('BIO_PAGE_PINNED'))) continue;
+      for (const i of b.sets) {
+        const set = st.sets[i];
+        if (set.mode !== 'PIN') continue;
+        const site = cx.sites.find(s => s.id === set.site);
+        cx.report(st, {
+          code: 'bio-flag-mismatch', node: b.addedAt[0] ?? site?.call ?? cx.fn.body, set, step: `${bio} never marked BIO_PAGE_PINNED`,
+          message: `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is never marked BIO_PAGE_PINNED on this path: bio_release_pages() will not unpin them`,
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,67 @@
+// The interface between the path simulation and the checkers. The simulator
+// calls these hooks at each event of a path; a checker looks at the ledger and
+// reports. One checker per finding code, one file each.
+import type { ReleaseApi } from '../apis';
+import type { AcquireSite, PageSet, State } from '../ledger';
+import type { FunctionDef, Node } from '../syntax';
+import type { Code, Family, Fix, Finding, LedgerState } from '../types';
+
+export interface ReleaseEvent {
+  node: Node;
+  /** the API called, or the helper whose summary releases. */
+  api: string;
+  family: Family;
+  /** releases the whole set (array call, or a loop over it), not one element. */
+  whole: boolean;
+  /** the count released, normalised text; null when implied (single page or loop). */
+  count: string | null;
+  viaHelper?: string;
+  release?: ReleaseApi;
+  /** the argument naming the pages, as written. */
+  argText: string;
+  /** set when the release runs only if a will-pin test said so (the path knows it). */
+  guarded: boolean;
+  /** for a release that matches no page set: the function acquires into this holder elsewhere. */
+  acquiredHere?: boolean;
+}
+
+export interface ExitEvent {
+  node: Node | null;
+  /** the function returns a negative errno on this path. */
+  error: boolean;
+  /** the returned expression's text */
+  value: string;
+}
+
+export interface Report {
+  code: Code;
+  node: Node;
+  message: string;
+  set?: PageSet;
+  step: string;
+  counters?: { before: LedgerState; after: LedgerState; consequence: string };
+  helper?: string;
+  fixes?: Fix[];
+}
+
+export interface CheckContext {
+  fn: FunctionDef;
+  sites: AcquireSite[];
+  kernel: '6.1' | '6.12';
+  text: string;
+  report(st: State, r: Report): void;
+  /** params of the function: holders rooted there belong to the caller. */
+  isCallerOwned(holder: string): boolean;
+}
+
+export interface Checker {
+  code: Code;
+  onAcquire?(cx: CheckContext, st: State, site: AcquireSite, flagNames: string[], pagesNull: boolean): void;
+  onRelease?(cx: CheckContext, st: State, set: PageSet | undefined, ev: ReleaseEvent): void;
+  onBioFlag?(cx: CheckContext, st: State, bio: string, flag: string, node: Node): void;
+  onBioAdd?(cx: CheckContext, st: State, bio: string, set: PageSet, node: Node): void;
+  onDmaUse?(cx: CheckContext, st: State, set: PageSet, node: Node, use: string): void;
+  onExit?(cx: CheckContext, st: State, ev: ExitEvent): void;
+}
+
+export type FindingDraft = Omit<Finding, 'severity'>;

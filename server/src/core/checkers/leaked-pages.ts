@@ -1,0 +1,43 @@
+// leaked-pages — every path hands back or hands on what it took.
+//
+// Rule: when a path leaves the function, pages it obtained are released,
+// stored (struct field, global, out-parameter), returned, or given to an owner
+// (bio, sg table, skb, a callee whose summary takes them).
+// False-positive policy: pages passed to a callee we cannot see are assumed
+// taken; pages in an array owned by the caller (a parameter, a field of an
+// object) are the caller's on success; a parameter array is reported only when
+// the path returns an error, an object's field never (its teardown releases); paths where the acquire obtained nothing are not leaks; the
+// function's end after a noreturn call is still an end (we do not model them);
+// acquires inside a loop fill an array across iterations the simulation
+// folds into one, so their leaks are not claimed.
+import { consequence, ledger } from '../counters';
+import { mayHold } from '../ledger';
+import type { Checker } from './checker';
+
+export const leakedPages: Checker = {
+  code: 'leaked-pages',
+  onExit(cx, st, ev) {
+    for (const set of st.sets) {
+      if (set.site < 0 || set.state !== 'held' || set.escaped || set.partial || !mayHold(set)) continue;
+      if (set.mode === 'NONE' || set.mode === 'UNKNOWN') continue;
+      const callerOwned = cx.isCallerOwned(set.holder) || set.countVars.includes('<returned>');
+      if (callerOwned && !ev.error) continue;
+      // an object's array is released by the object's teardown, which may run on errors too
+      if (callerOwned && /->|\./.test(set.holder)) continue;
+      const site = cx.sites.find(s => s.id === set.site);
+      if (!site || site.inLoop) continue;
+      const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
+      const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
+      const where = ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends';
+      cx.report(st, {
+        code: 'leaked-pages', node: ev.node ?? cx.fn.body.lastChild ?? cx.fn.body, set, step: 'leaves the function still holding the pages',
+        message: `${set.holder} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${partial ? ' — a partial result —' : ''} ${callerOwned ? 'belong to the caller only on success, but ' : 'are neither released nor handed on when '}the function ${where}`,
+        counters: {
+          before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
+          after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
+          consequence: consequence(set.folios, set.mode),
+        },
+      });
+    }
+  },
+};

@@ -1,0 +1,49 @@
+// mismatched-release — pages must go back through the family that took them.
+//
+// Rule: FOLL_PIN pages (pin_user_pages*, memfd_pin_folios, extracted pages
+// known to be pinned) are released with unpin_user_page(s)/unpin_folio(s);
+// FOLL_GET pages (get_user_pages*, iov_iter_get_pages*) with put_page /
+// folio_put / release_pages; pages from iov_iter_extract_pages() whose
+// iterator the path has not tested are released only under
+// iov_iter_extract_will_pin() — an unconditional release is reported.
+// False-positive policy: reported only on a path where the acquire obtained
+// pages; pages of unknown mode (parameters, unknown helpers) are never judged;
+// releases through a bio are the bio-flag checker's business.
+import { consequence, dropPair, ledger } from '../counters';
+import { mayHold } from '../ledger';
+import { fixesForMismatch } from '../fixes';
+import type { Checker } from './checker';
+
+export const mismatchedRelease: Checker = {
+  code: 'mismatched-release',
+  onRelease(cx, st, set, ev) {
+    if (!set || ev.family === 'bio' || set.mode === 'UNKNOWN' || set.mode === 'NONE' || !mayHold(set)) return;
+    if (set.state === 'released') return; // double-release reports it
+    const site = cx.sites.find(s => s.id === set.site);
+    const from = site ? `${site.api.name}() (line ${site.call.startPosition.row + 1})` : 'their acquire';
+    const via = ev.viaHelper ? ` via ${ev.viaHelper}()` : '';
+    let message: string | undefined;
+    if (set.mode === 'PIN' && ev.family === 'put') {
+      message = `${ev.api}()${via} drops a plain reference on pages pinned (FOLL_PIN) by ${from}: release them with unpin_user_page(s)`;
+    } else if (set.mode === 'GET' && ev.family === 'unpin') {
+      message = `${ev.api}()${via} unpins pages that ${from} only referenced (FOLL_GET): release them with put_page()/release_pages()`;
+    } else if (set.mode === 'EXTRACT') {
+      message = `${ev.api}()${via} releases pages from ${from} unconditionally, but they are pinned only for user-backed iterators and carry no reference for kernel-backed ones: release them only if iov_iter_extract_will_pin(${site?.iter ?? 'iter'})`;
+    }
+    if (!message) return;
+    const mode = set.mode === 'EXTRACT' ? 'NONE' : set.mode;
+    const after = dropPair(set.folios, ev.family);
+    cx.report(st, {
+      code: 'mismatched-release', node: ev.node, message, set, helper: ev.viaHelper,
+      step: `${ev.api}() on ${set.mode} pages`,
+      counters: {
+        before: ledger(set.holder, set.mode, 'held', ev.count ?? '1', set.folios),
+        after: ledger(set.holder, set.mode, 'released with the wrong family', ev.count ?? '1', set.mode === 'EXTRACT' ? dropPair(set.folios, ev.family === 'put' ? 'unpin' : 'put') : after),
+        consequence: set.mode === 'EXTRACT'
+          ? `for a kernel-backed iterator (bvec/kvec/folioq/xarray) the pages hold nothing, so ${ev.api}() underflows them; for a user-backed one they are pinned, so ${ev.family === 'put' ? 'put_page() leaves the pin in place' : 'the release is right'}`
+          : consequence(after, mode),
+      },
+      fixes: fixesForMismatch(cx, set, ev),
+    });
+  },
+};

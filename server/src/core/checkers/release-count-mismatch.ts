@@ -1,0 +1,29 @@
+// release-count-mismatch — release what was obtained, not what was asked for.
+//
+// Rule: get_user_pages*/pin_user_pages* may return fewer pages than
+// requested. Releasing the requested count on a path where the call may have
+// returned a partial count touches slots that were never filled (or were
+// filled by an earlier call).
+// False-positive policy: reported only when the released count is textually
+// the requested count, the path has not established that the full count was
+// obtained, and the count is not also a variable holding the result; counts
+// the path cannot relate to either are assumed right.
+import { mayHold } from '../ledger';
+import { replaceCountFix } from '../fixes';
+import type { Checker } from './checker';
+
+export const releaseCountMismatch: Checker = {
+  code: 'release-count-mismatch',
+  onRelease(cx, st, set, ev) {
+    if (!set || !ev.whole || !ev.count || set.state !== 'held' || !mayHold(set)) return;
+    const site = cx.sites.find(s => s.id === set.site);
+    if (!site || site.returns !== 'count' || site.perElement || !site.requested || site.requested === '1') return;
+    if (ev.count !== site.requested || set.countVars.includes(ev.count) || !set.outcomes.includes('partial')) return;
+    const got = set.countVars.find(v => !v.startsWith('<'));
+    cx.report(st, {
+      code: 'release-count-mismatch', node: ev.node, set, step: `may have obtained fewer than ${site.requested}`,
+      message: `${ev.api}() releases ${site.requested} pages, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) may have ${set.mode === 'PIN' ? 'pinned' : 'obtained'} fewer on this path${got ? `: release ${got}` : ''}; the slots past the obtained count hold no ${set.mode === 'PIN' ? 'pin' : 'reference'}`,
+      fixes: got ? replaceCountFix(ev, got) : [],
+    });
+  },
+};

@@ -1,0 +1,46 @@
+// release-without-reference — releasing pages that hold nothing.
+//
+// Rule: pages from iov_iter_extract_pages() on a kernel-backed iterator carry
+// no reference, so neither put_page nor unpin may touch them; and pages are
+// not released on a path where their acquire obtained none (it failed or
+// returned 0) or where nothing was acquired into that array yet (a goto into
+// an unwind ladder before the pin).
+// False-positive policy: a release whose count is the acquire's own result is
+// a no-op on failure and is not reported; a holder that the function also
+// fills by other means (plain assignment) is not tracked by name.
+import { holdsNothing } from '../ledger';
+import type { Checker } from './checker';
+
+export const releaseWithoutReference: Checker = {
+  code: 'release-without-reference',
+  onRelease(cx, st, set, ev) {
+    if (ev.family === 'bio') return;
+    if (!set) {
+      if (!ev.acquiredHere || (ev.count && st.zero.includes(ev.count))) return;
+      cx.report(st, {
+        code: 'release-without-reference', node: ev.node, step: 'nothing acquired yet',
+        message: `${ev.api}() releases ${ev.argText} on a path where nothing has been acquired into it yet: the pages hold no reference from this function`,
+      });
+      return;
+    }
+    if (set.state !== 'held' || set.mode === 'UNKNOWN') return;
+    const site = cx.sites.find(s => s.id === set.site);
+    if (set.mode === 'NONE' && site?.api.name === 'iov_iter_extract_pages') {
+      cx.report(st, {
+        code: 'release-without-reference', node: ev.node, set, step: 'kernel-backed iterator: no reference',
+        message: `${ev.api}() releases pages that iov_iter_extract_pages() listed from a kernel-backed iterator (${site.iter ?? 'iter'}): they carry no reference or pin, so the release underflows the page`,
+      });
+      return;
+    }
+    // on a failed acquire, only a release we can tie to the request is wrong:
+    // a single page, the requested count, or a loop over the requested count
+    const tied = ev.count === null || (site !== undefined && ev.count === site.requested && !st.sets.some(p => p.countVars.includes(ev.count!)));
+    if (holdsNothing(set) && tied && !site?.inLoop && !(ev.count && st.zero.includes(ev.count))) {
+      const failed = set.outcomes.includes('neg') ? 'failed' : 'obtained no pages';
+      cx.report(st, {
+        code: 'release-without-reference', node: ev.node, set, step: `${site?.api.name ?? 'acquire'}() ${failed} on this path`,
+        message: `${ev.api}() releases ${ev.argText} on a path where ${site?.api.name ?? 'the acquire'}() (line ${(site?.call.startPosition.row ?? 0) + 1}) ${failed}: nothing is held to release`,
+      });
+    }
+  },
+};

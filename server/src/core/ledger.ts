@@ -1,0 +1,134 @@
+// The page ledger of one simulated path: which page sets it holds, in which
+// mode, what the path knows about how many pages each acquire obtained, and
+// the bios, iterators and booleans that decide how pages must be released.
+// States are copied at every fork; nothing here is shared between paths.
+import type { AcquireApi } from './apis';
+import { FolioPair, pairFor } from './counters';
+import type { Node } from './syntax';
+import type { Mode, PathStep } from './types';
+
+/** What the acquire's return value may be on this path. */
+export type Outcome = 'neg' | 'zero' | 'partial' | 'full';
+export const ALL_OUTCOMES: Outcome[] = ['neg', 'zero', 'partial', 'full'];
+
+export interface AcquireSite {
+  id: number;
+  api: AcquireApi | { name: string; kind: 'summary'; helper: string };
+  call: Node;
+  /** the mode the call alone decides (EXTRACT until the iterator is known). */
+  mode: Mode;
+  modeReason: string;
+  holder: string;
+  /** requested count, normalised text ('' when unknown) */
+  requested: string;
+  iter?: string;
+  /** the acquire fills one slot of an array per loop iteration. */
+  perElement: boolean;
+  /** the acquire runs inside a loop: earlier iterations may hold pages when this one fails. */
+  inLoop: boolean;
+  /** the slot the pages start at (`&map[y]` -> `y`), '' for the array's start. */
+  offset: string;
+  returns: string;
+}
+
+export interface PageSet {
+  site: number;
+  holder: string;
+  mode: Mode;
+  outcomes: Outcome[];
+  state: 'held' | 'released' | 'handed-off';
+  /** given to a callee that may keep or release them: not a leak. */
+  escaped: boolean;
+  /** some but not all pages released (pages[0] outside a loop). */
+  partial: boolean;
+  /** variables holding the number obtained. */
+  countVars: string[];
+  folios: FolioPair;
+  releasedAt?: { node: Node; api: string };
+  handoff?: { node: Node; kind: string };
+  /** a parameter's pages, seeded for the function's summary. */
+  param?: number;
+  /** see AcquireSite.offset */
+  offset: string;
+}
+
+export interface BioState { flags: string[]; sets: number[]; local: boolean; addedAt: Node[] }
+
+export interface Trail { step: PathStep; prev: Trail | null; len: number }
+
+export interface State {
+  node: number;
+  sets: PageSet[];
+  aliases: Record<string, number>;
+  /** local booleans: true/false, or `pin:<iter>` when they hold iov_iter_extract_will_pin(). */
+  bools: Record<string, boolean | string>;
+  /** variables holding a negative errno on this path. */
+  neg: string[];
+  /** variables known to hold 0 on this path (a release of 0 pages is a no-op). */
+  zero: string[];
+  iters: Record<string, 'user' | 'kernel'>;
+  /** pointers into an array (`p = pages + n`): p -> pages */
+  derived: Record<string, string>;
+  bios: Record<string, BioState>;
+  visits: Record<number, number>;
+  /** acquire calls already evaluated in the current condition: call node id -> set index */
+  temps: Record<number, number>;
+  /** keys of the effects on parameters this path has had (for the summary) */
+  effects: string[];
+  trail: Trail | null;
+}
+
+export function initialState(entry: number): State {
+  return { node: entry, sets: [], aliases: {}, bools: {}, neg: [], zero: [], iters: {}, derived: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
+}
+
+export function cloneState(s: State): State {
+  return {
+    node: s.node,
+    sets: s.sets.map(p => ({ ...p, outcomes: [...p.outcomes], countVars: [...p.countVars] })),
+    aliases: { ...s.aliases },
+    bools: { ...s.bools },
+    neg: [...s.neg],
+    zero: [...s.zero],
+    iters: { ...s.iters },
+    derived: { ...s.derived },
+    bios: Object.fromEntries(Object.entries(s.bios).map(([k, b]) => [k, { ...b, flags: [...b.flags], sets: [...b.sets], addedAt: [...b.addedAt] }])),
+    visits: { ...s.visits },
+    temps: { ...s.temps },
+    effects: [...s.effects],
+    trail: s.trail,
+  };
+}
+
+/** The key under which two states at the same node are the same future. */
+export function stateKey(s: State): string {
+  const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
+  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, s.iters, s.derived, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local]), s.visits, s.effects]);
+}
+
+export function newSet(site: AcquireSite, index: number, mode: Mode, outcomes: Outcome[]): PageSet {
+  void index;
+  return {
+    site: site.id, holder: site.holder, mode, outcomes, state: 'held', escaped: false, partial: false,
+    countVars: [], folios: pairFor(mode), offset: site.offset,
+  };
+}
+
+export function pushStep(s: State, step: PathStep): void {
+  s.trail = { step, prev: s.trail, len: (s.trail?.len ?? 0) + 1 };
+}
+
+export function trailSteps(t: Trail | null): PathStep[] {
+  const out: PathStep[] = [];
+  for (let c = t; c; c = c.prev) out.push(c.step);
+  return out.reverse();
+}
+
+/** Pages may be present on this path (the acquire obtained some). */
+export function mayHold(p: PageSet): boolean {
+  return p.outcomes.includes('partial') || p.outcomes.includes('full');
+}
+
+export function holdsNothing(p: PageSet): boolean {
+  return !mayHold(p);
+}

@@ -1,0 +1,1061 @@
+// Budgeted path exploration of one function's CFG with a page ledger.
+//
+// Each path carries a State (ledger.ts). Statements are evaluated for their
+// page effects: acquires create page sets, releases are matched against them
+// by family and count, stores/returns/bios/sg tables take them, unknown
+// callees may take them (escape). Branches split the state with what the
+// condition tells about an acquire's return value, the iterator's backing,
+// bio flags and local booleans; conditions the ledger does not care about fork
+// without knowledge, and identical states meeting at one node are explored
+// once. A loop body runs at most once per path: a release of pages[i] in a
+// loop over i < n releases pages[0..n).
+import {
+  ACQUIRE_BY_NAME, AcquireApi, BIO_ADD, BIO_ALLOC, BIO_FLAGS, DMA_USES, HARMLESS, KERNEL_ITER_INIT,
+  GET_REF, KERNEL_ITER_PREDICATES, OWNER_HANDOFF, RELEASE_BY_NAME, USER_ITER_INIT, WILL_PIN_PREDICATES,
+} from './apis';
+import { Cfg, CfgNode, LoopInfo } from './cfg';
+import { dropPair, ledger, pairFor } from './counters';
+import type { CheckContext, Checker, ReleaseEvent } from './checkers/checker';
+import {
+  ALL_OUTCOMES, AcquireSite, Outcome, PageSet, State, cloneState, initialState, mayHold, newSet, pushStep, stateKey,
+} from './ledger';
+import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
+import type { FunctionDef, Node } from './syntax';
+import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
+
+export interface SimOptions {
+  pathBudget: number;
+  summaries: Map<string, FunctionSummary>;
+  checkers: Checker[];
+  cx: CheckContext;
+}
+
+export interface SiteOutcome { released: number; handedOff: number; leaked: number; failed: number; total: number; releases: Map<string, { node: Node; api: string; viaHelper?: string }>; handoffs: Map<string, { node: Node; kind: string }> }
+
+export interface SimResult {
+  sites: AcquireSite[];
+  outcomes: Map<number, SiteOutcome>;
+  traces: Map<number, State['trail']>;
+  effects: ParamEffect[];
+  incomplete?: string;
+  paths: number;
+  /** the function returns an acquire's count (else its acquires return 0 / -errno) */
+  returnsCount?: boolean;
+}
+
+/** Functions whose result still identifies the page (pfn, physical or virtual address). */
+const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',
+  '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page']);
+
+const STEP_LIMIT = 60_000;
+
+type Val =
+  | { kind: 'count'; set: number }
+  | { kind: 'holder'; set: number; element: boolean; index?: string }
+  | { kind: 'willpin'; iter: string }
+  | { kind: 'neg' }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'pagefrom'; site: number }
+  | { kind: 'bio' }
+  | null;
+
+interface Fn {
+  def: FunctionDef;
+  cfg: Cfg;
+  opts: SimOptions;
+  sites: AcquireSite[];
+  siteByCall: Map<number, AcquireSite>;
+  acquireHolders: Set<string>;
+  params: string[];
+  /** the effects on parameters, by key; which ones a path saw is in its State */
+  effectDefs: Map<string, ParamEffect>;
+  allEffects: Map<string, { eff: ParamEffect; paths: number }>;
+  result: SimResult;
+  cur: CfgNode | null;
+}
+
+function rootOf(holder: string): string {
+  const m = /^[&*]*([A-Za-z_]\w*)/.exec(holder);
+  return m ? m[1] : holder;
+}
+
+/** holder text of an argument that names pages: strips &, *, casts, [i], + off */
+function holderText(n: Node): { text: string; element: boolean; index?: string } {
+  let cur = strip(n);
+  let element = false;
+  let index: string | undefined;
+  for (let guard = 0; guard < 10; guard++) {
+    if (cur.type === 'pointer_expression' || (cur.type === 'unary_expression' && /^[&*]/.test(cur.text))) {
+      const a = cur.childForFieldName('argument');
+      if (!a) break;
+      if (cur.text.startsWith('*')) element = true;
+      cur = strip(a); continue;
+    }
+    if (cur.type === 'subscript_expression') {
+      const a = cur.childForFieldName('argument');
+      index = norm(cur.childForFieldName('index')?.text ?? '').replace(/\+\+|--/g, '');
+      if (index === '0') index = '';
+      element = true;
+      if (!a) break;
+      cur = strip(a); continue;
+    }
+    if (cur.type === 'binary_expression' && /^[+-]$/.test(cur.childForFieldName('operator')?.text ?? cur.children[1]?.text ?? '')) {
+      const l = cur.childForFieldName('left');
+      if (!l) break;
+      element = true; index = norm(cur.childForFieldName('right')?.text ?? '');
+      cur = strip(l); continue;
+    }
+    if (cur.type === 'call_expression') {
+      const name = calleeName(cur);
+      if (name && /^(page_folio|compound_head|virt_to_page|pfn_to_page|page_to_pfn|folio_page|page_address|phys_to_page|page_to_phys|sg_page|kmap_to_page)$/.test(name)) {
+        const a = callArgs(cur)[0];
+        if (!a) break;
+        cur = strip(a); continue;
+      }
+    }
+    break;
+  }
+  return { text: norm(cur.text), element, index };
+}
+
+export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
+  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0 };
+  const fn: Fn = {
+    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(),
+    params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
+  };
+  collectAcquireHolders(fn);
+  const start = initialState(cfg.entry);
+  seedParams(fn, start);
+  const seen = new Set<string>();
+  const work: State[] = [start];
+  let steps = 0;
+  let endedPaths = 0;
+  const debug = typeof process !== 'undefined' && process.env?.PINLENS_DEBUG;
+  while (work.length) {
+    const st = work.pop()!;
+    if (++steps > STEP_LIMIT || endedPaths > opts.pathBudget) {
+      result.incomplete = `the path budget ran out after ${endedPaths} paths and ${steps} steps`;
+      break;
+    }
+    const key = stateKey(st);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const node = cfg.nodes[st.node];
+    fn.cur = node;
+    switch (node.kind) {
+      case 'exit':
+        finishPath(fn, st, null);
+        endedPaths++;
+        break;
+      case 'return': {
+        const value = node.value;
+        if (value) evalExpr(fn, st, value);
+        finishPath(fn, st, node.ast, value);
+        endedPaths++;
+        break;
+      }
+      case 'stmt':
+        evalStmt(fn, st, node.ast);
+        st.node = node.next;
+        work.push(st);
+        break;
+      case 'nop':
+        if (node.ast?.type === 'goto_statement') {
+          // a backward goto (retry loops: `goto again;`) is taken once per path
+          const target = cfg.nodes[node.next];
+          const back = target.kind === 'nop' && target.ast && target.ast.startIndex < node.ast.startIndex;
+          if (back) {
+            const key = -st.node;
+            if ((st.visits[key] ?? 0) >= 1) break;
+            st.visits[key] = 1;
+          }
+          pushStep(st, { range: rangeOf(node.ast), note: node.ast.text.replace(/;$/, '') });
+        }
+        st.node = node.next;
+        work.push(st);
+        break;
+      case 'switch': {
+        evalExpr(fn, st, node.value);
+        for (const t of [...new Set(node.targets)]) {
+          const c = cloneState(st); c.node = t; work.push(c);
+        }
+        break;
+      }
+      case 'branch': {
+        st.temps = {};
+        evalExpr(fn, st, node.cond);
+        const visits = node.head ? (st.visits[node.head.id] ?? 0) : 0;
+        const outs: State[] = [];
+        if (node.head && visits >= 1) {
+          // the body ran once: that stands for every iteration
+          if (!node.always) {
+            for (const c of assume(fn, cloneState(st), node.cond, false)) {
+              c.node = node.f; c.temps = {}; delete c.visits[node.head.id]; outs.push(c);
+            }
+          }
+        } else {
+          for (const truth of node.always ? [true] : [false, true]) {
+            const base = cloneState(st);
+            if (node.head) base.visits[node.head.id] = visits + 1;
+            const states = node.always ? [base]
+              : node.head?.fromZero && node.head.bound && visits === 0
+              ? assumeLoopEntry(fn, base, node.head, truth)
+              : assume(fn, base, node.cond, truth);
+            for (const s of states) {
+              s.temps = {};
+              if (!truth && node.head) delete s.visits[node.head.id];
+              if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
+              s.node = truth ? node.t : node.f;
+              noteBranch(s, node.cond, truth, states.length);
+              outs.push(s);
+            }
+          }
+        }
+        // depth-first: explore the `true` side first
+        for (const o of outs) work.push(o);
+        break;
+      }
+    }
+  }
+  result.paths = endedPaths;
+  if (debug) console.error(`${def.name}: ${steps} steps, ${endedPaths} paths, ${seen.size} states, ${cfg.nodes.length} nodes`);
+  for (const [k, v] of fn.allEffects) {
+    void k;
+    const returns = v.eff.effect === 'acquires' ? (result.returnsCount ? 'count' : 'status') : undefined;
+    result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}) });
+  }
+  return result;
+}
+
+/**
+ * A loop skipped on its first test with a bound the path cannot relate to an
+ * acquire (`i < DIV_ROUND_UP(off + len, PAGE_SIZE)`): zero iterations means
+ * nothing to release, so pages the body would release or hand on are not
+ * claimed as leaked on that path.
+ */
+function skipLoop(fn: Fn, st: State, loop: LoopInfo): void {
+  if (loop.bound && findSetByCount(st, loop.bound) >= 0) return;
+  const body = loop.node.childForFieldName('body');
+  if (!body) return;
+  const touched = new Set<string>();
+  for (const c of body.descendantsOfType('call_expression')) {
+    if (c) for (const a of callArgs(c)) touched.add(holderText(a).text);
+  }
+  for (const p of st.sets) if (touched.has(p.holder) || Object.entries(st.aliases).some(([v, i]) => touched.has(v) && st.sets[i] === p)) p.escaped = true;
+}
+
+function noteBranch(s: State, cond: Node, truth: boolean, _n: number): void {
+  const t = norm(cond.text);
+  pushStep(s, { range: rangeOf(cond), note: truth ? t : `!(${t})` });
+}
+
+function collectAcquireHolders(fn: Fn): void {
+  for (const call of fn.def.body.descendantsOfType('call_expression')) {
+    if (!call) continue;
+    const name = calleeName(call);
+    const api = name ? ACQUIRE_BY_NAME.get(name) : undefined;
+    const sum = name ? fn.opts.summaries.get(name) : undefined;
+    if (api && api.pagesArg >= 0) {
+      const a = callArgs(call)[api.pagesArg];
+      if (a && !isNullLiteral(a)) fn.acquireHolders.add(holderText(a).text);
+    } else if (sum) {
+      for (const e of sum.params) if (e.effect === 'acquires') {
+        const a = callArgs(call)[e.index];
+        if (a) fn.acquireHolders.add(holderText(a).text);
+      }
+    }
+  }
+  // a holder the function also fills by plain assignment is not known by name alone
+  for (const a of fn.def.body.descendantsOfType('assignment_expression')) {
+    const l = a?.childForFieldName('left'), r = a?.childForFieldName('right');
+    if (l && r && !isNullLiteral(r)) fn.acquireHolders.delete(norm(l.text));
+  }
+}
+
+const PAGE_TYPE = /struct\s+(page|folio)\b|\bbio_vec\b/;
+
+function seedParams(fn: Fn, st: State): void {
+  fn.def.params.forEach((p, i) => {
+    if (!p.name || !PAGE_TYPE.test(p.type)) return;
+    const site: AcquireSite = {
+      id: -1 - i, api: { name: `param ${p.name}`, kind: 'summary', helper: fn.def.name }, call: fn.def.node,
+      mode: 'UNKNOWN', modeReason: 'parameter', holder: p.name, requested: '', perElement: false, inLoop: false, offset: '', returns: 'count',
+    };
+    const set = newSet(site, st.sets.length, 'UNKNOWN', ['full']);
+    set.param = i;
+    st.sets.push(set);
+  });
+}
+
+// ---------------------------------------------------------------- lookups
+
+/** The set a holder names; with an offset (`&map[y]`), the set that starts there if there is one. */
+function findSetByHolder(st: State, text: string, offset?: string): number {
+  if (text in st.aliases) return st.aliases[text];
+  let any = -1;
+  for (let i = st.sets.length - 1; i >= 0; i--) {
+    if (st.sets[i].holder !== text) continue;
+    if (offset === undefined || st.sets[i].offset === offset) return i;
+    if (any < 0) any = i;
+  }
+  if (any >= 0 && offset !== undefined && st.sets.filter(p => p.holder === text).length > 1) {
+    // several sets share the array: pick by offset, else the one at the start
+    const start = st.sets.findIndex(p => p.holder === text && p.offset === '');
+    if (start >= 0) return start;
+  }
+  return any;
+}
+
+function findSetByCount(st: State, text: string): number {
+  for (let i = st.sets.length - 1; i >= 0; i--) if (st.sets[i].countVars.includes(text)) return i;
+  return -1;
+}
+
+function forgetVar(st: State, v: string): void {
+  for (const p of st.sets) p.countVars = p.countVars.filter(c => c !== v);
+  delete st.aliases[v];
+  delete st.bools[v];
+  st.neg = st.neg.filter(n => n !== v);
+  st.zero = st.zero.filter(n => n !== v);
+}
+
+function siteOf(fn: Fn, set: PageSet): AcquireSite | undefined {
+  return fn.sites.find(s => s.id === set.site);
+}
+
+function enclosingLoop(fn: Fn, index?: string): LoopInfo | undefined {
+  const loops = fn.cur && fn.cur.kind !== 'exit' ? fn.cur.loops : [];
+  if (index) return loops.find(l => l.index === index);
+  return loops.find(l => l.bound);
+}
+
+function outcome(fn: Fn, set: number): SiteOutcome {
+  let o = fn.result.outcomes.get(set);
+  if (!o) {
+    o = { released: 0, handedOff: 0, leaked: 0, failed: 0, total: 0, releases: new Map(), handoffs: new Map() };
+    fn.result.outcomes.set(set, o);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+function evalStmt(fn: Fn, st: State, n: Node): void {
+  if (n.type === 'declaration') {
+    for (const d of n.namedChildren) {
+      if (d?.type !== 'init_declarator') continue;
+      const name = d.childForFieldName('declarator');
+      const value = d.childForFieldName('value');
+      if (!name || !value) continue;
+      const v = evalExpr(fn, st, value);
+      const nameText = norm(name.text).replace(/^\*+/, '').replace(/\[.*$/, '');
+      assignVar(fn, st, nameText, v, value, d);
+    }
+    return;
+  }
+  evalExpr(fn, st, n);
+}
+
+function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node, at: Node): void {
+  forgetVar(st, v);
+  // the variable that named a page set now names something else
+  for (const p of st.sets) if (p.holder === v && !(val?.kind === 'holder' && st.sets[val.set] === p)) p.holder = `${v}'`;
+  if (isNullLiteral(rhs)) { st.zero.push(v); return; }
+  delete st.derived[v];
+  if (!val) {
+    // `p = obj->pages`: acquires through p fill the object's array
+    const r = strip(rhs);
+    if (r.type === 'field_expression') st.derived[v] = norm(r.text);
+  }
+  if (!val) {
+    const r = strip(rhs);
+    if (r.type === 'true' || r.text === 'true') st.bools[v] = true;
+    else if (r.type === 'false' || r.text === 'false') st.bools[v] = false;
+    else if (r.type === 'number_literal' && /^0+[uUlL]*$/.test(r.text)) st.zero.push(v);
+    return;
+  }
+  switch (val.kind) {
+    case 'count': st.sets[val.set].countVars.push(v); break;
+    case 'holder': if (!val.element || true) st.aliases[v] = val.set; break;
+    case 'willpin': st.bools[v] = 'pin:' + val.iter; break;
+    case 'neg': st.neg.push(v); break;
+    case 'bool': st.bools[v] = val.value; break;
+    case 'bio': st.bios[v] = { flags: [], sets: [], local: true, addedAt: [] }; break;
+    case 'pagefrom': {
+      // get_user_page_vma_remote(): the returned page is the holder
+      const idx = st.sets.findIndex(p => p.site === val.site && p.holder === '');
+      if (idx >= 0) { st.sets[idx].holder = v; st.aliases[v] = idx; }
+      break;
+    }
+  }
+  void at;
+}
+
+function evalExpr(fn: Fn, st: State, n: Node): Val {
+  switch (n.type) {
+    case 'parenthesized_expression':
+    case 'cast_expression': {
+      const inner = n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren[0];
+      return inner ? evalExpr(fn, st, inner) : null;
+    }
+    case 'expression_statement':
+    case 'comma_expression': {
+      let last: Val = null;
+      for (const c of n.namedChildren) if (c) last = evalExpr(fn, st, c);
+      return last;
+    }
+    case 'call_expression':
+      return evalCall(fn, st, n);
+    case 'assignment_expression': {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (!left || !right) return null;
+      const op = n.childForFieldName('operator')?.text ?? '=';
+      const val = evalExpr(fn, st, right);
+      const l = strip(left);
+      if (l.type === 'identifier') {
+        if (op === '=') assignVar(fn, st, l.text, val, right, n);
+        else forgetVar(st, l.text);
+        return val;
+      }
+      // storing pages into a field, an array slot of an object, a global or an out-parameter
+      if (val?.kind === 'holder' && op === '=') {
+        handOff(fn, st, val.set, n, `stored in ${norm(left.text)}`);
+      }
+      if (l.type !== 'identifier') evalExpr(fn, st, l);
+      return val;
+    }
+    case 'identifier': {
+      const t = n.text;
+      if (t in st.aliases) return { kind: 'holder', set: st.aliases[t], element: false };
+      const c = findSetByCount(st, t);
+      if (c >= 0) return { kind: 'count', set: c };
+      const h = findSetByHolder(st, t);
+      if (h >= 0) return { kind: 'holder', set: h, element: false };
+      if (st.neg.includes(t)) return { kind: 'neg' };
+      const b = st.bools[t];
+      if (typeof b === 'string') return { kind: 'willpin', iter: b.slice(4) };
+      if (typeof b === 'boolean') return { kind: 'bool', value: b };
+      return null;
+    }
+    case 'field_expression':
+    case 'subscript_expression':
+    case 'pointer_expression': {
+      for (const c of n.namedChildren) if (c && c.type !== 'field_identifier') evalExpr(fn, st, c);
+      const h = holderText(n);
+      const idx = findSetByHolder(st, h.text);
+      if (idx >= 0) return { kind: 'holder', set: idx, element: h.element, index: h.index };
+      if (n.type === 'field_expression') {
+        const c = findSetByCount(st, norm(n.text));
+        if (c >= 0) return { kind: 'count', set: c };
+      }
+      return null;
+    }
+    case 'unary_expression': {
+      const op = n.children[0]?.text;
+      const a = n.childForFieldName('argument');
+      const v = a ? evalExpr(fn, st, a) : null;
+      if (op === '-' && a && (/^E[A-Z0-9]+$/.test(a.text) || a.type === 'number_literal')) return { kind: 'neg' };
+      if (op === '!' && v?.kind === 'bool') return { kind: 'bool', value: !v.value };
+      return op === '!' ? null : v;
+    }
+    case 'conditional_expression': {
+      const vals = n.namedChildren.map(c => (c ? evalExpr(fn, st, c) : null));
+      // `ret < 0 ? ret : -ENOMEM`: an errno either way
+      const a = vals[1], b = vals[2];
+      if ((a?.kind === 'neg' || a?.kind === 'count') && (b?.kind === 'neg' || b?.kind === 'count') && (a.kind === 'neg' || b.kind === 'neg')) return { kind: 'neg' };
+      return null;
+    }
+    case 'binary_expression': {
+      const l = n.childForFieldName('left');
+      const r = n.childForFieldName('right');
+      const lv = l ? evalExpr(fn, st, l) : null;
+      if (r) evalExpr(fn, st, r);
+      const op = n.childForFieldName('operator')?.text ?? n.children[1]?.text;
+      if ((op === '+' || op === '-') && lv?.kind === 'holder') return { ...lv, element: true };
+      return null;
+    }
+    case 'true': return { kind: 'bool', value: true };
+    case 'false': return { kind: 'bool', value: false };
+    default:
+      for (const c of n.namedChildren) if (c) evalExpr(fn, st, c);
+      return null;
+  }
+}
+
+function evalCall(fn: Fn, st: State, call: Node): Val {
+  const name = calleeName(call);
+  const args = callArgs(call);
+  if (!name) {
+    for (const a of args) escapeArg(fn, st, a, call);
+    return null;
+  }
+  if (name === 'likely' || name === 'unlikely' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'READ_ONCE') {
+    return args[0] ? evalExpr(fn, st, args[0]) : null;
+  }
+  const acq = ACQUIRE_BY_NAME.get(name);
+  if (acq) return acquire(fn, st, call, acq, args);
+  if (CONVERSIONS.has(name) && args[0]) {
+    // page_to_pfn(page), page_address(page), …: the value still stands for the page
+    const v = evalExpr(fn, st, args[0]);
+    if (v?.kind === 'holder') return { ...v, element: true };
+    const h = holderText(args[0]);
+    const idx = findSetByHolder(st, h.text);
+    return idx >= 0 ? { kind: 'holder', set: idx, element: true } : null;
+  }
+  // evaluate nested calls in the arguments first (C evaluates arguments before the call)
+  const argVals = args.map(a => (a.type === 'call_expression' || a.type === 'assignment_expression' || a.type === 'conditional_expression') ? evalExpr(fn, st, a) : null);
+  void argVals;
+  const rel = RELEASE_BY_NAME.get(name);
+  if (rel) {
+    const a = args[rel.pagesArg];
+    if (!a) return null;
+    if (rel.family === 'bio') {
+      const bio = norm(args[0]?.text ?? '');
+      const b = st.bios[bio];
+      if (b) for (const si of b.sets) release(fn, st, si, { node: call, api: name, family: 'bio', whole: true, count: null, release: rel, argText: a.text, guarded: true });
+      return null;
+    }
+    const h = holderText(a);
+    const count = rel.countArg >= 0 && args[rel.countArg] ? norm(args[rel.countArg].text) : null;
+    let whole = rel.array || rel.countArg >= 0;
+    let loopCount: string | null = null;
+    if (!whole) {
+      const loop = h.element && h.index ? enclosingLoop(fn, h.index) : enclosingLoop(fn);
+      if (loop?.bound) { whole = true; loopCount = loop.bound; }
+    }
+    const idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
+    if (idx >= 0 && !whole) {
+      const set = st.sets[idx];
+      const site = siteOf(fn, set);
+      if (site && (site.requested === '1' || site.returns === 'page' || site.returns === 'bool')) whole = true;
+    }
+    const ev: ReleaseEvent = {
+      node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
+      guarded: false,
+    };
+    if (idx >= 0) release(fn, st, idx, ev);
+    else untrackedRelease(fn, st, h.text, ev);
+    return null;
+  }
+  if (WILL_PIN_PREDICATES.has(name)) return { kind: 'willpin', iter: norm(args[0]?.text ?? '').replace(/^&/, '') };
+  if (name === 'bio_set_flag' || name === 'bio_clear_flag') {
+    const bio = norm(args[0]?.text ?? '');
+    const flag = args[1]?.text ?? '';
+    if (BIO_FLAGS.has(flag)) {
+      const b = st.bios[bio] ?? (st.bios[bio] = { flags: [], sets: [], local: false, addedAt: [] });
+      if (name === 'bio_set_flag') {
+        if (!b.flags.includes(flag)) b.flags.push(flag);
+        pushStep(st, { range: rangeOf(call), note: `${bio} marked ${flag}` });
+        for (const c of fn.opts.checkers) c.onBioFlag?.(fn.opts.cx, st, bio, flag, call);
+      } else b.flags = b.flags.filter(f => f !== flag);
+    }
+    return null;
+  }
+  if (GET_REF.has(name)) {
+    const a = args[0];
+    const idx = a ? findSetByHolder(st, holderText(a).text) : -1;
+    if (idx >= 0) takeReference(fn, st, idx, call);
+    return null;
+  }
+  const add = BIO_ADD.get(name);
+  if (add) {
+    const bio = norm(args[add[0]]?.text ?? '');
+    const p = args[add[1]];
+    const idx = p ? findSetByHolder(st, holderText(p).text) : -1;
+    if (idx >= 0) {
+      const b = st.bios[bio] ?? (st.bios[bio] = { flags: [], sets: [], local: false, addedAt: [] });
+      if (!b.sets.includes(idx)) b.sets.push(idx);
+      b.addedAt.push(call);
+      handOff(fn, st, idx, call, `added to bio ${bio}`);
+      for (const c of fn.opts.checkers) c.onBioAdd?.(fn.opts.cx, st, bio, st.sets[idx], call);
+    }
+    return null;
+  }
+  if (USER_ITER_INIT.has(name) || KERNEL_ITER_INIT.has(name)) {
+    const itArg = name.startsWith('iov_iter_') ? args[0] : args[args.length - 1];
+    if (itArg) st.iters[norm(itArg.text).replace(/^&/, '')] = USER_ITER_INIT.has(name) ? 'user' : 'kernel';
+    return null;
+  }
+  const owner = OWNER_HANDOFF.get(name);
+  if (owner) {
+    const p = args[owner.arg];
+    const idx = p ? findSetByHolder(st, holderText(p).text) : -1;
+    if (idx >= 0) {
+      if (DMA_USES.has(name)) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+      handOff(fn, st, idx, call, `given to the ${owner.owner} by ${name}()`);
+    }
+    return null;
+  }
+  if (DMA_USES.has(name)) {
+    for (const a of args) {
+      const idx = findSetByHolder(st, holderText(a).text);
+      if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+    }
+  }
+  const sum = fn.opts.summaries.get(name);
+  if (sum) return applySummary(fn, st, call, sum, args);
+  if (BIO_ALLOC.has(name)) return { kind: 'bio' };
+  if (HARMLESS.has(name)) {
+    for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
+    return null;
+  }
+  for (const a of args) escapeArg(fn, st, a, call);
+  return null;
+}
+
+/** get_page() on pages that held nothing (a kernel-backed extraction) gives them a reference. */
+function takeReference(fn: Fn, st: State, idx: number, node: Node): void {
+  const set = st.sets[idx];
+  if (set.mode === 'NONE' || set.mode === 'UNKNOWN') {
+    if (set.mode === 'NONE') { set.mode = 'GET'; set.folios = pairFor('GET'); }
+    pushStep(st, { range: rangeOf(node), note: `${set.holder}: a reference taken on each page`, ledger: ledger(set.holder, set.mode, set.state, '', set.folios) });
+  }
+  if (set.param !== undefined) addEffect(fn, st, `${set.param}:references`, { index: set.param, name: fn.params[set.param] ?? '', effect: 'references', always: false });
+}
+
+function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
+  const s = strip(a);
+  if (s.type === 'call_expression') { evalExpr(fn, st, s); return; }
+  const h = holderText(a);
+  const idx = findSetByHolder(st, h.text);
+  if (idx >= 0 && st.sets[idx].state === 'held') {
+    st.sets[idx].escaped = true;
+    outcome(fn, st.sets[idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `passed to ${calleeName(call) ?? 'a callee'}()` });
+  }
+  // an object whose field holds pages, passed whole, may be released by the callee
+  const root = h.text;
+  st.sets.forEach(p => {
+    if (p.state === 'held' && p.holder !== root && (p.holder.startsWith(root + '->') || p.holder.startsWith(root + '.'))) p.escaped = true;
+  });
+}
+
+function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string): void {
+  const set = st.sets[idx];
+  if (!set) return;
+  if (set.state === 'held') set.state = 'handed-off';
+  set.handoff = { node, kind };
+  outcome(fn, set.site).handoffs.set(`${node.startIndex}`, { node, kind });
+  pushStep(st, { range: rangeOf(node), note: `${set.holder} ${kind}` });
+  recordEffect(fn, st, set, { effect: 'takes' });
+}
+
+function recordEffect(fn: Fn, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
+  if (set.param === undefined) return;
+  addEffect(fn, st, `${set.param}:${e.effect}:${e.family ?? ''}`, { index: set.param, name: fn.params[set.param] ?? '', always: false, ...e });
+}
+
+function addEffect(fn: Fn, st: State, key: string, e: ParamEffect): void {
+  if (!fn.effectDefs.has(key)) fn.effectDefs.set(key, e);
+  if (!st.effects.includes(key)) st.effects.push(key);
+}
+
+function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): Val {
+  for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
+  let site = fn.siteByCall.get(call.id);
+  const pagesArg = api.pagesArg >= 0 ? args[api.pagesArg] : undefined;
+  const pagesNull = api.returns !== 'page' && (!pagesArg || isNullLiteral(pagesArg));
+  const iter = api.iterArg >= 0 && args[api.iterArg] ? norm(args[api.iterArg].text).replace(/^&/, '') : undefined;
+  const flagNames = api.flagsArg >= 0 && args[api.flagsArg] ? traceFlags(fn, args[api.flagsArg]) : [];
+  if (!site) {
+    let mode: Mode = api.mode;
+    let reason = api.mode === 'GET' ? `${api.name}() takes references (FOLL_GET)` : api.mode === 'PIN' ? `${api.name}() pins (FOLL_PIN)` : `${api.name}() pins user-backed iterators and takes nothing on kernel-backed ones`;
+    if (pagesNull && api.mode !== 'EXTRACT') { mode = 'NONE'; reason = `${api.name}() with a NULL pages array only faults the pages in`; }
+    const h0 = pagesArg ? holderText(pagesArg) : { text: '', element: false, index: undefined };
+    const h = st.derived[h0.text] ? { ...h0, text: st.derived[h0.text] } : h0;
+    const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+    const requested = api.countArg >= 0 && args[api.countArg] ? norm(args[api.countArg].text) : (api.returns === 'page' || api.returns === 'bool' ? '1' : '');
+    site = {
+      id: fn.sites.length, api, call, mode, modeReason: reason, holder: api.returns === 'page' ? '' : h.text,
+      requested: loop?.bound ?? requested, iter, perElement: !!loop, returns: api.returns,
+      inLoop: !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length), offset: h.element && !loop ? (h.index ?? '') : '',
+    };
+    fn.sites.push(site);
+    fn.siteByCall.set(call.id, site);
+  }
+  for (const c of fn.opts.checkers) c.onAcquire?.(fn.opts.cx, st, site, flagNames, pagesNull);
+  if (site.mode === 'NONE' && api.mode !== 'EXTRACT') return null;
+  let mode = site.mode;
+  if (mode === 'EXTRACT' && iter) {
+    const known = st.iters[iter];
+    if (known) mode = known === 'user' ? 'PIN' : 'NONE';
+  }
+  let outcomes: Outcome[] = [...ALL_OUTCOMES];
+  if (site.requested === '1' || api.returns === 'page') outcomes = outcomes.filter(o => o !== 'partial');
+  if (api.returns === 'bool') outcomes = ['zero', 'full'];
+  if (api.returns === 'page') outcomes = ['neg', 'full'];
+  const set = newSet(site, st.sets.length, mode, outcomes);
+  // a re-acquire into the same holder replaces the old view of it
+  const idx = st.sets.length;
+  st.sets.push(set);
+  outcome(fn, site.id);
+  pushStep(st, {
+    range: rangeOf(call),
+    note: `${api.name}() ${mode === 'PIN' ? 'pins' : mode === 'GET' ? 'takes a reference on' : mode === 'NONE' ? 'lists without a reference' : 'extracts (pin iff user-backed)'} ${site.requested || 'the'} page(s) into ${site.holder || 'the returned page'}`,
+    ledger: ledger(site.holder || 'page', mode, 'held', site.requested || '?', set.folios),
+  });
+  if (api.returns === 'into-bio') {
+    const bio = norm(args[api.pagesArg]?.text ?? '');
+    const b = st.bios[bio] ?? (st.bios[bio] = { flags: [], sets: [], local: false, addedAt: [] });
+    b.sets.push(idx);
+    set.holder = bio;
+    set.state = 'handed-off';
+    set.handoff = { node: call, kind: `added to bio ${bio}, flagged by ${api.name}() itself` };
+    if (!b.flags.includes('BIO_PAGE_PINNED')) b.flags.push('BIO_PAGE_PINNED?');
+    return { kind: 'count', set: idx };
+  }
+  st.temps[call.id] = idx;
+  st.zero = st.zero.filter(z => z !== site.holder);
+  const root = rootOf(site.holder);
+  const pi = fn.params.indexOf(root);
+  if (pi >= 0 && site.holder) addEffect(fn, st, `${pi}:acquires:${site.holder}`, { index: pi, name: site.holder, effect: 'acquires', mode, api: api.name, always: false });
+  if (api.returns === 'page') return { kind: 'pagefrom', site: site.id };
+  return { kind: 'count', set: idx };
+}
+
+/** The FOLL_* names a flags argument can carry, following local variables. */
+function traceFlags(fn: Fn, arg: Node): string[] {
+  const names = new Set<string>();
+  const visit = (n: Node, depth: number) => {
+    for (const id of n.descendantsOfType('identifier')) {
+      if (!id) continue;
+      if (/^FOLL_/.test(id.text)) names.add(id.text);
+      else if (depth < 3) {
+        // the variable's assignments in this function
+        for (const a of fn.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+          if (!a) continue;
+          const lhs = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
+          const rhs = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
+          if (lhs && rhs && norm(lhs.text) === id.text) visit(rhs, depth + 1);
+        }
+      }
+    }
+    if (n.type === 'identifier' && /^FOLL_/.test(n.text)) names.add(n.text);
+  };
+  visit(arg, 0);
+  // negated flags (flags & ~FOLL_WRITE) are not set
+  for (const neg of arg.text.matchAll(/~\s*\(?\s*(FOLL_\w+)/g)) names.delete(neg[1]);
+  return [...names];
+}
+
+function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
+  const set = st.sets[idx];
+  const bound = set.mode !== 'EXTRACT' || ev.family === 'bio';
+  ev.guarded = ev.guarded || bound;
+  for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, set, ev);
+  const before = set.folios;
+  if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
+  if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api }; }
+  else set.partial = true;
+  if (set.site >= 0) outcome(fn, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
+  pushStep(st, {
+    range: rangeOf(ev.node),
+    note: `${ev.viaHelper ? `${ev.viaHelper}() → ` : ''}${ev.api}(${ev.argText}${ev.count ? `, ${ev.count}` : ''})${ev.whole ? '' : ' (one page)'}`,
+    ledger: ledger(set.holder, set.mode, set.state, ev.count ?? '', set.folios),
+  });
+  void before;
+  recordEffect(fn, st, set, { effect: 'releases', family: ev.family, api: ev.api });
+}
+
+function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
+  const root = rootOf(holder);
+  const pi = fn.params.indexOf(root);
+  if (pi >= 0 && holder !== root) {
+    const suffix = holder.slice(root.length);
+    addEffect(fn, st, `${pi}:releases:${ev.family}:${suffix}`, { index: pi, name: root + suffix, effect: 'releases', family: ev.family, api: ev.api, always: false });
+  }
+  ev.acquiredHere = fn.acquireHolders.has(holder) && !ev.viaHelper;
+  for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, undefined, ev);
+}
+
+function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args: Node[]): Val {
+  let ret: Val = null;
+  // release effects per argument: one family on every path is a release; several
+  // families, or only some paths, mean the helper decides: the pages may be gone
+  const releases = new Map<string, ParamEffect[]>();
+  for (const e of sum.params) if (e.effect === 'releases') {
+    const k = `${e.index}:${e.name}`;
+    releases.set(k, [...(releases.get(k) ?? []), e]);
+  }
+  const resolve = (e: ParamEffect) => {
+    const a = args[e.index];
+    if (!a) return undefined;
+    const h = holderText(a);
+    const suffix = e.name.includes('->') || e.name.includes('.') ? e.name.slice(e.name.search(/->|\./)) : '';
+    let holder = h.text + suffix;
+    if (suffix && a.text.trim().startsWith('&')) holder = h.text + suffix.replace(/^->/, '.');
+    const loopIdx = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+    const element = h.element && !suffix && !loopIdx;
+    return { a, holder, element, idx: findSetByHolder(st, holder, element ? (h.index ?? '') : '') };
+  };
+  for (const effs of releases.values()) {
+    const r = resolve(effs[0]);
+    if (!r) continue;
+    const families = new Set(effs.map(e => e.family));
+    const e = effs[0];
+    if (families.size === 1 && e.always && e.family) {
+      const ev: ReleaseEvent = { node: call, api: e.api ?? sum.name, family: e.family, whole: !r.element, count: null, viaHelper: sum.name, argText: r.a.text, guarded: false };
+      if (r.idx >= 0) release(fn, st, r.idx, ev);
+      else untrackedRelease(fn, st, r.holder, ev);
+    } else if (r.idx >= 0) {
+      st.sets[r.idx].escaped = true;
+      outcome(fn, st.sets[r.idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `may be released by ${sum.name}()` });
+    }
+  }
+  for (const e of sum.params) {
+    if (e.effect === 'releases') continue;
+    const r = resolve(e);
+    if (!r) continue;
+    if (e.effect === 'takes' && r.idx >= 0) handOff(fn, st, r.idx, call, `taken by ${sum.name}()`);
+    else if (e.effect === 'references' && r.idx >= 0) takeReference(fn, st, r.idx, call);
+    else if (e.effect === 'acquires') {
+      const holder = r.holder;
+      const site: AcquireSite = fn.siteByCall.get(call.id) ?? {
+        id: fn.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: e.mode ?? 'UNKNOWN',
+        modeReason: `${sum.name}() ${e.api ? `calls ${e.api}()` : 'acquires'} on its parameter ${e.name}`, holder, requested: '', perElement: false,
+        // a helper that fails may still have kept what it pinned before the failure
+        inLoop: true, offset: '', returns: 'count',
+      };
+      if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
+      if (e.returns === 'status') site.returns = 'status';
+      const set = newSet(site, st.sets.length, site.mode, site.returns === 'status' ? ['neg', 'full'] : [...ALL_OUTCOMES]);
+      st.sets.push(set);
+      outcome(fn, site.id);
+      st.temps[call.id] = st.sets.length - 1;
+      pushStep(st, { range: rangeOf(call), note: `${sum.name}() acquires ${holder} (${site.mode})`, ledger: ledger(holder, site.mode, 'held', '?', pairFor(site.mode)) });
+      ret = { kind: 'count', set: st.sets.length - 1 };
+    }
+  }
+  if (!ret) for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+  return ret;
+}
+
+// ---------------------------------------------------------------- conditions
+
+function unwrap(n: Node): Node {
+  let c = strip(n);
+  for (let g = 0; g < 5; g++) {
+    if (c.type === 'call_expression') {
+      const name = calleeName(c);
+      if (name === 'likely' || name === 'unlikely' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'WARN' || name === 'WARN_ONCE') {
+        const a = callArgs(c)[0];
+        if (a) { c = strip(a); continue; }
+      }
+    }
+    break;
+  }
+  return c;
+}
+
+/** The set whose count this expression is, or -1. */
+function countRef(st: State, n: Node): number {
+  const s = strip(n);
+  if (s.type === 'call_expression' && s.id in st.temps) return st.temps[s.id];
+  if (s.type === 'assignment_expression') {
+    const r = s.childForFieldName('right');
+    return r ? countRef(st, r) : -1;
+  }
+  return findSetByCount(st, norm(s.text));
+}
+
+function restrict(st: State, idx: number, allowed: Outcome[]): State[] {
+  const set = st.sets[idx];
+  const next = set.outcomes.filter(o => allowed.includes(o));
+  if (next.length === 0) return [];
+  set.outcomes = next;
+  return [st];
+}
+
+const FLIP: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
+
+function compareOutcomes(op: string, threshold: 'zero' | 'full', truth: boolean): Outcome[] | undefined {
+  const all = ALL_OUTCOMES;
+  let t: Outcome[] | undefined;
+  if (threshold === 'zero') {
+    t = ({ '<': ['neg'], '<=': ['neg', 'zero'], '==': ['zero'], '!=': ['neg', 'partial', 'full'], '>': ['partial', 'full'], '>=': ['zero', 'partial', 'full'] } as Record<string, Outcome[]>)[op];
+  } else {
+    t = ({ '<': ['neg', 'zero', 'partial'], '<=': all, '==': ['full'], '!=': ['neg', 'zero', 'partial'], '>': [], '>=': ['full'] } as Record<string, Outcome[]>)[op];
+  }
+  if (!t) return undefined;
+  return truth ? t : all.filter(o => !t!.includes(o));
+}
+
+function assumeLoopEntry(fn: Fn, st: State, loop: LoopInfo, truth: boolean): State[] {
+  // for (i = 0; i < bound; …): the first test is `bound > 0`
+  const bound = loop.bound!;
+  const idx = findSetByCount(st, bound);
+  if (idx >= 0) return restrict(st, idx, truth ? ['partial', 'full'] : ['neg', 'zero']);
+  // a requested count, or a count the caller passes in, is taken to be positive
+  if ((fn.sites.some(s => s.requested === bound) && st.sets.some(p => siteOf(fn, p)?.requested === bound))
+    || fn.params.includes(bound) || fn.params.includes(rootOf(bound))) return truth ? [st] : [];
+  return [st];
+}
+
+function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
+  const c = unwrap(cond);
+  if (c.type === 'number_literal' || c.type === 'true' || c.type === 'false') {
+    const v = c.type === 'true' || (c.type === 'number_literal' && !/^0+[uUlL]*$/.test(c.text));
+    return v === truth ? [st] : [];
+  }
+  if (c.type === 'unary_expression' && c.children[0]?.text === '!') {
+    const a = c.childForFieldName('argument');
+    return a ? assume(fn, st, a, !truth) : [st];
+  }
+  if (c.type === 'binary_expression') {
+    const op = c.childForFieldName('operator')?.text ?? c.children[1]?.text ?? '';
+    const l = c.childForFieldName('left'), r = c.childForFieldName('right');
+    if (!l || !r) return [st];
+    if (op === '&&' || op === '||') {
+      const and = op === '&&';
+      if (and === truth) {
+        return assume(fn, st, l, truth).flatMap(s => assume(fn, s, r, truth));
+      }
+      // short circuit: the right side did not run, nor any acquire in it
+      const first = assume(fn, cloneState(st), l, truth).map(s => notEvaluated(s, r));
+      const second = assume(fn, st, l, !truth).flatMap(s => assume(fn, s, r, truth));
+      return [...first, ...second];
+    }
+    if (op in FLIP) {
+      let idx = countRef(st, l);
+      let other = r;
+      let o = op;
+      if (idx < 0) { idx = countRef(st, r); other = l; o = FLIP[op]; }
+      if (idx >= 0) {
+        const set = st.sets[idx];
+        const site = siteOf(fn, set);
+        const t = norm(other.text);
+        if (site?.returns === 'status') {
+          // a helper's 0-or-errno: 0 is success (pages held), anything else failure
+          if (!(t === '0')) return [st];
+          const success = ({ '==': true, '>=': true, '!=': false, '<': false } as Record<string, boolean>)[o];
+          if (success === undefined) return [st];
+          return restrict(st, idx, success === truth ? ['full'] : ['neg']);
+        }
+        if (/^-E[A-Z0-9]+$/.test(t) && (o === '==' || o === '!=')) {
+          // ret == -EFAULT: the acquire failed; ret != -EFAULT tells nothing
+          return (o === '==') === truth ? restrict(st, idx, ['neg']) : [st];
+        }
+        let threshold: 'zero' | 'full' | undefined;
+        if (t === '0' || t === 'NULL') threshold = 'zero';
+        else if (site && site.returns === 'count' && !site.perElement && (t === site.requested || (t === '1' && site.requested === '1'))) threshold = 'full';
+        else if (t === '1' && !set.outcomes.includes('partial')) threshold = 'full';
+        if (threshold) {
+          const allowed = compareOutcomes(o, threshold, truth);
+          if (allowed) return restrict(st, idx, allowed);
+        }
+      }
+      return [st];
+    }
+    return [st];
+  }
+  if (c.type === 'call_expression') {
+    const name = calleeName(c);
+    const args = callArgs(c);
+    if (name && WILL_PIN_PREDICATES.has(name)) return refineIter(fn, st, norm(args[0]?.text ?? '').replace(/^&/, ''), truth);
+    if (name && KERNEL_ITER_PREDICATES.has(name)) return refineIter(fn, st, norm(args[0]?.text ?? '').replace(/^&/, ''), !truth);
+    if (name === 'IS_ERR' || name === 'IS_ERR_OR_NULL') {
+      const idx = args[0] ? findSetByHolder(st, holderText(args[0]).text) : -1;
+      if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'zero'] : ['full', 'partial']);
+      return [st];
+    }
+    if (name === 'bio_flagged' && args.length >= 2) {
+      const b = st.bios[norm(args[0].text)];
+      const flag = args[1].text;
+      if (b?.flags.includes(flag)) return truth ? [st] : [];
+      if (b?.local && !b.flags.includes(flag + '?')) return truth ? [] : [st];
+      return [st];
+    }
+    if (c.id in st.temps) {
+      // a bool-returning acquire tested directly
+      return restrict(st, st.temps[c.id], truth ? ['full', 'partial', 'neg'] : ['zero']);
+    }
+    return [st];
+  }
+  if (c.type === 'identifier' || c.type === 'field_expression') {
+    const t = norm(c.text);
+    const b = st.bools[t];
+    if (typeof b === 'boolean') return b === truth ? [st] : [];
+    if (typeof b === 'string') return refineIter(fn, st, b.slice(4), truth);
+    if (st.zero.includes(t)) return truth ? [] : [st];
+    const idx = findSetByCount(st, t);
+    if (idx >= 0 && siteOf(fn, st.sets[idx])?.returns === 'status') return restrict(st, idx, truth ? ['neg'] : ['full']);
+    if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'partial', 'full'] : ['zero']);
+    const h = st.aliases[t] ?? -1;
+    if (h >= 0 && st.sets[h].holder === t && siteOf(fn, st.sets[h])?.returns === 'page') return restrict(st, h, truth ? ['full'] : ['neg', 'zero']);
+    // `if (pages)` on an array that holds pages: it is not NULL
+    const held = findSetByHolder(st, t);
+    if (held >= 0 && st.sets[held].state !== 'handed-off' && mayHold(st.sets[held]) && siteOf(fn, st.sets[held])?.returns !== 'page') {
+      if (!truth) return restrict(st, held, ['neg', 'zero']);
+    }
+    if (st.neg.includes(t)) return truth ? [st] : [];
+    return [st];
+  }
+  if (c.type === 'assignment_expression') {
+    const l = c.childForFieldName('left');
+    return l ? assume(fn, st, l, truth) : [st];
+  }
+  return [st];
+}
+
+function notEvaluated(st: State, n: Node): State {
+  const calls = n.type === 'call_expression' ? [n] : n.descendantsOfType('call_expression');
+  for (const c of calls) if (c && c.id in st.temps) st.sets[st.temps[c.id]].outcomes = ['zero'];
+  return st;
+}
+
+/** Under `iov_iter_extract_will_pin(iter)` being `truth`, extracted pages are pinned or bare. */
+function refineIter(fn: Fn, st: State, iter: string, truth: boolean): State[] {
+  const known = st.iters[iter];
+  if (known) return (known === 'user') === truth ? [st] : [];
+  st.iters[iter] = truth ? 'user' : 'kernel';
+  for (const p of st.sets) {
+    const site = siteOf(fn, p);
+    if (p.mode !== 'EXTRACT') continue;
+    if (site?.iter && site.iter !== iter && !site.iter.endsWith(iter) && !iter.endsWith(site.iter)) continue;
+    p.mode = truth ? 'PIN' : 'NONE';
+    p.folios = pairFor(p.mode);
+  }
+  return [st];
+}
+
+// ---------------------------------------------------------------- path ends
+
+function finishPath(fn: Fn, st: State, node: Node | null, value?: Node | null): void {
+  const vtext = value ? norm(value.text) : '';
+  let error = false;
+  if (value) {
+    const v = strip(value);
+    if (v.type === 'unary_expression' && v.text.startsWith('-')) error = true;
+    else if (st.neg.includes(vtext)) error = true;
+    else if (v.type === 'call_expression' && /^(ERR_PTR|PTR_ERR|ERR_CAST)$/.test(calleeName(v) ?? '')) error = true;
+    else {
+      const idx = findSetByCount(st, vtext);
+      if (idx >= 0 && st.sets[idx].outcomes.every(o => o === 'neg')) error = true;
+      if (idx >= 0 && !error) {
+        st.sets[idx].countVars.push('<returned>');
+        if (st.sets[idx].param === undefined && fn.params.includes(rootOf(st.sets[idx].holder))) fn.result.returnsCount = true;
+      }
+      const h = findSetByHolder(st, holderText(value).text);
+      if (h >= 0 && !error && st.sets[h].state === 'held') { st.sets[h].state = 'handed-off'; st.sets[h].handoff = { node: value, kind: 'returned to the caller' }; }
+    }
+  }
+  if (node) pushStep(st, { range: rangeOf(node), note: node.text.replace(/\s+/g, ' ').replace(/;$/, '') });
+  for (const c of fn.opts.checkers) c.onExit?.(fn.opts.cx, st, { node, error, value: vtext });
+  for (const p of st.sets) {
+    if (p.site < 0) continue;
+    const o = outcome(fn, p.site);
+    o.total++;
+    if (!mayHold(p)) o.failed++;
+    else if (p.state === 'released') o.released++;
+    else if (p.state === 'handed-off' || p.escaped || fn.opts.cx.isCallerOwned(p.holder)) o.handedOff++;
+    else if (p.mode !== 'NONE') o.leaked++;
+    if (!fn.result.traces.has(p.site) || (p.state === 'released' && mayHold(p))) fn.result.traces.set(p.site, st.trail);
+  }
+  for (const k of st.effects) {
+    const cur = fn.allEffects.get(k);
+    if (cur) cur.paths++; else fn.allEffects.set(k, { eff: fn.effectDefs.get(k)!, paths: 1 });
+  }
+}
+
+export { holderText, rootOf };

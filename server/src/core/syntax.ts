@@ -1,0 +1,179 @@
+// Parsing and the syntax helpers the analysis needs: function definitions
+// (including the ones kernel macros hide from the grammar), call names and
+// arguments, expression normalisation.
+import type { Node, Parser, Tree } from 'web-tree-sitter';
+import { preprocess } from './macros';
+import type { Range } from './types';
+
+export type { Node };
+
+export interface FunctionDef {
+  name: string;
+  /** the node whose range is the whole function */
+  node: Node;
+  body: Node;
+  params: { name: string; type: string }[];
+}
+
+export function parse(parser: Parser, text: string): Tree | null {
+  return parser.parse(preprocess(text));
+}
+
+export function rangeOf(n: Node): Range {
+  return {
+    start: { line: n.startPosition.row, character: n.startPosition.column },
+    end: { line: n.endPosition.row, character: n.endPosition.column },
+  };
+}
+
+function declaratorName(d: Node | null): string | undefined {
+  let cur: Node | null = d;
+  for (let guard = 0; cur && guard < 20; guard++) {
+    if (cur.type === 'identifier' || cur.type === 'field_identifier') return cur.text;
+    const inner = cur.childForFieldName('declarator');
+    if (inner) { cur = inner; continue; }
+    // parenthesized_declarator and friends
+    cur = cur.namedChildren.find(c => c !== null && c.type.endsWith('declarator') || c?.type === 'identifier') ?? null;
+  }
+  return undefined;
+}
+
+function functionDeclarator(d: Node | null): Node | null {
+  let cur: Node | null = d;
+  for (let guard = 0; cur && guard < 20; guard++) {
+    if (cur.type === 'function_declarator') return cur;
+    cur = cur.childForFieldName('declarator');
+  }
+  return null;
+}
+
+function paramsOf(fd: Node | null): { name: string; type: string }[] {
+  const list = fd?.childForFieldName('parameters');
+  if (!list) return [];
+  const out: { name: string; type: string }[] = [];
+  for (const p of list.namedChildren) {
+    if (!p || p.type !== 'parameter_declaration') continue;
+    const name = declaratorName(p.childForFieldName('declarator')) ?? '';
+    out.push({ name, type: p.text });
+  }
+  return out;
+}
+
+const SYSCALL_RE = /^(COMPAT_)?SYSCALL_DEFINE\d$/;
+
+/** Every function body in the file, with a name even where macros confuse the grammar. */
+export function functionsOf(root: Node): FunctionDef[] {
+  const out: FunctionDef[] = [];
+  const seen = new Set<number>();
+  for (const fn of root.descendantsOfType('function_definition')) {
+    if (!fn) continue;
+    const body = fn.childForFieldName('body');
+    if (!body) continue;
+    const decl = fn.childForFieldName('declarator');
+    const fd = functionDeclarator(decl);
+    let name = declaratorName(decl) ?? '<anonymous>';
+    let params = paramsOf(fd);
+    if (SYSCALL_RE.test(name)) {
+      const args = fd?.childForFieldName('parameters')?.namedChildren ?? [];
+      name = 'sys_' + (args[0]?.text ?? 'unknown');
+      params = [];
+    }
+    seen.add(body.id);
+    out.push({ name, node: fn, body, params });
+  }
+  // Bodies the grammar did not attach to a function (macro-defined functions,
+  // parse errors before the body): name them from the text before the brace.
+  for (const body of root.descendantsOfType('compound_statement')) {
+    if (!body || seen.has(body.id)) continue;
+    const parent = body.parent;
+    if (!parent || (parent.type !== 'translation_unit' && parent.type !== 'ERROR')) continue;
+    if (hasAncestor(body, 'function_definition')) continue;
+    const prev = body.previousSibling;
+    if (!prev) continue;
+    const head = prev.text.slice(-300);
+    const sys = /(?:COMPAT_)?SYSCALL_DEFINE\d\s*\(\s*(\w+)/.exec(head);
+    const call = /(\w+)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*$/.exec(head);
+    const name = sys ? 'sys_' + sys[1] : call?.[1];
+    if (!name || /^(if|while|for|switch|return|sizeof)$/.test(name)) continue;
+    out.push({ name, node: body, body, params: [] });
+  }
+  return out;
+}
+
+export function hasAncestor(n: Node, type: string): boolean {
+  for (let p = n.parent; p; p = p.parent) if (p.type === type) return true;
+  return false;
+}
+
+/** The called function's name, for plain calls (not through pointers). */
+export function calleeName(call: Node): string | undefined {
+  const f = call.childForFieldName('function');
+  if (!f) return undefined;
+  if (f.type === 'identifier') return f.text;
+  if (f.type === 'parenthesized_expression') {
+    const inner = f.namedChildren[0];
+    if (inner?.type === 'identifier') return inner.text;
+  }
+  return undefined;
+}
+
+export function callArgs(call: Node): Node[] {
+  const args = call.childForFieldName('arguments');
+  return args ? (args.namedChildren.filter(c => c && c.type !== 'comment') as Node[]) : [];
+}
+
+/** Strip parentheses and casts. */
+export function strip(n: Node): Node {
+  let cur = n;
+  for (let guard = 0; guard < 20; guard++) {
+    if (cur.type === 'parenthesized_expression' && cur.namedChildren[0]) { cur = cur.namedChildren[0]; continue; }
+    if (cur.type === 'cast_expression') { const v = cur.childForFieldName('value'); if (v) { cur = v; continue; } }
+    break;
+  }
+  return cur;
+}
+
+/** Normalise an expression's text: no spaces, no outer parens. */
+export function norm(text: string): string {
+  let t = text.replace(/\s+/g, '');
+  while (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) t = t.slice(1, -1);
+  return t;
+}
+
+function balanced(t: string): boolean {
+  let d = 0;
+  for (const c of t) { if (c === '(') d++; else if (c === ')') { d--; if (d < 0) return false; } }
+  return d === 0;
+}
+
+export function isNullLiteral(n: Node): boolean {
+  const s = strip(n);
+  return s.type === 'null' || s.text === 'NULL' || (s.type === 'number_literal' && s.text === '0');
+}
+
+/** Names declared inside a function body. */
+export function localsOf(body: Node): Set<string> {
+  const out = new Set<string>();
+  for (const d of body.descendantsOfType('declaration')) {
+    if (!d) continue;
+    for (const c of d.namedChildren) {
+      if (!c) continue;
+      if (c.type === 'init_declarator' || /declarator$/.test(c.type) || c.type === 'identifier') {
+        const n = declaratorName(c.type === 'init_declarator' ? c.childForFieldName('declarator') : c);
+        if (n) out.add(n);
+      }
+    }
+  }
+  return out;
+}
+
+/** Every identifier below a node, in order. */
+export function identifiersIn(n: Node): string[] {
+  const out: string[] = [];
+  const walk = (x: Node) => {
+    if (x.type === 'identifier') out.push(x.text);
+    for (const c of x.namedChildren) if (c) walk(c);
+  };
+  walk(n);
+  return out;
+}

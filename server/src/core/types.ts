@@ -1,0 +1,160 @@
+// Plain data exchanged between the analysis core and its front ends (CLI, LSP).
+// Positions are 0-based lines and UTF-16 code units (what tree-sitter's web
+// binding and LSP both use); the CLI adds 1 for its 1-based output.
+
+export type Mode = 'GET' | 'PIN' | 'EXTRACT' | 'NONE' | 'UNKNOWN';
+
+/** The release families of the kernel. `bio` releases by the bio's own flags. */
+export type Family = 'put' | 'unpin' | 'bio';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export const CODES = [
+  'mismatched-release',
+  'release-without-reference',
+  'release-count-mismatch',
+  'double-release',
+  'leaked-pages',
+  'invalid-gup-flags',
+  'bio-flag-mismatch',
+  'should-pin',
+  'analysis-incomplete',
+] as const;
+export type Code = (typeof CODES)[number];
+
+export const DEFAULT_SEVERITY: Record<Code, Severity> = {
+  'mismatched-release': 'error',
+  'release-without-reference': 'error',
+  'release-count-mismatch': 'error',
+  'double-release': 'error',
+  'leaked-pages': 'warning',
+  'invalid-gup-flags': 'error',
+  'bio-flag-mismatch': 'error',
+  'should-pin': 'information',
+  'analysis-incomplete': 'information',
+};
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+export interface TextEdit { range: Range; newText: string }
+
+/** A quick fix, computed by the core so that front ends need no state. */
+export interface Fix { title: string; edits: TextEdit[]; preferred?: boolean }
+
+/** What one representative page looks like, in the kernel's own counters. */
+export interface PageCounters {
+  /** folio refcount contribution of this caller (0 = nothing held). */
+  refcount: number;
+  /** folio->_pincount (large folios only; small folios count pins in refcount). */
+  pincount: number;
+  /** what folio_maybe_dma_pinned() would answer because of this caller. */
+  maybeDmaPinned: boolean;
+}
+
+export interface LedgerState {
+  /** the holder expression as written, e.g. `pages`, `ctx->pages`. */
+  holder: string;
+  mode: Mode;
+  /** `held`, `released`, `handed-off`, `failed` (acquire obtained nothing). */
+  state: string;
+  /** how many pages, as an expression of the source (`ret`, `nr_pages`, `1`). */
+  count: string;
+  small: PageCounters;
+  large: PageCounters;
+}
+
+export interface PathStep {
+  range: Range;
+  note: string;
+  /** the page set's ledger after this step, when the step changed it. */
+  ledger?: LedgerState;
+}
+
+export interface AcquireRef { range: Range; api: string; mode: Mode }
+
+export interface Finding {
+  code: Code;
+  severity: Severity;
+  message: string;
+  /** enclosing function */
+  function: string;
+  range: Range;
+  acquire?: AcquireRef;
+  /** the simulated path that fails, in order. */
+  path: PathStep[];
+  /** ledger state before the offending step and after it, with the consequence. */
+  counters?: { before: LedgerState; after: LedgerState; consequence: string };
+  /** a helper whose summary this finding relies on. */
+  helper?: string;
+  fixes: Fix[];
+}
+
+export interface ReleaseRef { range: Range; api: string; viaHelper?: string }
+export interface HandoffRef { range: Range; kind: string; note: string }
+
+export interface CallSite {
+  range: Range;
+  function: string;
+  api: string;
+  mode: Mode;
+  /** why this mode: the flags or the iterator that decided it. */
+  modeReason: string;
+  holder: string;
+  releases: ReleaseRef[];
+  handoffs: HandoffRef[];
+  /** path outcomes for this acquire (each simulated path counted once). */
+  paths: { total: number; released: number; handedOff: number; leaked: number; failed: number };
+  /** the simulated steps of one representative path, for the simulation view. */
+  trace: PathStep[];
+}
+
+/** What a function does to the pages its parameters carry. */
+export interface ParamEffect {
+  index: number;
+  name: string;
+  effect: 'releases' | 'takes' | 'acquires' | 'references';
+  family?: Family;
+  mode?: Mode;
+  api?: string;
+  /** on every path, or only on some. */
+  always: boolean;
+  /** for `acquires`: what the function returns, the count obtained or 0 / -errno. */
+  returns?: 'count' | 'status';
+}
+
+export interface FunctionSummary {
+  name: string;
+  range: Range;
+  params: ParamEffect[];
+  /** one line for code lenses / hovers. */
+  text: string;
+}
+
+export interface FileAnalysis {
+  findings: Finding[];
+  callSites: CallSite[];
+  summaries: FunctionSummary[];
+  functions: number;
+  /** notes on what could not be analysed (input too large, binary, parse trouble). */
+  notes: string[];
+}
+
+export interface Settings {
+  /** codes not to report */
+  disabledCodes?: Code[];
+  severity?: Partial<Record<Code, Severity>>;
+  /** which kernel's API rules: '6.1' (BIO_NO_PAGE_REF, iov_iter_get_pages) or '6.12'. */
+  kernelVersion?: '6.1' | '6.12' | 'auto';
+  /** characters; larger text gets one note and no analysis. */
+  maxFileSize?: number;
+  /** simulated paths per function before the answer is `analysis-incomplete`. */
+  pathBudget?: number;
+}
+
+export const DEFAULT_SETTINGS: Required<Settings> = {
+  disabledCodes: [],
+  severity: {},
+  kernelVersion: 'auto',
+  maxFileSize: 2_000_000,
+  pathBudget: 4096,
+};
