@@ -1,8 +1,46 @@
-// `pinlens check --patch … / --git`: wires the patch report into the CLI.
+// `pinlens check --patch FILE… | --patch - | --git [REV]`: reads the patches,
+// runs the patch check (patch-check.ts) with the core's analysis, prints it.
+import * as fs from 'fs';
 import type { Parser } from 'web-tree-sitter';
+import { analyzeSource } from '../core/analyze';
 import type { TreeIndex } from '../index/tree';
 import type { Options } from './main';
+import {
+  PatchCheckError, PatchReport, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
+} from './patch-check';
 
-export async function runPatchMode(_opts: Options, _parser: Parser, _index?: TreeIndex): Promise<number> {
-  throw new Error('--patch is not supported yet');
+function readPatch(name: string): { name: string; text: string } {
+  if (name === '-') return { name: '<stdin>', text: fs.readFileSync(0, 'utf8') };
+  try {
+    return { name, text: fs.readFileSync(name, 'utf8') };
+  } catch (e) {
+    throw new Error(`cannot read patch '${name}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIndex): Promise<number> {
+  const treeRoot = opts.tree ?? process.cwd();
+  const analyze = (p: string, text: string) => analyzeSource(parser, text, opts.settings, index?.summariesFor(text, p));
+  let report: PatchReport;
+  try {
+    report = opts.git !== undefined
+      ? await runGitCheck({ treeRoot, rev: opts.git, analyze })
+      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze });
+  } catch (e) {
+    if (e instanceof PatchCheckError) {
+      process.stderr.write(`pinlens: the patch cannot be checked:\n${e.problems.map(p => `  ${p.message}`).join('\n')}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (opts.format === 'json') process.stdout.write(JSON.stringify(patchReportJson(report), null, 2) + '\n');
+  else if (opts.format === 'sarif') {
+    const { toSarif } = await import('./format');
+    const byFile = new Map<string, PatchReport['findings']>();
+    for (const m of report.findings) byFile.set(m.file, [...(byFile.get(m.file) ?? []), m]);
+    process.stdout.write(toSarif([...byFile].map(([file, ms]) => ({
+      file, findings: ms.map(m => ({ ...m.finding, patch: m.patch })), callSites: [], functions: 0, notes: [],
+    })), '0.1.0'));
+  } else process.stdout.write(renderPatchReportText(report, { quiet: opts.quiet }));
+  return patchExitCode(report);
 }

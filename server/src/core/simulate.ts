@@ -293,6 +293,7 @@ function seedParams(fn: Fn, st: State): void {
 /** The set a holder names; with an offset (`&map[y]`), the set that starts there if there is one. */
 function findSetByHolder(st: State, text: string, offset?: string): number {
   if (text in st.aliases) return st.aliases[text];
+  if (text in st.derived) text = st.derived[text];
   let any = -1;
   for (let i = st.sets.length - 1; i >= 0; i--) {
     if (st.sets[i].holder !== text) continue;
@@ -522,8 +523,10 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     let whole = rel.array || rel.countArg >= 0;
     let loopCount: string | null = null;
     if (!whole) {
+      // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
+      // wherever i stands releases only the tail
       const loop = h.element && h.index ? enclosingLoop(fn, h.index) : enclosingLoop(fn);
-      if (loop?.bound) { whole = true; loopCount = loop.bound; }
+      if (loop?.bound && (loop.fromZero || loop.bound === loop.index)) { whole = true; loopCount = loop.bound === loop.index ? null : loop.bound; }
     }
     const idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
     if (idx >= 0 && !whole) {

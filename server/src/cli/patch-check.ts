@@ -1,0 +1,612 @@
+// The patch mode of the CLI: apply a series (or `git diff REV`) in memory to a
+// tree, analyse every touched file before and after each patch, and say what
+// the series does to page references: findings introduced / fixed / unchanged
+// in the functions it touches, and per patch the call sites and releases it
+// converts, the releases it leaves behind and the hand-offs it adds.
+//
+// Reads files and runs git; the reasoning over texts lives in core/patch.ts.
+// Findings are matched between two versions of a file by code + function +
+// acquire API + the offending line's text (whitespace and comments dropped),
+// never by line number: patches move lines.
+import { execFile } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  AppliedPatch, FileChange, FunctionSpan, ParsedPatch, PatchInput, PatchProblem, SeriesApply,
+  applySeries, findFunctionSpans, parseDiff, parseSeries, requiredFiles, touchedFunctions,
+} from '../core/patch';
+import { RELEASE_BY_NAME } from '../core/apis';
+import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';
+
+export type PatchMark = 'introduced' | 'fixed' | 'unchanged';
+
+export type Analyze = (path: string, text: string) => FileAnalysis;
+
+export interface PatchCheckOptions {
+  patches: PatchInput[];
+  /** the tree the series applies to. */
+  treeRoot: string;
+  analyze: Analyze;
+  /** context lines a hunk may miss (default 2, like `patch`). */
+  fuzz?: number;
+}
+
+export interface GitCheckOptions {
+  treeRoot: string;
+  /** compare the working tree against this revision (default HEAD). */
+  rev?: string;
+  analyze: Analyze;
+}
+
+/** A finding with its place in the series. */
+export interface MarkedFinding {
+  /** tree-relative path. */
+  file: string;
+  /** for `fixed`, the range is in the file as it was before the series; otherwise after it. */
+  finding: Finding;
+  patch: PatchMark;
+  /** 0-based index of the patch that introduced or fixed it, when one patch did. */
+  by?: number;
+}
+
+export interface CallSiteRef { file: string; function: string; api: string; mode: Mode; line: number }
+
+export interface PatchSummary {
+  index: number;
+  input: string;
+  subject: string;
+  files: string[];
+  functions: { file: string; name: string }[];
+  /** acquire call sites whose API or mode the patch changed. */
+  conversions: { from: CallSiteRef; to: CallSiteRef }[];
+  releaseConversions: { file: string; function: string; from: string[]; to: string[] }[];
+  /** releases a call site gained (no release of it went away). */
+  releasesAdded: { file: string; function: string; line: number; api: string }[];
+  /** releases a call site lost (none came instead). */
+  releasesRemoved: { file: string; function: string; apis: string[] }[];
+  /** releases that now go (or no longer go) through a helper. */
+  helperChanges: { file: string; function: string; now: string[]; before: string[] }[];
+  /** releases of the old family still there after a call site changed mode. */
+  leftBehind: { file: string; function: string; line: number; api: string; acquire: CallSiteRef }[];
+  newHandoffs: { file: string; function: string; line: number; kind: string; note: string }[];
+  /** bio_set_flag / bio_clear_flag calls added or removed (BIO_PAGE_PINNED, BIO_PAGE_REFFED, BIO_NO_PAGE_REF). */
+  bioFlags: { file: string; function: string; line: number; change: 'sets' | 'clears' | 'no longer sets' | 'no longer clears'; flag: string }[];
+  added: CallSiteRef[];
+  removed: CallSiteRef[];
+  introduced: { file: string; line: number; code: string; function: string }[];
+  fixed: { file: string; line: number; code: string; function: string }[];
+  /** the above as human sentences, in this order. */
+  lines: string[];
+}
+
+export interface PatchReport {
+  /** the reported findings, in file and line order. */
+  findings: MarkedFinding[];
+  /** call sites after the series, in the functions it touches. */
+  callSites: (CallSite & { file: string })[];
+  patches: PatchSummary[];
+  /** functions the series touches, per file. */
+  touched: { file: string; functions: string[] }[];
+  notes: string[];
+  stats: { patches: number; files: number; functions: number; callSites: number; ms: number };
+}
+
+/** The series cannot be checked (exit 2): a hunk that does not apply, a quoted reply, unreadable input, git failing. */
+export class PatchCheckError extends Error {
+  readonly problems: (PatchProblem | { kind: 'io' | 'git'; message: string })[];
+  constructor(problems: (PatchProblem | { kind: 'io' | 'git'; message: string })[]) {
+    super(problems.map((p) => p.message).join('\n'));
+    this.name = 'PatchCheckError';
+    this.problems = problems;
+  }
+}
+
+// ---------------------------------------------------------------- entry points
+
+export async function runPatchCheck(opts: PatchCheckOptions): Promise<PatchReport> {
+  const t0 = Date.now();
+  const parsed = parseSeries(opts.patches);
+  if (parsed.problems.length > 0) throw new PatchCheckError(parsed.problems);
+  const files = await loadTree(opts.treeRoot, requiredFiles(parsed.patches));
+  return checkParsed(parsed.patches, files, opts.analyze, parsed.notes, opts.fuzz, t0);
+}
+
+export async function runGitCheck(opts: GitCheckOptions): Promise<PatchReport> {
+  const t0 = Date.now();
+  const rev = opts.rev ?? 'HEAD';
+  if (rev.startsWith('-')) throw new PatchCheckError([{ kind: 'git', message: `--git: "${rev}" is not a revision` }]);
+  await git(opts.treeRoot, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).catch(() => {
+    throw new PatchCheckError([{ kind: 'git', message: `--git: "${rev}" is not a commit in ${opts.treeRoot}` }]);
+  });
+  const diff = await git(opts.treeRoot, ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M',
+    '--src-prefix=a/', '--dst-prefix=b/', '--relative', rev, '--']);
+  const name = `git diff ${rev}`;
+  const patch: ParsedPatch = { input: name, index: 0, subject: `working tree against ${rev}`, description: '', files: [] };
+  if (diff.trim() !== '') {
+    const d = parseDiff(diff);
+    if (d.error !== undefined) throw new PatchCheckError([{ kind: 'git', message: `${name}: cannot parse git's diff: ${d.error}` }]);
+    patch.files = d.files;
+  }
+  const files = new Map<string, string>();
+  for (const p of requiredFiles([patch])) {
+    files.set(p, await git(opts.treeRoot, ['show', `${rev}:./${p}`]));
+  }
+  const notes = diff.trim() === '' ? [`no changes against ${rev}`] : [];
+  return checkParsed(diff.trim() === '' ? [] : [patch], files, opts.analyze, notes, 0, t0);
+}
+
+async function loadTree(root: string, paths: string[]): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  await Promise.all(paths.map(async (p) => {
+    try {
+      files.set(p, await fs.promises.readFile(path.join(root, p), 'utf8'));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        throw new PatchCheckError([{ kind: 'io', message: `cannot read ${path.join(root, p)}: ${(e as Error).message}` }]);
+      }
+    }
+  }));
+  return files;
+}
+
+function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', ['-C', cwd, ...args], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new PatchCheckError([{ kind: 'git', message: `git ${args[0]} failed: ${(stderr || err.message).trim()}` }]));
+      else resolve(stdout);
+    });
+  });
+}
+
+// ---------------------------------------------------------------- analysis of file versions
+
+interface Version {
+  path: string;
+  text: string;
+  lines: string[];
+  analysis: FileAnalysis;
+  spans: FunctionSpan[];
+}
+
+const isC = (p: string) => /\.[ch]$/.test(p);
+
+class Versions {
+  private cache = new Map<string, Version>();
+  constructor(private analyze: Analyze) {}
+  get(p: string, text: string | undefined): Version | undefined {
+    if (text === undefined || !isC(p)) return undefined;
+    const key = p + '\0' + createHash('sha1').update(text).digest('hex');
+    let v = this.cache.get(key);
+    if (!v) {
+      const analysis = this.analyze(p, text);
+      const spans = findFunctionSpans(text);
+      for (const s of analysis.summaries) {
+        if (!spans.some((f) => f.name === s.name)) spans.push({ name: s.name, start: s.range.start.line, end: s.range.end.line });
+      }
+      v = { path: p, text, lines: text.split('\n'), analysis, spans };
+      this.cache.set(key, v);
+    }
+    return v;
+  }
+}
+
+function normLine(lines: string[], line: number): string {
+  return (lines[line] ?? '').replace(/\/\*.*?\*\//g, ' ').replace(/\/\/.*$/, '').replace(/\s+/g, ' ').trim();
+}
+
+function findingKey(f: Finding, v: Version): string {
+  return [f.code, f.function, f.acquire?.api ?? '', normLine(v.lines, f.range.start.line)].join('\u0001');
+}
+
+/** The key without the acquire API: a finding carried through a conversion keeps it. */
+function looseKey(f: Finding, v: Version): string {
+  return [f.code, f.function, normLine(v.lines, f.range.start.line)].join('\u0001');
+}
+
+/** Pairs equal keys (as multisets, in order); the rest are only-before / only-after. */
+function matchBy<T>(before: T[], after: T[], keyB: (x: T) => string, keyA: (x: T) => string): { pairs: [T, T][]; gone: T[]; added: T[] } {
+  const pool = new Map<string, T[]>();
+  for (const b of before) {
+    const k = keyB(b);
+    const list = pool.get(k);
+    if (list) list.push(b); else pool.set(k, [b]);
+  }
+  const pairs: [T, T][] = [];
+  const added: T[] = [];
+  for (const a of after) {
+    const list = pool.get(keyA(a));
+    if (list && list.length > 0) pairs.push([list.shift()!, a]); else added.push(a);
+  }
+  const gone = [...pool.values()].flat();
+  return { pairs, gone, added };
+}
+
+/**
+ * Pairs findings of two versions. First by the full key; then, for a call
+ * site the patch converted (`conversions` holds "function\u0001fromApi\u0001toApi"),
+ * a finding whose acquire API followed the conversion is the same finding
+ * carried over (a leak that was there before the conversion is not new).
+ */
+function compareFindings(pre: Version | undefined, post: Version | undefined, conversions: Set<string>) {
+  const b = pre?.analysis.findings ?? [];
+  const a = post?.analysis.findings ?? [];
+  const m = matchBy(b, a, (f) => findingKey(f, pre!), (f) => findingKey(f, post!));
+  if (conversions.size === 0 || m.gone.length === 0 || m.added.length === 0) return m;
+  const added: Finding[] = [];
+  for (const f of m.added) {
+    const i = m.gone.findIndex((g) => looseKey(g, pre!) === looseKey(f, post!)
+      && conversions.has(`${f.function}\u0001${g.acquire?.api ?? ''}\u0001${f.acquire?.api ?? ''}`));
+    if (i >= 0) m.pairs.push([m.gone.splice(i, 1)[0], f]); else added.push(f);
+  }
+  return { pairs: m.pairs, gone: m.gone, added };
+}
+
+/** The conversions of a summary as compareFindings wants them, closed under chaining (A → B, B → C gives A → C). */
+function conversionSet(pairs: { function: string; from: string; to: string }[]): Set<string> {
+  const edges = new Map<string, Set<string>>();
+  for (const c of pairs) {
+    const k = `${c.function}\u0001${c.from}`;
+    if (!edges.has(k)) edges.set(k, new Set());
+    edges.get(k)!.add(c.to);
+  }
+  const out = new Set<string>();
+  for (const [k, tos] of edges) {
+    const [fn] = k.split('\u0001');
+    const from = k.slice(fn.length + 1);
+    const seen = new Set<string>();
+    const todo = [...tos];
+    while (todo.length > 0) {
+      const t = todo.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      out.add(`${fn}\u0001${from}\u0001${t}`);
+      for (const n of edges.get(`${fn}\u0001${t}`) ?? []) todo.push(n);
+    }
+  }
+  return out;
+}
+
+function changedFunctions(fc: FileChange, pre: Version | undefined, post: Version | undefined): string[] {
+  const names = new Set<string>();
+  const preSpans = pre?.spans ?? (fc.before !== undefined ? findFunctionSpans(fc.before) : []);
+  const postSpans = post?.spans ?? (fc.after !== undefined ? findFunctionSpans(fc.after) : []);
+  for (const n of touchedFunctions(preSpans, fc.changes.map((c) => c.pre))) names.add(n);
+  for (const n of touchedFunctions(postSpans, fc.changes.map((c) => c.post))) names.add(n);
+  return [...names];
+}
+
+// ---------------------------------------------------------------- the check
+
+function checkParsed(patches: ParsedPatch[], tree: Map<string, string>, analyze: Analyze, notes: string[], fuzz: number | undefined, t0: number): PatchReport {
+  const r = applySeries(tree, patches, { fuzz });
+  if (!r.ok) throw new PatchCheckError([r.problem]);
+  const series: SeriesApply = r.result;
+  const versions = new Versions(analyze);
+
+  // where each final path came from (renames), and the functions touched per final path
+  const origin = new Map<string, string>();
+  const touched = new Map<string, Set<string>>();
+  const summaries: PatchSummary[] = [];
+  const perPatch: { introduced: Map<string, Set<string>>; fixed: Map<string, Set<string>> }[] = [];
+
+  for (const ap of series.patches) {
+    const intro = new Map<string, Set<string>>();
+    const fixd = new Map<string, Set<string>>();
+    const summary = summarisePatch(ap, versions, intro, fixd);
+    summaries.push(summary);
+    perPatch.push({ introduced: intro, fixed: fixd });
+    for (const fc of ap.files) {
+      const from = fc.oldPath !== undefined ? origin.get(fc.oldPath) ?? fc.oldPath : fc.path;
+      if (fc.status !== 'copied' && fc.oldPath !== undefined && fc.oldPath !== fc.path) origin.delete(fc.oldPath);
+      origin.set(fc.path, from);
+      const set = touched.get(fc.path) ?? new Set<string>();
+      if (fc.oldPath !== undefined && fc.oldPath !== fc.path) for (const n of touched.get(fc.oldPath) ?? []) set.add(n);
+      for (const f of summary.functions) if (f.file === fc.path) set.add(f.name);
+      touched.set(fc.path, set);
+    }
+  }
+
+  const findings: MarkedFinding[] = [];
+  const callSites: (CallSite & { file: string })[] = [];
+  let files = 0;
+  let functions = 0;
+  for (const [file, fns] of touched) {
+    const basePath = origin.get(file) ?? file;
+    const pre = versions.get(basePath, series.base.get(basePath));
+    const post = versions.get(file, series.final.get(file));
+    if (!pre && !post) continue;
+    files++;
+    functions += fns.size;
+    const convs = conversionSet(summaries.flatMap((p) => p.conversions
+      .filter((c) => c.to.file === file || c.from.file === basePath)
+      .map((c) => ({ function: c.to.function, from: c.from.api, to: c.to.api }))));
+    const m = compareFindings(pre, post, convs);
+    const attribute = (mark: 'introduced' | 'fixed', key: string): number | undefined => {
+      for (let k = perPatch.length - 1; k >= 0; k--) if (perPatch[k][mark].get(file)?.has(key) || perPatch[k][mark].get(basePath)?.has(key)) return k;
+      return undefined;
+    };
+    for (const f of m.added) findings.push({ file, finding: f, patch: 'introduced', by: attribute('introduced', looseKey(f, post!)) });
+    for (const f of m.gone) findings.push({ file: post ? file : basePath, finding: f, patch: 'fixed', by: attribute('fixed', looseKey(f, pre!)) });
+    for (const [, f] of m.pairs) if (fns.has(f.function)) findings.push({ file, finding: f, patch: 'unchanged' });
+    for (const cs of post?.analysis.callSites ?? []) if (fns.has(cs.function)) callSites.push({ ...cs, file });
+  }
+  findings.sort((a, b) => a.file.localeCompare(b.file) || a.finding.range.start.line - b.finding.range.start.line
+    || a.finding.range.start.character - b.finding.range.start.character);
+
+  return {
+    findings, callSites, patches: summaries,
+    touched: [...touched].map(([file, fns]) => ({ file, functions: [...fns].sort() })),
+    notes: [...notes, ...series.notes],
+    stats: { patches: patches.length, files, functions, callSites: callSites.length, ms: Date.now() - t0 },
+  };
+}
+
+// ---------------------------------------------------------------- per-patch summary
+
+/** Which family a release API belongs to, from the core's catalog. */
+export function releaseFamily(api: string): Family | undefined {
+  return RELEASE_BY_NAME.get(api)?.family;
+}
+
+/** The family a call site's pages need; undefined when any will do or none. */
+function wantedFamily(mode: Mode): Family | undefined {
+  if (mode === 'GET') return 'put';
+  if (mode === 'PIN' || mode === 'EXTRACT') return 'unpin';
+  return undefined;
+}
+
+const ref = (file: string, cs: CallSite): CallSiteRef => ({ file, function: cs.function, api: cs.api, mode: cs.mode, line: cs.range.start.line });
+
+function multisetDiff(a: string[], b: string[]): { onlyA: string[]; onlyB: string[] } {
+  const rest = [...b];
+  const onlyA: string[] = [];
+  for (const x of a) {
+    const i = rest.indexOf(x);
+    if (i >= 0) rest.splice(i, 1); else onlyA.push(x);
+  }
+  return { onlyA, onlyB: rest };
+}
+
+function summarisePatch(ap: AppliedPatch, versions: Versions, intro: Map<string, Set<string>>, fixd: Map<string, Set<string>>): PatchSummary {
+  const s: PatchSummary = {
+    index: ap.patch.index, input: ap.patch.input, subject: ap.patch.subject,
+    files: ap.files.map((f) => f.path), functions: [],
+    conversions: [], releaseConversions: [], releasesAdded: [], releasesRemoved: [], helperChanges: [],
+    leftBehind: [], newHandoffs: [], bioFlags: [], added: [], removed: [],
+    introduced: [], fixed: [], lines: [],
+  };
+  for (const fc of ap.files) {
+    const prePath = fc.oldPath ?? fc.path;
+    const pre = versions.get(prePath, fc.before);
+    const post = versions.get(fc.path, fc.after);
+    const fns = new Set(changedFunctions(fc, pre, post));
+    for (const name of fns) s.functions.push({ file: fc.path, name });
+
+    // call sites of the touched functions, before and after
+    const inFns = (cs: CallSite) => fns.has(cs.function);
+    const before = (pre?.analysis.callSites ?? []).filter(inFns);
+    const after = (post?.analysis.callSites ?? []).filter(inFns);
+    const text = (v: Version | undefined) => (cs: CallSite) => `${cs.function}\u0001${cs.api}\u0001${v ? normLine(v.lines, cs.range.start.line) : ''}`;
+    const exact = matchBy(before, after, text(pre), text(post));
+    const sameApi = matchBy(exact.gone, exact.added, (c) => `${c.function}\u0001${c.api}`, (c) => `${c.function}\u0001${c.api}`);
+    // what is left in one function on both sides: paired in order, that is a conversion
+    const byFn = matchByOrder(sameApi.gone, sameApi.added);
+    const pairs: [CallSite, CallSite, boolean][] = [
+      ...exact.pairs.map(([b, a]) => [b, a, false] as [CallSite, CallSite, boolean]),
+      ...sameApi.pairs.map(([b, a]) => [b, a, false] as [CallSite, CallSite, boolean]),
+      ...byFn.pairs.map(([b, a]) => [b, a, true] as [CallSite, CallSite, boolean]),
+    ];
+    for (const c of byFn.gone) s.removed.push(ref(prePath, c));
+    for (const c of byFn.added) s.added.push(ref(fc.path, c));
+
+    for (const [b, a, apiChanged] of pairs) {
+      const modeChanged = a.mode !== b.mode;
+      if (apiChanged || modeChanged) s.conversions.push({ from: ref(prePath, b), to: ref(fc.path, a) });
+      const rel = multisetDiff(b.releases.map((x) => x.api), a.releases.map((x) => x.api));
+      const uniq = (xs: string[]) => [...new Set(xs)];
+      if (rel.onlyA.length > 0 && rel.onlyB.length > 0) {
+        s.releaseConversions.push({ file: fc.path, function: a.function, from: uniq(rel.onlyA), to: uniq(rel.onlyB) });
+      } else if (rel.onlyB.length > 0) {
+        for (const r of a.releases.filter((x) => rel.onlyB.includes(x.api))) {
+          s.releasesAdded.push({ file: fc.path, function: a.function, line: r.range.start.line, api: r.api });
+        }
+      } else if (rel.onlyA.length > 0) {
+        s.releasesRemoved.push({ file: prePath, function: b.function, apis: uniq(rel.onlyA) });
+      }
+      const helpers = multisetDiff(b.releases.flatMap((x) => (x.viaHelper ? [x.viaHelper] : [])), a.releases.flatMap((x) => (x.viaHelper ? [x.viaHelper] : [])));
+      if (helpers.onlyB.length > 0 || helpers.onlyA.length > 0) {
+        s.helperChanges.push({ file: fc.path, function: a.function, now: uniq(helpers.onlyB), before: uniq(helpers.onlyA) });
+      }
+      if (modeChanged || apiChanged) leftBehind(s, fc.path, b, a);
+      newHandoffs(s, fc.path, b.handoffs, a);
+    }
+    for (const a of after.filter((c) => byFn.added.includes(c))) newHandoffs(s, fc.path, [], a);
+    bioFlagChanges(s, fc, pre, post);
+
+    const convs = conversionSet(s.conversions.filter((c) => c.to.file === fc.path)
+      .map((c) => ({ function: c.to.function, from: c.from.api, to: c.to.api })));
+    const m = compareFindings(pre, post, convs);
+    intro.set(fc.path, new Set(m.added.map((f) => looseKey(f, post!))));
+    fixd.set(prePath, new Set(m.gone.map((f) => looseKey(f, pre!))));
+    for (const f of m.added) s.introduced.push({ file: fc.path, line: f.range.start.line, code: f.code, function: f.function });
+    for (const f of m.gone) s.fixed.push({ file: prePath, line: f.range.start.line, code: f.code, function: f.function });
+  }
+  s.lines = summaryLines(s);
+  return s;
+}
+
+const BIO_FLAG_CALL = /\bbio_(set|clear)_flag\s*\(\s*([^,]+?)\s*,\s*(BIO_[A-Z_]+)\s*\)/g;
+
+/** bio_set_flag / bio_clear_flag calls the patch adds or removes, by function. */
+function bioFlagChanges(s: PatchSummary, fc: FileChange, pre: Version | undefined, post: Version | undefined): void {
+  const scan = (v: Version | undefined, text: string | undefined, spans: 'pre' | 'post') => {
+    const out: { fn: string; op: string; flag: string; line: number }[] = [];
+    if (text === undefined) return out;
+    const lines = v?.lines ?? text.split('\n');
+    const fspans = v?.spans ?? findFunctionSpans(text);
+    for (const c of fc.changes) {
+      const r = c[spans];
+      for (let l = r.start; l < r.end; l++) {
+        for (const m of (lines[l] ?? '').matchAll(BIO_FLAG_CALL)) {
+          const fn = fspans.find((f) => f.start <= l && l <= f.end)?.name ?? '';
+          out.push({ fn, op: m[1], flag: m[3], line: l });
+        }
+      }
+    }
+    return out;
+  };
+  const gone = scan(pre, fc.before, 'pre');
+  const added = scan(post, fc.after, 'post');
+  const key = (x: { fn: string; op: string; flag: string }) => `${x.fn}\u0001${x.op}\u0001${x.flag}`;
+  const d = multisetDiff(gone.map(key), added.map(key));
+  for (const x of added) {
+    const i = d.onlyB.indexOf(key(x));
+    if (i < 0) continue;
+    d.onlyB.splice(i, 1);
+    s.bioFlags.push({ file: fc.path, function: x.fn, line: x.line, change: x.op === 'set' ? 'sets' : 'clears', flag: x.flag });
+  }
+  for (const x of gone) {
+    const i = d.onlyA.indexOf(key(x));
+    if (i < 0) continue;
+    d.onlyA.splice(i, 1);
+    s.bioFlags.push({ file: fc.oldPath ?? fc.path, function: x.fn, line: x.line, change: x.op === 'set' ? 'no longer sets' : 'no longer clears', flag: x.flag });
+  }
+}
+
+/** Pairs what remains in the same function, first with first. */
+function matchByOrder(gone: CallSite[], added: CallSite[]): { pairs: [CallSite, CallSite][]; gone: CallSite[]; added: CallSite[] } {
+  const left = [...gone];
+  const pairs: [CallSite, CallSite][] = [];
+  const rest: CallSite[] = [];
+  for (const a of added) {
+    const i = left.findIndex((b) => b.function === a.function);
+    if (i >= 0) pairs.push([left.splice(i, 1)[0], a]); else rest.push(a);
+  }
+  return { pairs, gone: left, added: rest };
+}
+
+function leftBehind(s: PatchSummary, file: string, b: CallSite, a: CallSite): void {
+  const oldFam = wantedFamily(b.mode);
+  const newFam = wantedFamily(a.mode);
+  if (!oldFam || !newFam || oldFam === newFam) return;
+  for (const r of a.releases) {
+    if (releaseFamily(r.api) === oldFam) {
+      s.leftBehind.push({ file, function: a.function, line: r.range.start.line, api: r.api, acquire: ref(file, a) });
+    }
+  }
+}
+
+function newHandoffs(s: PatchSummary, file: string, before: CallSite['handoffs'], a: CallSite): void {
+  const key = (h: CallSite['handoffs'][number]) => `${h.kind}\u0001${h.note}`;
+  const had = before.map(key);
+  for (const h of a.handoffs) {
+    const i = had.indexOf(key(h));
+    if (i >= 0) { had.splice(i, 1); continue; }
+    s.newHandoffs.push({ file, function: a.function, line: h.range.start.line, kind: h.kind, note: h.note });
+  }
+}
+
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+function summaryLines(s: PatchSummary): string[] {
+  const out: string[] = [];
+  for (const c of s.conversions) {
+    const modes = c.from.mode !== c.to.mode ? ` (${c.from.mode} → ${c.to.mode})` : '';
+    const api = c.from.api !== c.to.api ? `${c.from.api} → ${c.to.api}` : c.to.api;
+    out.push(`${api} in ${c.to.function}()${modes}`);
+  }
+  for (const r of s.releaseConversions) out.push(`releases ${r.from.join(', ')} → ${r.to.join(', ')} in ${r.function}()`);
+  for (const r of s.releasesAdded) out.push(`new release ${r.api} in ${r.function}() at ${r.file}:${r.line + 1}`);
+  for (const r of s.releasesRemoved) out.push(`release ${r.apis.join(', ')} removed from ${r.function}()`);
+  for (const h of s.helperChanges) {
+    const names = (xs: string[]) => xs.map((x) => `${x}()`).join(', ');
+    if (h.now.length > 0 && h.before.length > 0) out.push(`releases in ${h.function}() now go through ${names(h.now)} instead of ${names(h.before)}`);
+    else if (h.now.length > 0) out.push(`releases in ${h.function}() now go through ${names(h.now)}`);
+    else out.push(`releases in ${h.function}() no longer go through ${names(h.before)}`);
+  }
+  const behind = new Map<string, PatchSummary['leftBehind']>();
+  for (const l of s.leftBehind) {
+    const k = `${l.api}\u0001${l.function}`;
+    behind.set(k, [...(behind.get(k) ?? []), l]);
+  }
+  for (const ls of behind.values()) {
+    const at = ls.map((l) => `${l.file}:${l.line + 1}`).join(', ');
+    out.push(`${plural(ls.length, 'release')} still ${ls[0].api} at ${at} (pages now ${ls[0].acquire.mode} from ${ls[0].acquire.api} in ${ls[0].function}())`);
+  }
+  for (const h of s.newHandoffs) out.push(`new hand-off in ${h.function}(): ${h.kind}${h.note && h.note !== h.kind ? ` (${h.note})` : ''} at ${h.file}:${h.line + 1}`);
+  for (const f of s.bioFlags) out.push(`${f.function ? `${f.function}() ` : ''}${f.change} ${f.flag} at ${f.file}:${f.line + 1}`);
+  for (const c of s.added) out.push(`new call site ${c.api} (${c.mode}) in ${c.function}() at ${c.file}:${c.line + 1}`);
+  for (const c of s.removed) out.push(`removed call site ${c.api} (${c.mode}) in ${c.function}()`);
+  const list = (xs: PatchSummary['introduced']) => xs.map((x) => `${x.code} in ${x.function}()`).join(', ');
+  if (s.introduced.length > 0) out.push(`introduces ${plural(s.introduced.length, 'finding')}: ${list(s.introduced)}`);
+  if (s.fixed.length > 0) out.push(`fixes ${plural(s.fixed.length, 'finding')}: ${list(s.fixed)}`);
+  if (out.length === 0) out.push('no change to how pages are taken or released');
+  return out;
+}
+
+// ---------------------------------------------------------------- output
+
+export interface RenderOptions {
+  /** only the findings the series introduces, and nothing at all when there are none. */
+  quiet?: boolean;
+}
+
+/** Text output: gcc-style finding lines marked with the patch verdict, then the per-patch summary. */
+export function renderPatchReportText(report: PatchReport, opts: RenderOptions = {}): string {
+  const out: string[] = [];
+  for (const m of report.findings) {
+    if (opts.quiet && m.patch !== 'introduced') continue;
+    const f = m.finding;
+    out.push(`${m.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${f.message} [${f.code}] (${m.patch})`);
+  }
+  if (opts.quiet) return out.length > 0 ? out.join('\n') + '\n' : '';
+  if (out.length > 0) out.push('');
+  for (const p of report.patches) {
+    out.push(p.subject);
+    for (const l of p.lines) out.push(`  ${l}`);
+  }
+  for (const n of report.notes) out.push(`note: ${n}`);
+  const count = (mark: PatchMark) => report.findings.filter((m) => m.patch === mark).length;
+  const st = report.stats;
+  out.push(`${plural(st.patches, 'patch').replace('patchs', 'patches')}, ${plural(st.files, 'file')}, ${plural(st.functions, 'function')} touched: `
+    + `${count('introduced')} introduced, ${count('fixed')} fixed, ${count('unchanged')} unchanged (${st.ms} ms)`);
+  return out.join('\n') + '\n';
+}
+
+/** 1 when an error-level finding remains after the series (introduced or unchanged), else 0. */
+export function patchExitCode(report: PatchReport): 0 | 1 {
+  return report.findings.some((m) => m.patch !== 'fixed' && m.finding.severity === 'error') ? 1 : 0;
+}
+
+/** The CONTRACT section 2 document, each finding with its "patch" mark, plus a "patches" summary. */
+export function patchReportJson(report: PatchReport): object {
+  return {
+    version: 1,
+    findings: report.findings.map((m) => {
+      const f = m.finding;
+      return {
+        file: m.file,
+        line: f.range.start.line + 1, column: f.range.start.character + 1,
+        endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
+        severity: f.severity, code: f.code, message: f.message, function: f.function,
+        ...(f.acquire ? { acquire: { line: f.acquire.range.start.line + 1, api: f.acquire.api, mode: f.acquire.mode } } : {}),
+        path: f.path.map((p) => ({ line: p.range.start.line + 1, note: p.note })),
+        patch: m.patch,
+        ...(m.by !== undefined ? { patchIndex: m.by + 1 } : {}),
+      };
+    }),
+    callSites: report.callSites.map((c) => ({
+      file: c.file, line: c.range.start.line + 1, function: c.function, api: c.api, mode: c.mode,
+      releases: c.releases.map((r) => ({ file: c.file, line: r.range.start.line + 1, api: r.api })),
+    })),
+    stats: { files: report.stats.files, functions: report.stats.functions, callSites: report.stats.callSites, ms: report.stats.ms },
+    patches: report.patches.map((p) => ({
+      index: p.index + 1, subject: p.subject, input: p.input, files: p.files,
+      functions: p.functions.map((f) => `${f.file}:${f.name}`),
+      summary: p.lines,
+    })),
+    notes: report.notes,
+  };
+}

@@ -1,0 +1,102 @@
+// The one place where core data becomes LSP data. Positions need no change:
+// the core already speaks 0-based lines and UTF-16 characters.
+import {
+  CodeAction, CodeActionKind, CodeLens, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity,
+  Hover, MarkupKind,
+} from 'vscode-languageserver';
+import type { Finding, Fix, Range, Severity, TextEdit } from '../core/types';
+import type { HoverInfo } from './features/hover';
+import type { Lens } from './features/lenses';
+import { modeLabel } from './features/labels';
+
+export const SOURCE = 'pinlens';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** What a pinlens diagnostic carries in `data`: enough for its code actions. */
+export interface DiagnosticData { fixes: Fix[] }
+
+/** docsBase: file: URI of docs/codes/ with a trailing slash. */
+export function toDiagnostic(f: Finding, uri: string, docsBase: string): Diagnostic {
+  const related: DiagnosticRelatedInformation[] = f.path.map(step => ({ location: { uri, range: step.range }, message: step.note }));
+  const acq = f.acquire;
+  if (acq && !f.path.some(step => sameRange(step.range, acq.range))) {
+    related.unshift({ location: { uri, range: acq.range }, message: `${acq.api} acquires the pages (${modeLabel(acq.mode)})` });
+  }
+  const data: DiagnosticData = { fixes: f.fixes };
+  return {
+    range: f.range,
+    severity: SEVERITY[f.severity],
+    code: f.code,
+    codeDescription: { href: `${docsBase}${f.code}.md` },
+    source: SOURCE,
+    message: f.message,
+    relatedInformation: related.length ? related : undefined,
+    data,
+  };
+}
+
+/** The single note on a document that is not analysed. */
+export function noteDiagnostic(message: string, code: string, docsBase: string): Diagnostic {
+  const start = { line: 0, character: 0 };
+  return {
+    range: { start, end: start }, severity: DiagnosticSeverity.Information, code,
+    codeDescription: { href: `${docsBase}${code}.md` }, source: SOURCE, message,
+  };
+}
+
+export function toCodeLens(l: Lens): CodeLens {
+  return { range: l.range, command: { title: l.title, command: l.command, arguments: l.args } };
+}
+
+export function toHover(h: HoverInfo): Hover {
+  return { range: h.range, contents: { kind: MarkupKind.Markdown, value: h.markdown } };
+}
+
+/** Quick fixes straight from the diagnostics' data; the server keeps no state. */
+export function toCodeActions(uri: string, diagnostics: Diagnostic[]): CodeAction[] {
+  const actions: CodeAction[] = [];
+  for (const d of diagnostics) {
+    if (d.source !== SOURCE) continue;
+    for (const fix of fixesOf(d.data)) {
+      actions.push({
+        title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.preferred,
+        edit: { changes: { [uri]: fix.edits.map(e => ({ range: e.range, newText: e.newText })) } },
+      });
+    }
+  }
+  return actions;
+}
+
+/** `data` comes back from the client: trust nothing in it. */
+function fixesOf(data: unknown): Fix[] {
+  const fixes = (data as { fixes?: unknown } | null | undefined)?.fixes;
+  if (!Array.isArray(fixes)) return [];
+  return fixes.filter((f): f is Fix =>
+    !!f && typeof f.title === 'string' && Array.isArray(f.edits) && f.edits.every(isEdit));
+}
+
+function isEdit(e: unknown): e is TextEdit {
+  const x = e as TextEdit | null;
+  return !!x && typeof x.newText === 'string' && isRange(x.range);
+}
+
+function isPos(p: unknown): boolean {
+  const x = p as { line?: unknown; character?: unknown } | null;
+  return !!x && Number.isInteger(x.line) && Number.isInteger(x.character);
+}
+
+function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character &&
+    a.end.line === b.end.line && a.end.character === b.end.character;
+}
+
+export function isRange(r: unknown): r is Range {
+  const x = r as Range | null;
+  return !!x && isPos(x.start) && isPos(x.end);
+}

@@ -1,0 +1,21 @@
+// Words shared by lenses, hovers and the simulation view.
+import type { Mode } from '../../core/types';
+
+export function modeLabel(mode: Mode | undefined): string {
+  switch (mode) {
+    case 'GET': return 'FOLL_GET';
+    case 'PIN': return 'FOLL_PIN';
+    case 'EXTRACT': return 'FOLL_PIN if user-backed';
+    case 'NONE': return 'no reference';
+    default: return 'mode unknown';
+  }
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Distinct values, in first-seen order. */
+export function distinct(xs: string[]): string[] {
+  return [...new Set(xs)];
+}

@@ -1,0 +1,110 @@
+// When to analyse an open document. One state per uri:
+// - the first change after a published result runs as soon as the messages
+//   already received have been handled (two setImmediate turns: the JSON-RPC
+//   connection handles one queued message per turn), so they are coalesced;
+// - changes that arrive while a run is waiting or working are debounced by
+//   `burstMs`, and a run whose version has been superseded is skipped before
+//   the analysis and its result is never published;
+// - results are cached per (uri, version, settings generation).
+// No LSP imports: `run` and `publish` are given by the server.
+
+export interface Snapshot { uri: string; version: number; text: string }
+export interface Policy { idleMs: number; burstMs: number }
+export const DEFAULT_POLICY: Policy = { idleMs: 0, burstMs: 40 };
+
+export interface Stamped<R> { version: number; generation: number; value: R }
+
+interface DocState<R> {
+  snap: Snapshot;
+  /** cancels the scheduled start, when one is scheduled. */
+  scheduled?: () => void;
+  running?: Promise<void>;
+  rerun: boolean;
+  result?: Stamped<R>;
+}
+
+/** `run` returns undefined when it noticed (via isCurrent) that it was superseded. */
+export type Runner<R> = (snap: Snapshot, isCurrent: () => boolean) => Promise<R | undefined>;
+
+export class Scheduler<R> {
+  private docs = new Map<string, DocState<R>>();
+  private generation = 0;
+
+  constructor(
+    private run: Runner<R>,
+    private publish: (uri: string, result: Stamped<R>) => void,
+    private policy: Policy = DEFAULT_POLICY,
+    private onError: (err: unknown) => void = () => {},
+  ) {}
+
+  changed(snap: Snapshot): void {
+    let s = this.docs.get(snap.uri);
+    if (!s) { s = { snap, rerun: false }; this.docs.set(snap.uri, s); }
+    const busy = s.scheduled !== undefined || s.running !== undefined;
+    s.snap = snap;
+    s.scheduled?.();
+    s.scheduled = defer(busy ? this.policy.burstMs : this.policy.idleMs, () => this.start(s!));
+  }
+
+  forget(uri: string): void {
+    const s = this.docs.get(uri);
+    s?.scheduled?.();
+    this.docs.delete(uri);
+  }
+
+  /** Settings changed: every cached result is stale; re-run the open documents. */
+  invalidateAll(): void {
+    this.generation++;
+    for (const s of this.docs.values()) this.changed(s.snap);
+  }
+
+  /** The result for the document's latest version, running a pending analysis now. */
+  async current(uri: string): Promise<Stamped<R> | undefined> {
+    for (let tries = 0; tries < 8; tries++) {
+      const s = this.docs.get(uri);
+      if (!s) return undefined;
+      if (this.fresh(s)) return s.result;
+      if (s.scheduled) { s.scheduled(); this.start(s); }
+      else if (!s.running) this.start(s);
+      await s.running;
+    }
+    return this.docs.get(uri)?.result;
+  }
+
+  private fresh(s: DocState<R>): boolean {
+    return s.result !== undefined && s.result.version === s.snap.version && s.result.generation === this.generation;
+  }
+
+  private start(s: DocState<R>): void {
+    s.scheduled = undefined;
+    if (s.running) { s.rerun = true; return; }
+    s.running = this.execute(s).catch(this.onError).finally(() => {
+      s.running = undefined;
+      if (s.rerun) {
+        s.rerun = false;
+        if (!this.fresh(s) && !s.scheduled && this.docs.get(s.snap.uri) === s) this.start(s);
+      }
+    });
+  }
+
+  private async execute(s: DocState<R>): Promise<void> {
+    const snap = s.snap;
+    const generation = this.generation;
+    const isCurrent = () => this.docs.get(snap.uri) === s && s.snap.version === snap.version && this.generation === generation;
+    const value = await this.run(snap, isCurrent);
+    if (value === undefined || !isCurrent()) return;
+    s.result = { version: snap.version, generation, value };
+    this.publish(snap.uri, s.result);
+  }
+}
+
+/** Runs fn after ms, or (ms = 0) after the messages already queued; returns a cancel function. */
+function defer(ms: number, fn: () => void): () => void {
+  let live = true;
+  if (ms > 0) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  }
+  setImmediate(() => setImmediate(() => live && fn()));
+  return () => { live = false; };
+}

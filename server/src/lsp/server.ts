@@ -1,0 +1,223 @@
+// Binds LSP requests to the feature functions. Holds the open documents, the
+// scheduler (debounce + cache per version) and the settings per resource;
+// nothing else survives between requests (code actions read diagnostic data).
+import * as path from 'path';
+import { fileURLToPath, pathToFileURL } from 'url';
+import { promises as fs } from 'fs';
+import {
+  CancellationToken, CodeActionKind, Connection, DidChangeConfigurationNotification, ErrorCodes,
+  InitializeResult, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Parser } from 'web-tree-sitter';
+import { loadParser } from '../host/treesitter';
+import type { Position, Settings } from '../core/types';
+import {
+  CheckFolderParams, CheckFolderRequest, CheckFolderResult, SimulationParams, SimulationRequest, SimulationResult,
+} from '../protocol';
+import { Analysed, analyse, mentionsPages } from './analysis';
+import { isRange, noteDiagnostic, toCodeActions, toCodeLens, toDiagnostic, toHover } from './convert';
+import { codeLenses } from './features/lenses';
+import { hoverAt } from './features/hover';
+import { simulationAt } from './features/simulation';
+import { readSource, walkC } from './folder';
+import { Policy, Scheduler, Snapshot } from './scheduler';
+import { normalizeSettings } from './settings';
+
+export interface ServerOptions { docsBase: string; version: string; policy?: Policy }
+
+function invalid(message: string): ResponseError<void> {
+  return new ResponseError(ErrorCodes.InvalidParams, message);
+}
+
+function isPosition(p: unknown): p is Position {
+  const x = p as Position | null;
+  return !!x && Number.isInteger(x.line) && Number.isInteger(x.character) && x.line >= 0 && x.character >= 0;
+}
+
+/** The (uri, position) of a textDocument request, or an InvalidParams error. */
+function docPosition(p: unknown): { uri: string; pos: Position } {
+  const x = p as { textDocument?: { uri?: unknown }; position?: unknown } | null;
+  if (!x || typeof x.textDocument?.uri !== 'string' || !isPosition(x.position)) throw invalid('expected { textDocument: { uri }, position: { line, character } }');
+  return { uri: x.textDocument.uri, pos: x.position };
+}
+
+function docUri(p: unknown): string {
+  const x = p as { textDocument?: { uri?: unknown } } | null;
+  if (!x || typeof x.textDocument?.uri !== 'string') throw invalid('expected { textDocument: { uri } }');
+  return x.textDocument.uri;
+}
+
+function checkCancelled(token: CancellationToken): void {
+  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+}
+
+export function isC(doc: TextDocument): boolean {
+  return doc.languageId === 'c' || /\.[ch]$/i.test(doc.uri);
+}
+
+export function startServer(conn: Connection, opts: ServerOptions): void {
+  const documents = new TextDocuments(TextDocument);
+  const parser: Promise<Parser> = loadParser();
+  const settingsCache = new Map<string, Promise<Required<Settings>>>();
+  /** uris whose diagnostics came from a folder check (kept when their editor closes). */
+  const fromFolder = new Set<string>();
+  let pullConfig = false, dynamicConfig = false, progress = false;
+  let pushed: unknown = {};
+
+  function settingsFor(uri: string): Promise<Required<Settings>> {
+    if (!pullConfig) return Promise.resolve(normalizeSettings(pushed));
+    let s = settingsCache.get(uri);
+    if (!s) {
+      s = conn.workspace.getConfiguration({ scopeUri: uri, section: 'pinlens' })
+        .then(normalizeSettings, () => normalizeSettings({}));
+      settingsCache.set(uri, s);
+    }
+    return s;
+  }
+
+  async function analyseText(uri: string, text: string, settings?: Required<Settings>): Promise<Analysed> {
+    const s = settings ?? await settingsFor(uri);
+    return analyse(await parser, text, s);
+  }
+
+  function publish(uri: string, r: Analysed, version?: number): void {
+    const diagnostics = r.analysis.findings.map(f => toDiagnostic(f, uri, opts.docsBase));
+    if (r.note) diagnostics.unshift(noteDiagnostic(r.note.message, r.note.code, opts.docsBase));
+    void conn.sendDiagnostics({ uri, version, diagnostics });
+  }
+
+  const scheduler = new Scheduler<Analysed>(
+    async (snap: Snapshot, isCurrent) => {
+      const s = await settingsFor(snap.uri);
+      const p = await parser;
+      return isCurrent() ? analyse(p, snap.text, s) : undefined;
+    },
+    (uri, r) => {
+      conn.tracer.log(`pinlens: analysed ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms`);
+      publish(uri, r.value, r.version);
+    },
+    opts.policy,
+    err => conn.console.error(`pinlens: analysis failed: ${err instanceof Error ? err.stack : String(err)}`),
+  );
+
+  /** The analysis of an open document (current version), or of a file on disk. */
+  async function analysisOf(uri: string): Promise<Analysed | undefined> {
+    if (documents.get(uri)) return (await scheduler.current(uri))?.value;
+    if (!uri.startsWith('file:')) return undefined;
+    const text = await readSource(fileURLToPath(uri));
+    return text === undefined ? undefined : analyseText(uri, text);
+  }
+
+  conn.onInitialize((params): InitializeResult => {
+    const caps = params.capabilities;
+    pullConfig = !!caps.workspace?.configuration;
+    dynamicConfig = !!caps.workspace?.didChangeConfiguration?.dynamicRegistration;
+    progress = !!caps.window?.workDoneProgress;
+    const init = params.initializationOptions as { settings?: unknown } | null | undefined;
+    if (init?.settings) pushed = init.settings;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: 'pinlens', version: opts.version },
+    };
+  });
+
+  conn.onInitialized(() => {
+    if (pullConfig && dynamicConfig) void conn.client.register(DidChangeConfigurationNotification.type, { section: 'pinlens' });
+  });
+
+  conn.onDidChangeConfiguration(change => {
+    settingsCache.clear();
+    const s = (change?.settings as { pinlens?: unknown } | null | undefined)?.pinlens;
+    if (s !== undefined) pushed = s;
+    scheduler.invalidateAll();
+  });
+
+  documents.onDidChangeContent(({ document: d }) => {
+    if (isC(d)) scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+  });
+
+  documents.onDidClose(({ document: d }) => {
+    scheduler.forget(d.uri);
+    if (!fromFolder.has(d.uri)) { void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
+    void analysisOf(d.uri).then(r => r ? publish(d.uri, r) : conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }));
+  });
+
+  conn.onHover(async (params, token) => {
+    const { uri, pos } = docPosition(params);
+    const r = await analysisOf(uri);
+    checkCancelled(token);
+    const h = r && hoverAt(r.analysis, r.text, pos);
+    return h ? toHover(h) : null;
+  });
+
+  conn.onCodeLens(async (params, token) => {
+    const uri = docUri(params);
+    const r = await analysisOf(uri);
+    checkCancelled(token);
+    return r ? codeLenses(uri, r.analysis).map(toCodeLens) : [];
+  });
+
+  conn.onCodeAction(params => {
+    const uri = docUri(params);
+    const diags = (params as { context?: { diagnostics?: unknown } }).context?.diagnostics;
+    if (!Array.isArray(diags) || !diags.every(d => d && isRange(d.range))) throw invalid('expected context.diagnostics: Diagnostic[]');
+    return toCodeActions(uri, diags);
+  });
+
+  conn.onRequest(SimulationRequest, async (params: SimulationParams, token): Promise<SimulationResult | null> => {
+    const x = params as Partial<SimulationParams> | null;
+    const pos = { line: x?.line, character: x?.character };
+    if (typeof x?.uri !== 'string' || !isPosition(pos)) throw invalid('expected { uri, line, character }');
+    const r = await analysisOf(x.uri);
+    checkCancelled(token);
+    return (r && simulationAt(r.analysis, pos)) ?? null;
+  });
+
+  conn.onRequest(CheckFolderRequest, async (params: CheckFolderParams, token): Promise<CheckFolderResult> => {
+    const uri = (params as Partial<CheckFolderParams> | null)?.uri;
+    let dir: string;
+    try { dir = fileURLToPath(String(uri)); } catch { throw invalid('expected { uri } with a file: URI of a folder'); }
+    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) throw invalid(`not a folder: ${dir}`);
+    return checkFolder(dir, uri!, token);
+  });
+
+  async function checkFolder(dir: string, uri: string, token: CancellationToken): Promise<CheckFolderResult> {
+    const settings = await settingsFor(uri);
+    const result: CheckFolderResult = { files: 0, callSites: 0, findings: 0, skipped: [] };
+    const report = progress ? await conn.window.createWorkDoneProgress() : undefined;
+    report?.begin('pinlens: checking folder', undefined, path.basename(dir), true);
+    const cancelled = () => token.isCancellationRequested || !!report?.token.isCancellationRequested;
+    try {
+      for await (const file of walkC(dir, settings.maxFileSize, { skipped: result.skipped, cancelled })) {
+        const fileUri = pathToFileURL(file).href;
+        result.files++;
+        report?.report(path.relative(dir, file));
+        let r: Analysed | undefined;
+        if (documents.get(fileUri)) r = await analysisOf(fileUri);
+        else {
+          const text = await readSource(file);
+          if (text === undefined) { result.skipped.push(file); continue; }
+          if (!mentionsPages(text) && !fromFolder.has(fileUri)) continue;
+          r = await analyseText(fileUri, text, settings);
+          fromFolder.add(fileUri);
+          publish(fileUri, r);
+        }
+        if (r) { result.callSites += r.analysis.callSites.length; result.findings += r.analysis.findings.length; }
+        await new Promise(resolve => setImmediate(resolve)); // let other requests in between files
+      }
+      checkCancelled(token);
+      return result;
+    } finally {
+      report?.done();
+    }
+  }
+
+  documents.listen(conn);
+  conn.listen();
+}
