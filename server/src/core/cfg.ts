@@ -139,7 +139,8 @@ export function buildCfg(body: Node): Cfg {
         for (let i = cases.length - 1; i >= 0; i--) {
           const cs = cases[i];
           if (!cs.childForFieldName('value')) hasDefault = true;
-          const body = cs.namedChildren.filter(c => c && c !== cs.childForFieldName('value')) as Node[];
+          const valueId = cs.childForFieldName('value')?.id;
+          const body = cs.namedChildren.filter(c => c && c.id !== valueId) as Node[];
           fall = seq(body, fall, inner);
           targets.unshift(fall);
         }
@@ -168,6 +169,18 @@ export function buildCfg(body: Node): Cfg {
         const lbl = nodes[id] as { kind: 'nop'; next: number; loops: LoopInfo[] };
         lbl.next = after; lbl.loops = loops;
         return id;
+      }
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_else': {
+        // configuration blocks inside a body: the #if branch is the code we
+        // analyse (one configuration); #else/#elif alternatives are skipped
+        const alt = n.childForFieldName('alternative');
+        const cond = n.childForFieldName('condition') ?? n.childForFieldName('name');
+        // (node wrappers are not unique objects: compare ids)
+        const body = n.namedChildren.filter(c => c && c.id !== alt?.id && c.id !== cond?.id && c.type !== 'comment') as Node[];
+        return seq(body, next, ctx);
       }
       case 'comment':
       case ';':

@@ -72,6 +72,8 @@ interface Fn {
   allEffects: Map<string, { eff: ParamEffect; paths: number }>;
   result: SimResult;
   cur: CfgNode | null;
+  /** condition texts tested at more than one branch: a path answers them once */
+  repeated: Set<string>;
 }
 
 function rootOf(holder: string): string {
@@ -123,6 +125,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
   const fn: Fn = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
+    repeated: repeatedConditions(cfg),
   };
   collectAcquireHolders(fn);
   const start = initialState(cfg.entry);
@@ -198,6 +201,11 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
           for (const truth of node.always ? [true] : [false, true]) {
             const base = cloneState(st);
             if (node.head) base.visits[node.head.id] = visits + 1;
+            const ctext = norm(node.cond.text);
+            if (fn.repeated.has(ctext)) {
+              if (base.conds[ctext] === !truth) continue;
+              base.conds[ctext] = truth;
+            }
             const states = node.always ? [base]
               : node.head?.fromZero && node.head.bound && visits === 0
               ? assumeLoopEntry(fn, base, node.head, truth)
@@ -243,6 +251,16 @@ function skipLoop(fn: Fn, st: State, loop: LoopInfo): void {
     if (c) for (const a of callArgs(c)) touched.add(holderText(a).text);
   }
   for (const p of st.sets) if (touched.has(p.holder) || Object.entries(st.aliases).some(([v, i]) => touched.has(v) && st.sets[i] === p)) p.escaped = true;
+}
+
+function repeatedConditions(cfg: Cfg): Set<string> {
+  const seen = new Set<string>(), twice = new Set<string>();
+  for (const n of cfg.nodes) {
+    if (n.kind !== 'branch' || n.always) continue;
+    const t = norm(n.cond.text);
+    if (seen.has(t)) twice.add(t); else seen.add(t);
+  }
+  return twice;
 }
 
 function noteBranch(s: State, cond: Node, truth: boolean, _n: number): void {
@@ -414,6 +432,8 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
       if (!left || !right) return null;
       const op = n.childForFieldName('operator')?.text ?? '=';
       const val = evalExpr(fn, st, right);
+      const lt = norm(left.text);
+      for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
       const l = strip(left);
       if (l.type === 'identifier') {
         if (op === '=') assignVar(fn, st, l.text, val, right, n);
@@ -512,6 +532,15 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
   if (rel) {
     const a = args[rel.pagesArg];
     if (!a) return null;
+    if (rel.family === 'bio' && rel.pagesArg > 0) {
+      // bio_release_page(bio, page): that page, as the bio's flags say
+      const h = holderText(a);
+      const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+      const idx = findSetByHolder(st, h.text);
+      const whole = !!loop?.bound && (loop.fromZero || loop.bound === loop.index);
+      if (idx >= 0) release(fn, st, idx, { node: call, api: name, family: 'bio', whole, count: null, release: rel, argText: a.text, guarded: true });
+      return null;
+    }
     if (rel.family === 'bio') {
       const bio = norm(args[0]?.text ?? '');
       const b = st.bios[bio];
@@ -623,7 +652,10 @@ function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
   if (s.type === 'call_expression') { evalExpr(fn, st, s); return; }
   const h = holderText(a);
   const idx = findSetByHolder(st, h.text);
-  if (idx >= 0 && st.sets[idx].state === 'held') {
+  // one page passed to a callee is a use (checksum it, map it); the array, or a
+  // page of a one-page set, may be kept
+  const single = idx >= 0 && (siteOf(fn, st.sets[idx])?.requested === '1');
+  if (idx >= 0 && st.sets[idx].state === 'held' && (!h.element || single)) {
     st.sets[idx].escaped = true;
     outcome(fn, st.sets[idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `passed to ${calleeName(call) ?? 'a callee'}()` });
   }
