@@ -1,7 +1,9 @@
 // The data-driven fixture runner: every C file under server/test/fixtures/
 // states its expectations inline — `// expect: <code>[, <code>…]` on the line
 // where a finding starts, `// no finding` on clean twins — and fails on a
-// missing finding and on an unexpected one.
+// missing finding and on an unexpected one. `// known-miss: <code>` records a
+// real bug the analysis does not find yet: the runner fails when it starts
+// finding it, so the marker must then become `expect:`.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,11 +18,12 @@ function walk(dir: string): string[] {
     e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.c') ? [path.join(dir, e.name)] : []);
 }
 
-export interface Expectations { expected: Set<string>; clean: number[]; bad: number }
+export interface Expectations { expected: Set<string>; knownMiss: Set<string>; clean: number[]; bad: number }
 
 /** `line:code` keys (1-based lines) the file expects, and its clean-marker lines. */
 export function expectationsOf(text: string): Expectations {
   const expected = new Set<string>();
+  const knownMiss = new Set<string>();
   const clean: number[] = [];
   let bad = 0;
   text.split('\n').forEach((line, i) => {
@@ -30,15 +33,21 @@ export function expectationsOf(text: string): Expectations {
       expected.add(`${i + 1}:${c}`);
       bad++;
     }
+    const k = /\/\/\s*known-miss:\s*([\w-]+)/.exec(line);
+    if (k) knownMiss.add(`${i + 1}:${k[1]}`);
     if (/\/\/\s*no finding\b/.test(line)) clean.push(i + 1);
   });
-  return { expected, clean, bad };
+  return { expected, knownMiss, clean, bad };
 }
 
 const files = walk(ROOT).sort();
 
 describe('fixtures', () => {
   const perCode = new Map<string, { bad: number; clean: number }>();
+  const knownMisses: string[] = [];
+  after(() => {
+    if (knownMisses.length) console.log(`      ${knownMisses.length} known misses (real bugs not found yet): ${knownMisses.join(', ')}`);
+  });
   for (const file of files) {
     const rel = path.relative(ROOT, file);
     it(rel, async () => {
@@ -53,6 +62,7 @@ describe('fixtures', () => {
       const actual = new Map(result.findings.map(f => [`${f.range.start.line + 1}:${f.code}`, f]));
       const missing = [...exp.expected].filter(k => !actual.has(k));
       const unexpected = [...actual.keys()].filter(k => !exp.expected.has(k));
+      knownMisses.push(...[...exp.knownMiss].map(k => `${rel}:${k}`));
       const show = (k: string) => {
         const f = actual.get(k);
         return f ? `${k} ${f.message}` : k;

@@ -9,7 +9,7 @@ import { CHECKERS } from './checkers';
 import { convertToPinFix } from './fixes';
 import { State, trailSteps } from './ledger';
 import { rootOf, simulate, SimResult } from './simulate';
-import { FunctionDef, Node, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
+import { FunctionDef, Node, callArgs, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
 import {
   CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FileAnalysis, Finding, FunctionSummary, ParamEffect, Settings,
 } from './types';
@@ -20,8 +20,16 @@ export type ExternalSummaries = Map<string, FunctionSummary>;
 const INTEREST = new RegExp(`\\b(${[...ALL_API_NAMES, 'bio_set_flag', 'BIO_PAGE_PINNED', 'BIO_NO_PAGE_REF', 'BIO_PAGE_REFFED'].join('|')})\\b`);
 const PAGE_PARAM = /struct\s+(page|folio)\b|\bbio_vec\b/;
 
-export function detectKernel(text: string): '6.1' | '6.12' {
-  return /\bBIO_NO_PAGE_REF\b|\biov_iter_get_pages(_alloc)?\s*\(/.test(text) ? '6.1' : '6.12';
+/** Calls whose 6.1 signature had one more argument (the vmas array, removed in 6.5). */
+const OLD_ARITY: Record<string, number> = { get_user_pages: 5, pin_user_pages: 5, get_user_pages_remote: 7, pin_user_pages_remote: 7 };
+
+export function detectKernel(text: string, root?: Node): '6.1' | '6.12' {
+  if (/\bBIO_NO_PAGE_REF\b|\biov_iter_get_pages(_alloc)?\s*\(/.test(text)) return '6.1';
+  for (const c of root?.descendantsOfType('call_expression') ?? []) {
+    const n = c ? calleeName(c) : undefined;
+    if (c && n && OLD_ARITY[n] && callArgs(c).length === OLD_ARITY[n]) return '6.1';
+  }
+  return '6.12';
 }
 
 export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries): FileAnalysis {
@@ -48,8 +56,9 @@ export function analyzeSource(parser: Parser, text: string, settings: Settings =
 }
 
 function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries): FileAnalysis {
-  const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text) : cfg.kernelVersion;
+  const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text, root) : cfg.kernelVersion;
   const fns = functionsOf(root);
+  const local = new Set(fns.map(f => f.name));
   const out: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: fns.length, notes: [] };
   if (root.hasError) {
     const errors = root.descendantsOfType('ERROR').length;
@@ -75,7 +84,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
       report: (st: State, r: Report) => addFinding(seen, cfg, cx, st, r),
     };
     try {
-      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx });
+      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx, local });
     } catch (e) {
       out.notes.push(`${fn.name}: not analysed (${e instanceof Error ? e.message : String(e)})`);
       continue;

@@ -17,6 +17,8 @@ export interface LoopInfo {
   fromZero: boolean;
   /** the loop statement, for what its body touches */
   node: Node;
+  /** an iterator macro (for_each_sg, list_for_each_entry, …): it visits the whole collection */
+  iterator: boolean;
 }
 
 export type CfgNode =
@@ -56,7 +58,9 @@ export function buildCfg(body: Node): Cfg {
   };
 
   const loopOf = (kind: 'for' | 'while' | 'do', n: Node): LoopInfo => {
-    const info: LoopInfo = { id: ++loopIds, fromZero: false, node: n };
+    const info: LoopInfo = { id: ++loopIds, fromZero: false, node: n, iterator: false };
+    const rawCond = n.childForFieldName('condition');
+    if (rawCond && strip(rawCond).type === 'comma_expression') info.iterator = true;
     const cond = n.childForFieldName('condition');
     const c = cond ? strip(cond) : null;
     if (c?.type === 'binary_expression') {

@@ -28,6 +28,8 @@ export interface SimOptions {
   summaries: Map<string, FunctionSummary>;
   checkers: Checker[];
   cx: CheckContext;
+  /** functions defined in this file: one without a summary does nothing to pages */
+  local?: Set<string>;
 }
 
 export interface SiteOutcome { released: number; handedOff: number; leaked: number; failed: number; total: number; releases: Map<string, { node: Node; api: string; viaHelper?: string }>; handoffs: Map<string, { node: Node; kind: string }> }
@@ -46,6 +48,9 @@ export interface SimResult {
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */
 const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',
   '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page']);
+
+/** Marking a page dirty: the caller wrote to it (pin_user_pages.rst case 5). */
+const DIRTY = new Set(['set_page_dirty', 'set_page_dirty_lock', 'folio_mark_dirty', 'SetPageDirty']);
 
 const STEP_LIMIT = 60_000;
 
@@ -66,6 +71,8 @@ interface Fn {
   sites: AcquireSite[];
   siteByCall: Map<number, AcquireSite>;
   acquireHolders: Set<string>;
+  /** holders filled by acquires inside loops (slot by slot) */
+  loopHolders: Set<string>;
   params: string[];
   /** the effects on parameters, by key; which ones a path saw is in its State */
   effectDefs: Map<string, ParamEffect>;
@@ -123,7 +130,7 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0 };
   const fn: Fn = {
-    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(),
+    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), loopHolders: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
     repeated: repeatedConditions(cfg),
   };
@@ -277,6 +284,7 @@ function collectAcquireHolders(fn: Fn): void {
     if (api && api.pagesArg >= 0) {
       const a = callArgs(call)[api.pagesArg];
       if (a && !isNullLiteral(a)) fn.acquireHolders.add(holderText(a).text);
+      if (a && inLoopSyntax(call, fn.def.body)) fn.loopHolders.add(holderText(a).text);
     } else if (sum) {
       for (const e of sum.params) if (e.effect === 'acquires') {
         const a = callArgs(call)[e.index];
@@ -287,8 +295,16 @@ function collectAcquireHolders(fn: Fn): void {
   // a holder the function also fills by plain assignment is not known by name alone
   for (const a of fn.def.body.descendantsOfType('assignment_expression')) {
     const l = a?.childForFieldName('left'), r = a?.childForFieldName('right');
-    if (l && r && !isNullLiteral(r)) fn.acquireHolders.delete(norm(l.text));
+    const alloc = r && strip(r).type === 'call_expression' && /alloc|^vzalloc|^kcalloc/.test(calleeName(strip(r)) ?? '');
+    if (l && r && !isNullLiteral(r) && !alloc) fn.acquireHolders.delete(norm(l.text));
   }
+}
+
+function inLoopSyntax(n: Node, body: Node): boolean {
+  for (let p = n.parent; p && p.id !== body.id; p = p.parent) {
+    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') return true;
+  }
+  return false;
 }
 
 const PAGE_TYPE = /struct\s+(page|folio)\b|\bbio_vec\b/;
@@ -386,6 +402,10 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node, at: Node):
     // `p = obj->pages`: acquires through p fill the object's array
     const r = strip(rhs);
     if (r.type === 'field_expression') st.derived[v] = norm(r.text);
+    else if (r.type === 'pointer_expression' && r.text.startsWith('&')) {
+      const a = r.childForFieldName('argument');
+      if (a && (a.type === 'identifier' || a.type === 'field_expression')) st.derived[v] = norm(a.text);
+    }
   }
   if (!val) {
     const r = strip(rhs);
@@ -517,6 +537,12 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
   }
   const acq = ACQUIRE_BY_NAME.get(name);
   if (acq) return acquire(fn, st, call, acq, args);
+  if (name === 'sg_page' && args[0]) {
+    // sg_page(sg) inside for_each_sg: a page of the set the sg table was built from
+    // (not for acquires in loops: the table then holds pages of every iteration)
+    const sgSets = st.sets.map((p, i) => [p, i] as const).filter(([p]) => p.handoff?.kind.includes('sg table') && !siteOf(fn, p)?.inLoop);
+    if (sgSets.length === 1) return { kind: 'holder', set: sgSets[0][1], element: true, index: '<sg>' };
+  }
   if (CONVERSIONS.has(name) && args[0]) {
     // page_to_pfn(page), page_address(page), …: the value still stands for the page
     const v = evalExpr(fn, st, args[0]);
@@ -551,13 +577,19 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     const count = rel.countArg >= 0 && args[rel.countArg] ? norm(args[rel.countArg].text) : null;
     let whole = rel.array || rel.countArg >= 0;
     let loopCount: string | null = null;
+    const viaSg = strip(a).type === 'call_expression' && calleeName(strip(a)) === 'sg_page';
+    if (!whole && viaSg && fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.some(l => l.iterator)) whole = true;
     if (!whole) {
       // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
       // wherever i stands releases only the tail
       const loop = h.element && h.index ? enclosingLoop(fn, h.index) : enclosingLoop(fn);
       if (loop?.bound && (loop.fromZero || loop.bound === loop.index)) { whole = true; loopCount = loop.bound === loop.index ? null : loop.bound; }
     }
-    const idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
+    let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
+    if (viaSg) { const v = evalExpr(fn, st, a); if (v?.kind === 'holder') idx = v.set; }
+    // the count names which acquire into this array is meant (an earlier window)
+    const byCount = count ? findSetByCount(st, count) : -1;
+    if (byCount >= 0 && idx >= 0 && byCount !== idx && st.sets[byCount].holder === st.sets[idx].holder) idx = byCount;
     if (idx >= 0 && !whole) {
       const set = st.sets[idx];
       const site = siteOf(fn, set);
@@ -628,6 +660,16 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
   }
   const sum = fn.opts.summaries.get(name);
   if (sum) return applySummary(fn, st, call, sum, args);
+  if (DIRTY.has(name)) {
+    const idx = args[0] ? findSetByHolder(st, holderText(args[0]).text) : -1;
+    if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+    return null;
+  }
+  if (fn.opts.local?.has(name)) {
+    // a helper of this file we read: it neither releases nor keeps the pages
+    for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+    return null;
+  }
   if (BIO_ALLOC.has(name)) return { kind: 'bio' };
   if (HARMLESS.has(name)) {
     for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
@@ -749,29 +791,43 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
   return { kind: 'count', set: idx };
 }
 
-/** The FOLL_* names a flags argument can carry, following local variables. */
-function traceFlags(fn: Fn, arg: Node): string[] {
+/**
+ * The FOLL_* names a flags argument carries, following local variables: the
+ * assignments before the call, in text order (`=` resets, `|=` adds,
+ * `&= ~FOLL_X` removes). Flags from parameters or fields stay unknown.
+ */
+function traceFlags(fn: Fn, arg: Node, depth = 0): string[] {
   const names = new Set<string>();
-  const visit = (n: Node, depth: number) => {
-    for (const id of n.descendantsOfType('identifier')) {
-      if (!id) continue;
-      if (/^FOLL_/.test(id.text)) names.add(id.text);
-      else if (depth < 3) {
-        // the variable's assignments in this function
-        for (const a of fn.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
-          if (!a) continue;
-          const lhs = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
-          const rhs = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
-          if (lhs && rhs && norm(lhs.text) === id.text) visit(rhs, depth + 1);
-        }
-      }
-    }
-    if (n.type === 'identifier' && /^FOLL_/.test(n.text)) names.add(n.text);
-  };
-  visit(arg, 0);
-  // negated flags (flags & ~FOLL_WRITE) are not set
+  const add = (n: Node) => { for (const f of flagsOf(fn, n, arg.startIndex, depth)) names.add(f); };
+  add(arg);
   for (const neg of arg.text.matchAll(/~\s*\(?\s*(FOLL_\w+)/g)) names.delete(neg[1]);
   return [...names];
+}
+
+function flagsOf(fn: Fn, n: Node, before: number, depth: number): string[] {
+  const out = new Set<string>();
+  const ids = n.type === 'identifier' ? [n] : n.descendantsOfType('identifier');
+  for (const id of ids) {
+    if (!id) continue;
+    if (/^FOLL_/.test(id.text)) { out.add(id.text); continue; }
+    if (depth >= 3) continue;
+    let cur = new Set<string>();
+    const writes = fn.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])
+      .filter((a): a is Node => !!a && a.startIndex < before)
+      .sort((a, b) => a.startIndex - b.startIndex);
+    for (const a of writes) {
+      const lhs = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
+      const rhs = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
+      if (!lhs || !rhs || norm(lhs.text) !== id.text) continue;
+      const op = a.type === 'assignment_expression' ? (a.childForFieldName('operator')?.text ?? '=') : '=';
+      const fl = flagsOf(fn, rhs, a.startIndex, depth + 1);
+      if (op === '=') cur = new Set(fl);
+      else if (op === '|=') fl.forEach(f => cur.add(f));
+      else if (op === '&=') for (const m of rhs.text.matchAll(/~\s*\(?\s*(FOLL_\w+)/g)) cur.delete(m[1]);
+    }
+    cur.forEach(f => out.add(f));
+  }
+  return [...out];
 }
 
 function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
@@ -800,7 +856,12 @@ function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): 
     const suffix = holder.slice(root.length);
     addEffect(fn, st, `${pi}:releases:${ev.family}:${suffix}`, { index: pi, name: root + suffix, effect: 'releases', family: ev.family, api: ev.api, always: false });
   }
-  ev.acquiredHere = fn.acquireHolders.has(holder) && !ev.viaHelper;
+  // a holder filled by an acquire elsewhere in the function, released with no
+  // count or the count that acquire asks for (loops filling slot by slot keep
+  // their own count, which is 0 before the first slot: not judged)
+  const sites = fn.sites.filter(s => s.holder === holder);
+  ev.acquiredHere = fn.acquireHolders.has(holder) && !ev.viaHelper && !fn.loopHolders.has(holder)
+    && (ev.count === null || sites.some(s => s.requested === ev.count) || sites.length === 0);
   for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, undefined, ev);
 }
 
@@ -1013,6 +1074,8 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     if (typeof b === 'boolean') return b === truth ? [st] : [];
     if (typeof b === 'string') return refineIter(fn, st, b.slice(4), truth);
     if (st.zero.includes(t)) return truth ? [] : [st];
+    // `if (!pages)` after an allocation: the array is NULL on that side
+    if (!truth && fn.acquireHolders.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
     const idx = findSetByCount(st, t);
     if (idx >= 0 && siteOf(fn, st.sets[idx])?.returns === 'status') return restrict(st, idx, truth ? ['neg'] : ['full']);
     if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'partial', 'full'] : ['zero']);
@@ -1020,8 +1083,12 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     if (h >= 0 && st.sets[h].holder === t && siteOf(fn, st.sets[h])?.returns === 'page') return restrict(st, h, truth ? ['full'] : ['neg', 'zero']);
     // `if (pages)` on an array that holds pages: it is not NULL
     const held = findSetByHolder(st, t);
-    if (held >= 0 && st.sets[held].state !== 'handed-off' && mayHold(st.sets[held]) && siteOf(fn, st.sets[held])?.returns !== 'page') {
-      if (!truth) return restrict(st, held, ['neg', 'zero']);
+    if (held >= 0 && st.sets[held].state !== 'handed-off' && siteOf(fn, st.sets[held])?.returns !== 'page') {
+      const site = siteOf(fn, st.sets[held]);
+      // an array the pages went into was allocated: it is not NULL; a single
+      // page pointer is NULL only if nothing was obtained
+      if (!truth && site && site.requested !== '1') return [];
+      if (!truth && mayHold(st.sets[held])) return restrict(st, held, ['neg', 'zero']);
     }
     if (st.neg.includes(t)) return truth ? [st] : [];
     return [st];

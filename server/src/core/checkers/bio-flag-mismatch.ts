@@ -16,7 +16,7 @@ import type { CheckContext, Checker } from './checker';
 import type { State } from '../ledger';
 import type { Node } from '../syntax';
 
-function judge(mode: Mode, flag: string): string | undefined {
+function judge(mode: Mode, flag: string, kernel: '6.1' | '6.12'): string | undefined {
   if (flag === 'BIO_PAGE_PINNED') {
     if (mode === 'GET') return 'BIO_PAGE_PINNED makes bio_release_pages() unpin pages that were only referenced (FOLL_GET): the refcount underflows by GUP_PIN_COUNTING_BIAS';
     if (mode === 'EXTRACT') return 'BIO_PAGE_PINNED is set unconditionally on pages from iov_iter_extract_pages(): set it only if iov_iter_extract_will_pin(), kernel-backed iterators give no pin';
@@ -26,14 +26,19 @@ function judge(mode: Mode, flag: string): string | undefined {
     if (mode === 'PIN') return 'BIO_PAGE_REFFED makes bio_release_pages() put_page() pinned pages: the pin is never dropped';
     if (mode === 'EXTRACT' || mode === 'NONE') return 'BIO_PAGE_REFFED on extracted pages, which are pinned or hold nothing, never a plain reference';
   }
-  if (flag === 'BIO_NO_PAGE_REF' && (mode === 'GET' || mode === 'PIN')) {
-    return `BIO_NO_PAGE_REF tells bio_release_pages() not to release the pages, but they hold ${mode === 'GET' ? 'references' : 'pins'}: they leak`;
+  // 6.1: BIO_NO_PAGE_REF keeps bio_release_pages() from put_page()-ing the pages;
+  // pinned pages need it (their owner unpins them), referenced pages leak with it
+  if (flag === 'BIO_NO_PAGE_REF' && mode === 'GET') {
+    return 'BIO_NO_PAGE_REF tells bio_release_pages() not to put the pages, but they hold references: they leak';
+  }
+  if (flag === 'BIO_NO_PAGE_REF' && mode === 'PIN' && kernel !== '6.1') {
+    return 'BIO_NO_PAGE_REF is the 6.1 flag; in this kernel pinned pages need BIO_PAGE_PINNED';
   }
   return undefined;
 }
 
 function check(cx: CheckContext, st: State, bio: string, set: PageSet, flag: string, node: Node): void {
-  const why = judge(set.mode, flag);
+  const why = judge(set.mode, flag, cx.kernel);
   if (!why) return;
   const site = cx.sites.find(s => s.id === set.site);
   cx.report(st, {
@@ -51,16 +56,20 @@ export const bioFlagMismatch: Checker = {
     for (const flag of st.bios[bio]?.flags ?? []) check(cx, st, bio, set, flag, node);
   },
   onExit(cx, st) {
-    if (cx.kernel === '6.1') return;
+    // 6.12: pinned pages in a bio need BIO_PAGE_PINNED or nobody unpins them;
+    // 6.1: they need BIO_NO_PAGE_REF or bio_release_pages() put_page()s them
+    const needed = cx.kernel === '6.1' ? 'BIO_NO_PAGE_REF' : 'BIO_PAGE_PINNED';
     for (const [bio, b] of Object.entries(st.bios)) {
-      if (!b.local || b.flags.some(f => f.startsWith('BIO_PAGE_PINNED'))) continue;
+      if (!b.local || b.flags.some(f => f.startsWith(needed))) continue;
       for (const i of b.sets) {
         const set = st.sets[i];
         if (set.mode !== 'PIN') continue;
         const site = cx.sites.find(s => s.id === set.site);
         cx.report(st, {
-          code: 'bio-flag-mismatch', node: b.addedAt[0] ?? site?.call ?? cx.fn.body, set, step: `${bio} never marked BIO_PAGE_PINNED`,
-          message: `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is never marked BIO_PAGE_PINNED on this path: bio_release_pages() will not unpin them`,
+          code: 'bio-flag-mismatch', node: b.addedAt[0] ?? site?.call ?? cx.fn.body, set, step: `${bio} never marked ${needed}`,
+          message: cx.kernel === '6.1'
+            ? `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is not marked BIO_NO_PAGE_REF on this path: in 6.1 bio_release_pages() will put_page() them, dropping references that were never taken`
+            : `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is never marked BIO_PAGE_PINNED on this path: bio_release_pages() will not unpin them`,
         });
       }
     }

@@ -9,7 +9,8 @@
 // the path returns an error, an object's field never (its teardown releases); paths where the acquire obtained nothing are not leaks; the
 // function's end after a noreturn call is still an end (we do not model them);
 // acquires inside a loop fill an array across iterations the simulation
-// folds into one, so their leaks are not claimed.
+// folds into one, so their leaks are not claimed — except one page per
+// iteration into a local array left behind by an error return.
 import { consequence, ledger } from '../counters';
 import { mayHold } from '../ledger';
 import type { Checker } from './checker';
@@ -18,14 +19,19 @@ export const leakedPages: Checker = {
   code: 'leaked-pages',
   onExit(cx, st, ev) {
     for (const set of st.sets) {
-      if (set.site < 0 || set.state !== 'held' || set.escaped || set.partial || !mayHold(set)) continue;
+      if (set.site < 0 || set.state !== 'held' || set.escaped || set.partial) continue;
       if (set.mode === 'NONE' || set.mode === 'UNKNOWN') continue;
+      const s0 = cx.sites.find(s => s.id === set.site);
+      // one page per iteration into a local array: when a later iteration fails,
+      // the earlier slots are still held
+      const earlier = !!s0?.perElement && !cx.isCallerOwned(set.holder) && ev.error;
+      if (!mayHold(set) && !earlier) continue;
       const callerOwned = cx.isCallerOwned(set.holder) || set.countVars.includes('<returned>');
       if (callerOwned && !ev.error) continue;
       // an object's array is released by the object's teardown, which may run on errors too
       if (callerOwned && /->|\./.test(set.holder)) continue;
       const site = cx.sites.find(s => s.id === set.site);
-      if (!site || site.inLoop) continue;
+      if (!site || (site.inLoop && !earlier)) continue;
       const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
       const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
       const where = ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends';

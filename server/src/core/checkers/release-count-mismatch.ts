@@ -17,7 +17,7 @@ export const releaseCountMismatch: Checker = {
   onRelease(cx, st, set, ev) {
     if (!set || !ev.whole || !ev.count || set.state !== 'held' || !mayHold(set)) return;
     const site = cx.sites.find(s => s.id === set.site);
-    if (!site || site.returns !== 'count' || site.perElement || !site.requested || site.requested === '1') return;
+    if (!site || (site.returns !== 'count' && site.returns !== 'bytes') || site.perElement || !site.requested || site.requested === '1') return;
     if (ev.count !== site.requested || set.countVars.includes(ev.count) || !set.outcomes.includes('partial')) return;
     const got = set.countVars.find(v => !v.startsWith('<'));
     cx.report(st, {

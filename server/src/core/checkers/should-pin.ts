@@ -6,8 +6,10 @@
 // see folio_maybe_dma_pinned() and leave them alone. A FOLL_GET reference
 // only keeps the page allocated.
 // False-positive policy: reported only when the referenced pages themselves
-// reach a DMA-mapping or sg-building call in the same function; the
-// information level says it is advice, not a crash.
+// reach a DMA-mapping or sg-building call, or are marked dirty after a CPU
+// write, in the same function; for iov_iter_get_pages*() only DMA uses of
+// iterators not known to be kernel-backed; the information level says it is
+// advice, not a crash.
 import type { Checker } from './checker';
 
 export const shouldPin: Checker = {
@@ -15,11 +17,22 @@ export const shouldPin: Checker = {
   onDmaUse(cx, st, set, node, use) {
     if (set.mode !== 'GET') return;
     const site = cx.sites.find(s => s.id === set.site);
-    if (!site || !/^get_user_page/.test(site.api.name)) return;
-    const pinApi = site.api.name.replace(/^get_user_page/, 'pin_user_page');
-    cx.report(st, {
-      code: 'should-pin', node: site.call, set, step: `${use}() maps the referenced pages for DMA`,
-      message: `${site.api.name}() only takes references (FOLL_GET), but the pages go to ${use}() at line ${node.startPosition.row + 1} for DMA: pin them with ${pinApi}() and release with unpin_user_page(s), so fork() and writeback see them as pinned`,
-    });
+    if (!site) return;
+    const writes = /dirty/i.test(use);
+    const what = writes
+      ? `the caller writes to the pages (${use}() at line ${node.startPosition.row + 1}; pin_user_pages.rst case 5)`
+      : `the pages go to ${use}() at line ${node.startPosition.row + 1} for DMA or a long-lived mapping`;
+    if (/^get_user_page/.test(site.api.name)) {
+      const pinApi = site.api.name.replace(/^get_user_page/, 'pin_user_page');
+      cx.report(st, {
+        code: 'should-pin', node: site.call, set, step: writes ? `${use}(): written through a reference` : `${use}() maps the referenced pages`,
+        message: `${site.api.name}() only takes references (FOLL_GET), but ${what}: pin them with ${pinApi}() and release with unpin_user_page(s), so fork() and writeback see them as pinned`,
+      });
+    } else if (/^iov_iter_get_pages/.test(site.api.name) && cx.kernel !== '6.1' && !writes && st.iters[site.iter ?? ''] !== 'kernel') {
+      cx.report(st, {
+        code: 'should-pin', node: site.call, set, step: `${use}() maps the referenced pages`,
+        message: `${site.api.name}() only takes references (FOLL_GET), but ${what}: use iov_iter_extract_pages(), which pins user-backed pages, and release them only if iov_iter_extract_will_pin()`,
+      });
+    }
   },
 };

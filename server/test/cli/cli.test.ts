@@ -1,0 +1,128 @@
+// The built CLI as users and CI run it: formats, exit codes, bad input.
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'out', 'cli.js');
+
+function run(args: string[], opts: { cwd?: string; input?: string } = {}) {
+  const t = Date.now();
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - t };
+}
+
+const BAD = `int f(unsigned long a, int n, struct page **pages)
+{
+	int i, ret = pin_user_pages_fast(a, n, FOLL_WRITE, pages);
+	if (ret <= 0)
+		return ret;
+	for (i = 0; i < ret; i++)
+		put_page(pages[i]);
+	return 0;
+}
+`;
+
+describe('pinlens check (CLI)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-cli-'));
+    fs.writeFileSync(path.join(dir, 'bad.c'), BAD);
+    fs.writeFileSync(path.join(dir, 'good.c'), BAD.replace('put_page(pages[i])', 'unpin_user_page(pages[i])'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('checks the bundled examples with no PATH and exits 1 on their errors', () => {
+    const r = run(['check']);
+    assert.strictEqual(r.code, 1, r.err);
+    assert.match(r.out, /examples\/drivers\/xpin_dma\.c:\d+:\d+: error: .*\[mismatched-release\]/);
+    for (const code of ['release-count-mismatch', 'leaked-pages', 'invalid-gup-flags', 'bio-flag-mismatch', 'double-release', 'release-without-reference', 'should-pin']) {
+      assert.ok(r.out.includes(`[${code}]`), `the examples show ${code}`);
+    }
+    assert.match(r.out.trim().split('\n').pop()!, /^pinlens: \d+ file\(s\)/);
+  });
+
+  it('prints gcc-style text lines and exits 0 on clean code', () => {
+    const bad = run(['check', path.join(dir, 'bad.c')]);
+    assert.strictEqual(bad.code, 1);
+    assert.match(bad.out, /bad\.c:7:3: error: put_page\(\) .* \[mismatched-release\]/);
+    const good = run(['check', path.join(dir, 'good.c')]);
+    assert.strictEqual(good.code, 0, good.out);
+    assert.match(good.out, /0 error\(s\)/);
+  });
+
+  it('emits one JSON document (version 1) with findings, paths and call sites', () => {
+    const r = run(['check', '--format', 'json', path.join(dir, 'bad.c')]);
+    const doc = JSON.parse(r.out);
+    assert.strictEqual(doc.version, 1);
+    const f = doc.findings[0];
+    assert.deepStrictEqual([f.code, f.line, f.column, f.severity, f.function], ['mismatched-release', 7, 3, 'error', 'f']);
+    assert.deepStrictEqual(f.acquire, { line: 3, api: 'pin_user_pages_fast', mode: 'PIN' });
+    assert.ok(f.path.length >= 2 && f.path.every((p: { line: number; note: string }) => p.line > 0 && p.note));
+    assert.deepStrictEqual(doc.callSites.map((c: { api: string; mode: string }) => [c.api, c.mode]), [['pin_user_pages_fast', 'PIN']]);
+    assert.ok(doc.stats.files === 1 && doc.stats.callSites === 1);
+  });
+
+  it('emits SARIF 2.1.0 with rules and a code flow', () => {
+    const r = run(['check', '--format', 'sarif', path.join(dir, 'bad.c')]);
+    const doc = JSON.parse(r.out);
+    assert.strictEqual(doc.version, '2.1.0');
+    const res = doc.runs[0].results[0];
+    assert.strictEqual(res.ruleId, 'mismatched-release');
+    assert.strictEqual(res.level, 'error');
+    assert.strictEqual(res.locations[0].physicalLocation.region.startLine, 7);
+    assert.ok(res.codeFlows[0].threadFlows[0].locations.length >= 2);
+  });
+
+  it('-q prints only findings, and nothing for clean code', () => {
+    assert.strictEqual(run(['check', '-q', path.join(dir, 'good.c')]).out, '');
+    assert.strictEqual(run(['check', '-q', path.join(dir, 'bad.c')]).out.trim().split('\n').length, 1);
+  });
+
+  it('exits 2 with a message on usage errors and unreadable paths', () => {
+    for (const args of [['frobnicate'], ['check', '--format', 'xml'], ['check', '--bogus'], ['check', path.join(dir, 'missing.c')]]) {
+      const r = run(args);
+      assert.strictEqual(r.code, 2, args.join(' '));
+      assert.match(r.err, /pinlens: /);
+      assert.strictEqual(r.out, '');
+    }
+  });
+
+  it('notes binary, non-UTF-8, huge and broken files without crashing, in bounded time', () => {
+    const bad = path.join(dir, 'bad-input');
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, 'binary.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3]));
+    fs.writeFileSync(path.join(bad, 'latin1.c'), Buffer.concat([Buffer.from('/* caf'), Buffer.from([0xe9]), Buffer.from(' */\n' + BAD)]));
+    fs.writeFileSync(path.join(bad, 'huge.c'), 'int x;\n'.repeat(1_500_000));
+    fs.writeFileSync(path.join(bad, 'unterminated.c'), 'int f(void) {\n\t/* never closed\n' + BAD);
+    fs.writeFileSync(path.join(bad, 'garbage.c'), '}{)(;;#if\n'.repeat(2000));
+    fs.symlinkSync(bad, path.join(bad, 'loop'));
+    const r = run(['check', '--format', 'json', bad]);
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    const doc = JSON.parse(r.out);
+    const note = (name: string) => doc.notes.filter((n: { file: string }) => n.file.endsWith(name)).map((n: { note: string }) => n.note).join(' ');
+    assert.match(note('binary.c'), /binary/);
+    assert.match(note('latin1.c'), /UTF-8/);
+    assert.match(note('huge.c'), /not analysed|skipped/);
+    assert.ok(doc.findings.some((f: { file: string; code: string }) => f.file.endsWith('latin1.c') && f.code === 'mismatched-release'));
+    assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
+  });
+
+  it('checks a patch from standard input for b4 (-q prints only what it introduces)', () => {
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(tree);
+    fs.writeFileSync(path.join(tree, 'x.c'), BAD.replace('put_page(pages[i])', 'unpin_user_page(pages[i])'));
+    const patch = `--- a/x.c\n+++ b/x.c\n@@ -4,6 +4,6 @@\n \tif (ret <= 0)\n \t\treturn ret;\n \tfor (i = 0; i < ret; i++)\n-\t\tunpin_user_page(pages[i]);\n+\t\tput_page(pages[i]);\n \treturn 0;\n }\n`;
+    const r = run(['check', '-q', '--tree', tree, '--patch', '-'], { input: patch });
+    assert.strictEqual(r.code, 1, r.err);
+    assert.match(r.out, /x\.c:7:3: error: .*\[mismatched-release\] \(introduced\)/);
+    const clean = run(['check', '-q', '--tree', tree, '--patch', '-'], { input: patch.replace('+\t\tput_page', '+\t\tunpin_user_page') });
+    assert.strictEqual(clean.out, '');
+    const broken = run(['check', '--tree', tree, '--patch', '-'], { input: patch.replace('-\t\tunpin_user_page(pages[i]);', '-\t\tno_such_line(pages[i]);') });
+    assert.strictEqual(broken.code, 2);
+    assert.match(broken.err, /x\.c/);
+  });
+});

@@ -1,0 +1,174 @@
+// The pieces of the editor end-to-end test that are not VS Code's DOM: finding
+// the environment scripts/e2e-setup.sh installed, packaging the extension,
+// starting code-server on a fresh profile, and waiting on its output.
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const E2E_DIR = path.join(ROOT, '.e2e');
+export const ARTIFACTS = process.env.TMP_ART ?? path.join(ROOT, 'test-artifacts'); // TEMPDEBUG
+
+export interface E2eEnv {
+  /** Node 24, which code-server requires. */
+  node: string;
+  /** code-server's out/node/entry.js */
+  codeServer: string;
+  chromium: string;
+}
+
+/** The environment from .e2e/setup.json, or why it is not usable. */
+export function findEnv(): { env: E2eEnv } | { missing: string } {
+  const setup = path.join(E2E_DIR, 'setup.json');
+  let raw: Partial<E2eEnv>;
+  try {
+    raw = JSON.parse(fs.readFileSync(setup, 'utf8'));
+  } catch {
+    return { missing: 'no .e2e/setup.json: run `bash scripts/e2e-setup.sh` (installs Node 24, code-server and chromium)' };
+  }
+  const env: E2eEnv = {
+    node: path.resolve(ROOT, raw.node ?? ''),
+    codeServer: path.resolve(ROOT, raw.codeServer ?? ''),
+    chromium: raw.chromium ?? '',
+  };
+  for (const [what, file] of Object.entries(env)) {
+    if (!file || !fs.existsSync(file)) return { missing: `${what} not found at '${file}': run \`bash scripts/e2e-setup.sh\` again` };
+  }
+  try {
+    require.resolve('playwright-core');
+  } catch {
+    return { missing: 'playwright-core is not installed: run `npm ci`' };
+  }
+  return { env };
+}
+
+/** Builds the bundles and packages the .vsix; returns its path. */
+export function buildVsix(): string {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'package-vsix.mjs')], {
+    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return out.trim().split('\n').pop()!;
+}
+
+/** A fresh profile: user data, extensions, XDG folders, TMPDIR and the workspace. */
+export interface Profile {
+  dir: string;
+  userData: string;
+  extensions: string;
+  workspace: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * A fresh profile under .e2e/runs/<pid>, so that test runs started at the same
+ * time in one work tree do not share files; folders of finished runs are removed.
+ */
+export function freshProfile(fixture: string, settings: Record<string, unknown>): Profile {
+  const runs = path.join(E2E_DIR, 'runs');
+  fs.mkdirSync(runs, { recursive: true });
+  for (const name of fs.readdirSync(runs)) {
+    if (!/^\d+$/.test(name) || !alive(Number(name))) fs.rmSync(path.join(runs, name), { recursive: true, force: true });
+  }
+  const dir = path.join(runs, String(process.pid));
+  fs.rmSync(dir, { recursive: true, force: true });
+  const p = (s: string) => path.join(dir, s);
+  for (const d of ['user-data/User', 'extensions', 'config', 'data', 'tmp']) fs.mkdirSync(p(d), { recursive: true });
+  fs.writeFileSync(p('user-data/User/settings.json'), JSON.stringify(settings, null, 2));
+  const workspace = p('workspace');
+  fs.cpSync(fixture, workspace, { recursive: true });
+  return {
+    dir,
+    userData: p('user-data'),
+    extensions: p('extensions'),
+    workspace,
+    env: { ...process.env, XDG_CONFIG_HOME: p('config'), XDG_DATA_HOME: p('data'), TMPDIR: p('tmp') },
+  };
+}
+
+function profileArgs(profile: Profile): string[] {
+  return ['--user-data-dir', profile.userData, '--extensions-dir', profile.extensions];
+}
+
+export function installExtension(env: E2eEnv, profile: Profile, vsix: string): void {
+  const r = spawnSync(env.node, [env.codeServer, ...profileArgs(profile), '--install-extension', vsix], {
+    env: profile.env, encoding: 'utf8', timeout: 120_000,
+  });
+  if (r.status !== 0 || !/successfully installed/i.test(r.stdout + r.stderr)) {
+    throw new Error(`code-server --install-extension failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+export interface Server { url: string; process: ChildProcess; log: () => string; stop: () => void }
+
+/** Starts code-server on 127.0.0.1 with a port the system picks; resolves when it listens. */
+export function startCodeServer(env: E2eEnv, profile: Profile, timeoutMs = 60_000): Promise<Server> {
+  const child = spawn(env.node, [
+    env.codeServer, ...profileArgs(profile),
+    '--auth', 'none', '--bind-addr', '127.0.0.1:0', ...(process.env.TMP_ART ? ['--log', 'trace'] : []), // TEMPDEBUG
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
+    '--ignore-last-opened', profile.workspace,
+  ], { env: profile.env, cwd: profile.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const logFile = path.join(profile.dir, 'code-server.log');
+  const stop = () => {
+    // The process group holds code-server, its extension host and the pinlens server.
+    if (child.exitCode === null && child.pid) {
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    }
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { stop(); reject(new Error(`code-server did not listen within ${timeoutMs} ms:\n${output}`)); }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      const s = chunk.toString();
+      output += s;
+      fs.appendFileSync(logFile, s);
+      const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\/?/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], process: child, log: () => output, stop });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', code => { clearTimeout(timer); reject(new Error(`code-server exited with ${code}:\n${output}`)); });
+    child.on('error', e => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** Resolves when fs.watch sees the file's text satisfy the predicate (checked at once, then on each change). */
+export function waitForFile(file: string, ok: (text: string) => boolean, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const read = () => { try { return fs.readFileSync(file, 'utf8'); } catch { return ''; } };
+    const watcher = fs.watch(path.dirname(file), () => check());
+    const timer = setTimeout(() => { watcher.close(); reject(new Error(`${file} did not change as expected within ${timeoutMs} ms:\n${read()}`)); }, timeoutMs);
+    function check() {
+      const text = read();
+      if (ok(text)) { clearTimeout(timer); watcher.close(); resolve(text); }
+    }
+    check();
+  });
+}
+
+/** The extension's own log line with the server's start-up time, from the profile's logs. */
+export function activationMs(profile: Profile): number | undefined {
+  const stack = [path.join(profile.userData, 'logs')];
+  while (stack.length) {
+    const d = stack.pop()!;
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { continue; }
+    for (const e of entries) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) stack.push(f);
+      else if (e.name.endsWith('.log')) {
+        const m = /language server started in (\d+) ms/.exec(fs.readFileSync(f, 'utf8'));
+        if (m) return Number(m[1]);
+      }
+    }
+  }
+  return undefined;
+}

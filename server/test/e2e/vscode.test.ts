@@ -1,0 +1,224 @@
+// The extension in a real VS Code: code-server (VS Code 1.139 for the browser)
+// with the packaged .vsix installed into a fresh profile, driven by Chromium
+// through playwright-core. Every wait is on a DOM selector, a process's output
+// or a file event, with a deadline; nothing sleeps.
+//
+// Needs scripts/e2e-setup.sh. Without it the suite is skipped, or fails when CI
+// is set. Screenshots go to test-artifacts/.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import {
+  ARTIFACTS, E2eEnv, Profile, ROOT, Server, activationMs, buildVsix, findEnv, freshProfile, installExtension,
+  startCodeServer, waitForFile,
+} from './harness';
+
+const FIXTURE = path.join(__dirname, 'workspace');
+const FILE = 'drivers/pinbuf.c';
+/** 0-based line of `put_page(pages[i]);` in the fixture. */
+const FIXTURE_LINES = fs.readFileSync(path.join(FIXTURE, FILE), 'utf8').split('\n');
+const PUT_PAGE_LINE = FIXTURE_LINES.findIndex(l => /^\s*put_page\(pages\[i\]\);/.test(l));
+const PUT_PAGE_COLUMN = FIXTURE_LINES[PUT_PAGE_LINE]?.indexOf('put_page') ?? -1;
+
+const SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'chat.disableAIFeatures': true,
+  'editor.hover.delay': 200,
+  'editor.minimap.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'pinlens.trace.server': 'verbose',
+  // Workspace trust stays on and the folder opens untrusted (Restricted Mode):
+  // the extension declares untrustedWorkspaces.supported and must work there.
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
+const WAIT = 60_000;
+
+describe('VS Code extension (code-server + Chromium)', function () {
+  this.timeout(240_000);
+
+  let env: E2eEnv;
+  let profile: Profile;
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let shot = 0;
+
+  async function screenshot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${String(++shot).padStart(2, '0')}-${name}.png`) });
+  }
+
+  const editor = () => page.locator('.editor-instance .monaco-editor').first();
+
+  /** Moves the cursor through Quick Open's `:line:column` (1-based, in characters). */
+  async function goTo(line: number, column: number): Promise<void> {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`:${line}:${column}`);
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+    // (the status bar counts a tab as its width, Go to Line as one character)
+    await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).waitFor();
+  }
+
+  /** The squiggle on the put_page call, scrolled into view. */
+  async function putPageSquiggle(): Promise<Locator> {
+    await goTo(PUT_PAGE_LINE + 1, PUT_PAGE_COLUMN + 1);
+    const squiggle = editor().locator('.squiggly-error').first();
+    await squiggle.waitFor();
+    return squiggle;
+  }
+
+  before(async function () {
+    if (process.env.PINLENS_SKIP_E2E && !process.env.CI) {
+      console.log('      skipped: PINLENS_SKIP_E2E is set');
+      return this.skip(); // PINLENS_SKIP_E2E set for a quick local run (ignored when CI is set)
+    }
+    const found = findEnv();
+    if ('missing' in found) {
+      if (process.env.CI) throw new Error(`the editor end-to-end environment is missing (CI is set, so this fails): ${found.missing}`);
+      console.log(`      skipped: ${found.missing}`);
+      return this.skip(); // e2e environment missing: run `bash scripts/e2e-setup.sh` (see the message above)
+    }
+    env = found.env;
+    assert.ok(PUT_PAGE_LINE > 0 && PUT_PAGE_COLUMN > 0, 'fixture has a put_page line');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const f of fs.readdirSync(ARTIFACTS)) if (f.startsWith('e2e-')) fs.rmSync(path.join(ARTIFACTS, f), { recursive: true });
+    const t0 = Date.now();
+    const vsix = buildVsix();
+    const t1 = Date.now();
+    profile = freshProfile(FIXTURE, SETTINGS);
+    installExtension(env, profile, vsix);
+    const t2 = Date.now();
+    server = await startCodeServer(env, profile);
+    const t3 = Date.now();
+
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: env.chromium,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(WAIT);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor();
+
+    // Open the C file through Quick Open.
+    await page.locator('.part.editor').click({ position: { x: 300, y: 300 } });
+    await page.keyboard.press('Control+P');
+    const quickInput = page.locator('.quick-input-widget input');
+    await quickInput.waitFor();
+    await quickInput.fill(path.basename(FILE));
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(FILE) }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await editor().locator('.view-lines', { hasText: 'pin_user_pages_fast' }).waitFor();
+    const secs = (a: number, b: number) => `${((b - a) / 1000).toFixed(1)} s`;
+    console.log(`      build+package ${secs(t0, t1)}, install ${secs(t1, t2)}, code-server up ${secs(t2, t3)}, file open in the browser ${secs(t3, Date.now())}`);
+  });
+
+  let failed = false;
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      failed = true;
+      await screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    await browser?.close().catch(() => undefined);
+    server?.stop();
+    if (profile && failed) {
+      // The editor's logs (extension host, pinlens output with the LSP trace) and code-server's.
+      const dest = path.join(ARTIFACTS, 'e2e-logs');
+      fs.rmSync(dest, { recursive: true, force: true });
+      fs.cpSync(path.join(profile.userData, 'logs'), dest, { recursive: true });
+      fs.copyFileSync(path.join(profile.dir, 'code-server.log'), path.join(dest, 'code-server.log'));
+      console.log(`      logs of the failed run: ${path.relative(ROOT, dest)}`);
+    }
+    if (profile) {
+      const ms = activationMs(profile);
+      if (ms !== undefined) console.log(`      pinlens language server started ${ms} ms after activation`);
+    }
+  });
+
+  it('underlines the put_page call and lists mismatched-release in the Problems view', async function () {
+    const squiggle = editor().locator('.squiggly-error').first();
+    await squiggle.waitFor();
+    // Our status bar item: the command opens the Problems view.
+    const status = page.locator('.statusbar-item', { hasText: 'pinlens:' });
+    await status.filter({ hasText: '1 finding' }).waitFor();
+    assert.match(await status.innerText(), /1 call site/);
+    await status.click();
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'mismatched-release' }).first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /pinlens/);
+    await screenshot('problems');
+  });
+
+  it('shows the call site mode in a code lens', async function () {
+    const lens = editor().locator('.codelens-decoration', { hasText: 'FOLL_PIN' }).first();
+    await lens.waitFor();
+    assert.match(await lens.innerText(), /FOLL_PIN/);
+  });
+
+  it('explains the finding in the hover', async function () {
+    const squiggle = await putPageSquiggle();
+    const box = await squiggle.boundingBox();
+    assert.ok(box, 'the squiggle has a box');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover', { hasText: 'put_page' }).first();
+    await hover.waitFor();
+    const text = await hover.innerText();
+    assert.match(text, /pinlens: mismatched-release/); // the server's hover, not only the diagnostic's
+    assert.match(text, /FOLL_PIN/);
+    await screenshot('hover');
+    await page.keyboard.press('Escape');
+  });
+
+  it('opens the simulation view from the code lens and reveals a step in the editor', async function () {
+    await editor().locator('.codelens-decoration a', { hasText: 'FOLL_PIN' }).first().click();
+    const webview: FrameLocator = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const steps: Locator = webview.locator('tr.step');
+    await steps.first().waitFor();
+    assert.ok(await steps.count() >= 2, 'the simulation has steps');
+    assert.match(await webview.locator('table.timeline thead').innerText(), /refcount[\s\S]*pincount/);
+    await screenshot('simulation');
+    // Clicking the put_page step moves the cursor there.
+    await goTo(1, 1);
+    const step = webview.locator(`button.line[data-line="${PUT_PAGE_LINE}"]`).first();
+    await step.click();
+    await page.locator('.statusbar-item', { hasText: `Ln ${PUT_PAGE_LINE + 1},` }).waitFor();
+  });
+
+  it('applies the quick fix, which replaces put_page with unpin_user_page', async function () {
+    const file = path.join(profile.workspace, FILE);
+    await putPageSquiggle();
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'unpin_user_page' }).first();
+    await fix.waitFor();
+    await screenshot('quick-fix');
+    await fix.click();
+    await editor().locator('.view-lines', { hasText: 'unpin_user_page(' }).waitFor();
+    await page.keyboard.press('Control+S');
+    const text = await waitForFile(file, t => t.includes('unpin_user_page'), WAIT);
+    assert.doesNotMatch(text, /^\s*put_page\(pages\[i\]\);/m);
+    // The finding goes away once the server has seen the change.
+    await editor().locator('.squiggly-error').first().waitFor({ state: 'detached' });
+    await screenshot('fixed');
+    assert.ok(fs.existsSync(path.join(ROOT, 'test-artifacts')));
+  });
+});
