@@ -5,7 +5,7 @@ import { analyzeSource } from '../core/analyze';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
 import { FileResult, RunStats, toJson, toSarif, toText } from './format';
-import { SourceFile, load, walk } from './files';
+import { SourceFile, kernelEraOf, load, walk } from './files';
 import { TreeIndex } from '../index/tree';
 import { runPatchMode } from './patch-mode';
 
@@ -116,7 +116,8 @@ export async function main(argv: string[]): Promise<number> {
     if (files.length > 20 && process.stderr.isTTY) process.stderr.write(`\rpinlens: ${i + 1}/${files.length} ${f.display.slice(-60).padEnd(60)}`);
     if (f.text === undefined) { results.push({ file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'] }); continue; }
     const external = index?.summariesFor(f.text, f.abs);
-    const a = analyzeSource(parser, f.text, opts.settings, external);
+    const era = opts.settings.kernelVersion && opts.settings.kernelVersion !== 'auto' ? undefined : kernelEraOf(f.abs);
+    const a = analyzeSource(parser, f.text, era ? { ...opts.settings, kernelVersion: era } : opts.settings, external);
     functions += a.functions;
     results.push({ file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes });
   }

@@ -784,6 +784,8 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
   }
   st.temps[call.id] = idx;
   st.zero = st.zero.filter(z => z !== site.holder);
+  // the variable now names the new pages, not what it aliased before
+  delete st.aliases[site.holder];
   const root = rootOf(site.holder);
   const pi = fn.params.indexOf(root);
   if (pi >= 0 && site.holder) addEffect(fn, st, `${pi}:acquires:${site.holder}`, { index: pi, name: site.holder, effect: 'acquires', mode, api: api.name, always: false });
@@ -1013,6 +1015,9 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       return [...first, ...second];
     }
     if (op in FLIP) {
+      // a variable this path set to 0 or to an errno, compared with a constant
+      const known = constCompare(st, l, r, op);
+      if (known !== undefined) return known === truth ? [st] : [];
       let idx = countRef(st, l);
       let other = r;
       let o = op;
@@ -1098,6 +1103,23 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     return l ? assume(fn, st, l, truth) : [st];
   }
   return [st];
+}
+
+function constCompare(st: State, l: Node, r: Node, op: string): boolean | undefined {
+  const lv = norm(strip(l).text), rv = norm(strip(r).text);
+  const val = (t: string): number | 'neg' | undefined =>
+    /^-?\d+$/.test(t) ? Number(t) : st.zero.includes(t) ? 0 : st.neg.includes(t) || /^-E[A-Z0-9]+$/.test(t) ? 'neg' : undefined;
+  const a = val(lv), b = val(rv);
+  if (a === undefined || b === undefined || (typeof a !== 'number' && typeof b !== 'number')) return undefined;
+  if (typeof a === 'number' && typeof b === 'number') {
+    return ({ '<': a < b, '>': a > b, '<=': a <= b, '>=': a >= b, '==': a === b, '!=': a !== b } as Record<string, boolean>)[op];
+  }
+  // an errno against 0 (the only constant we compare it with)
+  const negLeft = a === 'neg';
+  const c = (negLeft ? b : a) as number;
+  if (c !== 0) return undefined;
+  const o = negLeft ? op : FLIP[op];
+  return ({ '<': true, '<=': true, '!=': true, '>': false, '>=': false, '==': false } as Record<string, boolean>)[o];
 }
 
 function notEvaluated(st: State, n: Node): State {

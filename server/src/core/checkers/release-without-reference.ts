@@ -35,7 +35,8 @@ export const releaseWithoutReference: Checker = {
     // on a failed acquire, only a release we can tie to the request is wrong:
     // a single page, the requested count, or a loop over the requested count
     const tied = ev.count === null || (site !== undefined && ev.count === site.requested && !st.sets.some(p => p.countVars.includes(ev.count!)));
-    if (holdsNothing(set) && tied && !site?.inLoop && !(ev.count && st.zero.includes(ev.count))) {
+    // a helper given the count decides itself how many pages to release
+    if (holdsNothing(set) && tied && !ev.viaHelper && !site?.inLoop && !(ev.count && st.zero.includes(ev.count))) {
       const failed = set.outcomes.includes('neg') ? 'failed' : 'obtained no pages';
       cx.report(st, {
         code: 'release-without-reference', node: ev.node, set, step: `${site?.api.name ?? 'acquire'}() ${failed} on this path`,
