@@ -11,7 +11,7 @@ import { State, trailSteps } from './ledger';
 import { rootOf, simulate, SimResult } from './simulate';
 import { FunctionDef, Node, callArgs, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
 import {
-  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FileAnalysis, Finding, FunctionSummary, ParamEffect, Settings,
+  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FileAnalysis, Finding, FunctionSummary, ParamEffect, Range, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -32,7 +32,22 @@ export function detectKernel(text: string, root?: Node): '6.1' | '6.12' {
   return '6.12';
 }
 
-export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries): FileAnalysis {
+/**
+ * Results per function, keyed by the function's text, position column, the
+ * summaries of its callees and the settings: an editor re-analysing a file
+ * after one edit simulates only the functions the edit changed. Plain data
+ * the caller owns (the core keeps no state of its own).
+ */
+export type AnalysisCache = Map<string, FunctionResult>;
+
+interface FunctionResult {
+  line: number;
+  findings: Finding[];
+  callSites: CallSite[];
+  summary?: FunctionSummary;
+}
+
+export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries, cache?: AnalysisCache): FileAnalysis {
   const cfg = { ...DEFAULT_SETTINGS, ...settings };
   const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
   if (text.length > cfg.maxFileSize) {
@@ -49,13 +64,13 @@ export function analyzeSource(parser: Parser, text: string, settings: Settings =
     return empty;
   }
   try {
-    return analyzeTree(tree.rootNode, text, cfg, external);
+    return analyzeTree(tree.rootNode, text, cfg, external, cache);
   } finally {
     tree.delete();
   }
 }
 
-function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries): FileAnalysis {
+function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache): FileAnalysis {
   const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text, root) : cfg.kernelVersion;
   const fns = functionsOf(root);
   const local = new Set(fns.map(f => f.name));
@@ -65,12 +80,39 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     if (errors) out.notes.push(`${errors} region(s) the C grammar could not parse (macros); functions around them are still analysed`);
   }
   const summaries = new Map<string, FunctionSummary>(external ?? []);
-  const seen = new Map<string, Finding>();
-  for (const fn of bottomUp(fns)) {
+  const findings: Finding[] = [];
+  const used = new Set<string>();
+  const cfgKey = JSON.stringify(cfg);
+  const calleeMemo = new Map<FunctionDef, Set<string>>();
+  const callees0 = (f: FunctionDef) => { let c = calleeMemo.get(f); if (!c) { c = calleesOf(f); calleeMemo.set(f, c); } return c; };
+  for (const fn of bottomUp(fns, callees0)) {
     const body = fn.body.text;
+    const callees = callees0(fn);
     const interesting = INTEREST.test(body) || fn.params.some(p => PAGE_PARAM.test(p.type))
-      || [...calleesOf(fn)].some(c => summaries.get(c)?.params.length);
+      || [...callees].some(c => summaries.get(c)?.params.length);
     if (!interesting) continue;
+    const key = cache && [fn.node.text, fn.node.startPosition.column, kernel, cfgKey,
+      JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null]))].join('\u0000');
+    const hit = key !== undefined ? cache?.get(key) : undefined;
+    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyzeFunction(fn, text, cfg, kernel, summaries, local, out);
+    if (key !== undefined && !hit) cache!.set(key, r);
+    if (key !== undefined) used.add(key);
+    if (r.summary) { summaries.set(fn.name, r.summary); out.summaries.push(r.summary); }
+    findings.push(...r.findings);
+    out.callSites.push(...r.callSites);
+  }
+  // forget functions that no longer exist, so the cache follows the document
+  if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
+  out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return out;
+}
+
+/** Simulates one function: its findings, call sites and summary. */
+function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
+  summaries: Map<string, FunctionSummary>, local: Set<string>, out: FileAnalysis): FunctionResult {
+  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [] };
+  const seen = new Map<string, Finding>();
+  {
     let res: SimResult;
     const graph = buildCfg(fn.body);
     const locals = localsOf(fn.body);
@@ -87,18 +129,17 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
       res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx, local });
     } catch (e) {
       out.notes.push(`${fn.name}: not analysed (${e instanceof Error ? e.message : String(e)})`);
-      continue;
+      return result;
     }
     if (res.incomplete || graph.truncated) {
       addIncomplete(seen, cfg, fn, res.incomplete ?? 'the function is too large for the CFG limit');
     }
-    const summary = summarize(fn, res.effects);
-    if (summary) { summaries.set(fn.name, summary); out.summaries.push(summary); }
+    result.summary = summarize(fn, res.effects);
     for (const site of res.sites) {
       if (site.id < 0) continue;
       const o = res.outcomes.get(site.id);
       const releases = [...(o?.releases.values() ?? [])];
-      out.callSites.push({
+      result.callSites.push({
         range: rangeOf(site.call), function: fn.name, api: site.api.name, mode: site.mode, modeReason: site.modeReason,
         holder: site.holder,
         releases: releases.map(r => ({ range: rangeOf(r.node), api: r.api, viaHelper: r.viaHelper })),
@@ -116,8 +157,26 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
       }
     }
   }
-  out.findings = [...seen.values()].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return out;
+  result.findings = [...seen.values()];
+  return result;
+}
+
+/** A cached function result moved to where the function now starts. */
+function shifted(r: FunctionResult, line: number): FunctionResult {
+  const d = line - r.line;
+  if (d === 0) return r;
+  const mv = <T extends { range: Range }>(x: T): T => ({ ...x, range: { start: { ...x.range.start, line: x.range.start.line + d }, end: { ...x.range.end, line: x.range.end.line + d } } });
+  return {
+    line,
+    findings: r.findings.map(f => ({
+      ...mv(f),
+      acquire: f.acquire && mv(f.acquire),
+      path: f.path.map(mv),
+      fixes: f.fixes.map(x => ({ ...x, edits: x.edits.map(mv) })),
+    })),
+    callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(mv), trace: c.trace.map(mv) })),
+    summary: r.summary && mv(r.summary),
+  };
 }
 
 function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: CheckContext, st: State, r: Report): void {
@@ -154,17 +213,15 @@ function addIncomplete(seen: Map<string, Finding>, cfg: Required<Settings>, fn: 
   });
 }
 
+/** Names called in the body (from the text: a tree walk per function costs more). */
 function calleesOf(fn: FunctionDef): Set<string> {
   const out = new Set<string>();
-  for (const c of fn.body.descendantsOfType('call_expression')) {
-    const n = c ? calleeName(c) : undefined;
-    if (n) out.add(n);
-  }
+  for (const m of fn.body.text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) out.add(m[1]);
   return out;
 }
 
 /** Callees before callers; functions in a cycle in file order. */
-function bottomUp(fns: FunctionDef[]): FunctionDef[] {
+function bottomUp(fns: FunctionDef[], calleesOf: (f: FunctionDef) => Set<string>): FunctionDef[] {
   const byName = new Map(fns.map(f => [f.name, f]));
   const order: FunctionDef[] = [];
   const state = new Map<FunctionDef, number>();

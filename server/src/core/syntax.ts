@@ -83,11 +83,16 @@ export function functionsOf(root: Node): FunctionDef[] {
   }
   // Bodies the grammar did not attach to a function (macro-defined functions,
   // parse errors before the body): name them from the text before the brace.
-  for (const body of root.descendantsOfType('compound_statement')) {
-    if (!body || seen.has(body.id)) continue;
-    const parent = body.parent;
-    if (!parent || (parent.type !== 'translation_unit' && parent.type !== 'ERROR')) continue;
-    if (hasAncestor(body, 'function_definition')) continue;
+  // (only top-level blocks and blocks directly in top-level ERROR nodes: a walk
+  // of every block in the file costs more than the rest of the analysis)
+  const tops: Node[] = [];
+  for (const c of root.namedChildren) {
+    if (!c) continue;
+    if (c.type === 'compound_statement') tops.push(c);
+    else if (c.type === 'ERROR') for (const e of c.namedChildren) if (e?.type === 'compound_statement') tops.push(e);
+  }
+  for (const body of tops) {
+    if (seen.has(body.id)) continue;
     const prev = body.previousSibling;
     if (!prev) continue;
     const head = prev.text.slice(-300);

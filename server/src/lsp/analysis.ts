@@ -3,7 +3,7 @@
 // bug) becomes a note instead of taking the server down.
 import type { Parser } from 'web-tree-sitter';
 import { ALL_API_NAMES, BIO_FLAGS } from '../core/apis';
-import { analyzeSource } from '../core/analyze';
+import { AnalysisCache, analyzeSource } from '../core/analyze';
 import type { Code, FileAnalysis, Settings } from '../core/types';
 import { applySettings } from './settings';
 
@@ -17,7 +17,8 @@ export interface Analysed {
 
 const EMPTY: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
 
-export function analyse(parser: Parser, text: string, settings: Required<Settings>): Analysed {
+/** `cache` (per document) lets an edit re-simulate only the functions it changed. */
+export function analyse(parser: Parser, text: string, settings: Required<Settings>, cache?: AnalysisCache): Analysed {
   const t0 = performance.now();
   if (text.length > settings.maxFileSize) {
     return {
@@ -26,7 +27,7 @@ export function analyse(parser: Parser, text: string, settings: Required<Setting
     };
   }
   try {
-    const a = analyzeSource(parser, text, settings);
+    const a = analyzeSource(parser, text, settings, undefined, cache);
     return { text, analysis: { ...a, findings: applySettings(a.findings, settings) }, ms: performance.now() - t0 };
   } catch (err) {
     return {

@@ -1,6 +1,7 @@
 // Binds LSP requests to the feature functions. Holds the open documents, the
 // scheduler (debounce + cache per version) and the settings per resource;
 // nothing else survives between requests (code actions read diagnostic data).
+import type { AnalysisCache } from '../core/analyze';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { promises as fs } from 'fs';
@@ -76,6 +77,14 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     return s;
   }
 
+  /** per open document: function results reused across its versions */
+  const functionCaches = new Map<string, AnalysisCache>();
+  const cacheFor = (uri: string): AnalysisCache => {
+    let c = functionCaches.get(uri);
+    if (!c) { c = new Map(); functionCaches.set(uri, c); }
+    return c;
+  };
+
   async function analyseText(uri: string, text: string, settings?: Required<Settings>): Promise<Analysed> {
     const s = settings ?? await settingsFor(uri);
     return analyse(await parser, text, s);
@@ -91,7 +100,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     async (snap: Snapshot, isCurrent) => {
       const s = await settingsFor(snap.uri);
       const p = await parser;
-      return isCurrent() ? analyse(p, snap.text, s) : undefined;
+      return isCurrent() ? analyse(p, snap.text, s, cacheFor(snap.uri)) : undefined;
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms`);
@@ -144,6 +153,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
 
   documents.onDidClose(({ document: d }) => {
     scheduler.forget(d.uri);
+    functionCaches.delete(d.uri);
     if (!fromFolder.has(d.uri)) { void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     void analysisOf(d.uri).then(r => r ? publish(d.uri, r) : conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }));
   });
