@@ -69,6 +69,8 @@ export interface State {
   iters: Record<string, 'user' | 'kernel'>;
   /** conditions tested more than once in the function, as this path decided them */
   conds: Record<string, boolean>;
+  /** `i = nr`: a variable copied from an acquire's requested count (for `while (i--)` unwinds) */
+  copies: Record<string, string>;
   /** pointers into an array (`p = pages + n`): p -> pages */
   derived: Record<string, string>;
   bios: Record<string, BioState>;
@@ -81,7 +83,7 @@ export interface State {
 }
 
 export function initialState(entry: number): State {
-  return { node: entry, sets: [], aliases: {}, bools: {}, neg: [], zero: [], iters: {}, derived: {}, conds: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
+  return { node: entry, sets: [], aliases: {}, bools: {}, neg: [], zero: [], iters: {}, derived: {}, conds: {}, copies: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
 }
 
 export function cloneState(s: State): State {
@@ -95,6 +97,7 @@ export function cloneState(s: State): State {
     iters: { ...s.iters },
     derived: { ...s.derived },
     conds: { ...s.conds },
+    copies: { ...s.copies },
     bios: Object.fromEntries(Object.entries(s.bios).map(([k, b]) => [k, { ...b, flags: [...b.flags], sets: [...b.sets], addedAt: [...b.addedAt] }])),
     visits: { ...s.visits },
     temps: { ...s.temps },
@@ -106,7 +109,7 @@ export function cloneState(s: State): State {
 /** The key under which two states at the same node are the same future. */
 export function stateKey(s: State): string {
   const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
-  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, s.iters, s.derived, s.conds, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local]), s.visits, s.effects]);
+  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local]), s.visits, s.effects]);
 }
 
 export function newSet(site: AcquireSite, index: number, mode: Mode, outcomes: Outcome[]): PageSet {

@@ -73,6 +73,8 @@ interface Fn {
   acquireHolders: Set<string>;
   /** holders filled by acquires inside loops (slot by slot) */
   loopHolders: Set<string>;
+  /** the requested-count arguments of the function's acquires */
+  requested: Set<string>;
   params: string[];
   /** the effects on parameters, by key; which ones a path saw is in its State */
   effectDefs: Map<string, ParamEffect>;
@@ -130,7 +132,7 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0 };
   const fn: Fn = {
-    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), loopHolders: new Set(),
+    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), loopHolders: new Set(), requested: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
     repeated: repeatedConditions(cfg),
   };
@@ -285,6 +287,8 @@ function collectAcquireHolders(fn: Fn): void {
       const a = callArgs(call)[api.pagesArg];
       if (a && !isNullLiteral(a)) fn.acquireHolders.add(holderText(a).text);
       if (a && inLoopSyntax(call, fn.def.body)) fn.loopHolders.add(holderText(a).text);
+      const n = api.countArg >= 0 ? callArgs(call)[api.countArg] : undefined;
+      if (n) fn.requested.add(norm(n.text));
     } else if (sum) {
       for (const e of sum.params) if (e.effect === 'acquires') {
         const a = callArgs(call)[e.index];
@@ -398,6 +402,8 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node, at: Node):
   for (const p of st.sets) if (p.holder === v && !(val?.kind === 'holder' && st.sets[val.set] === p)) p.holder = `${v}'`;
   if (isNullLiteral(rhs)) { st.zero.push(v); return; }
   delete st.derived[v];
+  delete st.copies[v];
+  if (!val && fn.requested.has(norm(rhs.text))) st.copies[v] = norm(rhs.text);
   if (!val) {
     // `p = obj->pages`: acquires through p fill the object's array
     const r = strip(rhs);
@@ -583,7 +589,11 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
       // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
       // wherever i stands releases only the tail
       const loop = h.element && h.index ? enclosingLoop(fn, h.index) : enclosingLoop(fn);
-      if (loop?.bound && (loop.fromZero || loop.bound === loop.index)) { whole = true; loopCount = loop.bound === loop.index ? null : loop.bound; }
+      if (loop?.bound && (loop.fromZero || loop.bound === loop.index)) {
+        whole = true;
+        // `while (i--)` releases what i counted: the request, if i was copied from it
+        loopCount = loop.bound === loop.index ? (st.copies[loop.index] ?? null) : loop.bound;
+      }
     }
     let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
     if (viaSg) { const v = evalExpr(fn, st, a); if (v?.kind === 'holder') idx = v.set; }
