@@ -60,17 +60,20 @@ export function ledger(holder: string, mode: Mode, state: string, count: string,
   return { holder, mode, state, count, small: contribution(p.small), large: contribution(p.large) };
 }
 
-/** One sentence on what a page in this state means for the rest of the kernel. */
+/**
+ * One sentence on what a page in this state means for the rest of the kernel.
+ * Refcounts here are absolute: the page's other users count as 1.
+ */
 export function consequence(p: FolioPair, mode: Mode): string {
-  const s = p.small;
-  if (s.refcount < 1 || p.large.pincount < 0) {
-    return `the release underflows the page: the small-folio refcount goes to ${s.refcount - 1} below its users' share and a large folio's _pincount to ${p.large.pincount}, so the page is freed while still mapped or under I/O (use-after-free; page_ref/VM_BUG_ON_FOLIO warnings with debug options)`;
+  const s = p.small, l = p.large;
+  if (s.refcount < 1 || l.pincount < 0) {
+    return `the release underflows the page: a small folio's refcount drops to ${s.refcount} with its users still holding 1, a large folio's _pincount to ${l.pincount}, so the page can be freed while mapped or under I/O (use-after-free; page_ref and VM_BUG_ON_FOLIO warnings with debug options), and a negative _pincount hides later real pins from fork()`;
   }
-  if (maybeDmaPinned(s) || p.large.pincount > 0) {
-    return `the pin is never dropped: the small-folio refcount stays at ${s.refcount - 1} (>= GUP_PIN_COUNTING_BIAS) and a large folio keeps _pincount ${p.large.pincount}, so folio_maybe_dma_pinned() stays true — the page is never freed, fork() copies it instead of sharing it and writeback treats it as under DMA forever`;
+  if (maybeDmaPinned(s) || l.pincount > 0) {
+    return `the pin is never dropped: a small folio's refcount stays at ${s.refcount} (GUP_PIN_COUNTING_BIAS is ${GUP_PIN_COUNTING_BIAS}) and a large folio keeps _pincount ${l.pincount}, so folio_maybe_dma_pinned() stays true — fork() copies the page instead of sharing it, reclaim and migration skip it as pinned, and it is never freed`;
   }
   if (s.refcount > 1) {
-    return `a reference is never dropped: the refcount stays ${s.refcount - 1} above its users' share, so the page is never freed (memory leak)`;
+    return `a reference is never dropped: the refcount stays at ${s.refcount} where its users hold 1, so the page is never freed (memory leak)`;
   }
   return mode === 'NONE' ? 'the pages carried no reference to begin with' : 'the page counters are back where they started';
 }
