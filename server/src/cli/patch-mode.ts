@@ -7,7 +7,7 @@ import type { TreeIndex } from '../index/tree';
 import type { Options } from './main';
 import {
   PatchCheckError, PatchReport, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
-} from './patch-check';
+} from '../index/patch-check';
 
 function readPatch(name: string): { name: string; text: string } {
   if (name === '-') return { name: '<stdin>', text: fs.readFileSync(0, 'utf8') };

@@ -7,6 +7,7 @@ import {
 import type { Finding, Fix, Range, Severity, TextEdit } from '../core/types';
 import type { HoverInfo } from './features/hover';
 import type { Lens } from './features/lenses';
+import type { PatchDiag } from './features/patch';
 import { modeLabel } from './features/labels';
 
 export const SOURCE = 'pinlens';
@@ -37,6 +38,21 @@ export function toDiagnostic(f: Finding, uri: string, docsBase: string): Diagnos
     source: SOURCE,
     message: f.message,
     relatedInformation: related.length ? related : undefined,
+    data,
+  };
+}
+
+/** A diagnostic on a patch document (features/patch.ts); its fixes would edit the C file, so it carries none. */
+export function toPatchDiagnostic(d: PatchDiag, uri: string, docsBase: string): Diagnostic {
+  const data: DiagnosticData = { fixes: [] };
+  return {
+    range: d.range,
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    codeDescription: d.code ? { href: `${docsBase}${d.code}.md` } : undefined,
+    source: SOURCE,
+    message: d.message,
+    relatedInformation: d.related.length ? d.related.map(r => ({ location: { uri, range: r.range }, message: r.message })) : undefined,
     data,
   };
 }

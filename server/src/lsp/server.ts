@@ -17,7 +17,9 @@ import {
   CheckFolderParams, CheckFolderRequest, CheckFolderResult, SimulationParams, SimulationRequest, SimulationResult,
 } from '../protocol';
 import { Analysed, analyse, mentionsPages } from './analysis';
-import { isRange, noteDiagnostic, toCodeActions, toCodeLens, toDiagnostic, toHover } from './convert';
+import { isRange, noteDiagnostic, toCodeActions, toCodeLens, toDiagnostic, toHover, toPatchDiagnostic } from './convert';
+import { patchHover } from './features/patch';
+import { PatchAnalysed, analysePatch, isPatchDocument } from './patch';
 import { codeLenses } from './features/lenses';
 import { hoverAt } from './features/hover';
 import { simulationAt } from './features/simulation';
@@ -64,6 +66,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   /** uris whose diagnostics came from a folder check (kept when their editor closes). */
   const fromFolder = new Set<string>();
   let pullConfig = false, dynamicConfig = false, progress = false;
+  /** rootUri and workspace folders (file: URIs): where a patch document's tree is looked for. */
+  let folders: string[] = [];
   let pushed: unknown = {};
 
   function settingsFor(uri: string): Promise<Required<Settings>> {
@@ -110,6 +114,23 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     err => conn.console.error(`pinlens: analysis failed: ${err instanceof Error ? err.stack : String(err)}`),
   );
 
+  // patch documents: their own scheduler, the same debounce and per-version cache
+  const patchScheduler = new Scheduler<PatchAnalysed>(
+    async (snap: Snapshot, isCurrent) => {
+      const s = await settingsFor(snap.uri);
+      const p = await parser;
+      return isCurrent() ? analysePatch(p, snap.uri, snap.text, s, folders) : undefined;
+    },
+    (uri, r) => {
+      conn.tracer.log(`pinlens: analysed patch ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms${r.value.root ? ` against ${r.value.root}` : ''}`);
+      void conn.sendDiagnostics({ uri, version: r.version, diagnostics: r.value.view.diagnostics.map(d => toPatchDiagnostic(d, uri, opts.docsBase)) });
+    },
+    opts.policy,
+    err => conn.console.error(`pinlens: patch analysis failed: ${err instanceof Error ? err.stack : String(err)}`),
+  );
+
+  const isPatchDoc = (uri: string) => { const d = documents.get(uri); return !!d && isPatchDocument(d.uri, d.languageId); };
+
   /** The analysis of an open document (current version), or of a file on disk. */
   async function analysisOf(uri: string): Promise<Analysed | undefined> {
     if (documents.get(uri)) return (await scheduler.current(uri))?.value;
@@ -125,6 +146,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     progress = !!caps.window?.workDoneProgress;
     const init = params.initializationOptions as { settings?: unknown } | null | undefined;
     if (init?.settings) pushed = init.settings;
+    folders = [...(params.workspaceFolders ?? []).map(f => f.uri), ...(params.rootUri ? [params.rootUri] : [])];
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -145,21 +167,30 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     const s = (change?.settings as { pinlens?: unknown } | null | undefined)?.pinlens;
     if (s !== undefined) pushed = s;
     scheduler.invalidateAll();
+    patchScheduler.invalidateAll();
   });
 
   documents.onDidChangeContent(({ document: d }) => {
-    if (isC(d)) scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+    if (isPatchDocument(d.uri, d.languageId)) patchScheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+    else if (isC(d)) scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
   });
 
   documents.onDidClose(({ document: d }) => {
     scheduler.forget(d.uri);
     functionCaches.delete(d.uri);
+    if (isPatchDocument(d.uri, d.languageId)) { patchScheduler.forget(d.uri); void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     if (!fromFolder.has(d.uri)) { void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     void analysisOf(d.uri).then(r => r ? publish(d.uri, r) : conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }));
   });
 
   conn.onHover(async (params, token) => {
     const { uri, pos } = docPosition(params);
+    if (isPatchDoc(uri)) {
+      const p = (await patchScheduler.current(uri))?.value;
+      checkCancelled(token);
+      const h = p && patchHover(p.view, p.text, pos);
+      return h ? toHover(h) : null;
+    }
     const r = await analysisOf(uri);
     checkCancelled(token);
     const h = r && hoverAt(r.analysis, r.text, pos);
@@ -168,6 +199,11 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
 
   conn.onCodeLens(async (params, token) => {
     const uri = docUri(params);
+    if (isPatchDoc(uri)) {
+      const p = (await patchScheduler.current(uri))?.value;
+      checkCancelled(token);
+      return p ? p.view.lenses.map(toCodeLens) : [];
+    }
     const r = await analysisOf(uri);
     checkCancelled(token);
     return r ? codeLenses(uri, r.analysis).map(toCodeLens) : [];
@@ -184,6 +220,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     const x = params as Partial<SimulationParams> | null;
     const pos = { line: x?.line, character: x?.character };
     if (typeof x?.uri !== 'string' || !isPosition(pos)) throw invalid('expected { uri, line, character }');
+    if (isPatchDoc(x.uri)) return null;
     const r = await analysisOf(x.uri);
     checkCancelled(token);
     return (r && simulationAt(r.analysis, pos)) ?? null;

@@ -53,14 +53,16 @@ export class LspClient {
     conn.listen();
   }
 
-  static async start(settings: Record<string, unknown> = {}): Promise<LspClient> {
+  /** `init.rootUri` replaces the fixtures folder as the workspace root (null: no root). */
+  static async start(settings: Record<string, unknown> = {}, init: { rootUri?: string | null; workspaceFolders?: { uri: string; name: string }[] | null } = {}): Promise<LspClient> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
     const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: 'pipe' });
     proc.stderr.on('data', d => process.env.PINLENS_TEST_VERBOSE && process.stderr.write(d));
     const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout), new rpc.StreamMessageWriter(proc.stdin));
     const c = new LspClient(proc, conn, settings);
     c.initializeResult = await conn.sendRequest('initialize', {
-      processId: process.pid, rootUri: pathToFileURL(FIXTURES).href, workspaceFolders: null, trace: 'verbose',
+      processId: process.pid, rootUri: init.rootUri === undefined ? pathToFileURL(FIXTURES).href : init.rootUri,
+      workspaceFolders: init.workspaceFolders ?? null, trace: 'verbose',
       capabilities: {
         workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
         textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true } },
@@ -93,8 +95,8 @@ export class LspClient {
     return this.diagnostics(uri, p => p.version === version).then(p => p.diagnostics);
   }
 
-  open(uri: string, text: string, version = 1): Promise<void> {
-    return this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version, text } });
+  open(uri: string, text: string, version = 1, languageId = 'c'): Promise<void> {
+    return this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version, text } });
   }
 
   change(uri: string, version: number, contentChanges: TextDocumentContentChangeEvent[]): Promise<void> {

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   PatchCheckError, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
-} from '../../src/cli/patch-check';
+} from '../../src/index/patch-check';
 import { findFunctionSpans } from '../../src/core/patch';
 import { CallSite, FileAnalysis, Finding, Mode } from '../../src/core/types';
 

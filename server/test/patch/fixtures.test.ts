@@ -11,7 +11,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MarkedFinding, PatchCheckError, runPatchCheck } from '../../src/cli/patch-check';
+import { MarkedFinding, PatchCheckError, runPatchCheck } from '../../src/index/patch-check';
 import { analyzeSource } from '../../src/core/analyze';
 import { loadParser } from '../../src/host/treesitter';
 

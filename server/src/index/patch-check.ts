@@ -13,7 +13,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  AppliedPatch, FileChange, FunctionSpan, ParsedPatch, PatchInput, PatchProblem, SeriesApply,
+  AppliedPatch, FileChange, FunctionSpan, ParsedPatch, PatchInput, PatchProblem, SeriesApply, SeriesParse,
   applySeries, findFunctionSpans, parseDiff, parseSeries, requiredFiles, touchedFunctions,
 } from '../core/patch';
 import { RELEASE_BY_NAME } from '../core/apis';
@@ -105,11 +105,20 @@ export class PatchCheckError extends Error {
 // ---------------------------------------------------------------- entry points
 
 export async function runPatchCheck(opts: PatchCheckOptions): Promise<PatchReport> {
+  return (await runPatchCheckDetailed(opts)).report;
+}
+
+/** The report with what it was computed from: the parsed series and where each hunk landed (the editor maps findings back to patch lines with it). */
+export interface PatchCheckDetail { report: PatchReport; parsed: SeriesParse; series: SeriesApply }
+
+/** runPatchCheck, keeping the parse and the application (same checks, same errors). */
+export async function runPatchCheckDetailed(opts: PatchCheckOptions): Promise<PatchCheckDetail> {
   const t0 = Date.now();
   const parsed = parseSeries(opts.patches);
   if (parsed.problems.length > 0) throw new PatchCheckError(parsed.problems);
   const files = await loadTree(opts.treeRoot, requiredFiles(parsed.patches));
-  return checkParsed(parsed.patches, files, opts.analyze, parsed.notes, opts.fuzz, t0);
+  const { report, series } = checkParsedDetailed(parsed.patches, files, opts.analyze, parsed.notes, opts.fuzz, t0);
+  return { report, parsed, series };
 }
 
 export async function runGitCheck(opts: GitCheckOptions): Promise<PatchReport> {
@@ -280,6 +289,10 @@ function changedFunctions(fc: FileChange, pre: Version | undefined, post: Versio
 // ---------------------------------------------------------------- the check
 
 function checkParsed(patches: ParsedPatch[], tree: Map<string, string>, analyze: Analyze, notes: string[], fuzz: number | undefined, t0: number): PatchReport {
+  return checkParsedDetailed(patches, tree, analyze, notes, fuzz, t0).report;
+}
+
+function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, analyze: Analyze, notes: string[], fuzz: number | undefined, t0: number): { report: PatchReport; series: SeriesApply } {
   const r = applySeries(tree, patches, { fuzz });
   if (!r.ok) throw new PatchCheckError([r.problem]);
   const series: SeriesApply = r.result;
@@ -335,12 +348,13 @@ function checkParsed(patches: ParsedPatch[], tree: Map<string, string>, analyze:
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.finding.range.start.line - b.finding.range.start.line
     || a.finding.range.start.character - b.finding.range.start.character);
 
-  return {
+  const report: PatchReport = {
     findings, callSites, patches: summaries,
     touched: [...touched].map(([file, fns]) => ({ file, functions: [...fns].sort() })),
     notes: [...notes, ...series.notes],
     stats: { patches: patches.length, files, functions, callSites: callSites.length, ms: Date.now() - t0 },
   };
+  return { report, series };
 }
 
 // ---------------------------------------------------------------- per-patch summary

@@ -1,0 +1,482 @@
+// Patch documents (.patch, .diff, .mbox, .eml): the patch report (or, with no
+// tree, the analysis of what the hunks show) put on the patch's own lines.
+// Plain data only; lsp/patch.ts does the I/O, convert.ts makes LSP types.
+//
+// A finding in the final tree is placed on the line of the patch that shows
+// it: walking the series backwards, each patch's hunks are asked (inputLineOf)
+// for the line, preferring a `+` line of the patch that introduced it; a line
+// no hunk shows goes to the nearest line of that patch's hunks, and the
+// message says where it really is.
+import {
+  FileChange, FunctionSpan, Hunk, LineSpan, ParsedPatch, PatchProblem, SeriesApply,
+  decodeHeaderWords, findFunctionSpans, inputLineOf, touchedFunctions,
+} from '../../core/patch';
+import type { Code, FileAnalysis, Finding, Position, Range, Severity } from '../../core/types';
+import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-check';
+import { findingMarkdown, hoverAt, HoverInfo } from './hover';
+import type { Lens } from './lenses';
+import { modeLabel, plural } from './labels';
+import { contains } from './positions';
+
+/** One diagnostic on the patch document. */
+export interface PatchDiag {
+  range: Range;
+  severity: Severity;
+  code?: Code;
+  message: string;
+  related: { range: Range; message: string }[];
+}
+
+/** A finding placed on the patch, kept for hovers. */
+export interface PatchFinding {
+  range: Range;
+  mark: PatchMark | 'partial';
+  file: string;
+  /** as the core reported it, in the file's own lines. */
+  finding: Finding;
+}
+
+export interface PatchView {
+  diagnostics: PatchDiag[];
+  lenses: Lens[];
+  findings: PatchFinding[];
+}
+
+/** The patch check's errors (kind 'io' / 'git' have no place in the input). */
+export type Problem = PatchProblem | { kind: 'io' | 'git'; message: string };
+
+const EMPTY_ANALYSIS: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
+
+// ---------------------------------------------------------------- document lines
+
+function docLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
+
+function lineRange(lines: string[], line: number, from = 0): Range {
+  const len = (lines[line] ?? '').length;
+  return { start: { line, character: Math.min(from, len) }, end: { line, character: len } };
+}
+
+const at0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** The line each patch starts on: its Subject header, else the first diff line of its first hunk. */
+export function patchStartLines(text: string, patches: ParsedPatch[]): number[] {
+  const lines = docLines(text);
+  const subjects: { line: number; text: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^Subject:\s?(.*)$/i.exec(lines[i]);
+    if (!m) continue;
+    let s = m[1];
+    for (let j = i + 1; j < lines.length && /^[ \t]\S/.test(lines[j]); j++) s += lines[j];
+    subjects.push({ line: i, text: norm(safeDecode(s)) });
+  }
+  let next = 0;
+  return patches.map(p => {
+    const k = subjects.findIndex((s, i) => i >= next && s.text === norm(p.subject));
+    if (k >= 0) { next = k + 1; return subjects[k].line; }
+    const first = p.files.flatMap(f => f.hunks).find(h => h.inputLine !== undefined)?.inputLine;
+    if (first === undefined) return 0;
+    for (let l = first; l >= 0 && first - l < 64; l--) if (/^diff --git |^--- \S/.test(lines[l])) return l;
+    return first;
+  });
+}
+
+function norm(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function safeDecode(s: string): string {
+  try { return decodeHeaderWords(s); } catch { return s; }
+}
+
+function patchLabel(p: ParsedPatch): string {
+  if (p.tag?.number !== undefined) return `[${p.tag.raw}]`;
+  return p.subject.length > 60 ? p.subject.slice(0, 57) + '…' : p.subject;
+}
+
+// ---------------------------------------------------------------- hunk geometry
+
+const isOld = (l: string) => l[0] === ' ' || l[0] === '-' || l === '';
+const isNew = (l: string) => l[0] === ' ' || l[0] === '+' || l === '';
+
+function newCount(h: Hunk): number { return h.lines.filter(isNew).length; }
+function oldCount(h: Hunk): number { return h.lines.filter(isOld).length; }
+
+/** The post-image lines [start, end) of a hunk's changed lines (an empty span for a pure deletion). */
+function changedPost(h: Hunk, postLine: number): LineSpan {
+  let post = postLine, start = -1, end = -1;
+  for (const l of h.lines) {
+    if (l[0] === '\\') continue;
+    if (l[0] === '+') { if (start < 0) start = post; end = post + 1; post++; continue; }
+    if (l[0] === '-') { if (start < 0) start = post; end = Math.max(end, post); continue; }
+    post++;
+  }
+  return start < 0 ? { start: postLine, end: postLine } : { start, end: Math.max(start, end) };
+}
+
+function changedPre(h: Hunk, preLine: number): LineSpan {
+  let pre = preLine, start = -1, end = -1;
+  for (const l of h.lines) {
+    if (l[0] === '\\') continue;
+    if (l[0] === '-') { if (start < 0) start = pre; end = pre + 1; pre++; continue; }
+    if (l[0] === '+') { if (start < 0) start = pre; end = Math.max(end, pre); continue; }
+    pre++;
+  }
+  return start < 0 ? { start: preLine, end: preLine } : { start, end: Math.max(start, end) };
+}
+
+/** A post-image line of a file change → the same line before it, or undefined when the change added it. */
+function postToPre(fc: FileChange, line: number): number | undefined {
+  let delta = 0;
+  for (const c of fc.changes) {
+    if (line < c.post.start) break;
+    if (line < c.post.end) return undefined;
+    delta = c.pre.end - c.post.end;
+  }
+  return line + delta;
+}
+
+function preToPost(fc: FileChange, line: number): number | undefined {
+  let delta = 0;
+  for (const c of fc.changes) {
+    if (line < c.pre.start) break;
+    if (line < c.pre.end) return undefined;
+    delta = c.post.end - c.pre.end;
+  }
+  return line + delta;
+}
+
+interface Placed { line: number; exact: boolean; patch?: number }
+
+/**
+ * Where a line of the final tree shows in the patch: a `+` line (of patch
+ * `prefer` first), else a context line, else the nearest hunk line of the
+ * last patch that touched the file near it (exact: false).
+ */
+function placeFinal(series: SeriesApply, lines: string[], file: string, line: number, prefer?: number): Placed | undefined {
+  const hits: { patch: number; input: number }[] = [];
+  const lineIn = new Map<number, { fc: FileChange; line: number }>();
+  let path = file;
+  let l: number | undefined = line;
+  for (let k = series.patches.length - 1; k >= 0 && l !== undefined; k--) {
+    const fc = series.patches[k].files.find(f => f.path === path && f.after !== undefined);
+    if (!fc) continue;
+    lineIn.set(k, { fc, line: l });
+    const n = inputLineOf(fc, l);
+    if (n !== undefined) hits.push({ patch: k, input: n });
+    if (fc.status === 'added') break;
+    l = postToPre(fc, l);
+    path = fc.oldPath ?? path;
+  }
+  const plus = (h: { input: number }) => lines[h.input]?.[0] === '+';
+  const best = hits.find(h => plus(h) && h.patch === prefer) ?? hits.find(plus)
+    ?? hits.find(h => h.patch === prefer) ?? hits[0];
+  if (best) return { line: best.input, exact: true, patch: best.patch };
+  // nearest line of a hunk: in the preferred patch, else the latest one that touched the file
+  const order = [...lineIn.keys()].sort((a, b) => (a === prefer ? -1 : b === prefer ? 1 : b - a));
+  for (const k of order) {
+    const { fc, line: at } = lineIn.get(k)!;
+    let bestDist = Infinity, bestInput: number | undefined;
+    for (const a of fc.hunks) {
+      if (a.hunk.inputLine === undefined) continue;
+      let post = a.postLine;
+      a.hunk.lines.forEach((hl, j) => {
+        if (hl[0] === '-' || hl[0] === '\\') return;
+        const d = Math.abs(post - at);
+        if (d < bestDist) { bestDist = d; bestInput = a.hunk.inputLine! + 1 + j; }
+        post++;
+      });
+    }
+    if (bestInput !== undefined) return { line: bestInput, exact: false, patch: k };
+  }
+  return undefined;
+}
+
+/** The hunk header that removes or changes a line of the file before the series (for `fixed`). */
+function placeBase(series: SeriesApply, file: string, line: number, prefer?: number): Placed | undefined {
+  const hits: { patch: number; input: number }[] = [];
+  let path = file;
+  let l: number | undefined = line;
+  for (let k = 0; k < series.patches.length && l !== undefined; k++) {
+    const fc = series.patches[k].files.find(f => (f.oldPath ?? f.path) === path || f.path === path);
+    if (!fc || fc.before === undefined) continue;
+    for (const a of fc.hunks) {
+      if (a.hunk.inputLine !== undefined && l >= a.preLine && l < a.preLine + oldCount(a.hunk)) hits.push({ patch: k, input: a.hunk.inputLine });
+    }
+    l = preToPost(fc, l);
+    path = fc.path;
+  }
+  const best = hits.find(h => h.patch === prefer) ?? hits[0];
+  if (best) return { line: best.input, exact: true, patch: best.patch };
+  // not in a hunk (a leak fixed elsewhere in the function): the first hunk of the patch that fixed it
+  const k = prefer ?? series.patches.findIndex(p => p.files.some(f => (f.oldPath ?? f.path) === file || f.path === file));
+  const fc = series.patches[k]?.files.find(f => (f.oldPath ?? f.path) === file || f.path === file);
+  const input = fc?.hunks.find(a => a.hunk.inputLine !== undefined)?.hunk.inputLine;
+  return input === undefined ? undefined : { line: input, exact: false, patch: k };
+}
+
+/** The range on a patch line for a finding's range in its file (the line's marker shifts it by one). */
+function onPatchLine(lines: string[], line: number, r: Range | undefined, exact: boolean): Range {
+  if (!exact || !r) return lineRange(lines, line, 1);
+  const len = (lines[line] ?? '').length;
+  const start = Math.min(r.start.character + 1, len);
+  const end = r.end.line === r.start.line ? Math.min(r.end.character + 1, len) : len;
+  return { start: { line, character: start }, end: { line, character: Math.max(start, end) } };
+}
+
+// ---------------------------------------------------------------- with a tree: the patch report
+
+export function treeView(text: string, patches: ParsedPatch[], series: SeriesApply, report: PatchReport): PatchView {
+  const lines = docLines(text);
+  const diagnostics: PatchDiag[] = [];
+  const findings: PatchFinding[] = [];
+  for (const m of report.findings) {
+    const f = m.finding;
+    if (m.patch === 'fixed') {
+      const p = placeBase(series, m.file, f.range.start.line, m.by);
+      const range = p ? lineRange(lines, p.line) : at0;
+      diagnostics.push({
+        range, severity: 'information', code: f.code, related: [],
+        message: `fixes: ${f.code} in ${f.function}() — ${f.message}${p?.patch !== undefined && patches.length > 1 ? ` (${patchLabel(patches[p.patch])})` : ''}`,
+      });
+      continue;
+    }
+    const p = placeFinal(series, lines, m.file, f.range.start.line, m.by);
+    const range = p ? onPatchLine(lines, p.line, f.range, p.exact) : at0;
+    const where = `${m.file}:${f.range.start.line + 1}`;
+    const related: PatchDiag['related'] = [];
+    if (f.acquire) {
+      const a = placeFinal(series, lines, m.file, f.acquire.range.start.line);
+      if (a?.exact) related.push({ range: onPatchLine(lines, a.line, f.acquire.range, true), message: `${f.acquire.api} acquires the pages (${modeLabel(f.acquire.mode)})` });
+    }
+    for (const step of f.path) {
+      const s = placeFinal(series, lines, m.file, step.range.start.line);
+      if (s?.exact && !related.some(r => r.range.start.line === s.line)) related.push({ range: onPatchLine(lines, s.line, step.range, true), message: step.note });
+    }
+    diagnostics.push({
+      range, severity: f.severity, code: f.code, related,
+      message: `(${m.patch}) ${f.message}${p?.exact ? '' : ` [at ${where}, not shown in the patch]`}`,
+    });
+    findings.push({ range, mark: m.patch, file: m.file, finding: f });
+  }
+  return { diagnostics, findings, lenses: treeLenses(text, patches, series, report) };
+}
+
+function treeLenses(text: string, patches: ParsedPatch[], series: SeriesApply, report: PatchReport): Lens[] {
+  const lenses: Lens[] = [];
+  const starts = patchStartLines(text, patches);
+  const count = (k: number, mark: PatchMark) => report.findings.filter(m => m.patch === mark && m.by === k).length;
+  series.patches.forEach((ap, k) => {
+    const s = report.patches[k];
+    if (!s) return;
+    const parts = [patchLabel(ap.patch)];
+    const intro = count(k, 'introduced') || s.introduced.length;
+    parts.push(`${plural(intro, 'finding')} introduced`);
+    const fixed = count(k, 'fixed') || s.fixed.length;
+    if (fixed) parts.push(`${fixed} fixed`);
+    const rest = s.lines.filter(l => !/^(introduces|fixes) \d/.test(l));
+    if (rest.length) parts.push(rest[0] + (rest.length > 1 ? ` (+${rest.length - 1} more)` : ''));
+    const at = starts[k] ?? 0;
+    lenses.push({ range: { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, title: parts.join(' · '), command: '' });
+    for (const l of hunkLenses(ap.files, s)) lenses.push(l);
+  });
+  return lenses;
+}
+
+interface HunkInfo { line: number; file: string; fns: string[]; post: LineSpan; items: string[]; added: string; removed: string }
+
+/** One lens per hunk header: what the patch's summary says about that hunk's function(s). */
+function hunkLenses(files: FileChange[], s: PatchSummary): Lens[] {
+  const hunks: HunkInfo[] = [];
+  for (const fc of files) {
+    const postSpans: FunctionSpan[] = fc.after !== undefined ? findFunctionSpans(fc.after) : [];
+    const preSpans: FunctionSpan[] = fc.before !== undefined ? findFunctionSpans(fc.before) : [];
+    for (const a of fc.hunks) {
+      if (a.hunk.inputLine === undefined) continue;
+      const fns = new Set([
+        ...touchedFunctions(postSpans, [changedPost(a.hunk, a.postLine)]),
+        ...touchedFunctions(preSpans, [changedPre(a.hunk, a.preLine)]),
+      ]);
+      hunks.push({
+        line: a.hunk.inputLine, file: fc.path, fns: [...fns], post: { start: a.postLine, end: a.postLine + newCount(a.hunk) }, items: [],
+        added: a.hunk.lines.filter(l => l[0] === '+').join('\n'), removed: a.hunk.lines.filter(l => l[0] === '-').join('\n'),
+      });
+    }
+  }
+  /** the hunk showing `line` of `file`'s post-image, else the first hunk touching `fn`. */
+  const hunkOf = (file: string, fn: string, line?: number): HunkInfo | undefined =>
+    (line !== undefined ? hunks.find(h => h.file === file && line >= h.post.start && line < h.post.end) : undefined)
+    ?? hunks.find(h => h.file === file && h.fns.includes(fn))
+    ?? hunks.find(h => h.fns.includes(fn));
+  /** the hunk of `fn` whose added (or removed) lines call one of `apis`, else the first hunk of `fn`. */
+  const hunkCalling = (file: string, fn: string, apis: string[], side: 'added' | 'removed'): HunkInfo | undefined =>
+    hunks.find(h => h.file === file && h.fns.includes(fn) && apis.some(api => new RegExp(`\\b${api}\\s*\\(`).test(h[side])))
+    ?? hunkOf(file, fn);
+  const add = (h: HunkInfo | undefined, item: string) => { if (h && !h.items.includes(item)) h.items.push(item); };
+
+  for (const c of s.conversions) {
+    const api = c.from.api !== c.to.api ? `${c.from.api} → ${c.to.api}` : c.to.api;
+    add(hunkOf(c.to.file, c.to.function, c.to.line), `converts ${api}${c.from.mode !== c.to.mode ? ` (${c.from.mode} → ${c.to.mode})` : ''}`);
+  }
+  for (const r of s.releaseConversions) add(hunkCalling(r.file, r.function, r.to, 'added'), `releases ${r.from.join(', ')} → ${r.to.join(', ')}`);
+  for (const r of s.releasesAdded) add(hunkOf(r.file, r.function, r.line), `new release ${r.api}`);
+  for (const r of s.releasesRemoved) add(hunkCalling(r.file, r.function, r.apis, 'removed'), `release ${r.apis.join(', ')} removed`);
+  for (const h of s.helperChanges) add(hunkOf(h.file, h.function), `releases now through ${h.now.map(x => `${x}()`).join(', ') || 'no helper'}`);
+  const behind = new Map<string, PatchSummary['leftBehind']>();
+  for (const l of s.leftBehind) behind.set(`${l.file}\u0001${l.function}\u0001${l.api}`, [...(behind.get(`${l.file}\u0001${l.function}\u0001${l.api}`) ?? []), l]);
+  for (const ls of behind.values()) {
+    const l = ls[0];
+    add(hunkOf(l.file, l.function, l.acquire.line), `${plural(ls.length, 'release')} left behind: ${l.api} at ${ls.map(x => `${x.file.split('/').pop()}:${x.line + 1}`).join(', ')}`);
+  }
+  for (const h of s.newHandoffs) add(hunkOf(h.file, h.function, h.line), `new hand-off: ${h.kind}`);
+  for (const b of s.bioFlags) add(hunkOf(b.file, b.function, b.change === 'sets' || b.change === 'clears' ? b.line : undefined), `${b.change} ${b.flag}`);
+  for (const c of s.added) add(hunkOf(c.file, c.function, c.line), `new call site ${c.api} (${c.mode})`);
+  for (const c of s.removed) add(hunkCalling(c.file, c.function, [c.api], 'removed'), `removes call site ${c.api} (${c.mode})`);
+  for (const f of s.introduced) add(hunkOf(f.file, f.function, f.line), `introduces ${f.code}`);
+  for (const f of s.fixed) add(hunkOf(f.file, f.function), `fixes ${f.code}`);
+
+  return hunks.map(h => {
+    const where = h.fns.length ? `${h.fns.map(n => `${n}()`).join(', ')}: ` : '';
+    const title = where + (h.items.length ? h.items.join(' · ') : 'no change to how pages are taken or released');
+    return { range: { start: { line: h.line, character: 0 }, end: { line: h.line, character: 0 } }, title, command: '' };
+  });
+}
+
+// ---------------------------------------------------------------- without a tree: the hunks as fragments
+
+/** A file's hunks in one patch as a C text: each post-image line at its own line number, gaps blank, braces closed. */
+export function hunkFragment(hunks: Hunk[]): string {
+  const out: string[] = [];
+  for (const h of hunks) {
+    if (h.newLines === 0) continue;
+    let post = h.newStart - 1;
+    for (const l of h.lines) {
+      if (!isNew(l)) continue;
+      while (out.length < post) out.push('');
+      out[post++] = l.slice(1);
+    }
+  }
+  let depth = 0;
+  for (const l of out) for (const c of l.replace(/\/\/.*$|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, '')) {
+    if (c === '{') depth++;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+  }
+  for (; depth > 0; depth--) out.push('}');
+  return out.join('\n') + '\n';
+}
+
+/** A FileChange with only what inputLineOf reads: the hunks where their headers say. */
+function asChange(path: string, hunks: Hunk[]): FileChange {
+  return {
+    path, status: 'modified', changes: [],
+    hunks: hunks.map(h => ({ hunk: h, preLine: Math.max(0, h.oldStart - 1), postLine: Math.max(0, h.newStart - 1), offset: 0, fuzz: 0 })),
+  };
+}
+
+export function partialView(text: string, patches: ParsedPatch[], analyze: (path: string, text: string) => FileAnalysis): PatchView {
+  const lines = docLines(text);
+  const diagnostics: PatchDiag[] = [{
+    range: at0, severity: 'information', code: 'analysis-incomplete', related: [],
+    message: 'pinlens: partial analysis: the tree this patch applies to is not open (no workspace folder holds the files it changes), so only the lines the hunks show were analysed.',
+  }];
+  const findings: PatchFinding[] = [];
+  const lenses: Lens[] = [];
+  const starts = patchStartLines(text, patches);
+  patches.forEach((p, k) => {
+    let count = 0;
+    const hunkItems = new Map<number, string[]>();
+    for (const fp of p.files) {
+      const path = fp.newPath ?? fp.oldPath ?? '';
+      if (!/\.[ch]$/.test(path) || !fp.newPath) continue;
+      const hunks = fp.hunks.filter(h => h.inputLine !== undefined && h.newLines > 0);
+      if (!hunks.length) continue;
+      let a: FileAnalysis;
+      try { a = analyze(path, hunkFragment(hunks)); } catch { a = EMPTY_ANALYSIS; }
+      const fc = asChange(path, hunks);
+      for (const f of a.findings) {
+        const n = inputLineOf(fc, f.range.start.line);
+        if (n === undefined) continue;
+        const range = onPatchLine(lines, n, f.range, true);
+        const related: PatchDiag['related'] = [];
+        const an = f.acquire && inputLineOf(fc, f.acquire.range.start.line);
+        if (f.acquire && an !== undefined) related.push({ range: onPatchLine(lines, an, f.acquire.range, true), message: `${f.acquire.api} acquires the pages (${modeLabel(f.acquire.mode)})` });
+        diagnostics.push({ range, severity: f.severity, code: f.code, related, message: `(in the hunks) ${f.message}` });
+        findings.push({ range, mark: 'partial', file: path, finding: f });
+        count++;
+      }
+      for (const h of hunks) {
+        const from = h.newStart - 1, to = from + newCount(h);
+        const items = a.callSites.filter(c => c.range.start.line >= from && c.range.start.line < to)
+          .map(c => `${c.api} (${modeLabel(c.mode)}) in ${c.function}()`);
+        hunkItems.set(h.inputLine!, items);
+      }
+    }
+    const at = starts[k] ?? 0;
+    lenses.push({ range: { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, title: `${patchLabel(p)} · partial (tree not open) · ${plural(count, 'finding')} in the hunks`, command: '' });
+    for (const [line, items] of hunkItems) {
+      lenses.push({ range: { start: { line, character: 0 }, end: { line, character: 0 } }, title: items.length ? `shows ${items.join(' · ')}` : 'no page references in this hunk', command: '' });
+    }
+  });
+  return { diagnostics, findings, lenses };
+}
+
+// ---------------------------------------------------------------- a patch that cannot be checked
+
+/** One error diagnostic per problem, on the hunk (or line) it names. */
+export function problemView(text: string, patches: ParsedPatch[], problems: Problem[]): PatchView {
+  const lines = docLines(text);
+  const diagnostics = problems.map((p): PatchDiag => {
+    const line = problemLine(lines, patches, p);
+    return {
+      range: lineRange(lines, line), severity: p.kind === 'no-patch' ? 'information' : 'error', related: [],
+      message: `pinlens: the patch cannot be checked: ${p.message}`,
+    };
+  });
+  return { diagnostics, findings: [], lenses: [] };
+}
+
+function problemLine(lines: string[], patches: ParsedPatch[], problem: Problem): number {
+  if (problem.kind === 'io' || problem.kind === 'git') return 0;
+  const p = problem as PatchProblem;
+  const patch = patches.find(x => x.subject === p.patch && x.input === p.input);
+  const file = patch?.files.find(f => f.newPath === p.file || f.oldPath === p.file);
+  if (p.hunk !== undefined) {
+    const h = file?.hunks.find(x => x.header === p.hunk && x.inputLine !== undefined);
+    if (h) return h.inputLine!;
+    const i = lines.findIndex(l => l === p.hunk);
+    if (i >= 0) return i;
+  }
+  if (file) {
+    const first = file.hunks.find(h => h.inputLine !== undefined)?.inputLine;
+    if (first !== undefined) {
+      for (let l = first; l >= 0 && first - l < 16; l--) if (/^diff --git |^--- \S/.test(lines[l])) return l;
+      return first;
+    }
+  }
+  const find = (re: RegExp) => lines.findIndex(l => re.test(l));
+  if (p.kind === 'quoted-patch') { const i = find(/^>[>\s]*(diff --git |@@ -\d|--- a\/)/); if (i >= 0) return i; }
+  if (p.kind === 'unsafe-path' && p.file) { const i = lines.findIndex(l => /^(diff --git|---|\+\+\+) /.test(l) && l.includes(p.file!)); if (i >= 0) return i; }
+  if (p.patch) {
+    const i = lines.findIndex(l => /^Subject:/i.test(l) && norm(p.patch!).startsWith(norm(l.replace(/^Subject:\s?/i, ''))));
+    if (i >= 0) return i;
+  }
+  const i = find(/^(diff --git |--- \S|@@ -\d)/);
+  return i >= 0 ? i : 0;
+}
+
+// ---------------------------------------------------------------- hover
+
+export function patchHover(view: PatchView, text: string, pos: Position): HoverInfo | undefined {
+  const hits = view.findings.filter(f => contains(f.range, pos));
+  const onLine = hits.length ? hits : view.findings.filter(f => f.range.start.line === pos.line);
+  const parts = onLine.map(f => {
+    const where = `\`${f.file}:${f.finding.range.start.line + 1}\``;
+    const mark = f.mark === 'partial' ? 'from the hunks only (tree not open)' : f.mark;
+    return `*${mark}* — ${where}\n\n${findingMarkdown(f.finding)}`;
+  });
+  const api = hoverAt(EMPTY_ANALYSIS, text, pos);
+  if (api) parts.push(api.markdown);
+  if (!parts.length) return undefined;
+  return { range: onLine[0]?.range ?? api!.range, markdown: parts.join('\n\n---\n\n') };
+}
