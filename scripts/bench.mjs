@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+// `--whole [TREE]`: the whole-tree benchmark of the --tree index (wholeTreeBench below).
+if (process.argv.includes('--whole')) { await wholeTreeBench(process.argv.slice(2).filter(a => a !== '--whole')[0]); process.exit(0); }
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 let tree = process.argv[2];
 if (!tree) {
@@ -81,3 +83,80 @@ if (missing.length) {
 const errors = report.findings.filter(f => f.severity === 'error' || f.severity === 'warning');
 console.log(`\nerror and warning findings: ${errors.length}`);
 for (const f of errors) console.log(`  ${f.file}:${f.line}: ${f.severity}: [${f.code}] ${f.function}(): ${f.message.slice(0, 140)}`);
+
+// ---------------------------------------------------------------- --whole
+// npm run bench -- --whole [TREE]: pinlens --tree TREE over every file the API
+// prefilter (rg -l) selects, cold (an empty XDG cache in a temp folder) and
+// warm (a second run with that cache), next to `rg -l` and to the same check
+// without --tree; medians over WHOLE_RUNS (3) runs, the CLI's peak RSS, and
+// the error/warning findings that the index adds or removes.
+async function wholeTreeBench(treeArg) {
+  const runsW = Number(process.env.WHOLE_RUNS ?? 3);
+  const script = path.join(root, '..', 'shared', 'scripts', 'kernel-trees.sh');
+  const T = path.resolve(treeArg ?? execFileSync('bash', [script, '6.12'], { encoding: 'utf8' }).trim().split('\n').pop());
+  if (!fs.existsSync(path.join(T, 'Makefile'))) { console.error(`bench: ${T} is not a kernel tree`); process.exit(2); }
+  if (spawnSync('rg', ['--version']).status !== 0) { console.error('bench: ripgrep (rg) is needed as the reference'); process.exit(2); }
+  const API = ['get_user_pages', 'get_user_pages_fast', 'get_user_pages_fast_only', 'get_user_pages_remote',
+    'get_user_pages_unlocked', 'get_user_page_vma_remote', 'get_user_page_fast_only', 'pin_user_pages',
+    'pin_user_pages_fast', 'pin_user_pages_remote', 'pin_user_pages_unlocked', 'memfd_pin_folios',
+    'iov_iter_extract_pages', 'iov_iter_get_pages2', 'iov_iter_get_pages_alloc2', 'iov_iter_get_pages',
+    'iov_iter_get_pages_alloc', 'bio_iov_iter_get_pages'].join('|');
+  const med = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-whole-'));
+  const hook = path.join(tmp, 'rss.cjs');
+  fs.writeFileSync(hook, "process.on('exit', () => process.stderr.write(`\\npinlens-bench-maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
+  try {
+    const rgMs = [];
+    let files = [];
+    for (let i = 0; i < runsW; i++) {
+      const t = process.hrtime.bigint();
+      const out = execFileSync('rg', ['-l', '-w', API, '--type', 'c', '-g', '!tools/**', T], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      rgMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+      files = out.trim().split('\n').filter(Boolean).sort().map(f => path.relative(T, f));
+    }
+    const cli = path.join(root, 'out', 'cli.js');
+    const check = (args, cache) => {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, ['--require', hook, cli, 'check', '--format', 'json', ...args, ...files],
+        { cwd: T, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, XDG_CACHE_HOME: cache } });
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (r.status === 2 || !r.stdout) { console.error(r.stderr); process.exit(2); }
+      const rss = Number(/pinlens-bench-maxrss (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+      return { ms, rss, report: JSON.parse(r.stdout) };
+    };
+    const plain = [], cold = [], warm = [];
+    for (let i = 0; i < runsW; i++) plain.push(check([], path.join(tmp, 'unused')));
+    let cache = '';
+    for (let i = 0; i < runsW; i++) {
+      cache = path.join(tmp, `cache-${i}`);
+      fs.mkdirSync(cache);
+      cold.push(check(['--tree', T], cache));
+    }
+    for (let i = 0; i < runsW; i++) warm.push(check(['--tree', T], cache));
+    const rg = med(rgMs);
+    const line = (label, rs) => {
+      const ms = med(rs.map(r => r.ms));
+      return `${label.padEnd(30)} median ${ms.toFixed(0).padStart(6)} ms  ${(ms / rg).toFixed(1).padStart(5)}x rg   peak RSS ${Math.max(...rs.map(r => r.rss)).toFixed(0)} MB`;
+    };
+    console.log(`tree: ${T}`);
+    console.log(`files the API prefilter selects: ${files.length}; medians over ${runsW} runs`);
+    console.log(`${'rg -l (reference)'.padEnd(30)} median ${rg.toFixed(0).padStart(6)} ms`);
+    console.log(line('pinlens check (no --tree)', plain));
+    console.log(line('pinlens --tree, cold cache', cold));
+    console.log(line('pinlens --tree, warm cache', warm));
+    let entries = 0, bytes = 0;
+    for (const f of fs.readdirSync(path.join(cache, 'pinlens', 'summaries'))) { entries++; bytes += fs.statSync(path.join(cache, 'pinlens', 'summaries', f)).size; }
+    console.log(`summary cache: ${entries} entries, ${(bytes / 1024).toFixed(0)} KB`);
+    const key = f => `${f.file}:${f.line}: ${f.severity}: [${f.code}] ${f.function}(): ${f.message.slice(0, 140)}`;
+    const sev = r => r.report.findings.filter(f => f.severity === 'error' || f.severity === 'warning').map(key);
+    const before = new Set(sev(plain[0])), after = new Set(sev(warm[warm.length - 1]));
+    const coldSet = new Set(sev(cold[0]));
+    if ([...after].some(k => !coldSet.has(k)) || coldSet.size !== after.size) console.log('WARNING: cold and warm runs disagree on findings');
+    const added = [...after].filter(k => !before.has(k)), removed = [...before].filter(k => !after.has(k));
+    console.log(`\nerror/warning findings: ${before.size} without --tree, ${after.size} with; ${added.length} added, ${removed.length} removed`);
+    for (const k of added) console.log(`  + ${k}`);
+    for (const k of removed) console.log(`  - ${k}`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

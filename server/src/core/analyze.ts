@@ -2,13 +2,13 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES } from './apis';
+import { ALL_API_NAMES, RELEASE_BY_NAME } from './apis';
 import { buildCfg } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { convertToPinFix } from './fixes';
 import { State, trailSteps } from './ledger';
-import { rootOf, simulate, SimResult } from './simulate';
+import { holderText, rootOf, simulate, SimResult } from './simulate';
 import { FunctionDef, Node, callArgs, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
 import {
   CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FileAnalysis, Finding, FunctionSummary, ParamEffect, Range, Settings,
@@ -116,6 +116,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
     let res: SimResult;
     const graph = buildCfg(fn.body);
     const locals = localsOf(fn.body);
+    const released = releasedHolders(fn);
     const params = new Set(fn.params.map(p => p.name));
     const cx: CheckContext = {
       fn, sites: [], kernel, text,
@@ -123,6 +124,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
         const r = rootOf(holder);
         return params.has(r) || holder.includes('->') || holder.includes('.') || !locals.has(r);
       },
+      releasesHere: (holder: string) => released.has(holder),
       report: (st: State, r: Report) => addFinding(seen, cfg, cx, st, r),
     };
     try {
@@ -159,6 +161,18 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
   }
   result.findings = [...seen.values()];
   return result;
+}
+
+/** Holders the function releases directly somewhere (`unpin_user_pages(dma->map, n)`). */
+function releasedHolders(fn: FunctionDef): Set<string> {
+  const out = new Set<string>();
+  for (const c of fn.body.descendantsOfType('call_expression')) {
+    const name = c ? calleeName(c) : undefined;
+    const rel = name ? RELEASE_BY_NAME.get(name) : undefined;
+    const a = rel && c ? callArgs(c)[rel.pagesArg] : undefined;
+    if (a) out.add(holderText(a).text);
+  }
+  return out;
 }
 
 /** A cached function result moved to where the function now starts. */

@@ -49,6 +49,9 @@ export interface SimResult {
 const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',
   '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page']);
 
+/** Accessors that read a page or folio and keep nothing. */
+const READERS = /^(folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
+
 /** Marking a page dirty: the caller wrote to it (pin_user_pages.rst case 5). */
 const DIRTY = new Set(['set_page_dirty', 'set_page_dirty_lock', 'folio_mark_dirty', 'SetPageDirty']);
 
@@ -216,7 +219,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
               base.conds[ctext] = truth;
             }
             const states = node.always ? [base]
-              : node.head?.fromZero && node.head.bound && visits === 0
+              : node.head?.bound && visits === 0 && (node.head.fromZero || node.head.bound === node.head.index)
               ? assumeLoopEntry(fn, base, node.head, truth)
               : assume(fn, base, node.cond, truth);
             for (const s of states) {
@@ -331,7 +334,7 @@ function seedParams(fn: Fn, st: State): void {
 /** The set a holder names; with an offset (`&map[y]`), the set that starts there if there is one. */
 function findSetByHolder(st: State, text: string, offset?: string): number {
   if (text in st.aliases) return st.aliases[text];
-  if (text in st.derived) text = st.derived[text];
+  if (text in st.derived && !st.derived[text].endsWith('+')) text = st.derived[text];
   let any = -1;
   for (let i = st.sets.length - 1; i >= 0; i--) {
     if (st.sets[i].holder !== text) continue;
@@ -407,7 +410,9 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node, at: Node):
   if (!val) {
     // `p = obj->pages`: acquires through p fill the object's array
     const r = strip(rhs);
+    const w = holderText(rhs);
     if (r.type === 'field_expression') st.derived[v] = norm(r.text);
+    else if (w.element && w.text !== v && /^[A-Za-z_][\w>.-]*$/.test(w.text)) st.derived[v] = `${w.text}+`;
     else if (r.type === 'pointer_expression' && r.text.startsWith('&')) {
       const a = r.childForFieldName('argument');
       if (a && (a.type === 'identifier' || a.type === 'field_expression')) st.derived[v] = norm(a.text);
@@ -681,7 +686,7 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     return null;
   }
   if (BIO_ALLOC.has(name)) return { kind: 'bio' };
-  if (HARMLESS.has(name)) {
+  if (HARMLESS.has(name) || READERS.test(name)) {
     for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
     return null;
   }
@@ -749,8 +754,11 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     let mode: Mode = api.mode;
     let reason = api.mode === 'GET' ? `${api.name}() takes references (FOLL_GET)` : api.mode === 'PIN' ? `${api.name}() pins (FOLL_PIN)` : `${api.name}() pins user-backed iterators and takes nothing on kernel-backed ones`;
     if (pagesNull && api.mode !== 'EXTRACT') { mode = 'NONE'; reason = `${api.name}() with a NULL pages array only faults the pages in`; }
+    if (api.returns === 'into-bio' && fn.opts.cx.kernel === '6.1') { mode = 'GET'; reason = `${api.name}() (6.1) takes references, and marks the bio BIO_NO_PAGE_REF for bvec iterators`; }
     const h0 = pagesArg ? holderText(pagesArg) : { text: '', element: false, index: undefined };
-    const h = st.derived[h0.text] ? { ...h0, text: st.derived[h0.text] } : h0;
+    const d = st.derived[h0.text];
+    // a window into another array (`p = pages + n`) keeps its own name, as a window
+    const h = d && !d.endsWith('+') ? { ...h0, text: d } : d ? { ...h0, element: true, index: h0.index ?? 'window' } : h0;
     const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
     const requested = api.countArg >= 0 && args[api.countArg] ? norm(args[api.countArg].text) : (api.returns === 'page' || api.returns === 'bool' ? '1' : '');
     site = {
@@ -789,7 +797,8 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     set.holder = bio;
     set.state = 'handed-off';
     set.handoff = { node: call, kind: `added to bio ${bio}, flagged by ${api.name}() itself` };
-    if (!b.flags.includes('BIO_PAGE_PINNED')) b.flags.push('BIO_PAGE_PINNED?');
+    // the API flags the bio itself, as the pages need
+    for (const f of ['BIO_PAGE_PINNED?', 'BIO_NO_PAGE_REF?']) if (!b.flags.includes(f)) b.flags.push(f);
     return { kind: 'count', set: idx };
   }
   st.temps[call.id] = idx;
@@ -991,9 +1000,11 @@ function compareOutcomes(op: string, threshold: 'zero' | 'full', truth: boolean)
 
 function assumeLoopEntry(fn: Fn, st: State, loop: LoopInfo, truth: boolean): State[] {
   // for (i = 0; i < bound; …): the first test is `bound > 0`
+  // while (i--) over a count: the first test is `i > 0` too
   const bound = loop.bound!;
   const idx = findSetByCount(st, bound);
   if (idx >= 0) return restrict(st, idx, truth ? ['partial', 'full'] : ['neg', 'zero']);
+  if (!loop.fromZero) return [st];
   // a requested count, or a count the caller passes in, is taken to be positive
   if ((fn.sites.some(s => s.requested === bound) && st.sets.some(p => siteOf(fn, p)?.requested === bound))
     || fn.params.includes(bound) || fn.params.includes(rootOf(bound))) return truth ? [st] : [];

@@ -1,14 +1,336 @@
 // The --tree index: which file of a kernel tree defines which function, and
-// the summaries of the helpers a checked file calls (bottom-up, by the core).
+// the summaries of the helpers a checked file calls, computed by the core on
+// the defining files (their own helpers first, to a bounded depth) and cached
+// by content hash in memory and under the XDG cache folder.
+//
+// Lazily: nothing is read until the first summariesFor(). Then one byte-level
+// scan of the tree's *.c files finds the definition lines (scan.ts). Only the
+// callees of the checked file's page-handling functions are looked up; of
+// their definitions only those that can matter for pages (they call the page
+// APIs or take page/folio/bvec parameters, themselves or through the helpers
+// they call) are analysed, and only as a slice: the function and the
+// functions of its file it calls, the rest of the file dropped.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import type { ExternalSummaries } from '../core/analyze';
-import type { Settings } from '../core/types';
+import { analyzeSource, type ExternalSummaries } from '../core/analyze';
+import { DEFAULT_SETTINGS, type FunctionSummary, type Settings } from '../core/types';
+import pkg from '../../../package.json';
+import { DiskCache, defaultCacheDir, isInside } from './cache';
+import { MAX_SCAN_BYTES, ScanResult, definers, scanTree } from './scan';
+import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
+
+export interface TreeIndexOptions {
+  /** folder of the on-disk cache; null keeps summaries in memory only. Default: the XDG cache folder. */
+  cacheDir?: string | null;
+  /** helpers of helpers followed this deep (1: only the checked file's own callees). Default 2. */
+  maxDepth?: number;
+  /** a name defined (non-static) in more files than this is ambiguous: no summary. Default 3. */
+  maxDefiners?: number;
+  /** paths per helper function (at most the settings' pathBudget). Default 512. */
+  helperPathBudget?: number;
+  /** called before each analysis of a tree file (tests count them). */
+  onAnalyse?: (abs: string, name: string) => void;
+}
+
+export interface IndexStats {
+  /** the definition scan: files, bytes, milliseconds (0 until the first need). */
+  scannedFiles: number;
+  scannedBytes: number;
+  scanMs: number;
+  /** slices of tree files (a function and its local helpers) parsed and simulated by the core. */
+  analysed: number;
+  memoryHits: number;
+  diskHits: number;
+  /** cache files thrown away as corrupt or foreign. */
+  discarded: number;
+  /** names skipped because too many files define them. */
+  ambiguous: number;
+}
+
+interface FileInfo {
+  abs: string;
+  text: string;
+  sha: string;
+  defs: Map<string, Definition>;
+  slices?: Map<string, Slice>;
+}
+
+/** One function of a tree file with the functions of that file it calls: what gets analysed. */
+interface Slice {
+  abs: string;
+  name: string;
+  /** the file's text with everything but these functions dropped, line breaks kept (lines and columns stay). */
+  text: string;
+  key: string;
+  sha: string;
+  /** the names it calls that the file does not define. */
+  calls: Set<string>;
+  /** it mentions the page APIs or takes pages as parameters itself. */
+  relevant: boolean;
+}
+
+/** how many calls deep a slice follows the functions of its own file. */
+const LOCAL_HOPS = 3;
+const MAX_SLICE_CHARS = 64 * 1024;
+
+const HELPER_PATH_BUDGET = 512;
+const MAX_TEXT_CACHE = 48 * 1024 * 1024;
+
+/** Identifies the analysis that produced a summary: the package version and this very build. */
+function buildFingerprint(): string {
+  const h = createHash('sha256').update(`${pkg.version}\0`);
+  try { h.update(fs.readFileSync(__filename)); } catch { /* no file: the version alone */ }
+  return h.digest('hex');
+}
+
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter(k => (v as Record<string, unknown>)[k] !== undefined)
+      .map(k => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The summary's effect, without where it was found (equal effects from two files agree). */
+const effectOf = (s: FunctionSummary | undefined) => (s ? sortedJson(s.params) : '');
 
 export class TreeIndex {
-  constructor(readonly root: string, readonly parser: Parser, readonly settings: Settings) {}
+  readonly notes: string[] = [];
+  readonly stats: IndexStats = { scannedFiles: 0, scannedBytes: 0, scanMs: 0, analysed: 0, memoryHits: 0, diskHits: 0, discarded: 0, ambiguous: 0 };
+  private scan?: ScanResult;
+  private readonly disk?: DiskCache;
+  private readonly maxDepth: number;
+  private readonly maxDefiners: number;
+  private readonly settingsKey: string;
+  private fingerprint?: string;
+  /** key → the file's summaries. */
+  private readonly summaries = new Map<string, FunctionSummary[]>();
+  /** texts read, most recent last, bounded by MAX_TEXT_CACHE characters. */
+  private readonly texts = new Map<string, FileInfo | null>();
+  private textChars = 0;
+  private readonly relevance = new Map<string, boolean>();
+  private readonly resolved = new Map<string, FunctionSummary | null>();
+  private readonly absRoot: string;
+  private readonly helperSettings: Required<Settings>;
+
+  constructor(readonly root: string, readonly parser: Parser, readonly settings: Settings, readonly opts: TreeIndexOptions = {}) {
+    this.absRoot = path.resolve(root);
+    this.maxDepth = opts.maxDepth ?? 2;
+    this.maxDefiners = opts.maxDefiners ?? 3;
+    const full = { ...DEFAULT_SETTINGS, ...settings };
+    // helpers are summarised with a smaller path budget: a function that runs
+    // out of it gets no summary (never a guessed one)
+    this.helperSettings = { ...full, pathBudget: Math.min(full.pathBudget, opts.helperPathBudget ?? HELPER_PATH_BUDGET), disabledCodes: [] };
+    this.settingsKey = sortedJson(this.helperSettings);
+    const dir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
+    if (dir) {
+      if (isInside(dir, this.absRoot)) this.notes.push(`summary cache ${dir} is inside the tree: not used (summaries kept in memory)`);
+      else this.disk = new DiskCache(path.join(dir, 'summaries'), m => this.notes.push(m));
+    }
+  }
 
   /** Summaries of functions defined elsewhere in the tree that `text` calls. */
-  summariesFor(_text: string, _abs: string): ExternalSummaries | undefined {
-    return undefined;
+  summariesFor(text: string, abs: string): ExternalSummaries | undefined {
+    try {
+      this.ensureScan();
+      const own = definitions(text);
+      const out: ExternalSummaries = new Map();
+      const stack = new Set([path.resolve(abs)]);
+      for (const name of pageCallees(text, own)) {
+        const s = this.resolve(name, path.resolve(abs), 1, stack);
+        if (s) out.set(name, s);
+      }
+      if (this.disk) this.stats.discarded = this.disk.discarded;
+      return out.size ? out : undefined;
+    } catch (e) {
+      // the index is an aid: a bug in it must not stop the check of the file
+      this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Forget what was read from the tree (a file changed on disk, e.g. a helper
+   * saved in the editor): texts and resolutions are redone on the next call;
+   * summaries stay cached by content. `rescan` also redoes the definition scan
+   * (files added, or definitions added or removed).
+   */
+  invalidate(opts: { rescan?: boolean } = {}): void {
+    this.texts.clear();
+    this.textChars = 0;
+    this.resolved.clear();
+    this.relevance.clear();
+    if (opts.rescan) this.scan = undefined;
+  }
+
+  private ensureScan(): ScanResult {
+    if (!this.scan) {
+      this.scan = scanTree(this.absRoot);
+      this.notes.push(...this.scan.notes);
+      Object.assign(this.stats, { scannedFiles: this.scan.files.length, scannedBytes: this.scan.bytes, scanMs: Math.round(this.scan.ms) });
+    }
+    return this.scan;
+  }
+
+  /** The text of a tree file and the functions it defines; null when it cannot be read. */
+  private info(abs: string): FileInfo | null {
+    const hit = this.texts.get(abs);
+    if (hit !== undefined) { this.texts.delete(abs); this.texts.set(abs, hit); return hit; }
+    let info: FileInfo | null = null;
+    try {
+      const buf = fs.readFileSync(abs);
+      if (buf.length > MAX_SCAN_BYTES) this.notes.push(`${abs}: not analysed by the index, ${buf.length} bytes is over ${MAX_SCAN_BYTES}`);
+      else if (buf.subarray(0, 65536).includes(0)) this.notes.push(`${abs}: not analysed by the index, binary (NUL bytes)`);
+      else {
+        let text: string;
+        try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch { text = buf.toString('latin1'); }
+        info = { abs, text, sha: createHash('sha256').update(buf).digest('hex'), defs: definitions(text) };
+      }
+    } catch (e) {
+      this.notes.push(`${abs}: unreadable, not analysed by the index (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    this.texts.set(abs, info);
+    this.textChars += info?.text.length ?? 0;
+    for (const [k, v] of this.texts) {
+      if (this.textChars <= MAX_TEXT_CACHE) break;
+      this.texts.delete(k);
+      this.textChars -= v?.text.length ?? 0;
+    }
+    return info;
+  }
+
+  /** The tree files that define `name` (non-static, not `from`), nearest first; [] when none or ambiguous. */
+  private definersOf(name: string, from: string): FileInfo[] {
+    const files = definers(this.ensureScan(), name).filter(f => f !== from);
+    if (files.length > this.maxDefiners) { this.stats.ambiguous++; return []; }
+    const found = files.map(f => this.info(f)).filter((i): i is FileInfo => !!i && i.defs.has(name));
+    const fromDir = path.dirname(from).split(path.sep);
+    const near = (f: string) => {
+      const d = path.dirname(f).split(path.sep);
+      let n = 0;
+      while (n < d.length && n < fromDir.length && d[n] === fromDir[n]) n++;
+      return n;
+    };
+    const best = Math.max(...found.map(i => near(i.abs)));
+    // the same folder first, then the same subsystem: only the nearest files count
+    return found.filter(i => near(i.abs) === best);
+  }
+
+  /** The summary of `name` as called from `from`: agreed by its nearest definitions, else none. */
+  private resolve(name: string, from: string, depth: number, stack: Set<string>): FunctionSummary | undefined {
+    const memo = `${name}\0${path.dirname(from)}\0${depth}`;
+    const known = this.resolved.get(memo);
+    if (known !== undefined) return known ?? undefined;
+    const slices = this.definersOf(name, from).map(i => this.sliceOf(i, name)).filter(sl => this.relevant(sl, depth));
+    let out: FunctionSummary | undefined;
+    let cyclic = false;
+    if (slices.length) {
+      const sums = slices.map(sl => {
+        if (stack.has(sl.key)) { cyclic = true; return undefined; }
+        return this.sliceSummaries(sl, depth, stack)?.find(s => s.name === name);
+      });
+      // definitions that disagree (arch or config variants) give no summary
+      if (sums.every(s => effectOf(s) === effectOf(sums[0]))) out = sums[0];
+    }
+    if (!cyclic) this.resolved.set(memo, out ?? null);
+    return out;
+  }
+
+  /**
+   * The definition of `name` and the functions of its file it calls (a few
+   * hops deep), everything else of the file blanked: offsets, lines and so
+   * the summaries' ranges stay those of the file, and the parse is small.
+   */
+  private sliceOf(info: FileInfo, name: string): Slice {
+    let sl = info.slices?.get(name);
+    if (sl) return sl;
+    const keep: Definition[] = [];
+    const calls = new Set<string>();
+    let relevant = false;
+    const seen = new Set([name]);
+    let level = [name], chars = 0;
+    for (let hop = 0; level.length && hop <= LOCAL_HOPS; hop++) {
+      const next: string[] = [];
+      for (const n of level) {
+        const d = info.defs.get(n)!;
+        if (chars + d.end - d.start > MAX_SLICE_CHARS && keep.length) continue;
+        chars += d.end - d.start;
+        keep.push(d);
+        const body = info.text.slice(d.start, d.end);
+        if (RELEVANT_BODY.test(body) || RELEVANT_PARAMS.test(body.slice(0, body.indexOf('{')))) relevant = true;
+        for (const c of calledNames(body)) {
+          if (seen.has(c) || CATALOG.has(c)) continue;
+          seen.add(c);
+          if (info.defs.has(c)) next.push(c);
+          else calls.add(c);
+        }
+      }
+      level = next;
+    }
+    keep.sort((x, y) => x.start - y.start);
+    const parts: string[] = [];
+    let at = 0;
+    for (const d of keep) {
+      // a definition starts a line: keeping the gap's line breaks keeps every line and column
+      parts.push(info.text.slice(at, d.start).replace(/[^\n]+/g, ''), info.text.slice(d.start, d.end));
+      at = d.end;
+    }
+    const text = parts.join('');
+    sl = { abs: info.abs, name, text, key: `${info.abs}\0${name}`, sha: createHash('sha256').update(text).digest('hex'), calls, relevant };
+    (info.slices ??= new Map()).set(name, sl);
+    return sl;
+  }
+
+  /** Can this slice have an effect on pages, by itself or through the helpers it calls (depth permitting)? */
+  private relevant(sl: Slice, depth: number): boolean {
+    if (sl.relevant) return true;
+    if (depth >= this.maxDepth) return false;
+    const memo = `${sl.sha}\0${depth}`;
+    const known = this.relevance.get(memo);
+    if (known !== undefined) return known;
+    let yes = false;
+    for (const c of sl.calls) {
+      if (this.definersOf(c, sl.abs).some(i => this.relevant(this.sliceOf(i, c), depth + 1))) { yes = true; break; }
+    }
+    this.relevance.set(memo, yes);
+    return yes;
+  }
+
+  /** The summaries of a slice, analysed with the summaries of the helpers it calls (depth permitting). */
+  private sliceSummaries(sl: Slice, depth: number, stack: Set<string>): FunctionSummary[] | undefined {
+    const external: ExternalSummaries = new Map();
+    if (depth < this.maxDepth) {
+      stack.add(sl.key);
+      for (const c of sl.calls) {
+        const s = this.resolve(c, sl.abs, depth + 1, stack);
+        if (s) external.set(c, s);
+      }
+      stack.delete(sl.key);
+    }
+    this.fingerprint ??= buildFingerprint();
+    const ext = [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, s]) => s);
+    const key = createHash('sha256').update(this.fingerprint).update('\0').update(this.settingsKey).update('\0')
+      .update(sl.sha).update('\0').update(sortedJson(ext)).digest('hex');
+    const mem = this.summaries.get(key);
+    if (mem) { this.stats.memoryHits++; return mem; }
+    const disk = this.disk?.get(key);
+    if (disk) { this.stats.diskHits++; this.summaries.set(key, disk); return disk; }
+    this.opts.onAnalyse?.(sl.abs, sl.name);
+    this.stats.analysed++;
+    let sums: FunctionSummary[];
+    try {
+      const a = analyzeSource(this.parser, sl.text, this.helperSettings, external.size ? external : undefined);
+      const incomplete = new Set(a.findings.filter(f => f.code === 'analysis-incomplete').map(f => f.function));
+      sums = a.summaries.filter(x => !incomplete.has(x.name));
+    } catch (e) {
+      this.notes.push(`${sl.abs} ${sl.name}(): not summarised (${e instanceof Error ? e.message : String(e)})`);
+      return undefined;
+    }
+    this.summaries.set(key, sums);
+    this.disk?.put(key, sums);
+    return sums;
   }
 }

@@ -3,7 +3,7 @@
 // bug) becomes a note instead of taking the server down.
 import type { Parser } from 'web-tree-sitter';
 import { ALL_API_NAMES, BIO_FLAGS } from '../core/apis';
-import { AnalysisCache, analyzeSource } from '../core/analyze';
+import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze';
 import type { Code, FileAnalysis, Settings } from '../core/types';
 import { applySettings } from './settings';
 
@@ -17,8 +17,11 @@ export interface Analysed {
 
 const EMPTY: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
 
-/** `cache` (per document) lets an edit re-simulate only the functions it changed. */
-export function analyse(parser: Parser, text: string, settings: Required<Settings>, cache?: AnalysisCache): Analysed {
+/**
+ * `cache` (per document) lets an edit re-simulate only the functions it changed;
+ * `external`: summaries of helpers defined in other files (TreeIndex.summariesFor).
+ */
+export function analyse(parser: Parser, text: string, settings: Required<Settings>, cache?: AnalysisCache, external?: ExternalSummaries): Analysed {
   const t0 = performance.now();
   if (text.length > settings.maxFileSize) {
     return {
@@ -27,7 +30,7 @@ export function analyse(parser: Parser, text: string, settings: Required<Setting
     };
   }
   try {
-    const a = analyzeSource(parser, text, settings, undefined, cache);
+    const a = analyzeSource(parser, text, settings, external, cache);
     return { text, analysis: { ...a, findings: applySettings(a.findings, settings) }, ms: performance.now() - t0 };
   } catch (err) {
     return {

@@ -52,6 +52,8 @@ export interface CheckContext {
   report(st: State, r: Report): void;
   /** params of the function: holders rooted there belong to the caller. */
   isCallerOwned(holder: string): boolean;
+  /** the function itself releases this holder on some path (so it owns it on errors) */
+  releasesHere(holder: string): boolean;
 }
 
 export interface Checker {

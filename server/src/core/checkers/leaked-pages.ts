@@ -6,7 +6,8 @@
 // False-positive policy: pages passed to a callee we cannot see are assumed
 // taken; pages in an array owned by the caller (a parameter, a field of an
 // object) are the caller's on success; a parameter array is reported only when
-// the path returns an error, an object's field never (its teardown releases); paths where the acquire obtained nothing are not leaks; the
+// the path returns an error, an object's field only when the function releases
+// that field itself on other paths (else its teardown does); paths where the acquire obtained nothing are not leaks; the
 // function's end after a noreturn call is still an end (we do not model them);
 // acquires inside a loop fill an array across iterations the simulation
 // folds into one, so their leaks are not claimed — except one page per
@@ -28,9 +29,12 @@ export const leakedPages: Checker = {
       if (!mayHold(set) && !earlier) continue;
       const callerOwned = cx.isCallerOwned(set.holder) || set.countVars.includes('<returned>');
       if (callerOwned && !ev.error) continue;
-      // an object's array is released by the object's teardown, which may run on errors too
-      if (callerOwned && /->|\./.test(set.holder)) continue;
+      // an object's array is released by the object's teardown, which may run on
+      // errors too — unless this function releases it itself on other paths
+      if (callerOwned && /->|\./.test(set.holder) && !cx.releasesHere(set.holder)) continue;
       const site = cx.sites.find(s => s.id === set.site);
+      // acquires in a loop fill their holders across iterations the simulation
+      // folds into one: not judged (but see `earlier`)
       if (!site || (site.inLoop && !earlier)) continue;
       const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
       const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';

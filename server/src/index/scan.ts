@@ -1,0 +1,185 @@
+// The definition scan of a tree: which *.c file defines which non-static
+// function, found by a byte-level text scan (no parse, no decode). Kernel
+// style puts a definition's name at column 0 or after its return type on a
+// line that starts at column 0; that is all this scan looks for. Names are
+// kept as 32-bit hashes beside a file number (a few MB for all of Linux); a
+// lookup's candidates are confirmed later on the file's text, so a hash
+// collision costs one file read, never a wrong answer.
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Files larger than this are not scanned (generated tables), with a note. */
+export const MAX_SCAN_BYTES = 2 * 1024 * 1024;
+
+/** Top-level folders of a kernel tree that hold no kernel definitions (user space, docs, build scripts). */
+const SKIP_TOP = new Set(['tools', 'scripts', 'Documentation', 'samples', 'usr', '.git']);
+const SKIP_ANY = new Set(['.git', 'node_modules', '.pc']);
+
+export interface ScanResult {
+  files: string[];
+  /** sorted: hash * FILE_SLOTS + file number. */
+  keys: Float64Array;
+  notes: string[];
+  bytes: number;
+  ms: number;
+}
+
+const FILE_SLOTS = 2 ** 21;
+
+/** Every *.c file under root, symlinked folders followed once (no loops). */
+export function listCFiles(root: string, notes: string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (dir: string, top: boolean) => {
+    let real: string;
+    try { real = fs.realpathSync(dir); } catch (e) { notes.push(`unreadable folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); return; }
+    if (seen.has(real)) return;
+    seen.add(real);
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch (e) {
+      notes.push(`unreadable folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return;
+    }
+    for (const e of entries) {
+      if ((top ? SKIP_TOP : SKIP_ANY).has(e.name)) continue;
+      const abs = path.join(dir, e.name);
+      let isDir = e.isDirectory(), isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try { const st = fs.statSync(abs); isDir = st.isDirectory(); isFile = st.isFile(); } catch { continue; } // dangling or looping link
+      }
+      if (isDir) visit(abs, false);
+      else if (isFile && e.name.endsWith('.c')) out.push(abs);
+    }
+  };
+  visit(root, true);
+  return out;
+}
+
+const isIdStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isId = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
+
+/** FNV-1a over the bytes (or the characters, for ASCII names: the same value). */
+export function hashBytes(b: Uint8Array, s: number, e: number): number {
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) { h ^= b[i]; h = Math.imul(h, 0x01000193); }
+  return h >>> 0;
+}
+export function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) { h ^= name.charCodeAt(i) & 0xff; h = Math.imul(h, 0x01000193); }
+  return h >>> 0;
+}
+
+const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__typeof__', 'defined']);
+const KW_HASHES = new Set([...KEYWORDS].map(hashName));
+const STATIC = Buffer.from('static');
+
+function startsWithStatic(b: Uint8Array, p: number, end: number): boolean {
+  if (p + 6 > end) return false;
+  for (let i = 0; i < 6; i++) if (b[p + i] !== STATIC[i]) return false;
+  return p + 6 === end || !isId(b[p + 6]);
+}
+
+/**
+ * Definition lines of one buffer: calls push(hash) for each non-static name
+ * defined at column 0 (name followed by `(` on a line that starts with an
+ * identifier, the return type before it or on the line above).
+ */
+export function scanBuffer(b: Buffer, n: number, push: (hash: number) => void): void {
+  let prevStart = -1, p = 0;
+  while (p < n) {
+    let eol = b.indexOf(10, p);
+    if (eol < 0 || eol > n) eol = n;
+    if (isIdStart(b[p])) {
+      // the first '(' before any ';', '=', '{' on the line
+      let q = p;
+      while (q < eol) { const c = b[q]; if (c === 40 || c === 59 || c === 61 || c === 123) break; q++; }
+      if (q < eol && b[q] === 40) {
+        let e = q;
+        while (e > p && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
+        let s = e;
+        while (s > p && isId(b[s - 1])) s--;
+        if (s < e && isIdStart(b[s])) {
+          // a prototype on one line ends with ';'
+          let t = eol - 1;
+          while (t > q && (b[t] === 32 || b[t] === 9 || b[t] === 13)) t--;
+          const prototype = b[t] === 59;
+          let ok = !prototype;
+          let isStatic = startsWithStatic(b, p, eol);
+          if (ok && s === p) {
+            // name at column 0: the return type must be the previous line
+            if (prevStart < 0 || !isIdStart(b[prevStart])) ok = false;
+            else {
+              let pe = p - 1;
+              while (pe > prevStart && (b[pe - 1] === 32 || b[pe - 1] === 9 || b[pe - 1] === 13)) pe--;
+              const last = b[pe - 1];
+              if (last === 59 || last === 125 || last === 41 || last === 44 || last === 92) ok = false; // ; } ) , \ : not a type
+              isStatic = startsWithStatic(b, prevStart, p - 1);
+            }
+          }
+          if (ok && !isStatic) {
+            const h = hashBytes(b, s, e);
+            if (!KW_HASHES.has(h)) push(h);
+          }
+        }
+      }
+    }
+    prevStart = p;
+    p = eol + 1;
+  }
+}
+
+/** Scans the files (any order); unreadable and oversized files become notes. */
+export function scanFiles(files: string[], notes: string[]): { keys: Float64Array; bytes: number } {
+  let keys = new Float64Array(1 << 16);
+  let len = 0, bytes = 0;
+  let buf = Buffer.allocUnsafe(1 << 20);
+  for (let i = 0; i < files.length; i++) {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(files[i], 'r');
+      const size = fs.fstatSync(fd).size;
+      if (size > MAX_SCAN_BYTES) { notes.push(`${files[i]}: skipped by the index, ${size} bytes is over ${MAX_SCAN_BYTES}`); continue; }
+      if (size + 1 > buf.length) buf = Buffer.allocUnsafe(Math.max(size + 1, buf.length * 2));
+      let n = 0, r: number;
+      while (n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, n)) > 0) n += r;
+      bytes += n;
+      scanBuffer(buf, n, h => {
+        if (len === keys.length) { const k = new Float64Array(keys.length * 2); k.set(keys); keys = k; }
+        keys[len++] = h * FILE_SLOTS + i;
+      });
+    } catch (e) {
+      notes.push(`${files[i]}: unreadable, not indexed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    } finally {
+      if (fd !== undefined) try { fs.closeSync(fd); } catch { /* closed */ }
+    }
+  }
+  return { keys: keys.slice(0, len).sort(), bytes };
+}
+
+export function scanTree(root: string): ScanResult {
+  const t0 = performance.now();
+  const notes: string[] = [];
+  const files = listCFiles(root, notes);
+  if (files.length >= FILE_SLOTS) {
+    notes.push(`the tree has ${files.length} C files; only the first ${FILE_SLOTS - 1} are indexed`);
+    files.length = FILE_SLOTS - 1;
+  }
+  const { keys, bytes } = scanFiles(files, notes);
+  return { files, keys, notes, bytes, ms: performance.now() - t0 };
+}
+
+/** The files whose definition lines name a function with this name's hash. */
+export function definers(scan: ScanResult, name: string): string[] {
+  const h = hashName(name);
+  const lo = h * FILE_SLOTS, hi = (h + 1) * FILE_SLOTS;
+  const k = scan.keys;
+  let a = 0, b = k.length;
+  while (a < b) { const m = (a + b) >> 1; if (k[m] < lo) a = m + 1; else b = m; }
+  const out: string[] = [];
+  for (let i = a; i < k.length && k[i] < hi; i++) {
+    const f = scan.files[k[i] - lo];
+    if (out[out.length - 1] !== f) out.push(f);
+  }
+  return out;
+}
