@@ -1,7 +1,8 @@
 // Binds LSP requests to the feature functions. Holds the open documents, the
 // scheduler (debounce + cache per version) and the settings per resource;
 // nothing else survives between requests (code actions read diagnostic data).
-import type { AnalysisCache } from '../core/analyze';
+import type { AnalysisCache, ExternalSummaries } from '../core/analyze';
+import { TreeIndex } from '../index/tree';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { promises as fs } from 'fs';
@@ -100,11 +101,33 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     void conn.sendDiagnostics({ uri, version, diagnostics });
   }
 
+  // Helpers defined in other files of the workspace folder: their summaries are
+  // looked up when a document is opened or saved, not on every keystroke.
+  const indexes = new Map<string, TreeIndex>();
+  const externals = new Map<string, ExternalSummaries | undefined>();
+  function indexFor(file: string, p: Parser, s: Required<Settings>): TreeIndex | undefined {
+    const folder = folders.map(f => { try { return fileURLToPath(f); } catch { return ''; } })
+      .filter(f => f && (file === f || file.startsWith(f + path.sep))).sort((a, b) => b.length - a.length)[0];
+    if (!folder) return undefined;
+    let ix = indexes.get(folder);
+    if (!ix) { ix = new TreeIndex(folder, p, s); indexes.set(folder, ix); }
+    return ix;
+  }
+  function externalFor(uri: string, text: string, p: Parser, s: Required<Settings>): ExternalSummaries | undefined {
+    if (externals.has(uri)) return externals.get(uri);
+    let file = '';
+    try { file = fileURLToPath(uri); } catch { /* not a file: no index */ }
+    let ext: ExternalSummaries | undefined;
+    try { ext = file ? indexFor(file, p, s)?.summariesFor(text, file) : undefined; } catch { ext = undefined; }
+    externals.set(uri, ext);
+    return ext;
+  }
+
   const scheduler = new Scheduler<Analysed>(
     async (snap: Snapshot, isCurrent) => {
       const s = await settingsFor(snap.uri);
       const p = await parser;
-      return isCurrent() ? analyse(p, snap.text, s, cacheFor(snap.uri)) : undefined;
+      return isCurrent() ? analyse(p, snap.text, s, cacheFor(snap.uri), externalFor(snap.uri, snap.text, p, s)) : undefined;
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms`);
@@ -149,7 +172,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     folders = [...(params.workspaceFolders ?? []).map(f => f.uri), ...(params.rootUri ? [params.rootUri] : [])];
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
@@ -178,6 +201,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   documents.onDidClose(({ document: d }) => {
     scheduler.forget(d.uri);
     functionCaches.delete(d.uri);
+    externals.delete(d.uri);
     if (isPatchDocument(d.uri, d.languageId)) { patchScheduler.forget(d.uri); void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     if (!fromFolder.has(d.uri)) { void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     void analysisOf(d.uri).then(r => r ? publish(d.uri, r) : conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }));
@@ -264,6 +288,13 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       report?.done();
     }
   }
+
+  documents.onDidSave(({ document: d }) => {
+    // a saved helper may have changed what it does: look the summaries up again
+    for (const ix of indexes.values()) ix.invalidate();
+    externals.clear();
+    if (!isPatchDocument(d.uri, d.languageId)) scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+  });
 
   documents.listen(conn);
   conn.listen();

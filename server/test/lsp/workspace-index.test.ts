@@ -1,0 +1,37 @@
+// The server uses helpers defined in other files of the workspace folder:
+// a release helper in another file that put_page()s pinned pages makes the
+// call site a mismatched-release, naming the helper.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { LspClient } from './harness';
+
+const TREE = path.join(__dirname, '..', 'index', 'trees', 'basic');
+
+describe('lsp: workspace index (helpers in other files)', function () {
+  this.timeout(60_000);
+  let client: LspClient;
+  let cache: string;
+  before(async () => {
+    cache = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-lsp-cache-'));
+    process.env.XDG_CACHE_HOME = cache;
+    client = await LspClient.start({}, { rootUri: pathToFileURL(TREE).href });
+  });
+  after(async () => {
+    await client.stop();
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('reports the mismatch through a helper defined in another file', async () => {
+    const file = path.join(TREE, 'drivers', 'xdev', 'xdev_main.c');
+    const uri = pathToFileURL(file).href;
+    const text = fs.readFileSync(file, 'utf8');
+    const diags = client.version(uri, 1);
+    await client.open(uri, text, 1);
+    const d = (await diags).filter(x => x.code === 'mismatched-release');
+    assert.ok(d.length >= 1, 'a mismatched-release through the helper');
+    assert.ok(d.some(x => /xdev_drop_pages/.test(x.message)), d.map(x => x.message).join('\n'));
+  });
+});
