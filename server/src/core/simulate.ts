@@ -402,7 +402,12 @@ function evalStmt(fn: Fn, st: State, n: Node): void {
 function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node, at: Node): void {
   forgetVar(st, v);
   // the variable that named a page set now names something else
-  for (const p of st.sets) if (p.holder === v && !(val?.kind === 'holder' && st.sets[val.set] === p)) p.holder = `${v}'`;
+  for (const p of st.sets) {
+    if (p.holder !== v || (val?.kind === 'holder' && st.sets[val.set] === p)) continue;
+    p.holder = `${v}'`;
+    // a window keeps its array: releasing the array still releases it
+    if (st.derived[v]) st.derived[p.holder] = st.derived[v];
+  }
   if (isNullLiteral(rhs)) { st.zero.push(v); return; }
   delete st.derived[v];
   delete st.copies[v];
@@ -602,6 +607,13 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     }
     let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
     if (viaSg) { const v = evalExpr(fn, st, a); if (v?.kind === 'holder') idx = v.set; }
+    // releasing an array whole also releases what was acquired into windows of it
+    // (`p = pages + n; pin_user_pages_fast(…, p)`)
+    if (whole && !h.element) {
+      const windows = st.sets.map((p, i) => i).filter(i => st.derived[st.sets[i].holder] === `${h.text}+` && st.sets[i].state === 'held');
+      if (idx < 0 && windows.length) idx = windows.pop()!;
+      for (const w of windows) if (w !== idx) { st.sets[w].state = 'released'; st.sets[w].releasedAt = { node: call, api: name }; }
+    }
     // the count names which acquire into this array is meant (an earlier window)
     const byCount = count ? findSetByCount(st, count) : -1;
     if (byCount >= 0 && idx >= 0 && byCount !== idx && st.sets[byCount].holder === st.sets[idx].holder) idx = byCount;

@@ -10,11 +10,23 @@
 // that field itself on other paths (else its teardown does); paths where the acquire obtained nothing are not leaks; the
 // function's end after a noreturn call is still an end (we do not model them);
 // acquires inside a loop fill an array across iterations the simulation
-// folds into one, so their leaks are not claimed — except one page per
-// iteration into a local array left behind by an error return.
+// folds into one, so their leaks are not claimed — except a return inside the
+// loop body that acquired, and one page per iteration into a local array left
+// behind by an error return.
 import { consequence, ledger } from '../counters';
 import { mayHold } from '../ledger';
+import type { Node } from '../syntax';
 import type { Checker } from './checker';
+
+const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+/** `exit` is inside the innermost loop that contains `acquire`. */
+function sameLoop(acquire: Node, exit: Node, body: Node): boolean {
+  let loop: Node | null = acquire.parent;
+  while (loop && loop.id !== body.id && !LOOPS.has(loop.type)) loop = loop.parent;
+  if (!loop || loop.id === body.id) return false;
+  return exit.startIndex >= loop.startIndex && exit.endIndex <= loop.endIndex;
+}
 
 export const leakedPages: Checker = {
   code: 'leaked-pages',
@@ -34,8 +46,9 @@ export const leakedPages: Checker = {
       if (callerOwned && /->|\./.test(set.holder) && !cx.releasesHere(set.holder)) continue;
       const site = cx.sites.find(s => s.id === set.site);
       // acquires in a loop fill their holders across iterations the simulation
-      // folds into one: not judged (but see `earlier`)
-      if (!site || (site.inLoop && !earlier)) continue;
+      // folds into one: not judged (but see `earlier`) — except a return inside
+      // the same loop body, which leaves this iteration's pages behind
+      if (!site || (site.inLoop && !earlier && !(ev.node && sameLoop(site.call, ev.node, cx.fn.body)))) continue;
       const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
       const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
       const where = ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends';
