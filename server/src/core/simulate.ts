@@ -875,7 +875,7 @@ function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
   if (set.site >= 0) outcome(fn, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
   pushStep(st, {
     range: rangeOf(ev.node),
-    note: `${ev.viaHelper ? `${ev.viaHelper}() → ` : ''}${ev.api}(${ev.argText}${ev.count ? `, ${ev.count}` : ''})${ev.whole ? '' : ' (one page)'}`,
+    note: `${ev.viaHelper ? `${ev.viaHelper}() → ` : ''}${ev.api}(${ev.argText}${ev.count && ev.release && ev.release.countArg >= 0 ? `, ${ev.count}` : ''})${ev.count && ev.release && ev.release.countArg < 0 ? ` for each of ${ev.count} pages` : ''}${ev.whole ? '' : ' (one page)'}`,
     ledger: ledger(set.holder, set.mode, set.state, ev.count ?? '', set.folios),
   });
   void before;
