@@ -112,8 +112,7 @@ export function stateKey(s: State): string {
   return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local]), s.visits, s.effects]);
 }
 
-export function newSet(site: AcquireSite, index: number, mode: Mode, outcomes: Outcome[]): PageSet {
-  void index;
+export function newSet(site: AcquireSite, mode: Mode, outcomes: Outcome[]): PageSet {
   return {
     site: site.id, holder: site.holder, mode, outcomes, state: 'held', escaped: false, partial: false,
     countVars: [], folios: pairFor(mode), offset: site.offset,

@@ -146,7 +146,6 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
   const work: State[] = [start];
   let steps = 0;
   let endedPaths = 0;
-  const debug = typeof process !== 'undefined' && process.env?.PINLENS_DEBUG;
   while (work.length) {
     const st = work.pop()!;
     if (++steps > STEP_LIMIT || endedPaths > opts.pathBudget) {
@@ -227,7 +226,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
               if (!truth && node.head) delete s.visits[node.head.id];
               if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
               s.node = truth ? node.t : node.f;
-              noteBranch(s, node.cond, truth, states.length);
+              noteBranch(s, node.cond, truth);
               outs.push(s);
             }
           }
@@ -239,9 +238,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
     }
   }
   result.paths = endedPaths;
-  if (debug) console.error(`${def.name}: ${steps} steps, ${endedPaths} paths, ${seen.size} states, ${cfg.nodes.length} nodes`);
-  for (const [k, v] of fn.allEffects) {
-    void k;
+  for (const v of fn.allEffects.values()) {
     const returns = v.eff.effect === 'acquires' ? (result.returnsCount ? 'count' : 'status') : undefined;
     result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}) });
   }
@@ -275,7 +272,7 @@ function repeatedConditions(cfg: Cfg): Set<string> {
   return twice;
 }
 
-function noteBranch(s: State, cond: Node, truth: boolean, _n: number): void {
+function noteBranch(s: State, cond: Node, truth: boolean): void {
   const t = norm(cond.text);
   pushStep(s, { range: rangeOf(cond), note: truth ? t : `!(${t})` });
 }
@@ -323,7 +320,7 @@ function seedParams(fn: Fn, st: State): void {
       id: -1 - i, api: { name: `param ${p.name}`, kind: 'summary', helper: fn.def.name }, call: fn.def.node,
       mode: 'UNKNOWN', modeReason: 'parameter', holder: p.name, requested: '', perElement: false, inLoop: false, offset: '', returns: 'count',
     };
-    const set = newSet(site, st.sets.length, 'UNKNOWN', ['full']);
+    const set = newSet(site, 'UNKNOWN', ['full']);
     set.param = i;
     st.sets.push(set);
   });
@@ -392,14 +389,14 @@ function evalStmt(fn: Fn, st: State, n: Node): void {
       if (!name || !value) continue;
       const v = evalExpr(fn, st, value);
       const nameText = norm(name.text).replace(/^\*+/, '').replace(/\[.*$/, '');
-      assignVar(fn, st, nameText, v, value, d);
+      assignVar(fn, st, nameText, v, value);
     }
     return;
   }
   evalExpr(fn, st, n);
 }
 
-function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node, at: Node): void {
+function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
   forgetVar(st, v);
   // the variable that named a page set now names something else
   for (const p of st.sets) {
@@ -444,7 +441,6 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node, at: Node):
       break;
     }
   }
-  void at;
 }
 
 function evalExpr(fn: Fn, st: State, n: Node): Val {
@@ -472,7 +468,7 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
       for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
       const l = strip(left);
       if (l.type === 'identifier') {
-        if (op === '=') assignVar(fn, st, l.text, val, right, n);
+        if (op === '=') assignVar(fn, st, l.text, val, right);
         else forgetVar(st, l.text);
         return val;
       }
@@ -568,8 +564,7 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     return idx >= 0 ? { kind: 'holder', set: idx, element: true } : null;
   }
   // evaluate nested calls in the arguments first (C evaluates arguments before the call)
-  const argVals = args.map(a => (a.type === 'call_expression' || a.type === 'assignment_expression' || a.type === 'conditional_expression') ? evalExpr(fn, st, a) : null);
-  void argVals;
+  for (const a of args) if (a.type === 'call_expression' || a.type === 'assignment_expression' || a.type === 'conditional_expression') evalExpr(fn, st, a);
   const rel = RELEASE_BY_NAME.get(name);
   if (rel) {
     const a = args[rel.pagesArg];
@@ -792,7 +787,7 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
   if (site.requested === '1' || api.returns === 'page') outcomes = outcomes.filter(o => o !== 'partial');
   if (api.returns === 'bool') outcomes = ['zero', 'full'];
   if (api.returns === 'page') outcomes = ['neg', 'full'];
-  const set = newSet(site, st.sets.length, mode, outcomes);
+  const set = newSet(site, mode, outcomes);
   // a re-acquire into the same holder replaces the old view of it
   const idx = st.sets.length;
   st.sets.push(set);
@@ -868,7 +863,6 @@ function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
   const bound = set.mode !== 'EXTRACT' || ev.family === 'bio';
   ev.guarded = ev.guarded || bound;
   for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, set, ev);
-  const before = set.folios;
   if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
   if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api }; }
   else set.partial = true;
@@ -878,7 +872,6 @@ function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
     note: `${ev.viaHelper ? `${ev.viaHelper}() → ` : ''}${ev.api}(${ev.argText}${ev.count && ev.release && ev.release.countArg >= 0 ? `, ${ev.count}` : ''})${ev.count && ev.release && ev.release.countArg < 0 ? ` for each of ${ev.count} pages` : ''}${ev.whole ? '' : ' (one page)'}`,
     ledger: ledger(set.holder, set.mode, set.state, ev.count ?? '', set.folios),
   });
-  void before;
   recordEffect(fn, st, set, { effect: 'releases', family: ev.family, api: ev.api });
 }
 
@@ -948,7 +941,7 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
       };
       if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
       if (e.returns === 'status') site.returns = 'status';
-      const set = newSet(site, st.sets.length, site.mode, site.returns === 'status' ? ['neg', 'full'] : [...ALL_OUTCOMES]);
+      const set = newSet(site, site.mode, site.returns === 'status' ? ['neg', 'full'] : [...ALL_OUTCOMES]);
       st.sets.push(set);
       outcome(fn, site.id);
       st.temps[call.id] = st.sets.length - 1;
