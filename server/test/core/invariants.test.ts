@@ -1,0 +1,32 @@
+// The architecture invariants of server/ARCHITECTURE.md, checked on the source.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const SRC = path.join(__dirname, '..', '..', 'src');
+
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+}
+
+describe('architecture invariants', () => {
+  it('the core does no I/O and knows no protocol', () => {
+    for (const f of files(path.join(SRC, 'core'))) {
+      const text = fs.readFileSync(f, 'utf8');
+      const imports = [...text.matchAll(/from '([^']+)'/g)].map(m => m[1]);
+      const bad = imports.filter(i => !i.startsWith('.') && i !== 'web-tree-sitter' && i !== 'diff');
+      assert.deepStrictEqual(bad, [], `${path.relative(SRC, f)} imports ${bad.join(', ')}`);
+      assert.ok(!/\bprocess\.|\brequire\(/.test(text), `${path.relative(SRC, f)} touches the process`);
+    }
+  });
+
+  it('only lsp/ imports vscode-languageserver, and core/index never import cli or lsp', () => {
+    for (const f of files(SRC)) {
+      const rel = path.relative(SRC, f);
+      const text = fs.readFileSync(f, 'utf8');
+      if (!rel.startsWith('lsp' + path.sep)) assert.ok(!/from 'vscode-languageserver/.test(text), `${rel} imports vscode-languageserver`);
+      if (/^(core|index)\//.test(rel.split(path.sep).join('/'))) assert.ok(!/from '\.\.\/(cli|lsp)\//.test(text), `${rel} imports cli or lsp`);
+    }
+  });
+});
