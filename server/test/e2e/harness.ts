@@ -7,7 +7,7 @@ import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const E2E_DIR = path.join(ROOT, '.e2e');
-export const ARTIFACTS = process.env.TMP_ART ?? path.join(ROOT, 'test-artifacts'); // TEMPDEBUG
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 export interface E2eEnv {
   /** Node 24, which code-server requires. */
@@ -51,7 +51,7 @@ export function buildVsix(): string {
   return out.trim().split('\n').pop()!;
 }
 
-/** A fresh profile: user data, extensions, XDG folders, TMPDIR and the workspace. */
+/** A fresh profile: user data, extensions, XDG folders, TMPDIR and the workspace (nothing goes to HOME). */
 export interface Profile {
   dir: string;
   userData: string;
@@ -77,7 +77,7 @@ export function freshProfile(fixture: string, settings: Record<string, unknown>)
   const dir = path.join(runs, String(process.pid));
   fs.rmSync(dir, { recursive: true, force: true });
   const p = (s: string) => path.join(dir, s);
-  for (const d of ['user-data/User', 'extensions', 'config', 'data', 'tmp']) fs.mkdirSync(p(d), { recursive: true });
+  for (const d of ['user-data/User', 'extensions', 'config', 'data', 'cache', 'tmp']) fs.mkdirSync(p(d), { recursive: true });
   fs.writeFileSync(p('user-data/User/settings.json'), JSON.stringify(settings, null, 2));
   const workspace = p('workspace');
   fs.cpSync(fixture, workspace, { recursive: true });
@@ -86,7 +86,7 @@ export function freshProfile(fixture: string, settings: Record<string, unknown>)
     userData: p('user-data'),
     extensions: p('extensions'),
     workspace,
-    env: { ...process.env, XDG_CONFIG_HOME: p('config'), XDG_DATA_HOME: p('data'), TMPDIR: p('tmp') },
+    env: { ...process.env, XDG_CONFIG_HOME: p('config'), XDG_DATA_HOME: p('data'), XDG_CACHE_HOME: p('cache'), TMPDIR: p('tmp') },
   };
 }
 
@@ -109,7 +109,9 @@ export interface Server { url: string; process: ChildProcess; log: () => string;
 export function startCodeServer(env: E2eEnv, profile: Profile, timeoutMs = 60_000): Promise<Server> {
   const child = spawn(env.node, [
     env.codeServer, ...profileArgs(profile),
-    '--auth', 'none', '--bind-addr', '127.0.0.1:0', ...(process.env.TMP_ART ? ['--log', 'trace'] : []), // TEMPDEBUG
+    '--auth', 'none', '--bind-addr', '127.0.0.1:0',
+    // trace: the pinlens output then holds the LSP messages (pinlens.trace.server), kept when a test fails
+    '--log', 'trace',
     '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
     '--ignore-last-opened', profile.workspace,
   ], { env: profile.env, cwd: profile.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

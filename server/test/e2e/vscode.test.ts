@@ -4,7 +4,8 @@
 // or a file event, with a deadline; nothing sleeps.
 //
 // Needs scripts/e2e-setup.sh. Without it the suite is skipped, or fails when CI
-// is set. Screenshots go to test-artifacts/.
+// is set (PINLENS_SKIP_E2E=1 skips it too, outside CI). Screenshots go to
+// test-artifacts/, and the editor's logs too when a test fails.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,8 +17,8 @@ import {
 
 const FIXTURE = path.join(__dirname, 'workspace');
 const FILE = 'drivers/pinbuf.c';
-/** 0-based line of `put_page(pages[i]);` in the fixture. */
 const FIXTURE_LINES = fs.readFileSync(path.join(FIXTURE, FILE), 'utf8').split('\n');
+/** 0-based line and character of the `put_page(pages[i]);` the test expects a finding on. */
 const PUT_PAGE_LINE = FIXTURE_LINES.findIndex(l => /^\s*put_page\(pages\[i\]\);/.test(l));
 const PUT_PAGE_COLUMN = FIXTURE_LINES[PUT_PAGE_LINE]?.indexOf('put_page') ?? -1;
 
@@ -29,7 +30,7 @@ const SETTINGS = {
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
+  'extensions.autoUpdate': 'off', // (false is migrated to 'off' by rewriting settings.json mid-start)
   'chat.disableAIFeatures': true,
   'editor.hover.delay': 200,
   'editor.minimap.enabled': false,
@@ -53,6 +54,8 @@ describe('VS Code extension (code-server + Chromium)', function () {
   let browser: Browser | undefined;
   let page: Page;
   let shot = 0;
+  /** the workbench's console, saved with the logs when a test fails. */
+  const consoleLines: string[] = [];
 
   async function screenshot(name: string): Promise<void> {
     await page.screenshot({ path: path.join(ARTIFACTS, `e2e-${String(++shot).padStart(2, '0')}-${name}.png`) });
@@ -60,22 +63,35 @@ describe('VS Code extension (code-server + Chromium)', function () {
 
   const editor = () => page.locator('.editor-instance .monaco-editor').first();
 
-  /** Moves the cursor through Quick Open's `:line:column` (1-based, in characters). */
-  async function goTo(line: number, column: number): Promise<void> {
+  /** The status bar's `Ln L, Col C` for a 0-based position: tabs count to the next multiple of 4. */
+  function statusPosition(line: number, character: number): string {
+    let col = 0;
+    for (const ch of (FIXTURE_LINES[line] ?? '').slice(0, character)) col = ch === '\t' ? col - (col % 4) + 4 : col + 1;
+    return `Ln ${line + 1}, Col ${col + 1}`;
+  }
+
+  /** Waits until the cursor is at a 0-based position, as the status bar shows it. */
+  async function cursorAt(line: number, character: number): Promise<void> {
+    await page.locator('.statusbar-item', { hasText: statusPosition(line, character) }).waitFor();
+  }
+
+  /** Moves the cursor to a 0-based position through Quick Open's `:line:column`. */
+  async function goTo(line: number, character: number): Promise<void> {
     await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+1'); // focus the editor (also from a webview)
     await page.keyboard.press('Control+P');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
-    await input.fill(`:${line}:${column}`);
+    // Quick Open's column is the one the status bar shows (tabs expanded)
+    await input.fill(`:${statusPosition(line, character).replace(/^Ln (\d+), Col (\d+)$/, '$1:$2')}`);
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden' });
-    // (the status bar counts a tab as its width, Go to Line as one character)
-    await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).waitFor();
+    await cursorAt(line, character);
   }
 
   /** The squiggle on the put_page call, scrolled into view. */
   async function putPageSquiggle(): Promise<Locator> {
-    await goTo(PUT_PAGE_LINE + 1, PUT_PAGE_COLUMN + 1);
+    await goTo(PUT_PAGE_LINE, PUT_PAGE_COLUMN);
     const squiggle = editor().locator('.squiggly-error').first();
     await squiggle.waitFor();
     return squiggle;
@@ -109,11 +125,13 @@ describe('VS Code extension (code-server + Chromium)', function () {
     browser = await chromium.launch({
       executablePath: env.chromium,
       headless: true,
+      env: profile.env, // XDG folders and TMPDIR inside the run folder
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
         '--disable-sync', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     page.setDefaultTimeout(WAIT);
+    page.on('console', m => { consoleLines.push(`${new Date().toISOString()} ${m.type()} ${m.text()}`); });
     await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
     await page.locator('.monaco-workbench').waitFor();
 
@@ -147,6 +165,7 @@ describe('VS Code extension (code-server + Chromium)', function () {
       fs.rmSync(dest, { recursive: true, force: true });
       fs.cpSync(path.join(profile.userData, 'logs'), dest, { recursive: true });
       fs.copyFileSync(path.join(profile.dir, 'code-server.log'), path.join(dest, 'code-server.log'));
+      fs.writeFileSync(path.join(dest, 'browser-console.log'), consoleLines.join('\n') + '\n');
       console.log(`      logs of the failed run: ${path.relative(ROOT, dest)}`);
     }
     if (profile) {
@@ -160,8 +179,7 @@ describe('VS Code extension (code-server + Chromium)', function () {
     await squiggle.waitFor();
     // Our status bar item: the command opens the Problems view.
     const status = page.locator('.statusbar-item', { hasText: 'pinlens:' });
-    await status.filter({ hasText: '1 finding' }).waitFor();
-    assert.match(await status.innerText(), /1 call site/);
+    await status.filter({ hasText: '1 call site, 1 finding' }).waitFor();
     await status.click();
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'mismatched-release' }).first();
     await row.waitFor();
@@ -169,10 +187,12 @@ describe('VS Code extension (code-server + Chromium)', function () {
     await screenshot('problems');
   });
 
-  it('shows the call site mode in a code lens', async function () {
+  it('shows the call site mode in a code lens, and its releases lens selects the put_page call', async function () {
     const lens = editor().locator('.codelens-decoration', { hasText: 'FOLL_PIN' }).first();
     await lens.waitFor();
     assert.match(await lens.innerText(), /FOLL_PIN/);
+    await lens.locator('a', { hasText: '1 release' }).click();
+    await cursorAt(PUT_PAGE_LINE, PUT_PAGE_COLUMN);
   });
 
   it('explains the finding in the hover', async function () {
@@ -198,10 +218,23 @@ describe('VS Code extension (code-server + Chromium)', function () {
     assert.match(await webview.locator('table.timeline thead').innerText(), /refcount[\s\S]*pincount/);
     await screenshot('simulation');
     // Clicking the put_page step moves the cursor there.
-    await goTo(1, 1);
+    await goTo(0, 0);
     const step = webview.locator(`button.line[data-line="${PUT_PAGE_LINE}"]`).first();
     await step.click();
-    await page.locator('.statusbar-item', { hasText: `Ln ${PUT_PAGE_LINE + 1},` }).waitFor();
+    await cursorAt(PUT_PAGE_LINE, Number(await step.getAttribute('data-character')));
+  });
+
+  it('checks the workspace folder from the command palette', async function () {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('>pinlens: Check Workspace');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Check Workspace' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notification-toast', { hasText: 'pinlens: 1 file, 1 call site, 1 finding' }).first();
+    await toast.waitFor();
+    await screenshot('check-workspace');
   });
 
   it('applies the quick fix, which replaces put_page with unpin_user_page', async function () {
@@ -219,6 +252,5 @@ describe('VS Code extension (code-server + Chromium)', function () {
     // The finding goes away once the server has seen the change.
     await editor().locator('.squiggly-error').first().waitFor({ state: 'detached' });
     await screenshot('fixed');
-    assert.ok(fs.existsSync(path.join(ROOT, 'test-artifacts')));
   });
 });

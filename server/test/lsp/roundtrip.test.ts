@@ -14,9 +14,9 @@ describe('lsp: round trip over stdio', () => {
   before(async () => { c = await LspClient.start(); });
   after(async () => { c?.kill(); });
 
-  it('advertises incremental sync, hover, code lenses and quick fixes', () => {
+  it('advertises incremental sync (and save, for the workspace index), hover, code lenses and quick fixes', () => {
     const caps = c.initializeResult.capabilities;
-    assert.deepStrictEqual(caps.textDocumentSync, { openClose: true, change: 2 });
+    assert.deepStrictEqual(caps.textDocumentSync, { openClose: true, change: 2, save: { includeText: false } });
     assert.ok(caps.hoverProvider);
     assert.ok(caps.codeLensProvider);
     assert.deepStrictEqual((caps.codeActionProvider as { codeActionKinds: string[] }).codeActionKinds, ['quickfix']);
