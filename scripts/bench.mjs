@@ -11,6 +11,8 @@ import * as path from 'path';
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 // `--whole [TREE]`: the whole-tree benchmark of the --tree index (wholeTreeBench below).
 if (process.argv.includes('--whole')) { await wholeTreeBench(process.argv.slice(2).filter(a => a !== '--whole')[0]); process.exit(0); }
+// `--series [TREE]`: a 10-patch series checked against the tree (seriesBench below).
+if (process.argv.includes('--series')) { await seriesBench(process.argv.slice(2).filter(a => a !== '--series')[0]); process.exit(0); }
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 let tree = process.argv[2];
 if (!tree) {
@@ -159,4 +161,49 @@ async function wholeTreeBench(treeArg) {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------- --series
+// npm run bench -- --series [TREE]: writes a 10-patch mbox series against TREE
+// (each patch converts the first get_user_pages_fast() of one file to
+// pin_user_pages_fast() and leaves its releases alone — a half conversion a
+// reviewer must catch), then times `pinlens check --tree TREE --patch SERIES`,
+// median of 3 runs, and prints what the series introduces.
+async function seriesBench(treeArg) {
+  const { createTwoFilesPatch } = await import('diff');
+  let t = treeArg;
+  if (!t) {
+    const script = path.join(root, '..', 'shared', 'scripts', 'kernel-trees.sh');
+    t = execFileSync('bash', [script, '6.12'], { encoding: 'utf8' }).trim().split('\n').pop();
+  }
+  const files = execFileSync('rg', ['-l', '\\bget_user_pages_fast\\(', '--type', 'c', '-g', '!tools/**', '-g', '!mm/**', '.'], { cwd: t, encoding: 'utf8' })
+    .trim().split('\n').map(f => f.replace(/^\.\//, '')).sort().slice(0, 10);
+  const mails = files.map((f, i) => {
+    const before = fs.readFileSync(path.join(t, f), 'utf8');
+    const after = before.replace(/\bget_user_pages_fast\(/, 'pin_user_pages_fast(');
+    const diff = createTwoFilesPatch(`a/${f}`, `b/${f}`, before, after, '', '', { context: 3 })
+      .split('\n').filter(l => !/^=+$/.test(l) && !l.startsWith('Index:')).join('\n');
+    return `From pinlens-bench Mon Sep 17 00:00:00 2001\nFrom: Bench <bench@example.invalid>\nSubject: [PATCH ${i + 1}/${files.length}] ${f.split('/').slice(-2, -1)[0]}: pin the user pages\n\n---\ndiff --git a/${f} b/${f}\n${diff}\n`;
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-series-'));
+  const mbox = path.join(dir, 'series.mbox');
+  fs.writeFileSync(mbox, mails.join('\n'));
+  const cliPath = path.join(root, 'out', 'cli.js');
+  const times = [];
+  let out;
+  for (let i = 0; i < 3; i++) {
+    const t0 = process.hrtime.bigint();
+    out = spawnSync(process.execPath, [cliPath, 'check', '--format', 'json', '--tree', t, '--patch', mbox], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (out.status === 2) { console.error(out.stderr); process.exit(2); }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  const rep = JSON.parse(out.stdout);
+  const med = [...times].sort((a, b) => a - b)[1];
+  console.log(`tree: ${t}`);
+  console.log(`series: ${files.length} patches over ${files.length} files`);
+  console.log(`pinlens check --tree --patch: median ${med.toFixed(0)} ms over 3 runs (${times.map(x => x.toFixed(0)).join(', ')})`);
+  const intro = rep.findings.filter(f => f.patch === 'introduced');
+  console.log(`findings introduced: ${intro.length}`);
+  for (const f of intro.slice(0, 20)) console.log(`  ${f.file}:${f.line}: [${f.code}] ${f.message.slice(0, 110)}`);
 }
