@@ -24,6 +24,8 @@ export interface AcquireSite {
   iter?: string;
   /** the acquire fills one slot of an array per loop iteration. */
   perElement: boolean;
+  /** for per-slot acquires: the count one call asks for (`1`). */
+  unit?: string;
   /** the acquire runs inside a loop: earlier iterations may hold pages when this one fails. */
   inLoop: boolean;
   /** the slot the pages start at (`&map[y]` -> `y`), '' for the array's start. */

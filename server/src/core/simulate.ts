@@ -770,7 +770,7 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     const requested = api.countArg >= 0 && args[api.countArg] ? norm(args[api.countArg].text) : (api.returns === 'page' || api.returns === 'bool' ? '1' : '');
     site = {
       id: fn.sites.length, api, call, mode, modeReason: reason, holder: api.returns === 'page' ? '' : h.text,
-      requested: loop?.bound ?? requested, iter, perElement: !!loop, returns: api.returns,
+      requested: loop?.bound ?? requested, iter, perElement: !!loop, unit: loop ? requested : undefined, returns: api.returns,
       inLoop: !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length), offset: h.element && !loop ? (h.index ?? '') : '',
     };
     fn.sites.push(site);
@@ -1067,6 +1067,7 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
         if (t === '0' || t === 'NULL') threshold = 'zero';
         else if (site && site.returns === 'count' && !site.perElement && (t === site.requested || (t === '1' && site.requested === '1'))) threshold = 'full';
         else if (t === '1' && !set.outcomes.includes('partial')) threshold = 'full';
+        else if (site?.perElement && t === site.unit) threshold = 'full';
         if (threshold) {
           const allowed = compareOutcomes(o, threshold, truth);
           if (allowed) return restrict(st, idx, allowed);

@@ -15,8 +15,17 @@ import type { Checker } from './checker';
 export const releaseCountMismatch: Checker = {
   code: 'release-count-mismatch',
   onRelease(cx, st, set, ev) {
-    if (!set || !ev.whole || !ev.count || set.state !== 'held' || !mayHold(set)) return;
+    if (!set || !ev.whole || !ev.count || set.state !== 'held') return;
     const site = cx.sites.find(s => s.id === set.site);
+    // slot-by-slot acquires: after the slot that failed, only the earlier slots hold pages
+    if (site?.perElement && ev.count === site.requested && !set.outcomes.includes('full') && !set.countVars.includes(ev.count)) {
+      cx.report(st, {
+        code: 'release-count-mismatch', node: ev.node, set, step: `the loop stopped at the slot ${site.api.name}() failed to fill`,
+        message: `${ev.api}() releases all ${site.requested} slots, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) fills them one per iteration and failed on this path: only the slots before the failing one hold ${set.mode === 'PIN' ? 'pins' : 'references'}; release them in reverse from the failing index`,
+      });
+      return;
+    }
+    if (!mayHold(set)) return;
     if (!site || (site.returns !== 'count' && site.returns !== 'bytes') || site.perElement || !site.requested || site.requested === '1') return;
     if (ev.count !== site.requested || set.countVars.includes(ev.count) || !set.outcomes.includes('partial')) return;
     const got = set.countVars.find(v => !v.startsWith('<'));
