@@ -6,12 +6,13 @@ import { ALL_API_NAMES, RELEASE_BY_NAME } from './apis';
 import { buildCfg } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
-import { convertToPinFix } from './fixes';
+import { consequence, dropPair, ledger, pairFor } from './counters';
+import { convertToPinFix, rightRelease } from './fixes';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
 import { FunctionDef, Node, callArgs, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
 import {
-  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FileAnalysis, Finding, FunctionSummary, ParamEffect, Range, Settings,
+  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, Family, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -45,6 +46,9 @@ interface FunctionResult {
   findings: Finding[];
   callSites: CallSite[];
   summary?: FunctionSummary;
+  /** `struct foo.pages` filled with pages of a mode, and released without a page set */
+  fieldStores: { key: string; field: string; mode: Mode; api: string; range: Range; fn: string }[];
+  fieldReleases: { key: string; field: string; family: Family; api: string; range: Range; callee?: Range; fn: string }[];
 }
 
 export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries, cache?: AnalysisCache): FileAnalysis {
@@ -81,6 +85,8 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   }
   const summaries = new Map<string, FunctionSummary>(external ?? []);
   const findings: Finding[] = [];
+  const fieldStores: FunctionResult['fieldStores'] = [];
+  const fieldReleases: FunctionResult['fieldReleases'] = [];
   const used = new Set<string>();
   const cfgKey = JSON.stringify(cfg);
   const calleeMemo = new Map<FunctionDef, Set<string>>();
@@ -100,7 +106,15 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     if (r.summary) { summaries.set(fn.name, r.summary); out.summaries.push(r.summary); }
     findings.push(...r.findings);
     out.callSites.push(...r.callSites);
+    fieldStores.push(...r.fieldStores);
+    fieldReleases.push(...r.fieldReleases);
   }
+  // a release in a helper that this file calls directly is judged at its call
+  // sites, through the helper's summary; teardowns reached otherwise (ops
+  // tables, kref and completion callbacks) are judged here, by their field
+  const called = new Set<string>();
+  for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
+  findings.push(...fieldFindings(fieldStores, fieldReleases.filter(r => !called.has(r.fn)), cfg));
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
   out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
@@ -110,7 +124,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
 /** Simulates one function: its findings, call sites and summary. */
 function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
   summaries: Map<string, FunctionSummary>, local: Set<string>, out: FileAnalysis): FunctionResult {
-  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [] };
+  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [] };
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
@@ -137,6 +151,14 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
       addIncomplete(seen, cfg, fn, res.incomplete ?? 'the function is too large for the CFG limit');
     }
     result.summary = summarize(fn, res.effects);
+    for (const f of res.fieldStores) {
+      const key = fieldKey(fn, f.field);
+      if (key) result.fieldStores.push({ key, field: f.field, mode: f.mode, api: f.api, range: rangeOf(f.node), fn: fn.name });
+    }
+    for (const r of res.fieldReleases) {
+      const key = fieldKey(fn, r.field);
+      if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name });
+    }
     for (const site of res.sites) {
       if (site.id < 0) continue;
       const o = res.outcomes.get(site.id);
@@ -190,7 +212,55 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     })),
     callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(mv), trace: c.trace.map(mv) })),
     summary: r.summary && mv(r.summary),
+    fieldStores: r.fieldStores.map(mv),
+    fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
   };
+}
+
+/** `ctx->pages` -> `struct foo.pages`, from the declared type of `ctx` in the function. */
+function fieldKey(fn: FunctionDef, field: string): string | undefined {
+  const m = /^([A-Za-z_]\w*)->(?:.*->)?(\w+)$/.exec(field);
+  if (!m) return undefined;
+  const decl = new RegExp(`struct\\s+(\\w+)\\s*\\*+\\s*(?:const\\s+)?${m[1]}\\b`).exec(fn.node.text);
+  return decl && !field.slice(m[1].length + 2).includes('->') ? `struct ${decl[1]}.${m[2]}` : undefined;
+}
+
+/**
+ * Ownership through struct fields, within the file: pages put into
+ * `struct foo.pages` with one mode and released from that field elsewhere
+ * with the other family. A field filled with both modes is not judged.
+ */
+function fieldFindings(stores: FunctionResult['fieldStores'], releases: FunctionResult['fieldReleases'], cfg: Required<Settings>): Finding[] {
+  const code: Code = 'mismatched-release';
+  if (cfg.disabledCodes.includes(code)) return [];
+  const out: Finding[] = [];
+  for (const r of releases) {
+    const fills = stores.filter(s => s.key === r.key);
+    const modes = new Set(fills.map(s => s.mode));
+    if (fills.length === 0 || modes.size !== 1) continue;
+    const fill = fills[0];
+    const wrong = (fill.mode === 'PIN' && r.family === 'put') || (fill.mode === 'GET' && r.family === 'unpin');
+    if (!wrong) continue;
+    const after = dropPair(pairFor(fill.mode), r.family);
+    const right = rightRelease(fill.mode as 'PIN' | 'GET', r.api);
+    out.push({
+      code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code],
+      message: `${r.api}() releases ${r.field} (${r.key}) with the ${r.family === 'put' ? 'put_page' : 'unpin'} family, but ${fill.fn}() (line ${fill.range.start.line + 1}) filled that field with ${fill.api}() (${fill.mode === 'PIN' ? 'FOLL_PIN' : 'FOLL_GET'}): release it with ${fill.mode === 'PIN' ? 'unpin_user_page(s)' : 'put_page()/release_pages()'}`,
+      function: r.fn, range: r.range,
+      acquire: { range: fill.range, api: fill.api, mode: fill.mode },
+      path: [
+        { range: fill.range, note: `${fill.fn}(): ${r.key} filled by ${fill.api}() (${fill.mode})` },
+        { range: r.range, note: `${r.fn}(): ${r.api}(${r.field})` },
+      ],
+      counters: {
+        before: ledger(r.field, fill.mode, 'held', '', pairFor(fill.mode)),
+        after: ledger(r.field, fill.mode, 'released with the wrong family', '', after),
+        consequence: consequence(after, fill.mode),
+      },
+      fixes: right && r.callee ? [{ title: `Release with ${right}()`, edits: [{ range: r.callee, newText: right }], preferred: true }] : [],
+    });
+  }
+  return out;
 }
 
 function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: CheckContext, st: State, r: Report): void {

@@ -13,6 +13,11 @@ const TO_PUT: Record<string, string> = {
   unpin_user_page: 'put_page', unpin_folio: 'folio_put', unpin_user_pages: 'release_pages', unpin_folios: 'release_pages',
 };
 
+/** The release of the right family for pages of this mode, if a plain rename fixes it. */
+export function rightRelease(mode: 'PIN' | 'GET', api: string): string | undefined {
+  return mode === 'PIN' ? TO_UNPIN[api] : TO_PUT[api];
+}
+
 export function renameCallee(call: Node, name: string): TextEdit | undefined {
   const f = call.childForFieldName('function');
   return f ? { range: rangeOf(f), newText: name } : undefined;

@@ -43,6 +43,10 @@ export interface SimResult {
   paths: number;
   /** the function returns an acquire's count (else its acquires return 0 / -errno) */
   returnsCount?: boolean;
+  /** pages put into a struct field (`obj->pages = pages`, or acquired into it), with their mode */
+  fieldStores: { field: string; mode: Mode; api: string; node: Node }[];
+  /** releases of a struct field's pages that no page set of this function explains */
+  fieldReleases: { field: string; family: Family; api: string; node: Node; viaHelper?: string }[];
 }
 
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */
@@ -133,7 +137,7 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
 }
 
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
-  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0 };
+  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], fieldReleases: [] };
   const fn: Fn = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), loopHolders: new Set(), requested: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
@@ -735,9 +739,17 @@ function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string): void
   if (!set) return;
   if (set.state === 'held') set.state = 'handed-off';
   set.handoff = { node, kind };
+  const stored = /^stored in (.*->.*)$/.exec(kind);
+  if (stored) recordFieldStore(fn, stored[1], set, node);
   outcome(fn, set.site).handoffs.set(`${node.startIndex}`, { node, kind });
   pushStep(st, { range: rangeOf(node), note: `${set.holder} ${kind}` });
   recordEffect(fn, st, set, { effect: 'takes' });
+}
+
+function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node): void {
+  const site = siteOf(fn, set);
+  if (!site || (set.mode !== 'PIN' && set.mode !== 'GET') || fn.result.fieldStores.some(f => f.node.id === node.id)) return;
+  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode: set.mode, api: site.api.name, node });
 }
 
 function recordEffect(fn: Fn, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
@@ -809,6 +821,7 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     return { kind: 'count', set: idx };
   }
   st.temps[call.id] = idx;
+  if (site.holder.includes('->')) recordFieldStore(fn, site.holder, set, call);
   st.zero = st.zero.filter(z => z !== site.holder);
   // the variable now names the new pages, not what it aliased before
   delete st.aliases[site.holder];
@@ -876,6 +889,9 @@ function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
 }
 
 function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
+  if (holder.includes('->') && ev.family !== 'bio' && !fn.result.fieldReleases.some(r => r.node.id === ev.node.id)) {
+    fn.result.fieldReleases.push({ field: holder, family: ev.family, api: ev.api, node: ev.node, viaHelper: ev.viaHelper });
+  }
   const root = rootOf(holder);
   const pi = fn.params.indexOf(root);
   if (pi >= 0 && holder !== root) {
