@@ -319,10 +319,18 @@ function bottomUp(fns: FunctionDef[], calleesOf: (f: FunctionDef) => Set<string>
   return order;
 }
 
-function summarize(fn: FunctionDef, effects: ParamEffect[]): FunctionSummary | undefined {
+function summarize(fn: FunctionDef, all: ParamEffect[]): FunctionSummary | undefined {
+  // a helper that takes a reference and drops it again (get_page … put_page)
+  // leaves its caller's pages as they were: neither effect is passed on
+  const balanced = (e: ParamEffect) => all.some(o => o.index === e.index && o.name === e.name
+    && ((e.effect === 'references' && o.effect === 'releases' && o.family === 'put') || (e.effect === 'releases' && e.family === 'put' && o.effect === 'references')));
+  const effects = all.filter(e => !balanced(e));
   if (!effects.length) return undefined;
   const parts = effects.map(e => {
-    const how = e.effect === 'releases' ? `releases ${e.name} with ${e.api ?? e.family}()` : e.effect === 'takes' ? `takes ${e.name}` : `acquires into ${e.name} with ${e.api}() (${e.mode})`;
+    const how = e.effect === 'releases' ? `releases ${e.name} with ${e.api ?? e.family}()`
+      : e.effect === 'takes' ? `takes ${e.name}`
+      : e.effect === 'references' ? `takes a reference on ${e.name}`
+      : `acquires into ${e.name} with ${e.api}() (${e.mode})`;
     return `${how}${e.always ? '' : ' on some paths'}`;
   });
   return { name: fn.name, range: rangeOf(fn.node.childForFieldName('declarator') ?? fn.node), params: effects, text: `${fn.name}(): ${parts.join('; ')}` };
