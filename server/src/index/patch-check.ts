@@ -145,6 +145,29 @@ export async function runGitCheck(opts: GitCheckOptions): Promise<PatchReport> {
   return checkParsed(diff.trim() === '' ? [] : [patch], files, opts.analyze, notes, 0, t0);
 }
 
+/** One version of one file for markFindings: its text and its analysis. */
+export interface FileVersion { text: string; analysis: FileAnalysis }
+
+/**
+ * The editor's `git diff HEAD` of one file: each finding of `after` marked
+ * introduced or unchanged against `before` (undefined: the file is new), with
+ * the report's matching (code + function + acquire API + line text, and a
+ * finding carried through a call site the change converted is not new).
+ */
+export function markFindings(before: FileVersion | undefined, after: FileVersion): Map<Finding, 'introduced' | 'unchanged'> {
+  const version = (v: FileVersion): Version => ({ path: '', text: v.text, lines: v.text.split('\n'), analysis: v.analysis, spans: [] });
+  const pre = before && version(before);
+  const post = version(after);
+  const { pairs } = pairCallSites(pre?.analysis.callSites ?? [], post.analysis.callSites, pre, post);
+  const convs = conversionSet(pairs.filter(([b, a, apiChanged]) => apiChanged || a.mode !== b.mode)
+    .map(([b, a]) => ({ function: a.function, from: b.api, to: a.api })));
+  const m = compareFindings(pre, post, convs);
+  const marks = new Map<Finding, 'introduced' | 'unchanged'>();
+  for (const f of m.added) marks.set(f, 'introduced');
+  for (const [, f] of m.pairs) marks.set(f, 'unchanged');
+  return marks;
+}
+
 async function loadTree(root: string, paths: string[]): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   await Promise.all(paths.map(async (p) => {
@@ -402,16 +425,7 @@ function summarisePatch(ap: AppliedPatch, versions: Versions, intro: Map<string,
     const inFns = (cs: CallSite) => fns.has(cs.function);
     const before = (pre?.analysis.callSites ?? []).filter(inFns);
     const after = (post?.analysis.callSites ?? []).filter(inFns);
-    const text = (v: Version | undefined) => (cs: CallSite) => `${cs.function}\u0001${cs.api}\u0001${v ? normLine(v.lines, cs.range.start.line) : ''}`;
-    const exact = matchBy(before, after, text(pre), text(post));
-    const sameApi = matchBy(exact.gone, exact.added, (c) => `${c.function}\u0001${c.api}`, (c) => `${c.function}\u0001${c.api}`);
-    // what is left in one function on both sides: paired in order, that is a conversion
-    const byFn = matchByOrder(sameApi.gone, sameApi.added);
-    const pairs: [CallSite, CallSite, boolean][] = [
-      ...exact.pairs.map(([b, a]) => [b, a, false] as [CallSite, CallSite, boolean]),
-      ...sameApi.pairs.map(([b, a]) => [b, a, false] as [CallSite, CallSite, boolean]),
-      ...byFn.pairs.map(([b, a]) => [b, a, true] as [CallSite, CallSite, boolean]),
-    ];
+    const { pairs, byFn } = pairCallSites(before, after, pre, post);
     for (const c of byFn.gone) s.removed.push(ref(prePath, c));
     for (const c of byFn.added) s.added.push(ref(fc.path, c));
 
@@ -449,6 +463,24 @@ function summarisePatch(ap: AppliedPatch, versions: Versions, intro: Map<string,
   }
   s.lines = summaryLines(s);
   return s;
+}
+
+/**
+ * Pairs the call sites of two versions: same line text, then same API, then
+ * what is left in one function in order (the third element: the API changed).
+ */
+function pairCallSites(before: CallSite[], after: CallSite[], pre: Version | undefined, post: Version | undefined) {
+  const text = (v: Version | undefined) => (cs: CallSite) => `${cs.function}\u0001${cs.api}\u0001${v ? normLine(v.lines, cs.range.start.line) : ''}`;
+  const exact = matchBy(before, after, text(pre), text(post));
+  const sameApi = matchBy(exact.gone, exact.added, (c) => `${c.function}\u0001${c.api}`, (c) => `${c.function}\u0001${c.api}`);
+  // what is left in one function on both sides: paired in order, that is a conversion
+  const byFn = matchByOrder(sameApi.gone, sameApi.added);
+  const pairs: [CallSite, CallSite, boolean][] = [
+    ...exact.pairs.map(([b, a]) => [b, a, false] as [CallSite, CallSite, boolean]),
+    ...sameApi.pairs.map(([b, a]) => [b, a, false] as [CallSite, CallSite, boolean]),
+    ...byFn.pairs.map(([b, a]) => [b, a, true] as [CallSite, CallSite, boolean]),
+  ];
+  return { pairs, byFn };
 }
 
 const BIO_FLAG_CALL = /\bbio_(set|clear)_flag\s*\(\s*([^,]+?)\s*,\s*(BIO_[A-Z_]+)\s*\)/g;

@@ -4,7 +4,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { ALL_API_NAMES, BIO_FLAGS } from '../core/apis';
 import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze';
-import type { Code, FileAnalysis, Settings } from '../core/types';
+import type { Code, FileAnalysis, Finding, Settings } from '../core/types';
 import { applySettings } from './settings';
 
 export interface Analysed {
@@ -13,6 +13,10 @@ export interface Analysed {
   /** why the text got no (or only partial) analysis; shown as one diagnostic. */
   note?: { message: string; code: Code };
   ms: number;
+  /** in a git work tree: each finding introduced by the uncommitted change or unchanged since HEAD (lsp/baseline.ts). */
+  marks?: ReadonlyMap<Finding, 'introduced' | 'unchanged'>;
+  /** pinlens.onlyIntroduced: publish only the findings marked introduced (when there are marks). */
+  onlyIntroduced?: boolean;
 }
 
 const EMPTY: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };

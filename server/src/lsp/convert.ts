@@ -20,23 +20,29 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 /** What a pinlens diagnostic carries in `data`: enough for its code actions. */
-export interface DiagnosticData { fixes: Fix[] }
+export interface DiagnosticData {
+  fixes: Fix[];
+  /** in a git work tree: whether the uncommitted change introduced the finding. */
+  change?: 'introduced' | 'unchanged';
+}
 
-/** docsBase: file: URI of docs/codes/ with a trailing slash. */
-export function toDiagnostic(f: Finding, uri: string, docsBase: string): Diagnostic {
+export const INTRODUCED_SUFFIX = ' (introduced by the uncommitted change)';
+
+/** docsBase: file: URI of docs/codes/ with a trailing slash; mark: the finding against HEAD, when known. */
+export function toDiagnostic(f: Finding, uri: string, docsBase: string, mark?: 'introduced' | 'unchanged'): Diagnostic {
   const related: DiagnosticRelatedInformation[] = f.path.map(step => ({ location: { uri, range: step.range }, message: step.note }));
   const acq = f.acquire;
   if (acq && !f.path.some(step => sameRange(step.range, acq.range))) {
     related.unshift({ location: { uri, range: acq.range }, message: `${acq.api} acquires the pages (${modeLabel(acq.mode)})` });
   }
-  const data: DiagnosticData = { fixes: f.fixes };
+  const data: DiagnosticData = mark ? { fixes: f.fixes, change: mark } : { fixes: f.fixes };
   return {
     range: f.range,
     severity: SEVERITY[f.severity],
     code: f.code,
     codeDescription: { href: `${docsBase}${f.code}.md` },
     source: SOURCE,
-    message: f.message,
+    message: mark === 'introduced' ? f.message + INTRODUCED_SUFFIX : f.message,
     relatedInformation: related.length ? related : undefined,
     data,
   };

@@ -26,7 +26,8 @@ import { hoverAt } from './features/hover';
 import { simulationAt } from './features/simulation';
 import { readSource, walkC } from './folder';
 import { Policy, Scheduler, Snapshot } from './scheduler';
-import { normalizeSettings } from './settings';
+import { Baselines } from './baseline';
+import { ServerSettings, normalizeServerSettings } from './settings';
 
 export interface ServerOptions { docsBase: string; version: string; policy?: Policy }
 
@@ -56,6 +57,12 @@ function checkCancelled(token: CancellationToken): void {
   if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
 }
 
+/** The file path of a file: URI; '' for anything else. */
+function fileOf(uri: string): string {
+  if (!uri.startsWith('file:')) return '';
+  try { return fileURLToPath(uri); } catch { return ''; }
+}
+
 export function isC(doc: TextDocument): boolean {
   return doc.languageId === 'c' || /\.[ch]$/i.test(doc.uri);
 }
@@ -63,7 +70,7 @@ export function isC(doc: TextDocument): boolean {
 export function startServer(conn: Connection, opts: ServerOptions): void {
   const documents = new TextDocuments(TextDocument);
   const parser: Promise<Parser> = loadParser();
-  const settingsCache = new Map<string, Promise<Required<Settings>>>();
+  const settingsCache = new Map<string, Promise<ServerSettings>>();
   /** uris whose diagnostics came from a folder check (kept when their editor closes). */
   const fromFolder = new Set<string>();
   let pullConfig = false, dynamicConfig = false, progress = false;
@@ -71,16 +78,17 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   let folders: string[] = [];
   let pushed: unknown = {};
 
-  function settingsFor(uri: string): Promise<Required<Settings>> {
-    if (!pullConfig) return Promise.resolve(normalizeSettings(pushed));
+  function serverSettingsFor(uri: string): Promise<ServerSettings> {
+    if (!pullConfig) return Promise.resolve(normalizeServerSettings(pushed));
     let s = settingsCache.get(uri);
     if (!s) {
       s = conn.workspace.getConfiguration({ scopeUri: uri, section: 'pinlens' })
-        .then(normalizeSettings, () => normalizeSettings({}));
+        .then(normalizeServerSettings, () => normalizeServerSettings({}));
       settingsCache.set(uri, s);
     }
     return s;
   }
+  const settingsFor = (uri: string): Promise<Required<Settings>> => serverSettingsFor(uri).then(s => s.core);
 
   /** per open document: function results reused across its versions */
   const functionCaches = new Map<string, AnalysisCache>();
@@ -96,7 +104,9 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   }
 
   function publish(uri: string, r: Analysed, version?: number): void {
-    const diagnostics = r.analysis.findings.map(f => toDiagnostic(f, uri, opts.docsBase));
+    const marks = r.marks;
+    const findings = marks && r.onlyIntroduced ? r.analysis.findings.filter(f => marks.get(f) === 'introduced') : r.analysis.findings;
+    const diagnostics = findings.map(f => toDiagnostic(f, uri, opts.docsBase, marks?.get(f)));
     if (r.note) diagnostics.unshift(noteDiagnostic(r.note.message, r.note.code, opts.docsBase));
     void conn.sendDiagnostics({ uri, version, diagnostics });
   }
@@ -123,11 +133,30 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     return ext;
   }
 
+  // In a git work tree, findings are marked against the file at HEAD; when HEAD
+  // moves, the open documents of that folder are analysed again.
+  const baselines = new Baselines(dir => {
+    for (const d of documents.all()) {
+      if (isC(d) && !isPatchDocument(d.uri, d.languageId) && fileOf(d.uri) && path.dirname(fileOf(d.uri)) === dir) {
+        scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+      }
+    }
+  });
+
   const scheduler = new Scheduler<Analysed>(
     async (snap: Snapshot, isCurrent) => {
-      const s = await settingsFor(snap.uri);
+      const file = fileOf(snap.uri);
+      if (file) void baselines.prepare(file); // git runs while the text is analysed
+      const ss = await serverSettingsFor(snap.uri);
+      const s = ss.core;
       const p = await parser;
-      return isCurrent() ? analyse(p, snap.text, s, cacheFor(snap.uri), externalFor(snap.uri, snap.text, p, s)) : undefined;
+      if (!isCurrent()) return undefined;
+      const ext = externalFor(snap.uri, snap.text, p, s);
+      const r = analyse(p, snap.text, s, cacheFor(snap.uri), ext);
+      if (!file) return r;
+      const marks = await baselines.marks(file, r, JSON.stringify(s), ext, (text, cache) => analyse(p, text, s, cache, ext));
+      if (!isCurrent()) return undefined;
+      return marks ? { ...r, marks, onlyIntroduced: ss.onlyIntroduced } : r;
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms`);
@@ -202,6 +231,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     scheduler.forget(d.uri);
     functionCaches.delete(d.uri);
     externals.delete(d.uri);
+    if (fileOf(d.uri)) baselines.forget(fileOf(d.uri));
     if (isPatchDocument(d.uri, d.languageId)) { patchScheduler.forget(d.uri); void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     if (!fromFolder.has(d.uri)) { void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     void analysisOf(d.uri).then(r => r ? publish(d.uri, r) : conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }));

@@ -32,6 +32,18 @@ export function normalizeSettings(raw: unknown): Required<Settings> {
   };
 }
 
+/** The settings the server applies itself, around the core's. */
+export interface ServerSettings {
+  core: Required<Settings>;
+  /** in a git work tree, publish only the findings the uncommitted change introduced. */
+  onlyIntroduced: boolean;
+}
+
+export function normalizeServerSettings(raw: unknown): ServerSettings {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  return { core: normalizeSettings(raw), onlyIntroduced: r.onlyIntroduced === true };
+}
+
 /** Disabled codes dropped, severity overrides applied (idempotent with the core). */
 export function applySettings(findings: Finding[], s: Settings): Finding[] {
   const off = new Set(s.disabledCodes ?? []);
