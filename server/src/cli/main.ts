@@ -117,7 +117,11 @@ export async function main(argv: string[]): Promise<number> {
     if (f.text === undefined) { results.push({ file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'] }); continue; }
     const external = index?.summariesFor(f.text, f.abs);
     const era = opts.settings.kernelVersion && opts.settings.kernelVersion !== 'auto' ? undefined : kernelEraOf(f.abs);
-    const a = analyzeSource(parser, f.text, era ? { ...opts.settings, kernelVersion: era } : opts.settings, external);
+    const settings = era ? { ...opts.settings, kernelVersion: era } : opts.settings;
+    let a = analyzeSource(parser, f.text, settings, external);
+    // teardowns of struct fields this file never fills: ask the other files of its folder
+    const fills = index && a.openFieldReleases?.length ? index.fieldFillsFor(f.abs, a.openFieldReleases) : [];
+    if (fills.length) a = analyzeSource(parser, f.text, settings, external, undefined, fills);
     functions += a.functions;
     results.push({ file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes });
   }

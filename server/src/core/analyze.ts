@@ -12,7 +12,7 @@ import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
 import { FunctionDef, Node, callArgs, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
 import {
-  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, Family, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
+  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, Family, FieldFill, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -51,7 +51,11 @@ interface FunctionResult {
   fieldReleases: { key: string; field: string; family: Family; api: string; range: Range; callee?: Range; fn: string }[];
 }
 
-export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries, cache?: AnalysisCache): FileAnalysis {
+/**
+ * `fills`: how other files fill struct fields with pages (from their
+ * FileAnalysis.fieldFills), so that a teardown here is judged by them.
+ */
+export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[]): FileAnalysis {
   const cfg = { ...DEFAULT_SETTINGS, ...settings };
   const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
   if (text.length > cfg.maxFileSize) {
@@ -68,13 +72,13 @@ export function analyzeSource(parser: Parser, text: string, settings: Settings =
     return empty;
   }
   try {
-    return analyzeTree(tree.rootNode, text, cfg, external, cache);
+    return analyzeTree(tree.rootNode, text, cfg, external, cache, fills);
   } finally {
     tree.delete();
   }
 }
 
-function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache): FileAnalysis {
+function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache, fills: FieldFill[] = []): FileAnalysis {
   const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text, root) : cfg.kernelVersion;
   const fns = functionsOf(root);
   const local = new Set(fns.map(f => f.name));
@@ -114,7 +118,11 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   // tables, kref and completion callbacks) are judged here, by their field
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
-  findings.push(...fieldFindings(fieldStores, fieldReleases.filter(r => !called.has(r.fn)), cfg));
+  const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range }));
+  const teardowns = fieldReleases.filter(r => !called.has(r.fn));
+  findings.push(...fieldFindings([...ownFills, ...fills], teardowns, cfg));
+  out.fieldFills = ownFills;
+  out.openFieldReleases = [...new Set(teardowns.filter(r => !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
   out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
@@ -230,7 +238,7 @@ function fieldKey(fn: FunctionDef, field: string): string | undefined {
  * `struct foo.pages` with one mode and released from that field elsewhere
  * with the other family. A field filled with both modes is not judged.
  */
-function fieldFindings(stores: FunctionResult['fieldStores'], releases: FunctionResult['fieldReleases'], cfg: Required<Settings>): Finding[] {
+function fieldFindings(stores: FieldFill[], releases: FunctionResult['fieldReleases'], cfg: Required<Settings>): Finding[] {
   const code: Code = 'mismatched-release';
   if (cfg.disabledCodes.includes(code)) return [];
   const out: Finding[] = [];
@@ -239,18 +247,20 @@ function fieldFindings(stores: FunctionResult['fieldStores'], releases: Function
     const modes = new Set(fills.map(s => s.mode));
     if (fills.length === 0 || modes.size !== 1) continue;
     const fill = fills[0];
+    const where = `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${fill.range.start.line + 1})`;
     const wrong = (fill.mode === 'PIN' && r.family === 'put') || (fill.mode === 'GET' && r.family === 'unpin');
     if (!wrong) continue;
     const after = dropPair(pairFor(fill.mode), r.family);
     const right = rightRelease(fill.mode as 'PIN' | 'GET', r.api);
     out.push({
       code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code],
-      message: `${r.api}() releases ${r.field} (${r.key}) with the ${r.family === 'put' ? 'put_page' : 'unpin'} family, but ${fill.fn}() (line ${fill.range.start.line + 1}) filled that field with ${fill.api}() (${fill.mode === 'PIN' ? 'FOLL_PIN' : 'FOLL_GET'}): release it with ${fill.mode === 'PIN' ? 'unpin_user_page(s)' : 'put_page()/release_pages()'}`,
+      message: `${r.api}() releases ${r.field} (${r.key}) with the ${r.family === 'put' ? 'put_page' : 'unpin'} family, but ${where} filled that field with ${fill.api}() (${fill.mode === 'PIN' ? 'FOLL_PIN' : 'FOLL_GET'}): release it with ${fill.mode === 'PIN' ? 'unpin_user_page(s)' : 'put_page()/release_pages()'}`,
       function: r.fn, range: r.range,
-      acquire: { range: fill.range, api: fill.api, mode: fill.mode },
+      // a fill in another file has no range in this one: the path starts at the release
+      acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: fill.mode },
       path: [
-        { range: fill.range, note: `${fill.fn}(): ${r.key} filled by ${fill.api}() (${fill.mode})` },
-        { range: r.range, note: `${r.fn}(): ${r.api}(${r.field})` },
+        ...(fill.file ? [] : [{ range: fill.range, note: `${fill.function}(): ${r.key} filled by ${fill.api}() (${fill.mode})` }]),
+        { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with ${fill.mode} pages` },
       ],
       counters: {
         before: ledger(r.field, fill.mode, 'held', '', pairFor(fill.mode)),

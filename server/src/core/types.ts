@@ -130,6 +130,17 @@ export interface FunctionSummary {
   text: string;
 }
 
+/** Pages put into a struct field (`struct foo.pages`), with the mode they carry. */
+export interface FieldFill {
+  key: string;
+  mode: Mode;
+  api: string;
+  function: string;
+  range: Range;
+  /** the file it is in, when it comes from another file */
+  file?: string;
+}
+
 export interface FileAnalysis {
   findings: Finding[];
   callSites: CallSite[];
@@ -137,6 +148,10 @@ export interface FileAnalysis {
   functions: number;
   /** notes on what could not be analysed (input too large, binary, parse trouble). */
   notes: string[];
+  /** struct fields this file fills with pages, for other files' teardowns */
+  fieldFills?: FieldFill[];
+  /** struct fields this file releases but never fills: another file may say how they were filled */
+  openFieldReleases?: string[];
 }
 
 export interface Settings {

@@ -15,7 +15,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { analyzeSource, type ExternalSummaries } from '../core/analyze';
-import { DEFAULT_SETTINGS, type FunctionSummary, type Settings } from '../core/types';
+import { ACQUIRE_APIS } from '../core/apis';
+import { DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
 import pkg from '../../../package.json';
 import { DiskCache, defaultCacheDir, isInside } from './cache';
 import { MAX_SCAN_BYTES, ScanResult, definers, scanTree } from './scan';
@@ -97,6 +98,8 @@ function sortedJson(v: unknown): string {
 /** The summary's effect, without where it was found (equal effects from two files agree). */
 const effectOf = (s: FunctionSummary | undefined) => (s ? sortedJson(s.params) : '');
 
+const ACQUIRE_RE = new RegExp(`\\b(${ACQUIRE_APIS.map(a => a.name).join('|')})\\s*\\(`);
+
 export class TreeIndex {
   readonly notes: string[] = [];
   readonly stats: IndexStats = { scannedFiles: 0, scannedBytes: 0, scanMs: 0, analysed: 0, memoryHits: 0, diskHits: 0, discarded: 0, ambiguous: 0 };
@@ -113,6 +116,8 @@ export class TreeIndex {
   private textChars = 0;
   private readonly relevance = new Map<string, boolean>();
   private readonly resolved = new Map<string, FunctionSummary | null>();
+  /** content hash → the struct fields that file fills */
+  private readonly fills = new Map<string, FieldFill[]>();
   private readonly absRoot: string;
   private readonly helperSettings: Required<Settings>;
 
@@ -150,6 +155,38 @@ export class TreeIndex {
       this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     }
+  }
+
+  /**
+   * How the other C files of the same folder fill the given struct fields
+   * (`struct foo.pages`), for teardowns checked in `abs`: a field filled with
+   * pinned pages in foo_main.c and put in foo_release.c is a mismatch. Only
+   * files that name one of the fields and an acquire API are analysed.
+   */
+  fieldFillsFor(abs: string, keys: string[]): FieldFill[] {
+    if (!keys.length) return [];
+    const out: FieldFill[] = [];
+    try {
+      const dir = path.dirname(path.resolve(abs));
+      const fields = [...new Set(keys.map(k => k.slice(k.lastIndexOf('.') + 1)))];
+      const mention = new RegExp(`->\\s*(${fields.join('|')})\\b`);
+      for (const name of fs.readdirSync(dir).sort()) {
+        const file = path.join(dir, name);
+        if (!name.endsWith('.c') || file === path.resolve(abs)) continue;
+        const info = this.info(file);
+        if (!info || !mention.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
+        let fills = this.fills.get(info.sha);
+        if (!fills) {
+          fills = analyzeSource(this.parser, info.text, this.helperSettings, this.summariesFor(info.text, file)).fieldFills ?? [];
+          this.fills.set(info.sha, fills);
+        }
+        const rel = path.relative(this.absRoot, file) || name;
+        for (const f of fills) if (keys.includes(f.key)) out.push({ ...f, file: rel });
+      }
+    } catch (e) {
+      this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return out;
   }
 
   /**

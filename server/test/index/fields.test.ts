@@ -1,0 +1,37 @@
+// Ownership through struct fields across the files of a folder: a kref
+// release that put_page()s a field another file filled with pinned pages.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeSource } from '../../src/core/analyze';
+import { loadParser } from '../../src/host/treesitter';
+import { TreeIndex } from '../../src/index/tree';
+
+const TREE = path.join(__dirname, 'trees', 'fields');
+const RELEASE = path.join(TREE, 'drivers', 'xr', 'xr_release.c');
+
+describe('index: struct fields filled in another file', () => {
+  let cacheDir: string;
+  before(() => { cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-fields-')); });
+  after(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  it('judges a teardown by the file that fills the field', async () => {
+    const parser = await loadParser();
+    const text = fs.readFileSync(RELEASE, 'utf8');
+    const alone = analyzeSource(parser, text, {});
+    assert.deepStrictEqual(alone.findings.map(f => f.code), [], 'without the folder nothing is known');
+    assert.deepStrictEqual(alone.openFieldReleases?.sort(), ['struct xr_ctx.pages', 'struct xr_frames.pages']);
+    const index = new TreeIndex(TREE, parser, {}, { cacheDir });
+    const fills = index.fieldFillsFor(RELEASE, alone.openFieldReleases!);
+    assert.deepStrictEqual(fills.map(f => [f.key, f.mode, f.file]).sort(), [
+      ['struct xr_ctx.pages', 'PIN', path.join('drivers', 'xr', 'xr_main.c')],
+      ['struct xr_frames.pages', 'GET', path.join('drivers', 'xr', 'xr_frames.c')],
+    ]);
+    const r = analyzeSource(parser, text, {}, undefined, undefined, fills);
+    const line = (s: string) => text.split('\n').findIndex(l => l.includes(s));
+    // the put_page() of pinned pages is wrong; release_pages() of referenced frames is right
+    assert.deepStrictEqual(r.findings.map(f => [f.code, f.range.start.line]), [['mismatched-release', line('put_page(c->pages[i])')]]);
+    assert.match(r.findings[0].message, /xr_map\(\) in drivers\/xr\/xr_main\.c .*pin_user_pages_fast/);
+  });
+});
