@@ -4,7 +4,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { ALL_API_NAMES, BIO_FLAGS } from '../core/apis';
 import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze';
-import type { Code, FileAnalysis, Finding, Settings } from '../core/types';
+import type { Code, FieldFill, FileAnalysis, Finding, Settings } from '../core/types';
 import { applySettings } from './settings';
 
 export interface Analysed {
@@ -25,7 +25,7 @@ const EMPTY: FileAnalysis = { findings: [], callSites: [], summaries: [], functi
  * `cache` (per document) lets an edit re-simulate only the functions it changed;
  * `external`: summaries of helpers defined in other files (TreeIndex.summariesFor).
  */
-export function analyse(parser: Parser, text: string, settings: Required<Settings>, cache?: AnalysisCache, external?: ExternalSummaries): Analysed {
+export function analyse(parser: Parser, text: string, settings: Required<Settings>, cache?: AnalysisCache, external?: ExternalSummaries, fills?: FieldFill[]): Analysed {
   const t0 = performance.now();
   if (text.length > settings.maxFileSize) {
     return {
@@ -34,7 +34,7 @@ export function analyse(parser: Parser, text: string, settings: Required<Setting
     };
   }
   try {
-    const a = analyzeSource(parser, text, settings, external, cache);
+    const a = analyzeSource(parser, text, settings, external, cache, fills);
     return { text, analysis: { ...a, findings: applySettings(a.findings, settings) }, ms: performance.now() - t0 };
   } catch (err) {
     return {

@@ -13,7 +13,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Parser } from 'web-tree-sitter';
 import { loadParser } from '../host/treesitter';
-import type { Position, Settings } from '../core/types';
+import type { FieldFill, Position, Settings } from '../core/types';
 import {
   CheckFolderParams, CheckFolderRequest, CheckFolderResult, SimulationParams, SimulationRequest, SimulationResult,
 } from '../protocol';
@@ -115,6 +115,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   // looked up when a document is opened or saved, not on every keystroke.
   const indexes = new Map<string, TreeIndex>();
   const externals = new Map<string, ExternalSummaries | undefined>();
+  const fillsOf = new Map<string, FieldFill[]>();
   function indexFor(file: string, p: Parser, s: Required<Settings>): TreeIndex | undefined {
     const folder = folders.map(f => { try { return fileURLToPath(f); } catch { return ''; } })
       .filter(f => f && (file === f || file.startsWith(f + path.sep))).sort((a, b) => b.length - a.length)[0];
@@ -152,7 +153,13 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       const p = await parser;
       if (!isCurrent()) return undefined;
       const ext = externalFor(snap.uri, snap.text, p, s);
-      const r = analyse(p, snap.text, s, cacheFor(snap.uri), ext);
+      let r = analyse(p, snap.text, s, cacheFor(snap.uri), ext, fillsOf.get(snap.uri));
+      // teardowns of fields this file never fills: the folder's other files say how (once per open/save)
+      if (file && !fillsOf.has(snap.uri) && r.analysis.openFieldReleases?.length) {
+        const fills = indexFor(file, p, s)?.fieldFillsFor(file, r.analysis.openFieldReleases) ?? [];
+        fillsOf.set(snap.uri, fills);
+        if (fills.length) r = analyse(p, snap.text, s, cacheFor(snap.uri), ext, fills);
+      }
       if (!file) return r;
       const marks = await baselines.marks(file, r, JSON.stringify(s), ext, (text, cache) => analyse(p, text, s, cache, ext));
       if (!isCurrent()) return undefined;
@@ -231,6 +238,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     scheduler.forget(d.uri);
     functionCaches.delete(d.uri);
     externals.delete(d.uri);
+    fillsOf.delete(d.uri);
     if (fileOf(d.uri)) baselines.forget(fileOf(d.uri));
     if (isPatchDocument(d.uri, d.languageId)) { patchScheduler.forget(d.uri); void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     if (!fromFolder.has(d.uri)) { void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
@@ -323,6 +331,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     // a saved helper may have changed what it does: look the summaries up again
     for (const ix of indexes.values()) ix.invalidate();
     externals.clear();
+    fillsOf.clear();
     if (!isPatchDocument(d.uri, d.languageId)) scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
   });
 
