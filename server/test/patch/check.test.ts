@@ -147,7 +147,8 @@ describe('patch: runPatchCheck', () => {
 
   it('throws PatchCheckError for a hunk that does not apply, a quoted reply and a missing file', async () => {
     const rejects = async (c: string, kind: string) => {
-      await assert.rejects(runPatchCheck({ patches: inputs(c), treeRoot: path.join(FIX, c, 'tree'), analyze: fakeAnalyze }),
+      const shared = JSON.parse(fs.readFileSync(path.join(FIX, c, 'expected.json'), 'utf8')).tree as string | undefined;
+      await assert.rejects(runPatchCheck({ patches: inputs(c), treeRoot: path.join(FIX, c, shared ?? 'tree'), analyze: fakeAnalyze }),
         (e: unknown) => e instanceof PatchCheckError && e.problems[0].kind === kind);
     };
     await rejects('no-apply', 'hunk-failed');

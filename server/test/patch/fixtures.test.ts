@@ -8,6 +8,8 @@
 //             ones listed must be there
 //   summary   per patch, lines its summary must contain
 //   error     instead of all that: the problem that stops the check
+//   tree      the tree to apply to, relative to the case, when it shares
+//             another case's (default tree/)
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,6 +24,7 @@ interface Expected {
   findings?: { file: string; line: number; function: string; code: string; patch: string; by?: number }[];
   summary?: string[][];
   error?: { kind: string; file?: string; hunk?: string; message?: string };
+  tree?: string;
 }
 
 const FIX = path.join(__dirname, '..', 'patch-fixtures');
@@ -42,7 +45,7 @@ describe('patch: fixtures with the analysis core', () => {
       const parser = await loadParser();
       const patches = fs.readdirSync(c.dir).filter((f) => /\.(patch|mbox|eml)$/.test(f)).sort()
         .map((f) => ({ name: f, text: fs.readFileSync(path.join(c.dir, f), 'utf8') }));
-      const run = runPatchCheck({ patches, treeRoot: path.join(c.dir, 'tree'), analyze: (_p, text) => analyzeSource(parser, text) });
+      const run = runPatchCheck({ patches, treeRoot: path.join(c.dir, expected.tree ?? 'tree'), analyze: (_p, text) => analyzeSource(parser, text) });
       if (expected.error) {
         const e = expected.error;
         await assert.rejects(run, (err: unknown) => {
