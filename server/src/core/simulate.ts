@@ -608,11 +608,12 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     if (viaSg) { const v = evalExpr(fn, st, a); if (v?.kind === 'holder') idx = v.set; }
     // releasing an array whole also releases what was acquired into windows of it
     // (`p = pages + n; pin_user_pages_fast(…, p)`)
-    if (whole && !h.element) {
-      const windows = st.sets.map((p, i) => i).filter(i => st.derived[st.sets[i].holder] === `${h.text}+` && st.sets[i].state === 'held');
-      if (idx < 0 && windows.length) idx = windows.pop()!;
-      for (const w of windows) if (w !== idx) { st.sets[w].state = 'released'; st.sets[w].releasedAt = { node: call, api: name }; }
-    }
+    // (each window is checked like the array itself) — only when the array was
+    // never filled directly: a release of a slice with its own pages covers that slice
+    const windows = whole && !h.element && idx < 0
+      ? st.sets.map((p, i) => i).filter(i => st.derived[st.sets[i].holder] === `${h.text}+` && st.sets[i].state !== 'handed-off')
+      : [];
+    if (idx < 0 && windows.length) idx = windows.pop()!;
     // the count names which acquire into this array is meant (an earlier window)
     const byCount = count ? findSetByCount(st, count) : -1;
     if (byCount >= 0 && idx >= 0 && byCount !== idx && st.sets[byCount].holder === st.sets[idx].holder) idx = byCount;
@@ -625,7 +626,7 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
       node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
       guarded: false,
     };
-    if (idx >= 0) release(fn, st, idx, ev);
+    if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(fn, st, w, ev);
     else untrackedRelease(fn, st, h.text, ev);
     return null;
   }
