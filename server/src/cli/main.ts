@@ -1,22 +1,28 @@
 // `pinlens check`: the command-line front end (CONTRACT.md section 1).
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource } from '../core/analyze';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
 import { FileResult, RunStats, toJson, toSarif, toText } from './format';
-import { SourceFile, kernelEraOf, load, walk } from './files';
+import { SourceFile, walk } from './files';
 import { TreeIndex } from '../index/tree';
 import { runPatchMode } from './patch-mode';
+import { checkFile } from './check-file';
+import { PARALLEL_MIN_FILES, canUseWorkers, checkParallel, defaultJobs, isCheckWorker, runWorker } from './parallel';
 
 const VERSION = '0.1.0';
 
-const USAGE = `usage: pinlens check [--format text|json|sarif] [--tree ROOT] [--patch FILE|-]... [--git [REV]] [-q] [--kernel 6.1|6.12] [PATH]...
+const USAGE = `usage: pinlens check [--format text|json|sarif] [--tree ROOT] [--patch FILE|-]... [--git [REV]] [-q] [--kernel 6.1|6.12] [--jobs N] [PATH]...
 
 Checks how kernel C takes and releases user pages (FOLL_GET, FOLL_PIN,
 iov_iter extraction). With no PATH and no --patch it checks the bundled
 examples. Exit status: 0 no error-level finding, 1 errors found, 2 usage or
-input error.`;
+input error.
+
+  --jobs N, -j N  worker threads for the file loop (default: one per core,
+                  at most 4; used from ${PARALLEL_MIN_FILES} files on). --jobs 1 checks on
+                  the main thread. Output is the same either way; --patch
+                  and --git always run on the main thread.`;
 
 export interface Options {
   format: 'text' | 'json' | 'sarif';
@@ -24,6 +30,8 @@ export interface Options {
   patches: string[];
   git?: string;
   quiet: boolean;
+  /** worker threads for the file loop; undefined: defaultJobs(). */
+  jobs?: number;
   paths: string[];
   settings: Settings;
 }
@@ -48,6 +56,11 @@ export function parseArgs(argv: string[]): Options {
     else if (a === '--patch') o.patches.push(val());
     else if (a === '--git') o.git = argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'HEAD';
     else if (a === '-q' || a === '--quiet') o.quiet = true;
+    else if (a === '--jobs' || a === '-j' || a.startsWith('--jobs=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : val();
+      if (!/^[1-9]\d{0,3}$/.test(v)) throw new UsageError(`--jobs needs a whole number from 1, not '${v}'`);
+      o.jobs = Number(v);
+    }
     else if (a === '--kernel') {
       const v = val();
       if (v !== '6.1' && v !== '6.12' && v !== 'auto') throw new UsageError(`unknown kernel version '${v}'`);
@@ -90,10 +103,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  const parser = await loadParser();
-  const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings) : undefined;
   if (opts.tree && !fs.existsSync(opts.tree)) { process.stderr.write(`pinlens: --tree '${opts.tree}' does not exist\n`); return 2; }
   if (opts.patches.length || opts.git) {
+    const parser = await loadParser();
+    const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings) : undefined;
     try {
       return await runPatchMode(opts, parser, index);
     } catch (e) {
@@ -109,30 +122,32 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`pinlens: ${(e as Error).message}\n`);
     return 2;
   }
-  const results: FileResult[] = [];
-  let functions = 0;
-  for (let i = 0; i < files.length; i++) {
-    const f = load(files[i]);
-    if (files.length > 20 && process.stderr.isTTY) process.stderr.write(`\rpinlens: ${i + 1}/${files.length} ${f.display.slice(-60).padEnd(60)}`);
-    if (f.text === undefined) { results.push({ file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'] }); continue; }
-    const external = index?.summariesFor(f.text, f.abs);
-    const era = opts.settings.kernelVersion && opts.settings.kernelVersion !== 'auto' ? undefined : kernelEraOf(f.abs);
-    const settings = era ? { ...opts.settings, kernelVersion: era } : opts.settings;
-    let a = analyzeSource(parser, f.text, settings, external);
-    // teardowns of struct fields this file never fills: ask the other files of its folder
-    const fills = index && a.openFieldReleases?.length ? index.fieldFillsFor(f.abs, a.openFieldReleases) : [];
-    if (fills.length) a = analyzeSource(parser, f.text, settings, external, undefined, fills);
-    functions += a.functions;
-    results.push({ file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes });
+  const showProgress = files.length > 20 && process.stderr.isTTY;
+  const progress = (n: number, f: SourceFile) => process.stderr.write(`\rpinlens: ${n}/${files.length} ${f.display.slice(-60).padEnd(60)}`);
+  const jobs = Math.min(opts.jobs ?? defaultJobs(), files.length);
+  let results: FileResult[];
+  if (jobs > 1 && files.length >= PARALLEL_MIN_FILES && canUseWorkers()) {
+    // the main thread only hands out files and collects results (parallel.ts)
+    results = await checkParallel(files, opts.tree, opts.settings, jobs, showProgress ? progress : undefined);
+  } else {
+    const parser = await loadParser();
+    const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings) : undefined;
+    results = [];
+    for (let i = 0; i < files.length; i++) {
+      if (showProgress) progress(i + 1, files[i]);
+      results.push(checkFile(files[i], parser, opts.settings, index));
+    }
   }
-  if (files.length > 20 && process.stderr.isTTY) process.stderr.write('\n');
+  if (showProgress) process.stderr.write('\n');
+  const functions = results.reduce((n, r) => n + r.functions, 0);
   const stats: RunStats = { files: files.length, functions, callSites: results.reduce((n, r) => n + r.callSites.length, 0), ms: Date.now() - started };
   const out = opts.format === 'json' ? toJson(results, stats) : opts.format === 'sarif' ? toSarif(results, VERSION) : toText(results, stats, opts.quiet);
   process.stdout.write(out);
   return results.some(r => r.findings.some(f => f.severity === 'error')) ? 1 : 0;
 }
 
-if (require.main === module) {
+if (isCheckWorker()) runWorker();
+else if (require.main === module) {
   main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
     process.stderr.write(`pinlens: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
     process.exitCode = 2;

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { threadId } from 'worker_threads';
 import type { FunctionSummary, ParamEffect } from '../core/types';
 
 export const CACHE_FORMAT = 'pinlens-summaries/1';
@@ -87,7 +88,10 @@ export class DiskCache {
   put(key: string, summaries: FunctionSummary[]): void {
     if (this.broken) return;
     const f = this.file(key);
-    const tmp = `${f}.${process.pid}.tmp`;
+    // private to this process and thread (`pinlens check --jobs` runs several
+    // indexes in one process); the rename is atomic, so two writers of one key
+    // leave one whole entry and a reader never sees a partial file
+    const tmp = `${f}.${process.pid}.${threadId}.tmp`;
     try {
       fs.mkdirSync(this.dir, { recursive: true });
       fs.writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, key, summaries }));

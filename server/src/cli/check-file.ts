@@ -1,0 +1,23 @@
+// One file of `pinlens check`: load, analyse (with the --tree index's helper
+// summaries and the struct-field fills of its folder), and the plain result the
+// formats print. The same function runs on the main thread (sequential) and in
+// the worker threads (parallel.ts), so both give the same answer.
+import type { Parser } from 'web-tree-sitter';
+import { analyzeSource } from '../core/analyze';
+import type { Settings } from '../core/types';
+import type { TreeIndex } from '../index/tree';
+import type { FileResult } from './format';
+import { SourceFile, kernelEraOf, load } from './files';
+
+export function checkFile(file: SourceFile, parser: Parser, settings: Settings, index?: TreeIndex): FileResult {
+  const f = load(file);
+  if (f.text === undefined) return { file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'] };
+  const external = index?.summariesFor(f.text, f.abs);
+  const era = settings.kernelVersion && settings.kernelVersion !== 'auto' ? undefined : kernelEraOf(f.abs);
+  const s = era ? { ...settings, kernelVersion: era } : settings;
+  let a = analyzeSource(parser, f.text, s, external);
+  // teardowns of struct fields this file never fills: ask the other files of its folder
+  const fills = index && a.openFieldReleases?.length ? index.fieldFillsFor(f.abs, a.openFieldReleases) : [];
+  if (fills.length) a = analyzeSource(parser, f.text, s, external, undefined, fills);
+  return { file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes };
+}
