@@ -3,9 +3,10 @@
 // of a pseudo-random line, then deleted again), one edit at a time.
 // Usage: npm run bench:lsp -- [FILE]   (default: mm/gup.c of the 6.12 tree
 // that ../shared/scripts/kernel-trees.sh unpacks). Goal: p95 <= 50 ms.
-import { spawn, execFileSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { kernelTree } from './kernel-tree.mjs';
 import { createRequire } from 'module';
 import { pathToFileURL } from 'url';
 
@@ -16,10 +17,7 @@ const EDITS = 200;
 const GOAL_MS = 50;
 
 function defaultFile() {
-  const script = path.join(root, '..', 'shared', 'scripts', 'kernel-trees.sh');
-  if (!fs.existsSync(script)) throw new Error(`no FILE given and ${path.relative(root, script)} is missing`);
-  const tree = execFileSync('bash', [script, '6.12'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
-  return path.join(tree, 'mm', 'gup.c');
+  return path.join(kernelTree(undefined, 'bench:lsp', { needRg: false }), 'mm', 'gup.c');
 }
 
 function quantile(sorted, q) {

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { kernelTree } from './kernel-tree.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 // `--whole [TREE]`: the whole-tree benchmark of the --tree index (wholeTreeBench below).
@@ -14,13 +15,7 @@ if (process.argv.includes('--whole')) { await wholeTreeBench(process.argv.slice(
 // `--series [TREE]`: a 10-patch series checked against the tree (seriesBench below).
 if (process.argv.includes('--series')) { await seriesBench(process.argv.slice(2).filter(a => a !== '--series')[0]); process.exit(0); }
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-let tree = process.argv[2];
-if (!tree) {
-  const script = path.join(root, '..', 'shared', 'scripts', 'kernel-trees.sh');
-  tree = execFileSync('bash', [script, '6.12'], { encoding: 'utf8' }).trim().split('\n').pop();
-}
-if (!fs.existsSync(path.join(tree, 'Makefile'))) { console.error(`bench: ${tree} is not a kernel tree`); process.exit(2); }
-if (spawnSync('rg', ['--version']).status !== 0) { console.error('bench: ripgrep (rg) is needed as the reference: apt-get install ripgrep'); process.exit(2); }
+const tree = kernelTree(process.argv[2], 'bench');
 
 const ACQUIRE = ['get_user_pages', 'get_user_pages_fast', 'get_user_pages_fast_only', 'get_user_pages_remote',
   'get_user_pages_unlocked', 'get_user_page_vma_remote', 'get_user_page_fast_only', 'pin_user_pages',
@@ -94,10 +89,7 @@ for (const f of errors) console.log(`  ${f.file}:${f.line}: ${f.severity}: [${f.
 // the error/warning findings that the index adds or removes.
 async function wholeTreeBench(treeArg) {
   const runsW = Number(process.env.WHOLE_RUNS ?? 3);
-  const script = path.join(root, '..', 'shared', 'scripts', 'kernel-trees.sh');
-  const T = path.resolve(treeArg ?? execFileSync('bash', [script, '6.12'], { encoding: 'utf8' }).trim().split('\n').pop());
-  if (!fs.existsSync(path.join(T, 'Makefile'))) { console.error(`bench: ${T} is not a kernel tree`); process.exit(2); }
-  if (spawnSync('rg', ['--version']).status !== 0) { console.error('bench: ripgrep (rg) is needed as the reference'); process.exit(2); }
+  const T = kernelTree(treeArg, 'bench');
   const API = ['get_user_pages', 'get_user_pages_fast', 'get_user_pages_fast_only', 'get_user_pages_remote',
     'get_user_pages_unlocked', 'get_user_page_vma_remote', 'get_user_page_fast_only', 'pin_user_pages',
     'pin_user_pages_fast', 'pin_user_pages_remote', 'pin_user_pages_unlocked', 'memfd_pin_folios',
@@ -171,11 +163,7 @@ async function wholeTreeBench(treeArg) {
 // median of 3 runs, and prints what the series introduces.
 async function seriesBench(treeArg) {
   const { createTwoFilesPatch } = await import('diff');
-  let t = treeArg;
-  if (!t) {
-    const script = path.join(root, '..', 'shared', 'scripts', 'kernel-trees.sh');
-    t = execFileSync('bash', [script, '6.12'], { encoding: 'utf8' }).trim().split('\n').pop();
-  }
+  const t = kernelTree(treeArg, 'bench');
   const files = execFileSync('rg', ['-l', '\\bget_user_pages_fast\\(', '--type', 'c', '-g', '!tools/**', '-g', '!mm/**', '.'], { cwd: t, encoding: 'utf8' })
     .trim().split('\n').map(f => f.replace(/^\.\//, '')).sort().slice(0, 10);
   const mails = files.map((f, i) => {

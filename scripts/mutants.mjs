@@ -14,6 +14,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { kernelTree } from './kernel-tree.mjs';
 import { Parser, Language } from 'web-tree-sitter';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
@@ -24,14 +25,7 @@ const BATCH = Number(process.env.MUTANTS_BATCH ?? 40);
 const SHOW = Number(process.env.MUTANTS_SHOW ?? 10);
 const started = Date.now();
 
-let tree = process.argv[2];
-if (!tree) {
-  const script = path.join(root, '..', 'shared', 'scripts', 'kernel-trees.sh');
-  tree = execFileSync('bash', [script, '6.12'], { encoding: 'utf8' }).trim().split('\n').pop();
-}
-tree = path.resolve(tree);
-if (!fs.existsSync(path.join(tree, 'Makefile'))) { console.error(`mutants: ${tree} is not a kernel tree`); process.exit(2); }
-if (spawnSync('rg', ['--version']).status !== 0) { console.error('mutants: ripgrep (rg) is needed: apt-get install ripgrep'); process.exit(2); }
+const tree = kernelTree(process.argv[2], 'mutants');
 const cli = path.join(root, 'out', 'cli.js');
 if (!fs.existsSync(cli)) { console.error('mutants: out/cli.js is missing: npm run build'); process.exit(2); }
 
