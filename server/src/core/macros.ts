@@ -23,9 +23,12 @@ const ANNOTATIONS = [
 ];
 const ANNOTATION_RE = new RegExp(`\\b(${ANNOTATIONS.join('|')})\\b`, 'g');
 
-/** Replace [from, to) with spaces, keeping newlines. */
-function blank(chars: string[], from: number, to: number): void {
-  for (let i = from; i < to; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+/** [from, to) replaced by a same-length text. */
+type Edit = [number, number, string];
+
+/** Spaces for [from, to), keeping line breaks so lines stay where they are. */
+function blankOf(text: string, from: number, to: number): Edit {
+  return [from, to, text.slice(from, to).replace(/[^\r\n]/g, ' ')];
 }
 
 /** Index just past the parenthesis group that opens at `open`, or -1. */
@@ -85,7 +88,8 @@ const ITER_RE = /\b([A-Za-z_]\w*for_each\w*|for_each\w*)\s*\(/g;
 const GUARD_RE = /\b(scoped_guard|scoped_cond_guard)\s*\(/g;
 
 export function preprocess(text: string): string {
-  const chars = text.split('');
+  // edits, not a character array: most of the file is copied as it is
+  const edits: Edit[] = [];
   const mask = codeMask(text);
   let m: RegExpExecArray | null;
   ANNOTATION_RE.lastIndex = 0;
@@ -97,7 +101,7 @@ export function preprocess(text: string): string {
       const close = matchParen(text, after);
       if (close > 0) end = close;
     }
-    blank(chars, m.index, end);
+    edits.push(blankOf(text, m.index, end));
   }
   for (const [re, kw] of [[ITER_RE, 'while'], [GUARD_RE, 'if']] as const) {
     re.lastIndex = 0;
@@ -115,8 +119,18 @@ export function preprocess(text: string): string {
       let p = m.index - 1;
       while (p >= 0 && (/\s/.test(text[p]) || mask[p])) p--;
       if (p >= 0 && !/[;{}):]/.test(text[p]) && !/\belse$/.test(text.slice(Math.max(0, p - 3), p + 1))) continue;
-      for (let k = 0; k < name.length; k++) chars[m.index + k] = k < kw.length ? kw[k] : ' ';
+      edits.push([m.index, m.index + name.length, kw.padEnd(name.length, ' ')]);
     }
   }
-  return chars.join('');
+  if (!edits.length) return text;
+  edits.sort((a, b) => a[0] - b[0]);
+  const out: string[] = [];
+  let at = 0;
+  for (const [from, to, repl] of edits) {
+    if (from < at) continue; // overlapping: the first edit wins
+    out.push(text.slice(at, from), repl);
+    at = to;
+  }
+  out.push(text.slice(at));
+  return out.join('');
 }
