@@ -480,6 +480,13 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
       if (val?.kind === 'holder' && op === '=') {
         handOff(fn, st, val.set, n, `stored in ${norm(left.text)}`);
       }
+      // a flag field that remembers the mode (`ctx->pinned = iov_iter_extract_will_pin(i)`)
+      if (l.type === 'field_expression' && op === '=') {
+        const t = norm(l.text);
+        delete st.bools[t];
+        if (val?.kind === 'willpin') st.bools[t] = 'pin:' + val.iter;
+        else if (val?.kind === 'bool') st.bools[t] = val.value;
+      }
       if (l.type !== 'identifier') evalExpr(fn, st, l);
       return val;
     }
