@@ -9,11 +9,13 @@
 // worker busy while the others idle), and keeps the results in input order,
 // so the output is the sequential run's.
 import * as fs from 'fs';
+import * as path from 'path';
 import * as os from 'os';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
 import { TreeIndex } from '../index/tree';
+import { ScanResult, scanTree } from '../index/scan';
 import { checkFile } from './check-file';
 import type { SourceFile } from './files';
 import type { FileResult } from './format';
@@ -24,7 +26,7 @@ const MAX_DEFAULT_JOBS = 4;
 
 const KIND = 'pinlens-check-worker';
 
-interface Init { kind: typeof KIND; tree?: string; settings: Settings }
+interface Init { kind: typeof KIND; tree?: string; settings: Settings; scan?: ScanResult }
 interface Task { i: number; file: SourceFile }
 type Reply = { i: number; result: FileResult } | { i: number; error: string } | { fatal: string };
 
@@ -49,7 +51,7 @@ export function runWorker(): void {
   if (!port) return;
   const init = workerData as Init;
   loadParser().then(parser => {
-    const index = init.tree ? new TreeIndex(init.tree, parser, init.settings) : undefined;
+    const index = init.tree ? new TreeIndex(init.tree, parser, init.settings, { scan: init.scan }) : undefined;
     port.on('message', (task: Task | null) => {
       if (!task) { port.close(); return; }
       let reply: Reply;
@@ -87,7 +89,8 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
         w.postMessage({ i, file: { display: files[i].display, abs: files[i].abs, ...(files[i].note ? { note: files[i].note } : {}) } } satisfies Task);
       }
     };
-    const init: Init = { kind: KIND, tree, settings };
+    // one definition scan of the tree for all workers (each would redo it)
+    const init: Init = { kind: KIND, tree, settings, ...(tree ? { scan: scanTree(path.resolve(tree)) } : {}) };
     for (let k = 0; k < Math.max(1, Math.min(jobs, files.length)); k++) {
       const w = new Worker(__filename, { workerData: init });
       workers.push(w);

@@ -33,6 +33,8 @@ export interface TreeIndexOptions {
   helperPathBudget?: number;
   /** called before each analysis of a tree file (tests count them). */
   onAnalyse?: (abs: string, name: string) => void;
+  /** a definition scan of this root done elsewhere (the CLI scans once for all its workers). */
+  scan?: ScanResult;
 }
 
 export interface IndexStats {
@@ -205,7 +207,7 @@ export class TreeIndex {
 
   private ensureScan(): ScanResult {
     if (!this.scan) {
-      this.scan = scanTree(this.absRoot);
+      this.scan = this.opts.scan ?? scanTree(this.absRoot);
       this.notes.push(...this.scan.notes);
       Object.assign(this.stats, { scannedFiles: this.scan.files.length, scannedBytes: this.scan.bytes, scanMs: Math.round(this.scan.ms) });
     }
