@@ -51,7 +51,8 @@ export interface SimResult {
 
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */
 const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',
-  '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page']);
+  '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page',
+  'virt_to_page', 'pfn_to_page', 'phys_to_page', 'kmap_to_page']);
 
 /** Accessors that read a page or folio and keep nothing. */
 const READERS = /^(folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
@@ -125,7 +126,7 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
     }
     if (cur.type === 'call_expression') {
       const name = calleeName(cur);
-      if (name && /^(page_folio|compound_head|virt_to_page|pfn_to_page|page_to_pfn|folio_page|page_address|phys_to_page|page_to_phys|sg_page|kmap_to_page)$/.test(name)) {
+      if (name && CONVERSIONS.has(name)) {
         const a = callArgs(cur)[0];
         if (!a) break;
         cur = strip(a); continue;
