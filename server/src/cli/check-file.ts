@@ -4,7 +4,7 @@
 // the worker threads (parallel.ts), so both give the same answer.
 import type { Parser } from 'web-tree-sitter';
 import { analyzeSource } from '../core/analyze';
-import type { Settings } from '../core/types';
+import type { FieldFill, Settings } from '../core/types';
 import type { TreeIndex } from '../index/tree';
 import type { FileResult } from './format';
 import { SourceFile, kernelEraOf, load } from './files';
@@ -15,9 +15,15 @@ export function checkFile(file: SourceFile, parser: Parser, settings: Settings, 
   const external = index?.summariesFor(f.text, f.abs);
   const era = settings.kernelVersion && settings.kernelVersion !== 'auto' ? undefined : kernelEraOf(f.abs);
   const s = era ? { ...settings, kernelVersion: era } : settings;
-  let a = analyzeSource(parser, f.text, s, external);
+  const text = f.text;
+  // with the index, an unchanged file analysed before with the same helpers comes from its disk cache
+  const analyse = (fills: FieldFill[]) => {
+    const run = () => analyzeSource(parser, text, s, external, undefined, fills.length ? fills : undefined);
+    return index ? index.analysis(text, s, external, fills, run) : run();
+  };
+  let a = analyse([]);
   // teardowns of struct fields this file never fills: ask the other files of its folder
   const fills = index && a.openFieldReleases?.length ? index.fieldFillsFor(f.abs, a.openFieldReleases) : [];
-  if (fills.length) a = analyzeSource(parser, f.text, s, external, undefined, fills);
+  if (fills.length) a = analyse(fills);
   return { file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes };
 }

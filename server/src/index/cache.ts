@@ -1,16 +1,22 @@
-// The on-disk summary cache: one JSON file per analysed text, named by its key
-// (sha256 of the pinlens build, the settings, the text and the summaries it
-// was analysed with). It lives under the XDG cache folder, never in the
-// user's tree. A file that does not parse, names another key or another
-// format, or holds anything but well-formed summaries is deleted and the text
-// analysed again: the cache is never trusted.
+// The on-disk caches of the --tree index, under the XDG cache folder, never in
+// the user's tree: helper summaries, checked files' results and struct-field
+// fills, one JSON file per entry named by its key (sha256 of the pinlens
+// build, the settings, the text and the summaries it was analysed with); and
+// the definition scan, one file per tree, by file stamp. A file that does not
+// parse, names another key or format, or holds anything malformed is deleted
+// and the value computed again: the cache is never trusted.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { threadId } from 'worker_threads';
-import type { FunctionSummary, ParamEffect } from '../core/types';
+import { CODES, type CallSite, type FieldFill, type Finding, type FunctionSummary, type ParamEffect } from '../core/types';
+import pkg from '../../../package.json';
+import type { ScanMemo, ScanStore } from './scan';
 
-export const CACHE_FORMAT = 'pinlens-summaries/1';
+export const CACHE_FORMAT = 'pinlens-summaries/2';
+export const RESULT_FORMAT = 'pinlens-results/1';
+export const FILLS_FORMAT = 'pinlens-fills/1';
 
 /** `$XDG_CACHE_HOME/pinlens`, else `~/.cache/pinlens`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -33,6 +39,15 @@ export function isInside(inner: string, outer: string): boolean {
   };
   const rel = path.relative(real(outer), real(inner));
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+let fingerprint: string | undefined;
+/** Identifies the analysis that produced a cache entry: the package version and this very build. */
+export function buildFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const h = createHash('sha256').update(`${pkg.version}\0`);
+  try { h.update(fs.readFileSync(__filename)); } catch { /* no file: the version alone */ }
+  return (fingerprint = h.digest('hex'));
 }
 
 const EFFECTS = new Set(['releases', 'takes', 'acquires', 'references']);
@@ -60,46 +75,165 @@ export function isSummary(v: unknown): v is FunctionSummary {
     && Array.isArray(v.params) && v.params.every(isEffect);
 }
 
-export class DiskCache {
+const SEVERITIES = new Set(['error', 'warning', 'information', 'hint']);
+const CODE_SET = new Set<string>(CODES);
+const isRange = (v: unknown) => isObj(v) && isPosition(v.start) && isPosition(v.end);
+const isStr = (v: unknown) => typeof v === 'string';
+const listOf = (v: unknown, ok: (x: unknown) => boolean) => Array.isArray(v) && v.every(ok);
+const isStep = (v: unknown) => isObj(v) && isRange(v.range) && isStr(v.note);
+const isFix = (v: unknown) => isObj(v) && isStr(v.title) && listOf(v.edits, e => isObj(e) && isRange(e.range) && isStr(e.newText));
+
+export function isFinding(v: unknown): v is Finding {
+  return isObj(v) && isStr(v.code) && CODE_SET.has(v.code as string) && isStr(v.severity) && SEVERITIES.has(v.severity as string)
+    && isStr(v.message) && isStr(v.function) && isRange(v.range) && listOf(v.path, isStep) && listOf(v.fixes, isFix)
+    && (v.acquire === undefined || (isObj(v.acquire) && isRange(v.acquire.range) && isStr(v.acquire.api) && optIn(v.acquire.mode, MODES)));
+}
+
+export function isCallSite(v: unknown): v is CallSite {
+  return isObj(v) && isRange(v.range) && isStr(v.function) && isStr(v.api) && optIn(v.mode, MODES) && isStr(v.modeReason)
+    && isStr(v.holder) && listOf(v.releases, r => isObj(r) && isRange(r.range) && isStr(r.api))
+    && listOf(v.handoffs, h => isObj(h) && isRange(h.range) && isStr(h.kind)) && listOf(v.trace, isStep)
+    && isObj(v.paths) && ['total', 'released', 'handedOff', 'leaked', 'failed'].every(k => isNat((v.paths as Record<string, unknown>)[k]));
+}
+
+export function isFieldFill(v: unknown): v is FieldFill {
+  return isObj(v) && isStr(v.key) && optIn(v.mode, MODES) && isStr(v.api) && isStr(v.function) && isRange(v.range)
+    && (v.file === undefined || isStr(v.file));
+}
+
+/** What `pinlens check` keeps of one file's analysis (cache.ts ResultCache). */
+export interface CachedResult {
+  findings: Finding[];
+  callSites: CallSite[];
+  functions: number;
+  notes: string[];
+  fieldFills: FieldFill[];
+  openFieldReleases: string[];
+}
+
+export function isCachedResult(v: unknown): v is CachedResult {
+  return isObj(v) && listOf(v.findings, isFinding) && listOf(v.callSites, isCallSite) && isNat(v.functions)
+    && listOf(v.notes, isStr) && listOf(v.fieldFills, isFieldFill) && listOf(v.openFieldReleases, isStr);
+}
+
+/**
+ * One JSON file per entry under `dir`, named by its key (a sha256 of
+ * everything the value was computed from). A file that does not parse, names
+ * another format or key, or whose value fails `valid` is deleted and
+ * reported missing: the caller computes the value again.
+ */
+export class DiskCache<T> {
   discarded = 0;
   private broken = false;
-  constructor(readonly dir: string, private readonly note: (msg: string) => void) {}
+  constructor(readonly dir: string, readonly format: string, private readonly valid: (v: unknown) => v is T,
+    private readonly note: (msg: string) => void) {}
 
   private file(key: string): string {
     return path.join(this.dir, `${key}.json`);
   }
 
-  /** The summaries stored under this key, or undefined (missing, or discarded as corrupt or foreign). */
-  get(key: string): FunctionSummary[] | undefined {
+  /** The value stored under this key, or undefined (missing, or discarded as corrupt or foreign). */
+  get(key: string): T | undefined {
     const f = this.file(key);
     let raw: string;
     try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
     let doc: unknown;
     try { doc = JSON.parse(raw); } catch { doc = undefined; }
-    if (isObj(doc) && doc.format === CACHE_FORMAT && doc.key === key && Array.isArray(doc.summaries) && doc.summaries.every(isSummary)) {
-      return doc.summaries;
-    }
+    if (isObj(doc) && doc.format === this.format && doc.key === key && this.valid(doc.value)) return doc.value;
     this.discarded++;
     this.note(`discarded a corrupt or foreign cache file ${f}`);
     try { fs.unlinkSync(f); } catch { /* read-only cache: it is ignored all the same */ }
     return undefined;
   }
 
-  put(key: string, summaries: FunctionSummary[]): void {
+  put(key: string, value: T): void {
     if (this.broken) return;
-    const f = this.file(key);
     // private to this process and thread (`pinlens check --jobs` runs several
     // indexes in one process); the rename is atomic, so two writers of one key
     // leave one whole entry and a reader never sees a partial file
-    const tmp = `${f}.${process.pid}.${threadId}.tmp`;
+    if (!writeAtomic(this.file(key), JSON.stringify({ format: this.format, key, value }), e => this.note(`cache not written (${e}): ${this.dir}`))) this.broken = true;
+  }
+}
+
+export const isSummaryList = (v: unknown): v is FunctionSummary[] => listOf(v, isSummary);
+export const isFillList = (v: unknown): v is FieldFill[] => listOf(v, isFieldFill);
+
+export const SCAN_FORMAT = 'pinlens-scan/1';
+
+/**
+ * The definition scan's memory between runs: one file per tree root under
+ * `<cache>/scan/`, holding each C file's stamp (size, mtime, inode) and the
+ * hashes of the names it defines. A file whose stamp is unchanged is not read
+ * again. The document must name this build and this root, and be consistent
+ * (counts add up, stamps are numbers), else it is deleted and the tree read.
+ */
+export class ScanFileStore implements ScanStore {
+  constructor(readonly dir: string, private readonly note: (msg: string) => void) {}
+
+  private file(root: string): { f: string; key: string } {
+    const key = createHash('sha256').update(buildFingerprint()).update('\0').update(root).digest('hex');
+    return { f: path.join(this.dir, `${key}.json`), key };
+  }
+
+  load(root: string): ScanMemo | undefined {
+    const { f, key } = this.file(root);
+    let raw: string;
+    try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, key, summaries }));
-      fs.renameSync(tmp, f);
-    } catch (e) {
-      this.broken = true;
-      this.note(`summary cache not written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${this.dir}`);
-      try { fs.unlinkSync(tmp); } catch { /* never written */ }
+      const doc: unknown = JSON.parse(raw);
+      if (!isObj(doc) || doc.format !== SCAN_FORMAT || doc.key !== key || doc.root !== root) throw new Error('foreign');
+      const { files, stamps, counts, hashes } = doc;
+      if (!Array.isArray(files) || !Array.isArray(stamps) || !Array.isArray(counts) || typeof hashes !== 'string') throw new Error('shape');
+      if (stamps.length !== files.length * 3 || counts.length !== files.length || !stamps.every(x => typeof x === 'number') || !counts.every(isNat)) throw new Error('shape');
+      const all = Buffer.from(hashes, 'base64');
+      if (all.length % 4) throw new Error('hashes');
+      const words = new Uint32Array(new Uint8Array(all).buffer);
+      if (counts.reduce((a: number, b: number) => a + b, 0) !== words.length) throw new Error('counts');
+      const memo: ScanMemo = new Map();
+      let at = 0;
+      for (let i = 0; i < files.length; i++) {
+        if (typeof files[i] !== 'string') throw new Error('shape');
+        memo.set(path.join(root, files[i] as string), { stamp: { size: stamps[3 * i], mtimeMs: stamps[3 * i + 1], ino: stamps[3 * i + 2] }, hashes: words.subarray(at, at + counts[i]) });
+        at += counts[i];
+      }
+      return memo;
+    } catch {
+      this.note(`discarded a corrupt or foreign scan cache file ${f}`);
+      try { fs.unlinkSync(f); } catch { /* read-only: ignored all the same */ }
+      return undefined;
     }
+  }
+
+  save(root: string, memo: ScanMemo): void {
+    const { f, key } = this.file(root);
+    const files: string[] = [], stamps: number[] = [], counts: number[] = [];
+    let n = 0;
+    for (const m of memo.values()) n += m.hashes.length;
+    const words = new Uint32Array(n);
+    let at = 0;
+    for (const [abs, m] of memo) {
+      files.push(path.relative(root, abs));
+      stamps.push(m.stamp.size, m.stamp.mtimeMs, m.stamp.ino);
+      counts.push(m.hashes.length);
+      words.set(m.hashes, at);
+      at += m.hashes.length;
+    }
+    const hashes = Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('base64');
+    writeAtomic(f, JSON.stringify({ format: SCAN_FORMAT, key, root, files, stamps, counts, hashes }), e => this.note(`scan cache not written (${e}): ${this.dir}`));
+  }
+}
+
+/** Writes through a temp file private to this process and thread, renamed into place (atomic). */
+export function writeAtomic(f: string, data: string, fail: (why: string) => void): boolean {
+  const tmp = `${f}.${process.pid}.${threadId}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, f);
+    return true;
+  } catch (e) {
+    fail((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    try { fs.unlinkSync(tmp); } catch { /* never written */ }
+    return false;
   }
 }

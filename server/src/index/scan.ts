@@ -21,10 +21,13 @@ export interface ScanResult {
   keys: Float64Array;
   notes: string[];
   bytes: number;
+  /** files whose hashes came from the previous run's scan (unchanged stamp) */
+  reused: number;
   ms: number;
 }
 
 const FILE_SLOTS = 2 ** 21;
+const RECENT_MS = 2000;
 
 /** Every *.c file under root, symlinked folders followed once (no loops). */
 export function listCFiles(root: string, notes: string[]): string[] {
@@ -129,35 +132,71 @@ export function scanBuffer(b: Buffer, n: number, push: (hash: number) => void): 
   }
 }
 
-/** Scans the files (any order); unreadable and oversized files become notes. */
-export function scanFiles(files: string[], notes: string[]): { keys: Float64Array; bytes: number } {
+/** What a file's definition hashes were computed from: unchanged stat, unchanged text. */
+export interface FileStamp { size: number; mtimeMs: number; ino: number }
+
+/** Earlier hashes of files, by absolute path, reused while the file's stamp is unchanged. */
+export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array }>;
+
+/**
+ * Scans the files (any order); unreadable and oversized files become notes.
+ * With `memo`, a file whose size, mtime and inode are those remembered is not
+ * read again: its hashes are reused; `fresh` receives every file's stamp and
+ * hashes (the next run's memo).
+ */
+export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo): { keys: Float64Array; bytes: number; reused: number } {
   let keys = new Float64Array(1 << 16);
-  let len = 0, bytes = 0;
+  let len = 0, bytes = 0, reused = 0;
   let buf = Buffer.allocUnsafe(1 << 20);
+  const push = (h: number, i: number) => {
+    if (len === keys.length) { const k = new Float64Array(keys.length * 2); k.set(keys); keys = k; }
+    keys[len++] = h * FILE_SLOTS + i;
+  };
   for (let i = 0; i < files.length; i++) {
     let fd: number | undefined;
     try {
+      if (memo) {
+        const st = fs.statSync(files[i]);
+        const m = memo.get(files[i]);
+        if (m && m.stamp.size === st.size && m.stamp.mtimeMs === st.mtimeMs && m.stamp.ino === st.ino) {
+          for (const h of m.hashes) push(h, i);
+          fresh?.set(files[i], m);
+          reused++;
+          continue;
+        }
+      }
       fd = fs.openSync(files[i], 'r');
-      const size = fs.fstatSync(fd).size;
-      if (size > MAX_SCAN_BYTES) { notes.push(`${files[i]}: skipped by the index, ${size} bytes is over ${MAX_SCAN_BYTES}`); continue; }
-      if (size + 1 > buf.length) buf = Buffer.allocUnsafe(Math.max(size + 1, buf.length * 2));
+      const st = fs.fstatSync(fd);
+      if (st.size > MAX_SCAN_BYTES) { notes.push(`${files[i]}: skipped by the index, ${st.size} bytes is over ${MAX_SCAN_BYTES}`); continue; }
+      if (st.size + 1 > buf.length) buf = Buffer.allocUnsafe(Math.max(st.size + 1, buf.length * 2));
       let n = 0, r: number;
       while (n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, n)) > 0) n += r;
       bytes += n;
-      scanBuffer(buf, n, h => {
-        if (len === keys.length) { const k = new Float64Array(keys.length * 2); k.set(keys); keys = k; }
-        keys[len++] = h * FILE_SLOTS + i;
-      });
+      const start = len;
+      scanBuffer(buf, n, h => push(h, i));
+      // a file that changed while it was read, or may still be changing (written in the
+      // last seconds, within the clock's reach), is not remembered: its stamp could lie
+      if (fresh && n === st.size && Date.now() - st.mtimeMs > RECENT_MS) {
+        const hashes = new Uint32Array(len - start);
+        for (let k = start; k < len; k++) hashes[k - start] = Math.floor(keys[k] / FILE_SLOTS);
+        fresh.set(files[i], { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, hashes });
+      }
     } catch (e) {
       notes.push(`${files[i]}: unreadable, not indexed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     } finally {
       if (fd !== undefined) try { fs.closeSync(fd); } catch { /* closed */ }
     }
   }
-  return { keys: keys.slice(0, len).sort(), bytes };
+  return { keys: keys.slice(0, len).sort(), bytes, reused };
 }
 
-export function scanTree(root: string): ScanResult {
+/** Where a scan's hashes are remembered between runs (the XDG cache; never the tree): see scan-cache.ts. */
+export interface ScanStore {
+  load(root: string): ScanMemo | undefined;
+  save(root: string, memo: ScanMemo): void;
+}
+
+export function scanTree(root: string, store?: ScanStore): ScanResult {
   const t0 = performance.now();
   const notes: string[] = [];
   const files = listCFiles(root, notes);
@@ -165,8 +204,11 @@ export function scanTree(root: string): ScanResult {
     notes.push(`the tree has ${files.length} C files; only the first ${FILE_SLOTS - 1} are indexed`);
     files.length = FILE_SLOTS - 1;
   }
-  const { keys, bytes } = scanFiles(files, notes);
-  return { files, keys, notes, bytes, ms: performance.now() - t0 };
+  const memo = store?.load(root);
+  const fresh: ScanMemo | undefined = store ? new Map() : undefined;
+  const { keys, bytes, reused } = scanFiles(files, notes, memo, fresh);
+  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size)) store.save(root, fresh);
+  return { files, keys, notes, bytes, reused, ms: performance.now() - t0 };
 }
 
 /** The files whose definition lines name a function with this name's hash. */

@@ -15,10 +15,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { analyzeSource, type ExternalSummaries } from '../core/analyze';
+import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS } from '../core/apis';
 import { DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
-import pkg from '../../../package.json';
-import { DiskCache, defaultCacheDir, isInside } from './cache';
+import {
+  CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
+  isCachedResult, isFillList, isInside, isSummaryList,
+} from './cache';
 import { MAX_SCAN_BYTES, ScanResult, definers, scanTree } from './scan';
 import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
 
@@ -46,7 +49,11 @@ export interface IndexStats {
   analysed: number;
   memoryHits: number;
   diskHits: number;
-  /** cache files thrown away as corrupt or foreign. */
+  /** checked files whose analysis came from the disk cache. */
+  resultHits: number;
+  /** files whose definitions came from the previous run's scan (unchanged stamp). */
+  reusedScan: number;
+  /** cache files thrown away as corrupt or foreign (all caches). */
   discarded: number;
   /** names skipped because too many files define them. */
   ambiguous: number;
@@ -81,13 +88,6 @@ const MAX_SLICE_CHARS = 64 * 1024;
 const HELPER_PATH_BUDGET = 512;
 const MAX_TEXT_CACHE = 48 * 1024 * 1024;
 
-/** Identifies the analysis that produced a summary: the package version and this very build. */
-function buildFingerprint(): string {
-  const h = createHash('sha256').update(`${pkg.version}\0`);
-  try { h.update(fs.readFileSync(__filename)); } catch { /* no file: the version alone */ }
-  return h.digest('hex');
-}
-
 function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
   if (v && typeof v === 'object') {
@@ -102,15 +102,38 @@ const effectOf = (s: FunctionSummary | undefined) => (s ? sortedJson(s.params) :
 
 const ACQUIRE_RE = new RegExp(`\\b(${ACQUIRE_APIS.map(a => a.name).join('|')})\\s*\\(`);
 
+/**
+ * The cache folder for a tree: `dir` (default: the XDG cache folder), unless
+ * it lies inside the tree — a tool must not write into the user's sources.
+ */
+export function usableCacheDir(absRoot: string, dir: string | null | undefined, note: (m: string) => void): string | undefined {
+  const d = dir === undefined ? defaultCacheDir() : dir;
+  if (!d) return undefined;
+  if (isInside(d, absRoot)) { note(`cache ${d} is inside the tree: not used (results kept in memory)`); return undefined; }
+  return d;
+}
+
+/** The definition scan of a tree, remembered between runs in the cache folder when there is one. */
+export function scanWithCache(absRoot: string, dir?: string | null): ScanResult {
+  // (a cache inside the tree is noted by the TreeIndex that uses this scan)
+  const d = usableCacheDir(absRoot, dir, () => undefined);
+  const notes: string[] = [];
+  const scan = scanTree(absRoot, d ? new ScanFileStore(path.join(d, 'scan'), m => notes.push(m)) : undefined);
+  scan.notes.push(...notes);
+  return scan;
+}
+
 export class TreeIndex {
   readonly notes: string[] = [];
-  readonly stats: IndexStats = { scannedFiles: 0, scannedBytes: 0, scanMs: 0, analysed: 0, memoryHits: 0, diskHits: 0, discarded: 0, ambiguous: 0 };
+  private readonly counts: Omit<IndexStats, 'discarded'> = { scannedFiles: 0, scannedBytes: 0, scanMs: 0, analysed: 0, memoryHits: 0, diskHits: 0, resultHits: 0, reusedScan: 0, ambiguous: 0 };
   private scan?: ScanResult;
-  private readonly disk?: DiskCache;
+  private readonly disk?: DiskCache<FunctionSummary[]>;
+  private readonly results?: DiskCache<CachedResult>;
+  private readonly fillsDisk?: DiskCache<FieldFill[]>;
+  private readonly scanStore?: ScanFileStore;
   private readonly maxDepth: number;
   private readonly maxDefiners: number;
   private readonly settingsKey: string;
-  private fingerprint?: string;
   /** key → the file's summaries. */
   private readonly summaries = new Map<string, FunctionSummary[]>();
   /** texts read, most recent last, bounded by MAX_TEXT_CACHE characters. */
@@ -132,10 +155,13 @@ export class TreeIndex {
     // out of it gets no summary (never a guessed one)
     this.helperSettings = { ...full, pathBudget: Math.min(full.pathBudget, opts.helperPathBudget ?? HELPER_PATH_BUDGET), disabledCodes: [] };
     this.settingsKey = sortedJson(this.helperSettings);
-    const dir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
+    const dir = usableCacheDir(this.absRoot, opts.cacheDir, m => this.notes.push(m));
     if (dir) {
-      if (isInside(dir, this.absRoot)) this.notes.push(`summary cache ${dir} is inside the tree: not used (summaries kept in memory)`);
-      else this.disk = new DiskCache(path.join(dir, 'summaries'), m => this.notes.push(m));
+      const note = (m: string) => this.notes.push(m);
+      this.disk = new DiskCache(path.join(dir, 'summaries'), CACHE_FORMAT, isSummaryList, note);
+      this.results = new DiskCache(path.join(dir, 'results'), RESULT_FORMAT, isCachedResult, note);
+      this.fillsDisk = new DiskCache(path.join(dir, 'fills'), FILLS_FORMAT, isFillList, note);
+      this.scanStore = new ScanFileStore(path.join(dir, 'scan'), m => this.notes.push(m));
     }
   }
 
@@ -150,7 +176,6 @@ export class TreeIndex {
         const s = this.resolve(name, path.resolve(abs), 1, stack);
         if (s) out.set(name, s);
       }
-      if (this.disk) this.stats.discarded = this.disk.discarded;
       return out.size ? out : undefined;
     } catch (e) {
       // the index is an aid: a bug in it must not stop the check of the file
@@ -179,7 +204,13 @@ export class TreeIndex {
         if (!info || !mention.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
         let fills = this.fills.get(info.sha);
         if (!fills) {
-          fills = analyzeSource(this.parser, info.text, this.helperSettings, this.summariesFor(info.text, file)).fieldFills ?? [];
+          const external = this.summariesFor(info.text, file);
+          const key = this.keyOf(FILLS_FORMAT, info.sha, this.settingsKey, external);
+          fills = this.fillsDisk?.get(key);
+          if (!fills) {
+            fills = analyzeSource(this.parser, info.text, this.helperSettings, external).fieldFills ?? [];
+            this.fillsDisk?.put(key, fills);
+          }
           this.fills.set(info.sha, fills);
         }
         const rel = path.relative(this.absRoot, file) || name;
@@ -189,6 +220,34 @@ export class TreeIndex {
       this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
     }
     return out;
+  }
+
+  /**
+   * The analysis of a checked file, from the disk cache when this build
+   * analysed the same text with the same settings, helper summaries and
+   * field fills before; else `compute()`'s, stored. (The CLI's warm runs.)
+   */
+  analysis(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[],
+    compute: () => FileAnalysis): CachedResult {
+    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), sortedJson(settings), external, fills);
+    const hit = this.results?.get(key);
+    if (hit) { this.counts.resultHits++; return hit; }
+    const a = compute();
+    const r: CachedResult = { findings: a.findings, callSites: a.callSites, functions: a.functions, notes: a.notes,
+      fieldFills: a.fieldFills ?? [], openFieldReleases: a.openFieldReleases ?? [] };
+    this.results?.put(key, r);
+    return r;
+  }
+
+  get stats(): IndexStats {
+    return { ...this.counts, discarded: (this.disk?.discarded ?? 0) + (this.results?.discarded ?? 0) + (this.fillsDisk?.discarded ?? 0) };
+  }
+
+  /** A cache key: this build, what is computed, and everything it is computed from. */
+  private keyOf(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = []): string {
+    const ext = external ? [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
+    return createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
+      .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills)).digest('hex');
   }
 
   /**
@@ -207,9 +266,9 @@ export class TreeIndex {
 
   private ensureScan(): ScanResult {
     if (!this.scan) {
-      this.scan = this.opts.scan ?? scanTree(this.absRoot);
+      this.scan = this.opts.scan ?? scanTree(this.absRoot, this.scanStore);
       this.notes.push(...this.scan.notes);
-      Object.assign(this.stats, { scannedFiles: this.scan.files.length, scannedBytes: this.scan.bytes, scanMs: Math.round(this.scan.ms) });
+      Object.assign(this.counts, { scannedFiles: this.scan.files.length, scannedBytes: this.scan.bytes, scanMs: Math.round(this.scan.ms), reusedScan: this.scan.reused });
     }
     return this.scan;
   }
@@ -244,7 +303,7 @@ export class TreeIndex {
   /** The tree files that define `name` (non-static, not `from`), nearest first; [] when none or ambiguous. */
   private definersOf(name: string, from: string): FileInfo[] {
     const files = definers(this.ensureScan(), name).filter(f => f !== from);
-    if (files.length > this.maxDefiners) { this.stats.ambiguous++; return []; }
+    if (files.length > this.maxDefiners) { this.counts.ambiguous++; return []; }
     const found = files.map(f => this.info(f)).filter((i): i is FileInfo => !!i && i.defs.has(name));
     const fromDir = path.dirname(from).split(path.sep);
     const near = (f: string) => {
@@ -349,16 +408,13 @@ export class TreeIndex {
       }
       stack.delete(sl.key);
     }
-    this.fingerprint ??= buildFingerprint();
-    const ext = [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, s]) => s);
-    const key = createHash('sha256').update(this.fingerprint).update('\0').update(this.settingsKey).update('\0')
-      .update(sl.sha).update('\0').update(sortedJson(ext)).digest('hex');
+    const key = this.keyOf(CACHE_FORMAT, sl.sha, this.settingsKey, external);
     const mem = this.summaries.get(key);
-    if (mem) { this.stats.memoryHits++; return mem; }
+    if (mem) { this.counts.memoryHits++; return mem; }
     const disk = this.disk?.get(key);
-    if (disk) { this.stats.diskHits++; this.summaries.set(key, disk); return disk; }
+    if (disk) { this.counts.diskHits++; this.summaries.set(key, disk); return disk; }
     this.opts.onAnalyse?.(sl.abs, sl.name);
-    this.stats.analysed++;
+    this.counts.analysed++;
     let sums: FunctionSummary[];
     try {
       const a = analyzeSource(this.parser, sl.text, this.helperSettings, external.size ? external : undefined);

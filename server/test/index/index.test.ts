@@ -10,7 +10,7 @@ import type { Parser } from 'web-tree-sitter';
 import { analyzeSource } from '../../src/core/analyze';
 import type { Finding } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
-import { CACHE_FORMAT } from '../../src/index/cache';
+import { CACHE_FORMAT, SCAN_FORMAT, ScanFileStore } from '../../src/index/cache';
 import { definers, scanBuffer, scanTree } from '../../src/index/scan';
 import { definitions } from '../../src/index/text';
 import { TreeIndex, type TreeIndexOptions } from '../../src/index/tree';
@@ -51,7 +51,7 @@ describe('tree index', function () {
       ].join('\n'));
       const names: number[] = [];
       scanBuffer(src, src.length, h => names.push(h));
-      const scan = { files: ['f.c'], keys: new Float64Array(names.map(h => h * 2 ** 21)).sort(), notes: [], bytes: 0, ms: 0 };
+      const scan = { files: ['f.c'], keys: new Float64Array(names.map(h => h * 2 ** 21)).sort(), notes: [], bytes: 0, reused: 0, ms: 0 };
       assert.deepStrictEqual(['hidden', 'shown', 'two_lines', 'hidden_too', 'proto', 'EXPORT_SYMBOL', 'call', 'if'].filter(n => definers(scan, n).length),
         ['shown', 'two_lines']);
     });
@@ -204,6 +204,87 @@ describe('tree index', function () {
       assert.deepStrictEqual(second.findings, first.findings);
       // and rewritten well-formed
       for (const f of fs.readdirSync(dir)) assert.strictEqual(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).format, CACHE_FORMAT);
+    });
+
+    it('the definition scan is remembered by file stamp: unchanged files are not read again, changed ones are', () => {
+      const tree = path.join(tmp, 't');
+      fs.cpSync(BASIC, tree, { recursive: true });
+      // stamps from the past (a file written in the last seconds is never remembered)
+      const old = new Date(Date.now() - 3600_000);
+      for (const f of walkAll(tree)) if (f.endsWith('.c') && fs.statSync(f).isFile()) fs.utimesSync(f, old, old);
+      const notes: string[] = [];
+      const store = new ScanFileStore(path.join(tmp, 'cache', 'scan'), m => notes.push(m));
+      const plain = scanTree(tree);
+      const first = scanTree(tree, store);
+      assert.strictEqual(first.reused, 0);
+      assert.deepStrictEqual(Array.from(first.keys), Array.from(plain.keys));
+      const second = scanTree(tree, store);
+      assert.strictEqual(second.reused, second.files.length, 'nothing read again');
+      assert.strictEqual(second.bytes, 0);
+      assert.deepStrictEqual(Array.from(second.keys), Array.from(plain.keys));
+      // a helper gains a definition: its stamp changes, it alone is read again
+      const helper = path.join(tree, 'drivers', 'xdev', 'xdev_pages.c');
+      fs.appendFileSync(helper, '\nint xdev_new_helper(struct page **p)\n{\n\treturn 0;\n}\n');
+      fs.utimesSync(helper, old, new Date(Date.now() - 60_000));
+      const third = scanTree(tree, store);
+      assert.strictEqual(third.reused, third.files.length - 1);
+      assert.deepStrictEqual(definers(third, 'xdev_new_helper'), [helper]);
+      assert.deepStrictEqual(notes, []);
+      // a corrupt document, then one naming another root: discarded or ignored, the scan is right
+      const [doc] = fs.readdirSync(path.join(tmp, 'cache', 'scan'));
+      const file = path.join(tmp, 'cache', 'scan', doc);
+      const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+      assert.strictEqual(saved.format, SCAN_FORMAT);
+      fs.writeFileSync(file, JSON.stringify({ ...saved, counts: saved.counts.map((c: number) => c + 1) }));
+      const fourth = scanTree(tree, store);
+      assert.strictEqual(fourth.reused, 0);
+      assert.deepStrictEqual(definers(fourth, 'xdev_new_helper'), [helper]);
+      assert.ok(notes.some(n => /discarded a corrupt or foreign scan cache file/.test(n)), notes.join('\n'));
+      fs.writeFileSync(file, JSON.stringify({ ...saved, root: '/elsewhere' }));
+      assert.strictEqual(scanTree(tree, store).reused, 0);
+    });
+
+    it('a checked file\'s analysis is reused for the same text, settings and helpers, and redone when a helper changes', () => {
+      const tree = path.join(tmp, 't');
+      fs.cpSync(BASIC, tree, { recursive: true });
+      const main = path.join(tree, 'drivers', 'xdev', 'xdev_main.c');
+      const text = fs.readFileSync(main, 'utf8');
+      let computed = 0;
+      const analyse = () => {
+        const index = new TreeIndex(tree, parser, {}, { cacheDir: path.join(tmp, 'cache') });
+        const external = index.summariesFor(text, main);
+        const r = index.analysis(text, {}, external, [], () => { computed++; return analyzeSource(parser, text, {}, external); });
+        return { r, index };
+      };
+      const first = analyse();
+      assert.strictEqual(computed, 1);
+      const second = analyse();
+      assert.strictEqual(computed, 1, 'the second run reads the result');
+      assert.strictEqual(second.index.stats.resultHits, 1);
+      const plain = (x: unknown) => JSON.parse(JSON.stringify(x));
+      assert.deepStrictEqual(second.r, plain(first.r));
+      assert.ok(first.r.findings.some(f => f.function === 'xdev_map_user'));
+      // other settings: another entry
+      const index = new TreeIndex(tree, parser, {}, { cacheDir: path.join(tmp, 'cache') });
+      index.analysis(text, { kernelVersion: '6.1' }, index.summariesFor(text, main), [], () => { computed++; return analyzeSource(parser, text, {}); });
+      assert.strictEqual(computed, 2);
+      // the helper in the other file now unpins: the summaries differ, so does the key
+      const helper = path.join(tree, 'drivers', 'xdev', 'xdev_pages.c');
+      fs.writeFileSync(helper, fs.readFileSync(helper, 'utf8').replace('put_page(pages[i]);\n}\n\nvoid xdev_unpin_all', 'unpin_user_page(pages[i]);\n}\n\nvoid xdev_unpin_all'));
+      const third = analyse();
+      assert.strictEqual(computed, 3);
+      assert.ok(!third.r.findings.some(f => f.function === 'xdev_map_user' && f.severity === 'error'));
+      // a damaged entry is discarded and computed again
+      const dir = path.join(tmp, 'cache', 'results');
+      for (const f of fs.readdirSync(dir)) {
+        const doc = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+        doc.value.findings = [{ code: 'no-such-code' }];
+        fs.writeFileSync(path.join(dir, f), JSON.stringify(doc));
+      }
+      const fourth = analyse();
+      assert.strictEqual(computed, 4);
+      assert.deepStrictEqual(plain(fourth.r), plain(third.r));
+      assert.ok(fourth.index.stats.discarded >= 1);
     });
 
     it('never writes the cache inside the checked tree', () => {
