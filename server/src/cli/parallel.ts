@@ -14,8 +14,8 @@ import * as os from 'os';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
-import { TreeIndex } from '../index/tree';
-import { ScanResult, scanTree } from '../index/scan';
+import { TreeIndex, scanWithCache } from '../index/tree';
+import type { ScanResult } from '../index/scan';
 import { checkFile } from './check-file';
 import type { SourceFile } from './files';
 import type { FileResult } from './format';
@@ -25,9 +25,22 @@ export const PARALLEL_MIN_FILES = 8;
 const MAX_DEFAULT_JOBS = 4;
 
 const KIND = 'pinlens-check-worker';
+const SCAN_KIND = 'pinlens-scan-worker';
 
-interface Init { kind: typeof KIND; tree?: string; settings: Settings; scan?: ScanResult }
+/**
+ * Each check worker's V8 heap bound, in MB (PINLENS_WORKER_HEAP_MB overrides
+ * it). Without one V8 lets a busy thread's heap grow far past what it keeps
+ * alive: two workers reached 430 MB of RSS on Linux 6.12 cold, bounded (with
+ * the scan on its own thread) about 270 MB.
+ */
+const WORKER_HEAP_MB = Number(process.env.PINLENS_WORKER_HEAP_MB) || 96;
+const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 };
+
+interface Init { kind: typeof KIND; tree?: string; settings: Settings }
+interface ScanInit { kind: typeof SCAN_KIND; tree: string }
 interface Task { i: number; file: SourceFile }
+/** With --tree, the first message: the definition scan, done once on the main thread while the workers start. */
+interface ScanMsg { scan: ScanResult }
 type Reply = { i: number; result: FileResult } | { i: number; error: string } | { fatal: string };
 
 /** Worker threads when --jobs is not given: one per core, at most 4. */
@@ -40,20 +53,23 @@ export function canUseWorkers(): boolean {
   return __filename.endsWith('.js');
 }
 
-/** Is this thread a check worker started by checkParallel()? */
+/** Is this thread a check or scan worker started by checkParallel()? */
 export function isCheckWorker(): boolean {
-  return !isMainThread && (workerData as Init | undefined)?.kind === KIND;
+  const kind = (workerData as Init | ScanInit | undefined)?.kind;
+  return !isMainThread && (kind === KIND || kind === SCAN_KIND);
 }
 
 /** The worker's side: load a parser (and index), then answer one file at a time. */
 export function runWorker(): void {
   const port = parentPort;
   if (!port) return;
+  if ((workerData as ScanInit).kind === SCAN_KIND) { runScanWorker(workerData as ScanInit); return; }
   const init = workerData as Init;
   loadParser().then(parser => {
-    const index = init.tree ? new TreeIndex(init.tree, parser, init.settings, { scan: init.scan }) : undefined;
-    port.on('message', (task: Task | null) => {
+    let index: TreeIndex | undefined;
+    port.on('message', (task: Task | ScanMsg | null) => {
       if (!task) { port.close(); return; }
+      if ('scan' in task) { index = new TreeIndex(init.tree!, parser, init.settings, { scan: task.scan }); return; }
       let reply: Reply;
       try {
         reply = { i: task.i, result: checkFile(task.file, parser, init.settings, index) };
@@ -66,16 +82,43 @@ export function runWorker(): void {
 }
 
 /**
+ * The definition scan of `tree` on a thread of its own, while the check
+ * workers load their parsers: listing and reading a whole kernel tree makes a
+ * lot of short-lived garbage, and a thread's heap goes back to the system
+ * when it ends (on the main thread it would stay in the process's peak RSS).
+ */
+function scanThread(tree: string): Promise<ScanResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(__filename, { workerData: { kind: SCAN_KIND, tree } satisfies ScanInit });
+    let got: ScanResult | undefined;
+    w.once('message', (m: ScanResult) => { got = m; });
+    w.once('error', reject);
+    w.once('exit', code => (got ? resolve(got) : reject(new Error(`the definition scan thread exited (code ${code})`))));
+  });
+}
+
+/** The scan thread's side: scan (with the scan cache), answer, end. */
+function runScanWorker(init: ScanInit): void {
+  // nothing listens on the port: the thread ends once the answer is sent
+  parentPort!.postMessage(scanWithCache(init.tree));
+}
+
+/**
  * Checks `files` on `jobs` worker threads; the results come back in input
  * order. `progress(done, file)` is called on the main thread as each file is
  * answered. Rejects on the first error (the sequential loop would throw too).
+ *
+ * Memory: each worker's V8 heap is bounded (WORKER_HEAP_MB). A worker that
+ * runs out of it on some extreme file is replaced, and that file is checked
+ * on the main thread without the bound — a slower answer, never a failure.
  */
 export function checkParallel(files: SourceFile[], tree: string | undefined, settings: Settings, jobs: number,
   progress?: (done: number, file: SourceFile) => void): Promise<FileResult[]> {
   const results: FileResult[] = new Array(files.length);
-  const workers: Worker[] = [];
-  let order: number[] = [];
+  const workers = new Set<Worker>();
+  const order = largestFirst(files);
   let next = 0, done = 0, failed = false;
+  let fallback: Promise<(file: SourceFile) => FileResult> | undefined;
   return new Promise<FileResult[]>((resolve, reject) => {
     const finish = (err?: Error) => {
       if (failed) return;
@@ -83,34 +126,63 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       for (const w of workers) void w.terminate();
       if (err) reject(err); else resolve(results);
     };
-    const give = (w: Worker) => {
-      if (next < files.length) {
-        const i = order[next++];
-        w.postMessage({ i, file: { display: files[i].display, abs: files[i].abs, ...(files[i].note ? { note: files[i].note } : {}) } } satisfies Task);
-      }
+    const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
+    // the scan first: it runs while the check workers load their parsers
+    const scan: Promise<ScanMsg | undefined> = tree ? scanThread(path.resolve(tree)).then(s => ({ scan: s })) : Promise.resolve(undefined);
+    const answered = (i: number, r: FileResult) => {
+      results[i] = r;
+      done++;
+      progress?.(done, files[i]);
+      if (done === files.length) finish();
     };
-    // one definition scan of the tree for all workers (each would redo it)
-    const init: Init = { kind: KIND, tree, settings, ...(tree ? { scan: scanTree(path.resolve(tree)) } : {}) };
-    for (let k = 0; k < Math.max(1, Math.min(jobs, files.length)); k++) {
-      const w = new Worker(__filename, { workerData: init });
-      workers.push(w);
+    // a file whose worker ran out of heap: on the main thread, one at a time, unbounded
+    const onMainThread = (i: number) => {
+      fallback ??= Promise.all([loadParser(), scan]).then(([parser, m]) => {
+        const index = tree ? new TreeIndex(tree, parser, settings, { scan: m?.scan }) : undefined;
+        return (file: SourceFile) => checkFile(file, parser, settings, index);
+      });
+      fallback.then(check => {
+        if (failed) return;
+        const r = check(files[i]);
+        answered(i, { ...r, notes: [...r.notes, `checked on the main thread: its worker thread ran out of its ${WORKER_HEAP_MB} MB heap`] });
+      }, fail);
+    };
+    const start = () => {
+      const w = new Worker(__filename, { workerData: { kind: KIND, tree, settings } satisfies Init, resourceLimits: WORKER_LIMITS });
+      workers.add(w);
+      let cur = -1;
+      const give = () => {
+        if (next >= files.length) return;
+        cur = order[next++];
+        const f = files[cur];
+        w.postMessage({ i: cur, file: { display: f.display, abs: f.abs, ...(f.note ? { note: f.note } : {}) } } satisfies Task);
+      };
       w.on('message', (m: Reply) => {
         if (failed) return;
         if ('fatal' in m) { finish(new Error(`worker thread: ${m.fatal}`)); return; }
         if ('error' in m) { finish(new Error(`${files[m.i].display}: ${m.error}`)); return; }
-        results[m.i] = m.result;
-        done++;
-        progress?.(done, files[m.i]);
-        if (done === files.length) finish();
-        else give(w);
+        cur = -1;
+        answered(m.i, m.result);
+        give();
       });
-      w.on('error', e => finish(e instanceof Error ? e : new Error(String(e))));
-      w.on('exit', code => { if (done < files.length) finish(new Error(`worker thread exited (code ${code}) before the check was done`)); });
-    }
-    // while the workers start: largest files first, equal sizes in input order
-    const size = (f: SourceFile) => { try { return fs.statSync(f.abs).size; } catch { return 0; } };
-    const sizes = files.map(size);
-    order = files.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
-    for (const w of workers) give(w);
+      w.on('error', e => {
+        if (failed) return;
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY' || cur < 0) { fail(e); return; }
+        workers.delete(w);
+        onMainThread(cur);
+        if (next < files.length) start();
+      });
+      w.on('exit', code => { if (workers.has(w) && !failed && done < files.length) finish(new Error(`worker thread exited (code ${code}) before the check was done`)); });
+      // messages wait in the worker's queue until its parser is loaded
+      scan.then(m => { if (failed) return; if (m) w.postMessage(m); give(); }, fail);
+    };
+    for (let k = 0; k < Math.max(1, Math.min(jobs, files.length)); k++) start();
   });
+}
+
+/** Indexes of `files`, largest first (a big file last would keep one worker busy while the others idle), equal sizes in input order. */
+function largestFirst(files: SourceFile[]): number[] {
+  const size = (f: SourceFile) => { try { return fs.statSync(f.abs).size; } catch { return 0; } };
+  const sizes = files.map(size);
+  return files.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
 }

@@ -165,7 +165,7 @@ void rdev_release(struct rdev_ctx *c)
 };
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}, node: string[] = []) {
-  const r = spawnSync(process.execPath, [...node, CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [...node, CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 28, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -258,6 +258,23 @@ describe('pinlens check --jobs (worker threads)', function () {
     assert.ok(entries.length > 0);
     assert.deepStrictEqual(entries.filter(e => !e.endsWith('.json')), []);
     for (const e of entries) JSON.parse(fs.readFileSync(path.join(tmp, 'cache-2', 'pinlens', 'summaries', e), 'utf8'));
+  });
+
+  it('a worker that runs out of its heap is replaced and its file checked on the main thread, with a note', () => {
+    // a 2 MB file of 5000 functions needs more than a 16 MB heap; the small ones do not
+    const big = path.join(tmp, 'oom');
+    fs.mkdirSync(big, { recursive: true });
+    const fn = (i: number) => FILES['drivers/pdev/pin_put.c'].replace(/pdev_pin_put/g, `pdev_pin_put_${i}`);
+    fs.writeFileSync(path.join(big, 'big.c'), Array.from({ length: 5000 }, (_, i) => fn(i)).join('\n'));
+    for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(big, `small${i}.c`), fn(i));
+    const one = report(run(['check', '--format', 'json', '--jobs', '1', big]).out);
+    const two = run(['check', '--format', 'json', '--jobs', '2', big], { PINLENS_WORKER_HEAP_MB: '16' });
+    assert.strictEqual(two.code, 1, two.err);
+    const b = report(two.out);
+    assert.deepStrictEqual(b.findings, one.findings);
+    assert.strictEqual(b.findings.filter((f: { file: string }) => f.file.endsWith('big.c')).length, 5000);
+    const notes = b.notes.map((n: { file: string; note: string }) => `${path.basename(n.file)}: ${n.note}`);
+    assert.ok(notes.includes('big.c: checked on the main thread: its worker thread ran out of its 16 MB heap'), notes.join('\n'));
   });
 
   it('checks few files on the main thread, whatever --jobs says', () => {
