@@ -141,6 +141,8 @@ async function wholeTreeBench(treeArg) {
     let entries = 0, bytes = 0;
     for (const f of fs.readdirSync(path.join(cache, 'pinlens', 'summaries'))) { entries++; bytes += fs.statSync(path.join(cache, 'pinlens', 'summaries', f)).size; }
     console.log(`summary cache: ${entries} entries, ${(bytes / 1024).toFixed(0)} KB`);
+    const srv = await serverWithTree(T, files, path.join(tmp, 'server-cache'));
+    console.log(`${'language server, tree indexed'.padEnd(30)} ${srv.files} files opened, first diagnostics ${srv.firstMs.toFixed(0)} ms, median per file ${srv.medianMs.toFixed(0)} ms   peak RSS ${srv.rssMb.toFixed(0)} MB`);
     const key = f => `${f.file}:${f.line}: ${f.severity}: [${f.code}] ${f.function}(): ${f.message.slice(0, 140)}`;
     const sev = r => r.report.findings.filter(f => f.severity === 'error' || f.severity === 'warning').map(key);
     const before = new Set(sev(plain[0])), after = new Set(sev(warm[warm.length - 1]));
@@ -153,6 +155,42 @@ async function wholeTreeBench(treeArg) {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+// The language server with the tree as its workspace folder (the index scans
+// it on the first open): opens the acquiring files one at a time, each waited
+// for until its diagnostics arrive, and reads the process's peak RSS (VmHWM).
+async function serverWithTree(T, files, cache) {
+  const { createRequire } = await import('module');
+  const { pathToFileURL } = await import('url');
+  const { spawn } = await import('child_process');
+  const rpc = createRequire(import.meta.url)('vscode-jsonrpc/node');
+  const proc = spawn(process.execPath, [path.join(root, 'out', 'server.js'), '--stdio'],
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: cache } });
+  const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout), new rpc.StreamMessageWriter(proc.stdin));
+  const waiting = new Map();
+  conn.onNotification('textDocument/publishDiagnostics', p => waiting.get(p.uri)?.());
+  conn.onRequest('workspace/configuration', p => p.items.map(() => ({})));
+  conn.listen();
+  const folder = pathToFileURL(T).href;
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: folder, workspaceFolders: [{ uri: folder, name: 'linux' }], capabilities: { workspace: { configuration: true, workspaceFolders: true } } });
+  await conn.sendNotification('initialized', {});
+  const opened = files.slice(0, 20);
+  const ms = [];
+  for (const f of opened) {
+    const uri = pathToFileURL(path.join(T, f)).href;
+    const got = new Promise(resolve => waiting.set(uri, resolve));
+    const t = performance.now();
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: fs.readFileSync(path.join(T, f), 'utf8') } });
+    await got;
+    ms.push(performance.now() - t);
+  }
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  await conn.sendRequest('shutdown');
+  await conn.sendNotification('exit');
+  conn.dispose();
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { files: opened.length, firstMs: ms[0], medianMs: sorted[Math.floor(sorted.length / 2)], rssMb: hwm };
 }
 
 // ---------------------------------------------------------------- --series
