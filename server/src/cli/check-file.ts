@@ -7,14 +7,14 @@ import { analyzeSource } from '../core/analyze';
 import type { FieldFill, Settings } from '../core/types';
 import type { TreeIndex } from '../index/tree';
 import type { FileResult } from './format';
-import { SourceFile, kernelEraOf, load } from './files';
+import { withKernelEra } from '../index/era';
+import { SourceFile, load } from './files';
 
 export function checkFile(file: SourceFile, parser: Parser, settings: Settings, index?: TreeIndex): FileResult {
   const f = load(file);
   if (f.text === undefined) return { file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'] };
   const external = index?.summariesFor(f.text, f.abs);
-  const era = settings.kernelVersion && settings.kernelVersion !== 'auto' ? undefined : kernelEraOf(f.abs);
-  const s = era ? { ...settings, kernelVersion: era } : settings;
+  const s = withKernelEra(settings, f.abs);
   const text = f.text;
   // with the index, an unchanged file analysed before with the same helpers comes from its disk cache
   const analyse = (fills: FieldFill[]) => {

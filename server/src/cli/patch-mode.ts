@@ -1,8 +1,10 @@
 // `pinlens check --patch FILE… | --patch - | --git [REV]`: reads the patches,
 // runs the patch check (patch-check.ts) with the core's analysis, prints it.
 import * as fs from 'fs';
+import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { analyzeSource } from '../core/analyze';
+import { withKernelEra } from '../index/era';
 import type { TreeIndex } from '../index/tree';
 import type { Options } from './main';
 import {
@@ -20,7 +22,11 @@ function readPatch(name: string): { name: string; text: string } {
 
 export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIndex): Promise<number> {
   const treeRoot = opts.tree ?? process.cwd();
-  const analyze = (p: string, text: string) => analyzeSource(parser, text, opts.settings, index?.summariesFor(text, p));
+  // p is tree-relative: the era comes from the tree's Makefile, helpers from its index
+  const analyze = (p: string, text: string) => {
+    const abs = path.resolve(treeRoot, p);
+    return analyzeSource(parser, text, withKernelEra(opts.settings, abs), index?.summariesFor(text, abs));
+  };
   let report: PatchReport;
   try {
     report = opts.git !== undefined

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'url';
 import type { Parser } from 'web-tree-sitter';
 import { parseSeries, requiredFiles } from '../core/patch';
 import type { Settings } from '../core/types';
+import { withKernelEra } from '../index/era';
 import { PatchCheckError, runPatchCheckDetailed } from '../index/patch-check';
 import { analyse } from './analysis';
 import { PatchView, partialView, problemView, treeView } from './features/patch';
@@ -58,7 +59,9 @@ export async function analysePatch(parser: Parser, uri: string, text: string, se
   const t0 = performance.now();
   const name = toPath(uri) ?? uri;
   const done = (view: PatchView, root?: string): PatchAnalysed => ({ text, view, root, ms: performance.now() - t0 });
-  const analyze = (_p: string, t: string) => analyse(parser, t, settings).analysis;
+  // files of the series get the era of the tree they apply to (its Makefile)
+  let root: string | undefined;
+  const analyze = (p: string, t: string) => analyse(parser, t, root ? withKernelEra(settings, path.join(root, p)) : settings).analysis;
   if (text.length > settings.maxFileSize) {
     const start = { line: 0, character: 0 };
     return done({ findings: [], lenses: [], diagnostics: [{
@@ -75,7 +78,6 @@ export async function analysePatch(parser: Parser, uri: string, text: string, se
   if (parsed.problems.length > 0) return done(problemView(text, parsed.patches, parsed.problems));
   try {
     const need = requiredFiles(parsed.patches);
-    let root: string | undefined;
     const roots = candidateRoots(uri, folders);
     for (const r of roots) if (await holdsAll(r, need)) { root = r; break; }
     // a series that only creates files needs no tree

@@ -2,6 +2,7 @@
 // scheduler (debounce + cache per version) and the settings per resource;
 // nothing else survives between requests (code actions read diagnostic data).
 import type { AnalysisCache, ExternalSummaries } from '../core/analyze';
+import { withKernelEra } from '../index/era';
 import { TreeIndex } from '../index/tree';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
@@ -149,7 +150,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       const file = fileOf(snap.uri);
       if (file) void baselines.prepare(file); // git runs while the text is analysed
       const ss = await serverSettingsFor(snap.uri);
-      const s = ss.core;
+      const s = file ? withKernelEra(ss.core, file) : ss.core;
       const p = await parser;
       if (!isCurrent()) return undefined;
       const ext = externalFor(snap.uri, snap.text, p, s);

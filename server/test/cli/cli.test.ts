@@ -125,4 +125,30 @@ describe('pinlens check (CLI)', function () {
     assert.strictEqual(broken.code, 2);
     assert.match(broken.err, /x\.c/);
   });
+
+  it('takes the API era from the tree\'s Makefile, for plain and patch checks', () => {
+    // FOLL_LONGTERM through pin_user_pages_unlocked(): refused by 6.1's gup, accepted since 6.2
+    const body = 'int g(unsigned long a, int n, struct page **pages)\n{\n\tint ret;\n\n\tret = pin_user_pages_unlocked(a, n, pages, FOLL_WRITE);\n\tif (ret > 0)\n\t\tunpin_user_pages(pages, ret);\n\treturn ret;\n}\n';
+    const trees: Record<string, string> = {};
+    for (const [era, level] of [['6.1', 1], ['6.12', 12]] as const) {
+      const t = path.join(dir, `era-${level}`);
+      fs.mkdirSync(path.join(t, 'drivers'), { recursive: true });
+      fs.writeFileSync(path.join(t, 'Makefile'), `# SPDX-License-Identifier: GPL-2.0\nVERSION = 6\nPATCHLEVEL = ${level}\nSUBLEVEL = 0\n`);
+      fs.writeFileSync(path.join(t, 'drivers', 'g.c'), body.replace('FOLL_WRITE', 'FOLL_WRITE | FOLL_LONGTERM'));
+      trees[era] = t;
+    }
+    const plain = (t: string) => run(['check', '-q', path.join(t, 'drivers', 'g.c')]);
+    assert.match(plain(trees['6.1']).out, /g\.c:5:\d+: error: .*\[invalid-gup-flags\]/);
+    assert.strictEqual(plain(trees['6.12']).out, '');
+    // the same call introduced by a patch: judged by the era of the tree it applies to
+    for (const t of Object.values(trees)) fs.writeFileSync(path.join(t, 'drivers', 'g.c'), body);
+    const patch = '--- a/drivers/g.c\n+++ b/drivers/g.c\n@@ -4,3 +4,3 @@\n \n-\tret = pin_user_pages_unlocked(a, n, pages, FOLL_WRITE);\n+\tret = pin_user_pages_unlocked(a, n, pages, FOLL_WRITE | FOLL_LONGTERM);\n \tif (ret > 0)\n';
+    const old = run(['check', '-q', '--tree', trees['6.1'], '--patch', '-'], { input: patch });
+    assert.strictEqual(old.code, 1, old.err);
+    assert.match(old.out, /g\.c:5:\d+: error: .*\[invalid-gup-flags\] \(introduced\)/);
+    const now = run(['check', '-q', '--tree', trees['6.12'], '--patch', '-'], { input: patch });
+    assert.strictEqual(now.out, '', now.err);
+    // an explicit --kernel wins over the Makefile
+    assert.strictEqual(run(['check', '-q', '--kernel', '6.12', path.join(trees['6.1'], 'drivers', 'g.c')]).out, '');
+  });
 });

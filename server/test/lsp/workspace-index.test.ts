@@ -34,4 +34,22 @@ describe('lsp: workspace index (helpers in other files)', function () {
     assert.ok(d.length >= 1, 'a mismatched-release through the helper');
     assert.ok(d.some(x => /xdev_drop_pages/.test(String(x.message))), d.map(x => String(x.message)).join(" / "));
   });
+
+  it('judges a document by the API era of its tree\'s Makefile', async () => {
+    // outside the workspace folder: no index, only the era matters
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-lsp-era-'));
+    try {
+      fs.writeFileSync(path.join(tree, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n');
+      fs.mkdirSync(path.join(tree, 'drivers'));
+      const file = path.join(tree, 'drivers', 'g.c');
+      const text = 'int g(unsigned long a, int n, struct page **pages)\n{\n\tint ret;\n\n\tret = pin_user_pages_unlocked(a, n, pages, FOLL_WRITE | FOLL_LONGTERM);\n\tif (ret > 0)\n\t\tunpin_user_pages(pages, ret);\n\treturn ret;\n}\n';
+      fs.writeFileSync(file, text);
+      const uri = pathToFileURL(file).href;
+      const diags = client.version(uri, 1);
+      await client.open(uri, text, 1);
+      assert.deepStrictEqual((await diags).map(d => [d.code, d.range.start.line]), [['invalid-gup-flags', 4]]);
+    } finally {
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
+  });
 });
