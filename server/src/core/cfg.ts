@@ -26,12 +26,14 @@ export type CfgNode =
   | { kind: 'branch'; cond: Node; t: number; f: number; loops: LoopInfo[]; head?: LoopInfo; always?: boolean }
   | { kind: 'switch'; value: Node; targets: number[]; loops: LoopInfo[] }
   | { kind: 'return'; ast: Node; value: Node | null; loops: LoopInfo[] }
-  | { kind: 'nop'; next: number; ast?: Node; loops: LoopInfo[] }
+  /** `iterEnd`: an iteration of that loop ends here (the body's end, or a `continue`). */
+  | { kind: 'nop'; next: number; ast?: Node; loops: LoopInfo[]; iterEnd?: LoopInfo }
   | { kind: 'exit' };
 
 export interface Cfg { nodes: CfgNode[]; entry: number; exit: number; truncated: boolean }
 
-interface Ctx { brk?: number; cont?: number; loops: LoopInfo[] }
+/** `loop`: the innermost loop (`continue` ends its iteration); `brkLoop`: the loop `break` leaves (none inside a switch). */
+interface Ctx { brk?: number; cont?: number; loops: LoopInfo[]; loop?: LoopInfo; brkLoop?: LoopInfo }
 
 const MAX_NODES = 20000;
 
@@ -56,6 +58,10 @@ export function buildCfg(body: Node): Cfg {
     for (let i = stmts.length - 1; i >= 0; i--) cur = stmt(stmts[i], cur, ctx);
     return cur;
   };
+
+  // where an iteration of the innermost loop ends: its body's end, or a `continue`
+  const iterationEnd = (at: Node, next: number, ctx: Ctx): number =>
+    ctx.loop ? add({ kind: 'nop', next, ast: at, loops: ctx.loops, iterEnd: ctx.loop }) : next;
 
   const loopOf = (kind: 'for' | 'while' | 'do', n: Node): LoopInfo => {
     const info: LoopInfo = { id: ++loopIds, fromZero: false, node: n, iterator: false };
@@ -107,12 +113,12 @@ export function buildCfg(body: Node): Cfg {
       case 'for_statement': {
         const info = loopOf(n.type === 'for_statement' ? 'for' : 'while', n);
         const head = add({ kind: 'nop', next: exit, loops });
-        const inner: Ctx = { brk: next, cont: head, loops: [info, ...loops] };
+        const inner: Ctx = { brk: next, cont: head, loops: [info, ...loops], loop: info, brkLoop: info };
         const update = n.type === 'for_statement' ? n.childForFieldName('update') : null;
         const contTarget = update ? add({ kind: 'stmt', ast: update, next: head, loops: inner.loops }) : head;
         inner.cont = contTarget;
         const bodyNode = n.childForFieldName('body');
-        const body = bodyNode ? stmt(bodyNode, contTarget, inner) : contTarget;
+        const body = bodyNode ? stmt(bodyNode, iterationEnd(bodyNode, contTarget, inner), inner) : contTarget;
         const cond = n.childForFieldName('condition');
         // `for (;;)` leaves only through break/return/goto
         const test = add({ kind: 'branch', cond: cond ?? n, t: body, f: next, loops, head: info, always: !cond });
@@ -126,9 +132,9 @@ export function buildCfg(body: Node): Cfg {
         const head = add({ kind: 'nop', next: exit, loops });
         const cond = n.childForFieldName('condition');
         const test = cond ? add({ kind: 'branch', cond, t: head, f: next, loops, head: info }) : next;
-        const inner: Ctx = { brk: next, cont: test, loops: [info, ...loops] };
+        const inner: Ctx = { brk: next, cont: test, loops: [info, ...loops], loop: info, brkLoop: info };
         const bodyNode = n.childForFieldName('body');
-        const body = bodyNode ? stmt(bodyNode, test, inner) : test;
+        const body = bodyNode ? stmt(bodyNode, iterationEnd(bodyNode, test, inner), inner) : test;
         (nodes[head] as { kind: 'nop'; next: number }).next = body;
         return head;
       }
@@ -136,7 +142,7 @@ export function buildCfg(body: Node): Cfg {
         const value = n.childForFieldName('condition') ?? n;
         const bodyNode = n.childForFieldName('body');
         const cases = (bodyNode?.namedChildren ?? []).filter(c => c?.type === 'case_statement') as Node[];
-        const inner: Ctx = { ...ctx, brk: next };
+        const inner: Ctx = { ...ctx, brk: next, brkLoop: undefined };
         const targets: number[] = [];
         let fall = next;
         let hasDefault = false;
@@ -152,9 +158,10 @@ export function buildCfg(body: Node): Cfg {
         return add({ kind: 'switch', value, targets, loops });
       }
       case 'break_statement':
-        return ctx.brk ?? next;
+        if (ctx.brk === undefined) return next;
+        return ctx.brkLoop ? iterationEnd(n, ctx.brk, { ...ctx, loop: ctx.brkLoop }) : ctx.brk;
       case 'continue_statement':
-        return ctx.cont ?? next;
+        return ctx.cont === undefined ? next : iterationEnd(n, ctx.cont, ctx);
       case 'return_statement': {
         const value = n.namedChildren.find(c => c && c.type !== 'comment') ?? null;
         return add({ kind: 'return', ast: n, value, loops });

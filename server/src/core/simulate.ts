@@ -55,7 +55,7 @@ const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'pag
   'virt_to_page', 'pfn_to_page', 'phys_to_page', 'kmap_to_page']);
 
 /** Accessors that read a page or folio and keep nothing. */
-const READERS = /^(folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
+const READERS = /^(IS_ERR|IS_ERR_OR_NULL|PTR_ERR|PTR_ERR_OR_ZERO|folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
 
 /** Marking a page dirty: the caller wrote to it (pin_user_pages.rst case 5). */
 const DIRTY = new Set(['set_page_dirty', 'set_page_dirty_lock', 'folio_mark_dirty', 'SetPageDirty']);
@@ -191,6 +191,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
           }
           pushStep(st, { range: rangeOf(node.ast), note: node.ast.text.replace(/;$/, '') });
         }
+        if (node.iterEnd && node.ast) for (const c of fn.opts.checkers) c.onIterationEnd?.(fn.opts.cx, st, node.iterEnd, node.ast);
         st.node = node.next;
         work.push(st);
         break;

@@ -2,6 +2,7 @@
 // calls these hooks at each event of a path; a checker looks at the ledger and
 // reports. One checker per finding code, one file each.
 import type { ReleaseApi } from '../apis';
+import type { LoopInfo } from '../cfg';
 import type { AcquireSite, PageSet, State } from '../ledger';
 import type { FunctionDef, Node } from '../syntax';
 import type { Code, Family, Fix, Finding, LedgerState } from '../types';
@@ -64,6 +65,8 @@ export interface Checker {
   onBioAdd?(cx: CheckContext, st: State, bio: string, set: PageSet, node: Node): void;
   onDmaUse?(cx: CheckContext, st: State, set: PageSet, node: Node, use: string): void;
   onExit?(cx: CheckContext, st: State, ev: ExitEvent): void;
+  /** an iteration of `loop` ends at `at`: its body (at the closing brace), a `continue` or a `break`. */
+  onIterationEnd?(cx: CheckContext, st: State, loop: LoopInfo, at: Node): void;
 }
 
 export type FindingDraft = Omit<Finding, 'severity'>;

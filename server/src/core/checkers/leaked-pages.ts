@@ -11,12 +11,24 @@
 // function's end after a noreturn call is still an end (we do not model them);
 // acquires inside a loop fill an array across iterations the simulation
 // folds into one, so their leaks are not claimed — except a return inside the
-// loop body that acquired, and one page per iteration into a local array left
-// behind by an error return.
+// loop body that acquired, one page per iteration into a local array left
+// behind by an error return, and one page per iteration into a local pointer
+// (below: `lostWithIteration`).
+//
+// One page per iteration into a local pointer (`page = get_user_page_vma_remote()`,
+// `pin_user_pages_fast(addr, 1, …, &page)`): an iteration that ends (`continue`,
+// the body's end) still holding it loses it to the next iteration's acquire, or
+// to the end of the pointer's scope; a `break` that leaves the loop holding it
+// loses it when nothing after the loop names the pointer. Not claimed when the
+// acquire is conditional on the pointer itself (a page kept across iterations
+// on purpose: `if (!page) get_user_pages(…, &page)`) or the pointer is named
+// after the loop (it carries the page out).
 import { consequence, ledger } from '../counters';
 import { mayHold } from '../ledger';
 import type { Node } from '../syntax';
-import type { Checker } from './checker';
+import type { LoopInfo } from '../cfg';
+import type { AcquireSite, PageSet, State } from '../ledger';
+import type { CheckContext, Checker } from './checker';
 
 const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
 
@@ -28,8 +40,65 @@ function sameLoop(acquire: Node, exit: Node, body: Node): boolean {
   return exit.startIndex >= loop.startIndex && exit.endIndex <= loop.endIndex;
 }
 
+/** The innermost loop around `n` inside `body`. */
+function loopAround(n: Node, body: Node): Node | undefined {
+  for (let p = n.parent; p && p.id !== body.id; p = p.parent) if (LOOPS.has(p.type)) return p;
+  return undefined;
+}
+
+/**
+ * The loop whose iterations each take one page into this local pointer and
+ * must let go of it before the iteration ends; undefined when the pages are
+ * not of that kind (see the header).
+ */
+function perIterationPointer(cx: CheckContext, set: PageSet, site: AcquireSite): Node | undefined {
+  if (!site.inLoop || site.perElement || !/^\w+$/.test(set.holder) || cx.isCallerOwned(set.holder)) return undefined;
+  if (site.returns !== 'page' && site.requested !== '1') return undefined;
+  const loop = loopAround(site.call, cx.fn.body);
+  if (!loop) return undefined;
+  const named = new RegExp(`\\b${set.holder}\\b`);
+  // `if (!page) get…(&page)`: kept across iterations on purpose
+  for (let p = site.call.parent; p && p.id !== loop.id; p = p.parent) {
+    const cond = p.type === 'if_statement' || p.type === 'conditional_expression' ? p.childForFieldName('condition') : null;
+    if (cond && named.test(cond.text) && !cond.text.includes(site.call.text)) return undefined;
+  }
+  if (named.test(cx.text.slice(loop.endIndex, cx.fn.body.endIndex))) return undefined;
+  return loop;
+}
+
+function heldHere(set: PageSet): boolean {
+  return set.site >= 0 && set.state === 'held' && !set.escaped && !set.partial && mayHold(set) && set.mode !== 'NONE' && set.mode !== 'UNKNOWN';
+}
+
+function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, node: Node, where: string, callerOwned = false): void {
+  const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
+  const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
+  cx.report(st, {
+    code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : 'the iteration ends still holding the page',
+    message: `${set.holder} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${partial ? ' — a partial result —' : ''} ${callerOwned ? 'belong to the caller only on success, but ' : 'are neither released nor handed on when '}${where}`,
+    counters: {
+      before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
+      after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
+      consequence: consequence(set.folios, set.mode),
+    },
+  });
+}
+
 export const leakedPages: Checker = {
   code: 'leaked-pages',
+  onIterationEnd(cx, st, loop: LoopInfo, at) {
+    for (const set of st.sets) {
+      if (!heldHere(set)) continue;
+      const site = cx.sites.find(s => s.id === set.site);
+      if (!site || perIterationPointer(cx, set, site)?.id !== loop.node.id) continue;
+      const node = at.type === 'compound_statement' ? at.lastChild ?? at : at;
+      const how = at.type === 'break_statement' ? `the loop is left here and nothing after it names ${set.holder}`
+        : `the iteration ${at.type === 'continue_statement' ? 'continues here' : 'ends'}: the next one overwrites ${set.holder}`;
+      report(cx, st, set, site, node, how);
+      // lost with this iteration, and said so here: not again where the function ends
+      set.escaped = true;
+    }
+  },
   onExit(cx, st, ev) {
     for (const set of st.sets) {
       if (set.site < 0 || set.state !== 'held' || set.escaped || set.partial) continue;
@@ -48,19 +117,10 @@ export const leakedPages: Checker = {
       // acquires in a loop fill their holders across iterations the simulation
       // folds into one: not judged (but see `earlier`) — except a return inside
       // the same loop body, which leaves this iteration's pages behind
-      if (!site || (site.inLoop && !earlier && !(ev.node && sameLoop(site.call, ev.node, cx.fn.body)))) continue;
-      const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
-      const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
+      // (a page per iteration that a `break` carries out of the loop, unnamed after it, is lost)
+      if (!site || (site.inLoop && !earlier && !(ev.node && sameLoop(site.call, ev.node, cx.fn.body)) && !perIterationPointer(cx, set, site))) continue;
       const where = ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends';
-      cx.report(st, {
-        code: 'leaked-pages', node: ev.node ?? cx.fn.body.lastChild ?? cx.fn.body, set, step: 'leaves the function still holding the pages',
-        message: `${set.holder} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${partial ? ' — a partial result —' : ''} ${callerOwned ? 'belong to the caller only on success, but ' : 'are neither released nor handed on when '}the function ${where}`,
-        counters: {
-          before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
-          after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
-          consequence: consequence(set.folios, set.mode),
-        },
-      });
+      report(cx, st, set, site, ev.node ?? cx.fn.body.lastChild ?? cx.fn.body, `the function ${where}`, callerOwned);
     }
   },
 };
