@@ -45,6 +45,9 @@ export function toJson(results: FileResult[], stats: RunStats): string {
   const callSites = results.flatMap(r => r.callSites.map(c => ({
     file: r.file, line: c.range.start.line + 1, function: c.function, api: c.api, mode: c.mode,
     releases: c.releases.map(x => ({ file: r.file, line: x.range.start.line + 1, api: x.api, ...(x.viaHelper ? { via: x.viaHelper } : {}) })),
+    // extensions: where the pages are handed on, and who releases the field they went into
+    ...(c.handoffs.length ? { handoffs: c.handoffs.map(h => ({ line: h.range.start.line + 1, kind: h.kind })) } : {}),
+    ...(c.later?.length ? { later: c.later.map(l => ({ file: r.file, line: l.range.start.line + 1, function: l.function, api: l.api, field: l.field, ...(l.via ? { via: l.via } : {}) })) } : {}),
     paths: c.paths,
   })));
   const notes = results.flatMap(r => r.notes.map(n => ({ file: r.file, note: n })));

@@ -3,6 +3,7 @@
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
 import { ALL_API_NAMES, RELEASE_BY_NAME } from './apis';
+import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
@@ -121,6 +122,11 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range }));
   const teardowns = fieldReleases.filter(r => !called.has(r.fn));
   findings.push(...fieldFindings([...ownFills, ...fills], teardowns, cfg));
+  // where stored pages are released later, and how callbacks are reached
+  const explained = explainOwnership(out.callSites, findings, fieldStores, fieldReleases, installedCallbacks(root, local), called,
+    new Map(fns.map(f => [f.name, rangeOf(f.node)])));
+  out.callSites = explained.callSites;
+  findings.splice(0, findings.length, ...explained.findings);
   out.fieldFills = ownFills;
   out.openFieldReleases = [...new Set(teardowns.filter(r => !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document

@@ -106,6 +106,19 @@ export interface CallSite {
   paths: { total: number; released: number; handedOff: number; leaked: number; failed: number };
   /** the simulated steps of one representative path, for the simulation view. */
   trace: PathStep[];
+  /** releases of the struct field the pages went into, by other functions of the file (teardowns). */
+  later?: LaterRelease[];
+}
+
+/** A release of a struct field's pages in another function: where the pages go once stored. */
+export interface LaterRelease {
+  function: string;
+  api: string;
+  range: Range;
+  /** `struct foo.pages` */
+  field: string;
+  /** how that function runs when nobody calls it by name: `xdev_release() runs as .release of …` */
+  via?: string;
 }
 
 /** What a function does to the pages its parameters carry. */

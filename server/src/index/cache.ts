@@ -93,7 +93,8 @@ export function isCallSite(v: unknown): v is CallSite {
   return isObj(v) && isRange(v.range) && isStr(v.function) && isStr(v.api) && optIn(v.mode, MODES) && isStr(v.modeReason)
     && isStr(v.holder) && listOf(v.releases, r => isObj(r) && isRange(r.range) && isStr(r.api))
     && listOf(v.handoffs, h => isObj(h) && isRange(h.range) && isStr(h.kind)) && listOf(v.trace, isStep)
-    && isObj(v.paths) && ['total', 'released', 'handedOff', 'leaked', 'failed'].every(k => isNat((v.paths as Record<string, unknown>)[k]));
+    && isObj(v.paths) && ['total', 'released', 'handedOff', 'leaked', 'failed'].every(k => isNat((v.paths as Record<string, unknown>)[k]))
+    && (v.later === undefined || listOf(v.later, l => isObj(l) && isStr(l.function) && isStr(l.api) && isRange(l.range) && isStr(l.field)));
 }
 
 export function isFieldFill(v: unknown): v is FieldFill {

@@ -71,6 +71,21 @@ describe('lsp: round trip over stdio', () => {
     assert.strictEqual(await c.hover(bad.uri, { line: 0, character: 0 }), null);
   });
 
+  it('follows pages into a struct field to the teardown that releases them, and says how the teardown runs', async () => {
+    const td = fixture('teardown.c');
+    await c.open(td.uri, td.text);
+    const ds = mismatched(await c.version(td.uri, 1));
+    assert.deepStrictEqual(ds.map(d => d.range.start.line), [positionOf(td.text, 'put_page(x->pages[i])').line]);
+    const krefLine = positionOf(td.text, 'kref_put(&x->ref').line;
+    assert.ok(ds[0].relatedInformation?.some(r => r.location.range.start.line === krefLine && /runs as the kref release/.test(r.message)),
+      JSON.stringify(ds[0].relatedInformation));
+    const at = positionOf(td.text, 'pin_user_pages_fast(');
+    const lens = (await c.codeLens(td.uri)).find(l => l.range.start.line === at.line && l.command?.command === 'pinlens.showSimulation');
+    assert.match(lens?.command?.title ?? '', /released later by xdev_free \(put_page\)/);
+    const hover = (await c.hover(td.uri, positionOf(td.text, 'pin_user_pages_fast(', 3)))?.contents as { value: string };
+    assert.match(hover.value, /Released later, from `struct xdev\.pages`:\n- `put_page` in `xdev_free\(\)` on line \d+ — xdev_free\(\) runs as the kref release of kref_put/);
+  });
+
   it('answers lenses, hovers and simulations from the cached analysis of the version', async () => {
     await c.codeLens(bad.uri);
     await c.hover(bad.uri, positionOf(bad.text, 'put_page(pages[i])', 2));

@@ -80,5 +80,9 @@ export function callSiteMarkdown(cs: CallSite): string {
   if (cs.handoffs.length) {
     lines.push('Handed off:\n' + cs.handoffs.map(h => `- ${h.kind} on line ${lineNo(h.range)}: ${h.note}`).join('\n'));
   }
+  if (cs.later?.length) {
+    lines.push(`Released later, from \`${cs.later[0].field}\`:\n` + cs.later.map(l =>
+      `- \`${l.api}\` in \`${l.function}()\` on line ${lineNo(l.range)}` + (l.via ? ` — ${l.via}` : '')).join('\n'));
+  }
   return lines.join('\n\n');
 }

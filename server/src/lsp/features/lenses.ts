@@ -17,7 +17,8 @@ export function callSiteTitle(cs: CallSite): string {
   if (cs.handoffs.length) {
     parts.push(`handed to ${distinct(cs.handoffs.map(h => h.kind)).join(', ')} (${plural(p.handedOff, 'path')})`);
   }
-  if (!cs.releases.length && !cs.handoffs.length && cs.mode !== 'NONE') parts.push('never released');
+  if (cs.later?.length) parts.push(`released later by ${distinct(cs.later.map(l => `${l.function} (${l.api})`)).join(', ')}`);
+  if (!cs.releases.length && !cs.handoffs.length && !cs.later?.length && cs.mode !== 'NONE') parts.push('never released');
   if (p.leaked) parts.push(`${plural(p.leaked, 'path')} ${p.leaked === 1 ? 'leaks' : 'leak'}`);
   if (p.total === 0) parts.push('not simulated');
   return parts.join(' · ');
