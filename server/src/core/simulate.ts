@@ -79,6 +79,8 @@ interface Fn {
   sites: AcquireSite[];
   siteByCall: Map<number, AcquireSite>;
   acquireHolders: Set<string>;
+  /** variables that hold a page's kernel address (`maddr = page_address(page)`): passing one on does not pass the page */
+  addressVars: Set<string>;
   /** holders filled by acquires inside loops (slot by slot) */
   loopHolders: Set<string>;
   /** the requested-count arguments of the function's acquires */
@@ -140,7 +142,7 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], fieldReleases: [] };
   const fn: Fn = {
-    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), loopHolders: new Set(), requested: new Set(),
+    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
     repeated: repeatedConditions(cfg),
   };
@@ -303,11 +305,22 @@ function collectAcquireHolders(fn: Fn): void {
     }
   }
   // a holder the function also fills by plain assignment is not known by name alone
-  for (const a of fn.def.body.descendantsOfType('assignment_expression')) {
-    const l = a?.childForFieldName('left'), r = a?.childForFieldName('right');
+  for (const a of fn.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    const l = a?.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'), r = a?.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right');
+    if (l && r && isAddressOf(r)) fn.addressVars.add(norm(l.text).replace(/^\*+/, ''));
+    if (a?.type === 'init_declarator') continue;
     const alloc = r && strip(r).type === 'call_expression' && /alloc|^vzalloc|^kcalloc/.test(calleeName(strip(r)) ?? '');
     if (l && r && !isNullLiteral(r) && !alloc) fn.acquireHolders.delete(norm(l.text));
   }
+}
+
+/** Conversions to a kernel virtual address: the callee gets bytes to read or write, not the page. */
+const ADDRESS_OF = new Set(['page_address', 'page_to_virt', 'folio_address', 'kmap', 'kmap_local_page', 'kmap_local_folio', 'kmap_atomic']);
+
+function isAddressOf(n: Node): boolean {
+  let s = strip(n);
+  while (s.type === 'binary_expression') s = strip(s.childForFieldName('left') ?? s);
+  return s.type === 'call_expression' && ADDRESS_OF.has(calleeName(s) ?? '');
 }
 
 function inLoopSyntax(n: Node, body: Node): boolean {
@@ -729,6 +742,8 @@ function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
   const s = strip(a);
   if (s.type === 'call_expression') { evalExpr(fn, st, s); return; }
   const h = holderText(a);
+  // `copy(maddr + off, buf, n)` with maddr = page_address(page): a use of the bytes
+  if (fn.addressVars.has(rootOf(h.text))) return;
   const idx = findSetByHolder(st, h.text);
   // one page passed to a callee is a use (checksum it, map it); the array, or a
   // page of a one-page set, may be kept
