@@ -22,6 +22,8 @@ export interface AcquireApi {
   countArg: number;
   flagsArg: number;
   iterArg: number;
+  /** byte-count APIs: the maximum size asked for (the page count follows from it and the offset). */
+  sizeArg?: number;
   returns: Returns;
   /** flags the API sets itself (is_valid_gup_args' to_set). */
   internalFlags: string[];
@@ -71,11 +73,11 @@ export const ACQUIRE_APIS: AcquireApi[] = [
   acquire('pin_user_pages_unlocked', 'PIN', { countArg: 1, flagsArg: 3, pagesArg: 2, internalFlags: ['FOLL_PIN', 'FOLL_TOUCH', 'FOLL_UNLOCKABLE'], doc: PUP_DOC }),
   acquire('pin_user_pages_locked', 'PIN', { countArg: 1, flagsArg: 2, pagesArg: 3, until: '6.4', doc: PUP_DOC }),
   acquire('memfd_pin_folios', 'PIN', { countArg: 4, pagesArg: 3, internalFlags: ['FOLL_PIN'], since: '6.11', doc: 'pins the folios of a memfd range (FOLL_PIN); release with unpin_folios() / unpin_folio()' }),
-  acquire('iov_iter_extract_pages', 'EXTRACT', { iterArg: 0, pagesArg: 1, countArg: 3, returns: 'bytes', since: '6.3', doc: 'pins the pages of a user-backed iterator (ubuf/iovec) and takes no reference at all on kernel-backed ones (bvec/kvec/folioq/xarray): release only if iov_iter_extract_will_pin(), with unpin_user_page(s)' }),
-  acquire('iov_iter_get_pages2', 'GET', { iterArg: 0, pagesArg: 1, countArg: 3, returns: 'bytes', doc: 'takes a reference on each page (get_user_pages_fast for user memory, get_page for bvecs); release with put_page()' }),
-  acquire('iov_iter_get_pages_alloc2', 'GET', { iterArg: 0, pagesArg: 1, returns: 'bytes', doc: 'allocates the array and takes a reference on each page; release with put_page() and kvfree() the array' }),
-  acquire('iov_iter_get_pages', 'GET', { iterArg: 0, pagesArg: 1, countArg: 3, returns: 'bytes', until: '6.1', doc: '(6.1 and older) takes a reference on each page; release with put_page()' }),
-  acquire('iov_iter_get_pages_alloc', 'GET', { iterArg: 0, pagesArg: 1, returns: 'bytes', until: '6.1', doc: '(6.1 and older) allocates the array and takes a reference on each page; release with put_page()' }),
+  acquire('iov_iter_extract_pages', 'EXTRACT', { iterArg: 0, pagesArg: 1, sizeArg: 2, countArg: 3, returns: 'bytes', since: '6.3', doc: 'pins the pages of a user-backed iterator (ubuf/iovec) and takes no reference at all on kernel-backed ones (bvec/kvec/folioq/xarray): release only if iov_iter_extract_will_pin(), with unpin_user_page(s)' }),
+  acquire('iov_iter_get_pages2', 'GET', { iterArg: 0, pagesArg: 1, sizeArg: 2, countArg: 3, returns: 'bytes', doc: 'takes a reference on each page (get_user_pages_fast for user memory, get_page for bvecs); release with put_page()' }),
+  acquire('iov_iter_get_pages_alloc2', 'GET', { iterArg: 0, pagesArg: 1, sizeArg: 2, returns: 'bytes', doc: 'allocates the array and takes a reference on each page; release with put_page() and kvfree() the array' }),
+  acquire('iov_iter_get_pages', 'GET', { iterArg: 0, pagesArg: 1, sizeArg: 2, countArg: 3, returns: 'bytes', until: '6.1', doc: '(6.1 and older) takes a reference on each page; release with put_page()' }),
+  acquire('iov_iter_get_pages_alloc', 'GET', { iterArg: 0, pagesArg: 1, sizeArg: 2, returns: 'bytes', until: '6.1', doc: '(6.1 and older) allocates the array and takes a reference on each page; release with put_page()' }),
   acquire('bio_iov_iter_get_pages', 'EXTRACT', { iterArg: 1, pagesArg: 0, returns: 'into-bio', doc: 'adds the iterator\'s pages to the bio and marks it BIO_PAGE_PINNED when they were pinned; release with bio_release_pages()' }),
 ];
 

@@ -21,6 +21,8 @@ export interface AcquireSite {
   holder: string;
   /** requested count, normalised text ('' when unknown) */
   requested: string;
+  /** byte-count APIs: the requested size, normalised text */
+  requestedBytes?: string;
   iter?: string;
   /** the acquire fills one slot of an array per loop iteration. */
   perElement: boolean;

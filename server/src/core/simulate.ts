@@ -85,6 +85,8 @@ interface Fn {
   loopHolders: Set<string>;
   /** the requested-count arguments of the function's acquires */
   requested: Set<string>;
+  /** the requested-size arguments of its byte-count acquires (iov_iter_extract_pages(i, p, len, …)) */
+  requestedBytes: Set<string>;
   params: string[];
   /** the effects on parameters, by key; which ones a path saw is in its State */
   effectDefs: Map<string, ParamEffect>;
@@ -142,7 +144,7 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], fieldReleases: [] };
   const fn: Fn = {
-    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(),
+    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
     repeated: repeatedConditions(cfg),
   };
@@ -297,6 +299,8 @@ function collectAcquireHolders(fn: Fn): void {
       if (a && inLoopSyntax(call, fn.def.body)) fn.loopHolders.add(holderText(a).text);
       const n = api.countArg >= 0 ? callArgs(call)[api.countArg] : undefined;
       if (n) fn.requested.add(norm(n.text));
+      const size = api.sizeArg !== undefined ? callArgs(call)[api.sizeArg] : undefined;
+      if (size) fn.requestedBytes.add(norm(size.text));
     } else if (sum) {
       for (const e of sum.params) if (e.effect === 'acquires') {
         const a = callArgs(call)[e.index];
@@ -312,6 +316,24 @@ function collectAcquireHolders(fn: Fn): void {
     const alloc = r && strip(r).type === 'call_expression' && /alloc|^vzalloc|^kcalloc/.test(calleeName(strip(r)) ?? '');
     if (l && r && !isNullLiteral(r) && !alloc) fn.acquireHolders.delete(norm(l.text));
   }
+}
+
+/** Marks a copy that counts the pages of a requested size (st.copies). */
+export const BYTES = 'bytes:';
+
+/**
+ * The requested size a page-count expression is computed from —
+ * `DIV_ROUND_UP(off + len, PAGE_SIZE)`, `(off + len + PAGE_SIZE - 1) >> PAGE_SHIFT`,
+ * `PAGE_ALIGN(off + len) >> PAGE_SHIFT` — when len is the size a byte-count
+ * acquire of the function asked for; undefined otherwise.
+ */
+function pagesOfRequestedBytes(fn: Fn, n: Node): string | undefined {
+  if (!fn.requestedBytes.size) return undefined;
+  const t = norm(strip(n).text);
+  const m = /^DIV_ROUND_UP\((.+),PAGE_SIZE\)$/.exec(t) ?? /^\(?(.+)\+PAGE_SIZE-1\)?(?:>>PAGE_SHIFT|\/PAGE_SIZE)$/.exec(t)
+    ?? /^PAGE_ALIGN\((.+)\)(?:>>PAGE_SHIFT|\/PAGE_SIZE)$/.exec(t);
+  if (!m) return undefined;
+  return m[1].replace(/^\((.*)\)$/, '$1').split('+').find(term => fn.requestedBytes.has(term));
 }
 
 /** Conversions to a kernel virtual address: the callee gets bytes to read or write, not the page. */
@@ -428,6 +450,9 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
   delete st.derived[v];
   delete st.copies[v];
   if (!val && fn.requested.has(norm(rhs.text))) st.copies[v] = norm(rhs.text);
+  // `npages = DIV_ROUND_UP(off + len, PAGE_SIZE)` with len the requested size: the pages asked for
+  const fromBytes = !val ? pagesOfRequestedBytes(fn, rhs) : undefined;
+  if (fromBytes) st.copies[v] = `${BYTES}${fromBytes}`;
   if (!val) {
     // `p = obj->pages`: acquires through p fill the object's array
     const r = strip(rhs);
@@ -644,9 +669,12 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
       const site = siteOf(fn, set);
       if (site && (site.requested === '1' || site.returns === 'page' || site.returns === 'bool')) whole = true;
     }
+    const countNode = rel.countArg >= 0 ? args[rel.countArg] : undefined;
+    const counted = count ?? loopCount;
+    const bytes = counted && st.copies[counted]?.startsWith(BYTES) ? st.copies[counted].slice(BYTES.length) : countNode ? pagesOfRequestedBytes(fn, countNode) : undefined;
     const ev: ReleaseEvent = {
       node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
-      guarded: false,
+      guarded: false, ...(bytes ? { countFromBytes: bytes } : {}),
     };
     if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(fn, st, w, ev);
     else untrackedRelease(fn, st, h.text, ev);
@@ -805,7 +833,9 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     const h = d && !d.endsWith('+') ? { ...h0, text: d } : d ? { ...h0, element: true, index: h0.index ?? 'window' } : h0;
     const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
     const requested = api.countArg >= 0 && args[api.countArg] ? norm(args[api.countArg].text) : (api.returns === 'page' || api.returns === 'bool' ? '1' : '');
+    const size = api.sizeArg !== undefined && args[api.sizeArg] ? norm(args[api.sizeArg].text) : undefined;
     site = {
+      ...(size ? { requestedBytes: size } : {}),
       id: fn.sites.length, api, call, mode, modeReason: reason, holder: api.returns === 'page' ? '' : h.text,
       requested: loop?.bound ?? requested, iter, perElement: !!loop, unit: loop ? requested : undefined, returns: api.returns,
       inLoop: !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length), offset: h.element && !loop ? (h.index ?? '') : '',
@@ -1107,6 +1137,8 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
         let threshold: 'zero' | 'full' | undefined;
         if (t === '0' || t === 'NULL') threshold = 'zero';
         else if (site && site.returns === 'count' && !site.perElement && (t === site.requested || (t === '1' && site.requested === '1'))) threshold = 'full';
+        // a byte-count acquire compared with the size it asked for (`n != len`)
+        else if (site?.returns === 'bytes' && site.requestedBytes === t) threshold = 'full';
         else if (t === '1' && !set.outcomes.includes('partial')) threshold = 'full';
         else if (site?.perElement && t === site.unit) threshold = 'full';
         if (threshold) {

@@ -16,6 +16,8 @@ export interface ReleaseEvent {
   whole: boolean;
   /** the count released, normalised text; null when implied (single page or loop). */
   count: string | null;
+  /** the count was computed from this requested size of a byte-count acquire (`DIV_ROUND_UP(off + len, PAGE_SIZE)`). */
+  countFromBytes?: string;
   viaHelper?: string;
   release?: ReleaseApi;
   /** the argument naming the pages, as written. */

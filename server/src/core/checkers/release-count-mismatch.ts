@@ -26,6 +26,15 @@ export const releaseCountMismatch: Checker = {
       return;
     }
     if (!mayHold(set)) return;
+    // a byte-count acquire may return fewer bytes than asked for: the page count must come from what it returned
+    if (site?.requestedBytes && ev.countFromBytes === site.requestedBytes && set.outcomes.includes('partial') && !set.countVars.includes(ev.count)) {
+      const got = set.countVars.find(v => !v.startsWith('<'));
+      cx.report(st, {
+        code: 'release-count-mismatch', node: ev.node, set, step: `may have obtained fewer than ${site.requestedBytes} bytes`,
+        message: `${ev.api}() releases ${ev.count}, the pages of the requested ${site.requestedBytes} bytes, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) may have returned fewer bytes on this path${got ? `: count the pages of the ${got} bytes it returned` : ''}; the slots past them hold no ${set.mode === 'GET' ? 'reference' : 'pin'}`,
+      });
+      return;
+    }
     if (!site || (site.returns !== 'count' && site.returns !== 'bytes') || site.perElement || !site.requested || site.requested === '1') return;
     if (ev.count !== site.requested || set.countVars.includes(ev.count) || !set.outcomes.includes('partial')) return;
     const got = set.countVars.find(v => !v.startsWith('<'));
