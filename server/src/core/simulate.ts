@@ -329,11 +329,24 @@ export const BYTES = 'bytes:';
  */
 function pagesOfRequestedBytes(fn: Fn, n: Node): string | undefined {
   if (!fn.requestedBytes.size) return undefined;
+  return pageCountTerms(n)?.find(term => fn.requestedBytes.has(term));
+}
+
+/** The summed terms of a bytes-to-pages count (`DIV_ROUND_UP(off + len, PAGE_SIZE)` -> off, len); undefined for other expressions. */
+function pageCountTerms(n: Node): string[] | undefined {
   const t = norm(strip(n).text);
   const m = /^DIV_ROUND_UP\((.+),PAGE_SIZE\)$/.exec(t) ?? /^\(?(.+)\+PAGE_SIZE-1\)?(?:>>PAGE_SHIFT|\/PAGE_SIZE)$/.exec(t)
     ?? /^PAGE_ALIGN\((.+)\)(?:>>PAGE_SHIFT|\/PAGE_SIZE)$/.exec(t);
-  if (!m) return undefined;
-  return m[1].replace(/^\((.*)\)$/, '$1').split('+').find(term => fn.requestedBytes.has(term));
+  return m ? m[1].replace(/^\((.*)\)$/, '$1').split('+') : undefined;
+}
+
+/** `DIV_ROUND_UP(len + off, PAGE_SIZE)` with len what a byte-count acquire returned: that set's page count. */
+function pagesRef(st: State, n: Node): number {
+  for (const term of pageCountTerms(n) ?? []) {
+    const idx = findSetByCount(st, term);
+    if (idx >= 0) return idx;
+  }
+  return -1;
 }
 
 /** Conversions to a kernel virtual address: the callee gets bytes to read or write, not the page. */
@@ -520,6 +533,14 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
       if (val?.kind === 'holder' && op === '=') {
         handOff(fn, st, val.set, n, `stored in ${norm(left.text)}`);
       }
+      // a count kept in a field: the obtained count (`sb->nr = pinned`) or the requested one (`sb->nr = nr`)
+      if (l.type === 'field_expression') {
+        const t = norm(l.text);
+        for (const p of st.sets) p.countVars = p.countVars.filter(c => c !== t);
+        delete st.copies[t];
+        if (op === '=' && val?.kind === 'count') st.sets[val.set].countVars.push(t);
+        else if (op === '=' && !val && fn.requested.has(norm(right.text))) st.copies[t] = norm(right.text);
+      }
       // a flag field that remembers the mode (`ctx->pinned = iov_iter_extract_will_pin(i)`)
       if (l.type === 'field_expression' && op === '=') {
         const t = norm(l.text);
@@ -672,9 +693,10 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     const countNode = rel.countArg >= 0 ? args[rel.countArg] : undefined;
     const counted = count ?? loopCount;
     const bytes = counted && st.copies[counted]?.startsWith(BYTES) ? st.copies[counted].slice(BYTES.length) : countNode ? pagesOfRequestedBytes(fn, countNode) : undefined;
+    const copied = counted && !st.copies[counted]?.startsWith(BYTES) ? st.copies[counted] : undefined;
     const ev: ReleaseEvent = {
       node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
-      guarded: false, ...(bytes ? { countFromBytes: bytes } : {}),
+      guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}),
     };
     if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(fn, st, w, ev);
     else untrackedRelease(fn, st, h.text, ev);
@@ -951,7 +973,8 @@ function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): 
   const pi = fn.params.indexOf(root);
   if (pi >= 0 && holder !== root) {
     const suffix = holder.slice(root.length);
-    addEffect(fn, st, `${pi}:releases:${ev.family}:${suffix}`, { index: pi, name: root + suffix, effect: 'releases', family: ev.family, api: ev.api, always: false });
+    const count = ev.whole && ev.count ? paramRelative(fn, ev.count) : undefined;
+    addEffect(fn, st, `${pi}:releases:${ev.family}:${suffix}`, { index: pi, name: root + suffix, effect: 'releases', family: ev.family, api: ev.api, always: false, ...(count ? { count } : {}) });
   }
   // a holder filled by an acquire elsewhere in the function, released with no
   // count or the count that acquire asks for (loops filling slot by slot keep
@@ -960,6 +983,25 @@ function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): 
   ev.acquiredHere = fn.acquireHolders.has(holder) && !ev.viaHelper && !fn.loopHolders.has(holder)
     && (ev.count === null || sites.some(s => s.requested === ev.count) || sites.length === 0);
   for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, undefined, ev);
+}
+
+/** A count expression of the function in its parameters (`sb->nr_pages` -> `0->nr_pages`, `n` -> `2`), for summaries. */
+function paramRelative(fn: Fn, count: string): string | undefined {
+  const root = rootOf(count);
+  const pi = fn.params.indexOf(root);
+  if (pi < 0 || !/^[\w>.-]+$/.test(count)) return undefined;
+  return `${pi}${count.slice(root.length)}`;
+}
+
+/** A summary's count (`0->nr_pages`) in the caller's arguments: `sb->nr_pages`, or `x.nr_pages` for `&x`. */
+function countAtCall(count: string | undefined, args: Node[]): string | null {
+  const m = count ? /^(\d+)(.*)$/.exec(count) : null;
+  const a = m ? args[Number(m[1])] : undefined;
+  if (!m || !a) return null;
+  const arg = norm(a.text);
+  if (!m[2]) return arg;
+  if (arg.startsWith('&') && /^&[\w]+$/.test(arg)) return arg.slice(1) + m[2].replace(/^->/, '.');
+  return /^[\w>.-]+$/.test(arg) ? arg + m[2] : null;
 }
 
 function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args: Node[]): Val {
@@ -988,7 +1030,10 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
     const families = new Set(effs.map(e => e.family));
     const e = effs[0];
     if (families.size === 1 && e.always && e.family) {
-      const ev: ReleaseEvent = { node: call, api: e.api ?? sum.name, family: e.family, whole: !r.element, count: null, viaHelper: sum.name, argText: r.a.text, guarded: false };
+      const count = effs.every(x => x.count === e.count) ? countAtCall(e.count, args) : null;
+      const copied = count ? st.copies[count] : undefined;
+      const ev: ReleaseEvent = { node: call, api: e.api ?? sum.name, family: e.family, whole: !r.element, count, viaHelper: sum.name, argText: r.a.text, guarded: false,
+        ...(copied && !copied.startsWith(BYTES) ? { countIs: copied } : {}) };
       if (r.idx >= 0) release(fn, st, r.idx, ev);
       else untrackedRelease(fn, st, r.holder, ev);
     } else if (r.idx >= 0) {
@@ -1119,6 +1164,15 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       let other = r;
       let o = op;
       if (idx < 0) { idx = countRef(st, r); other = l; o = FLIP[op]; }
+      // the pages of the bytes obtained against the pages asked for: `DIV_ROUND_UP(len + off, PAGE_SIZE) != num_pages`
+      if (idx < 0) {
+        const [pl, pr] = [pagesRef(st, l), pagesRef(st, r)];
+        const pi = pl >= 0 ? pl : pr;
+        const p = pi >= 0 ? siteOf(fn, st.sets[pi]) : undefined;
+        const against = norm((pl >= 0 ? r : l).text);
+        const allowed = p?.returns === 'bytes' && p.requested === against ? compareOutcomes(pl >= 0 ? op : FLIP[op], 'full', truth) : undefined;
+        if (allowed) return restrict(st, pi, allowed);
+      }
       if (idx >= 0) {
         const set = st.sets[idx];
         const site = siteOf(fn, set);

@@ -133,6 +133,8 @@ export interface ParamEffect {
   always: boolean;
   /** for `acquires`: what the function returns, the count obtained or 0 / -errno. */
   returns?: 'count' | 'status';
+  /** for `releases`: the count released, in the function's parameters: `0->nr_pages` (a field of parameter 0), `2` (parameter 2). */
+  count?: string;
 }
 
 export interface FunctionSummary {

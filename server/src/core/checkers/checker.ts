@@ -16,6 +16,8 @@ export interface ReleaseEvent {
   whole: boolean;
   /** the count released, normalised text; null when implied (single page or loop). */
   count: string | null;
+  /** what the count holds on this path, when known: the requested count it was copied from (`sb->nr_pages = nr`). */
+  countIs?: string;
   /** the count was computed from this requested size of a byte-count acquire (`DIV_ROUND_UP(off + len, PAGE_SIZE)`). */
   countFromBytes?: string;
   viaHelper?: string;

@@ -36,11 +36,12 @@ export const releaseCountMismatch: Checker = {
       return;
     }
     if (!site || (site.returns !== 'count' && site.returns !== 'bytes') || site.perElement || !site.requested || site.requested === '1') return;
-    if (ev.count !== site.requested || set.countVars.includes(ev.count) || !set.outcomes.includes('partial')) return;
+    const is = ev.countIs ?? ev.count;
+    if (is !== site.requested || set.countVars.includes(ev.count) || !set.outcomes.includes('partial')) return;
     const got = set.countVars.find(v => !v.startsWith('<'));
     cx.report(st, {
       code: 'release-count-mismatch', node: ev.node, set, step: `may have obtained fewer than ${site.requested}`,
-      message: `${ev.api}() releases ${site.requested} pages, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) may have ${set.mode === 'PIN' ? 'pinned' : 'obtained'} fewer on this path${got ? `: release ${got}` : ''}; the slots past the obtained count hold no ${set.mode === 'PIN' ? 'pin' : 'reference'}`,
+      message: `${ev.api}() releases ${site.requested} pages${is !== ev.count ? ` (${ev.count})` : ''}${ev.viaHelper ? ` through ${ev.viaHelper}()` : ''}, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) may have ${set.mode === 'PIN' ? 'pinned' : 'obtained'} fewer on this path${got ? `: release ${got}` : ''}; the slots past the obtained count hold no ${set.mode === 'PIN' ? 'pin' : 'reference'}`,
       fixes: got ? replaceCountFix(ev, got) : [],
     });
   },
