@@ -115,7 +115,8 @@ async function wholeTreeBench(treeArg) {
         { cwd: T, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, XDG_CACHE_HOME: cache } });
       const ms = Number(process.hrtime.bigint() - t) / 1e6;
       if (r.status === 2 || !r.stdout) { console.error(r.stderr); process.exit(2); }
-      const rss = Number(/pinlens-bench-maxrss (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+      // (worker threads run the hook too, at their own exit: the process's peak is the largest value)
+      const rss = Math.max(0, ...[...r.stderr.matchAll(/pinlens-bench-maxrss (\d+)/g)].map(m => Number(m[1]))) / 1024;
       return { ms, rss, report: JSON.parse(r.stdout) };
     };
     const plain = [], cold = [], warm = [];
