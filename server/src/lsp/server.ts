@@ -329,11 +329,13 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   }
 
   documents.onDidSave(({ document: d }) => {
-    // a saved helper may have changed what it does: look the summaries up again
+    if (isPatchDocument(d.uri, d.languageId)) return;
+    // a saved helper may have changed what it does: look the summaries up again,
+    // for every open document (its callers and its field teardowns among them)
     for (const ix of indexes.values()) ix.invalidate();
     externals.clear();
     fillsOf.clear();
-    if (!isPatchDocument(d.uri, d.languageId)) scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+    scheduler.invalidateAll();
   });
 
   documents.listen(conn);

@@ -35,6 +35,36 @@ describe('lsp: workspace index (helpers in other files)', function () {
     assert.ok(d.some(x => /xdev_drop_pages/.test(String(x.message))), d.map(x => String(x.message)).join(" / "));
   });
 
+  it('a helper edited and saved updates the findings of its open callers', async () => {
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-lsp-save-'));
+    const other = await LspClient.start({}, { rootUri: pathToFileURL(tree).href });
+    try {
+      fs.cpSync(TREE, tree, { recursive: true });
+      const main = path.join(tree, 'drivers', 'xdev', 'xdev_main.c');
+      const helper = path.join(tree, 'drivers', 'xdev', 'xdev_pages.c');
+      const mainUri = pathToFileURL(main).href, helperUri = pathToFileURL(helper).href;
+      const helperText = fs.readFileSync(helper, 'utf8');
+      const first = other.version(mainUri, 1);
+      await other.open(mainUri, fs.readFileSync(main, 'utf8'), 1);
+      assert.ok((await first).some(d => d.code === 'mismatched-release' && /xdev_drop_pages/.test(String(d.message))));
+      // the helper, open in another tab: fixed, written and saved
+      await other.open(helperUri, helperText, 1);
+      await other.version(helperUri, 1);
+      const fixed = helperText.replace(/put_page\(pages\[i\]\);\n}\n\nvoid xdev_unpin_all/, 'unpin_user_page(pages[i]);\n}\n\nvoid xdev_unpin_all');
+      assert.notStrictEqual(fixed, helperText);
+      await other.change(helperUri, 2, [{ text: fixed }]);
+      fs.writeFileSync(helper, fixed);
+      const again = other.nextDiagnostics(mainUri);
+      await other.conn.sendNotification('textDocument/didSave', { textDocument: { uri: helperUri } });
+      const after = (await again).diagnostics;
+      assert.deepStrictEqual(after.filter(d => /xdev_drop_pages/.test(String(d.message))), []);
+      assert.ok(after.some(d => /xdev_release/.test(String(d.message))), 'the other helper\'s finding stays');
+    } finally {
+      await other.stop();
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
   it('judges a document by the API era of its tree\'s Makefile', async () => {
     // outside the workspace folder: no index, only the era matters
     const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-lsp-era-'));
