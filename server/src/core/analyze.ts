@@ -2,18 +2,18 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, RELEASE_BY_NAME } from './apis';
+import { ALL_API_NAMES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
-import { consequence, dropPair, ledger, pairFor } from './counters';
-import { convertToPinFix, rightRelease } from './fixes';
+import { fieldFindings, fieldKey, flagNamesIn, flagOf, guardKeys, KeyedRelease } from './fields';
+import { convertToPinFix } from './fixes';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
 import { FunctionDef, Node, callArgs, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
 import {
-  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, Family, FieldFill, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
+  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -48,8 +48,8 @@ interface FunctionResult {
   callSites: CallSite[];
   summary?: FunctionSummary;
   /** `struct foo.pages` filled with pages of a mode, and released without a page set */
-  fieldStores: { key: string; field: string; mode: Mode; api: string; range: Range; fn: string }[];
-  fieldReleases: { key: string; field: string; family: Family; api: string; range: Range; callee?: Range; fn: string }[];
+  fieldStores: { key: string; field: string; mode: Mode; api: string; range: Range; fn: string; flag?: FieldFlag }[];
+  fieldReleases: KeyedRelease[];
 }
 
 /**
@@ -96,6 +96,8 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const cfgKey = JSON.stringify(cfg);
   const calleeMemo = new Map<FunctionDef, Set<string>>();
   const callees0 = (f: FunctionDef) => { let c = calleeMemo.get(f); if (!c) { c = calleesOf(f); calleeMemo.set(f, c); } return c; };
+  // flag fields that say whether extracted pages were pinned, set here or in the files that fill our fields
+  const flagNames = new Set([...flagNamesIn(text, WILL_PIN_PREDICATES), ...fills.flatMap(f => (f.flag ? [f.flag.key.slice(f.flag.key.lastIndexOf('.') + 1)] : []))]);
   for (const fn of bottomUp(fns, callees0)) {
     const body = fn.body.text;
     const callees = callees0(fn);
@@ -103,9 +105,10 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
       || [...callees].some(c => summaries.get(c)?.params.length);
     if (!interesting) continue;
     const key = cache && [fn.node.text, fn.node.startPosition.column, kernel, cfgKey,
-      JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null]))].join('\u0000');
+      JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null])),
+      [...flagNames].filter(n => body.includes(n)).sort().join(',')].join('\u0000');
     const hit = key !== undefined ? cache?.get(key) : undefined;
-    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyzeFunction(fn, text, cfg, kernel, summaries, local, out);
+    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyzeFunction(fn, text, cfg, kernel, summaries, local, flagNames, out);
     if (key !== undefined && !hit) cache!.set(key, r);
     if (key !== undefined) used.add(key);
     if (r.summary) { summaries.set(fn.name, r.summary); out.summaries.push(r.summary); }
@@ -119,7 +122,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   // tables, kref and completion callbacks) are judged here, by their field
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
-  const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range }));
+  const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}) }));
   const teardowns = fieldReleases.filter(r => !called.has(r.fn));
   findings.push(...fieldFindings([...ownFills, ...fills], teardowns, cfg));
   // where stored pages are released later, and how callbacks are reached
@@ -137,7 +140,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
 
 /** Simulates one function: its findings, call sites and summary. */
 function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
-  summaries: Map<string, FunctionSummary>, local: Set<string>, out: FileAnalysis): FunctionResult {
+  summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis): FunctionResult {
   const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [] };
   const seen = new Map<string, Finding>();
   {
@@ -156,7 +159,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
       report: (st: State, r: Report) => addFinding(seen, cfg, cx, st, r),
     };
     try {
-      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx, local });
+      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx, local, flagNames });
     } catch (e) {
       out.notes.push(`${fn.name}: not analysed (${e instanceof Error ? e.message : String(e)})`);
       return result;
@@ -167,11 +170,12 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
     result.summary = summarize(fn, res.effects);
     for (const f of res.fieldStores) {
       const key = fieldKey(fn, f.field);
-      if (key) result.fieldStores.push({ key, field: f.field, mode: f.mode, api: f.api, range: rangeOf(f.node), fn: fn.name });
+      const flag = f.mode === 'EXTRACT' ? flagOf(fn, f, res.flagStores) : undefined;
+      if (key) result.fieldStores.push({ key, field: f.field, mode: f.mode, api: f.api, range: rangeOf(f.node), fn: fn.name, ...(flag ? { flag } : {}) });
     }
     for (const r of res.fieldReleases) {
       const key = fieldKey(fn, r.field);
-      if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name });
+      if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards) });
     }
     for (const site of res.sites) {
       if (site.id < 0) continue;
@@ -221,62 +225,14 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     findings: r.findings.map(f => ({
       ...mv(f),
       acquire: f.acquire && mv(f.acquire),
-      path: f.path.map(mv),
+      path: f.path.map(step),
       fixes: f.fixes.map(x => ({ ...x, edits: x.edits.map(mv) })),
     })),
     callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(mv), trace: c.trace.map(mv) })),
     summary: r.summary && mv(r.summary),
-    fieldStores: r.fieldStores.map(mv),
+    fieldStores: r.fieldStores.map(x => ({ ...mv(x), ...(x.flag ? { flag: mv(x.flag) } : {}) })),
     fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
   };
-}
-
-/** `ctx->pages` -> `struct foo.pages`, from the declared type of `ctx` in the function. */
-function fieldKey(fn: FunctionDef, field: string): string | undefined {
-  const m = /^([A-Za-z_]\w*)->(?:.*->)?(\w+)$/.exec(field);
-  if (!m) return undefined;
-  const decl = new RegExp(`struct\\s+(\\w+)\\s*\\*+\\s*(?:const\\s+)?${m[1]}\\b`).exec(fn.node.text);
-  return decl && !field.slice(m[1].length + 2).includes('->') ? `struct ${decl[1]}.${m[2]}` : undefined;
-}
-
-/**
- * Ownership through struct fields, within the file: pages put into
- * `struct foo.pages` with one mode and released from that field elsewhere
- * with the other family. A field filled with both modes is not judged.
- */
-function fieldFindings(stores: FieldFill[], releases: FunctionResult['fieldReleases'], cfg: Required<Settings>): Finding[] {
-  const code: Code = 'mismatched-release';
-  if (cfg.disabledCodes.includes(code)) return [];
-  const out: Finding[] = [];
-  for (const r of releases) {
-    const fills = stores.filter(s => s.key === r.key);
-    const modes = new Set(fills.map(s => s.mode));
-    if (fills.length === 0 || modes.size !== 1) continue;
-    const fill = fills[0];
-    const where = `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${fill.range.start.line + 1})`;
-    const wrong = (fill.mode === 'PIN' && r.family === 'put') || (fill.mode === 'GET' && r.family === 'unpin');
-    if (!wrong) continue;
-    const after = dropPair(pairFor(fill.mode), r.family);
-    const right = rightRelease(fill.mode as 'PIN' | 'GET', r.api);
-    out.push({
-      code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code],
-      message: `${r.api}() releases ${r.field} (${r.key}) with the ${r.family === 'put' ? 'put_page' : 'unpin'} family, but ${where} filled that field with ${fill.api}() (${fill.mode === 'PIN' ? 'FOLL_PIN' : 'FOLL_GET'}): release it with ${fill.mode === 'PIN' ? 'unpin_user_page(s)' : 'put_page()/release_pages()'}`,
-      function: r.fn, range: r.range,
-      // a fill in another file has no range in this one: the path starts at the release
-      acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: fill.mode },
-      path: [
-        ...(fill.file ? [] : [{ range: fill.range, note: `${fill.function}(): ${r.key} filled by ${fill.api}() (${fill.mode})` }]),
-        { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with ${fill.mode} pages` },
-      ],
-      counters: {
-        before: ledger(r.field, fill.mode, 'held', '', pairFor(fill.mode)),
-        after: ledger(r.field, fill.mode, 'released with the wrong family', '', after),
-        consequence: consequence(after, fill.mode),
-      },
-      fixes: right && r.callee ? [{ title: `Release with ${right}()`, edits: [{ range: r.callee, newText: right }], preferred: true }] : [],
-    });
-  }
-  return out;
 }
 
 function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: CheckContext, st: State, r: Report): void {

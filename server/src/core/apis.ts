@@ -172,5 +172,27 @@ export const HARMLESS = new Set([
   'mark_page_accessed', 'folio_mark_accessed', 'page_ref_count', 'PageLRU',
 ]);
 
+/**
+ * Allocators that return zero-filled memory (include/linux/slab.h, vmalloc.h,
+ * device/devres.h; also their `_noprof` forms): every field of the object is
+ * 0/NULL until written. Any allocator given __GFP_ZERO is one too.
+ */
+export const ZERO_ALLOC = new Set([
+  'kzalloc', 'kzalloc_node', 'kzalloc_obj', 'kzalloc_objs', 'kzalloc_flex', 'kcalloc', 'kcalloc_node',
+  'kvzalloc', 'kvzalloc_node', 'kvzalloc_obj', 'kvzalloc_objs', 'kvzalloc_flex', 'kvcalloc', 'kvcalloc_node',
+  'kmem_cache_zalloc', 'vzalloc', 'vzalloc_node', 'vcalloc', '__vcalloc', 'devm_kzalloc', 'devm_kcalloc',
+]);
+
+/**
+ * Calls that work in place on the one field whose address they are given
+ * (initialise, lock, fill it) and cannot reach the rest of the object. Any
+ * other call given `&obj->f` may recover obj (container_of) or publish it to
+ * another context: every field of obj is then unknown.
+ */
+export const IN_PLACE_FIELD = /^(INIT_\w+|init_\w+|\w+_init|__init_\w+|\w*spin_(un)?lock\w*|mutex_(un)?lock\w*|(down|up)_(read|write)\w*|sg_alloc_table\w*|sg_init_\w+|memset|memcpy|copy_from_user|refcount_set|atomic(64)?_(set|read|inc|dec|add|sub)|(__)?(set|clear|test)_bit)$/;
+
+/** Calls that read the object they are given and write none of its fields. */
+export const OBJECT_READERS = /^(IS_ERR|IS_ERR_OR_NULL|PTR_ERR|PTR_ERR_OR_ZERO|likely|unlikely|WARN_ON|WARN_ON_ONCE|BUG_ON|pr_\w+|printk|dev_(dbg|info|notice|warn|err)|trace_\w+)$/;
+
 /** Is this name one of the catalog's page APIs? (prefilter for the index) */
 export const ALL_API_NAMES: string[] = [...ACQUIRE_APIS.map(a => a.name), ...RELEASE_APIS.map(r => r.name)];

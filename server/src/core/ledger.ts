@@ -5,7 +5,7 @@
 import type { AcquireApi } from './apis';
 import { FolioPair, pairFor } from './counters';
 import type { Node } from './syntax';
-import type { Mode, PathStep } from './types';
+import type { Family, Mode, PathStep } from './types';
 
 /** What the acquire's return value may be on this path. */
 export type Outcome = 'neg' | 'zero' | 'partial' | 'full';
@@ -70,6 +70,16 @@ export interface State {
   neg: string[];
   /** variables known to hold 0 on this path (a release of 0 pages is a no-op). */
   zero: string[];
+  /**
+   * pointers to a zero-filled allocation (`req = kzalloc(…)`) -> the fields
+   * written since (`req->f = …`, `&req->f` given to an initialiser): every
+   * other field is still 0/NULL on this path
+   */
+  zeroed: Record<string, string[]>;
+  /** variables known to be non-zero on this path (`if (ret)` taken). */
+  nonzero: string[];
+  /** `ret = helper(pages)` where the helper releases the pages exactly when it fails: ret -> that release, decided when ret is tested */
+  pending: Record<string, PendingRelease>;
   iters: Record<string, 'user' | 'kernel'>;
   /** conditions tested more than once in the function, as this path decided them */
   conds: Record<string, boolean>;
@@ -87,7 +97,7 @@ export interface State {
 }
 
 export function initialState(entry: number): State {
-  return { node: entry, sets: [], aliases: {}, bools: {}, neg: [], zero: [], iters: {}, derived: {}, conds: {}, copies: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
+  return { node: entry, sets: [], aliases: {}, bools: {}, neg: [], zero: [], zeroed: {}, nonzero: [], pending: {}, iters: {}, derived: {}, conds: {}, copies: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
 }
 
 export function cloneState(s: State): State {
@@ -98,6 +108,9 @@ export function cloneState(s: State): State {
     bools: { ...s.bools },
     neg: [...s.neg],
     zero: [...s.zero],
+    zeroed: Object.fromEntries(Object.entries(s.zeroed).map(([k, f]) => [k, [...f]])),
+    nonzero: [...s.nonzero],
+    pending: { ...s.pending },
     iters: { ...s.iters },
     derived: { ...s.derived },
     conds: { ...s.conds },
@@ -113,7 +126,8 @@ export function cloneState(s: State): State {
 /** The key under which two states at the same node are the same future. */
 export function stateKey(s: State): string {
   const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
-  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local]), s.visits, s.effects]);
+  const zeroed = Object.keys(s.zeroed).sort().map(k => [k, [...s.zeroed[k]].sort()]);
+  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local]), s.visits, s.effects]);
 }
 
 export function newSet(site: AcquireSite, mode: Mode, outcomes: Outcome[]): PageSet {

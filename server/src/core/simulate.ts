@@ -22,6 +22,7 @@ import {
 import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
 import type { FunctionDef, Node } from './syntax';
 import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
+import { knownZeroField, zeroedAssign, zeroedCall, zeroedStore, zeroedUpdate } from './zeroed';
 
 export interface SimOptions {
   pathBudget: number;
@@ -30,6 +31,12 @@ export interface SimOptions {
   cx: CheckContext;
   /** functions defined in this file: one without a summary does nothing to pages */
   local?: Set<string>;
+  /**
+   * names of flag fields that say whether extracted pages were pinned (set
+   * from iov_iter_extract_will_pin() in this file or another): a path
+   * remembers how it tested one, so a teardown's release knows its guard
+   */
+  flagNames?: Set<string>;
 }
 
 export interface SiteOutcome { released: number; handedOff: number; leaked: number; failed: number; total: number; releases: Map<string, { node: Node; api: string; viaHelper?: string }>; handoffs: Map<string, { node: Node; kind: string }> }
@@ -43,10 +50,20 @@ export interface SimResult {
   paths: number;
   /** the function returns an acquire's count (else its acquires return 0 / -errno) */
   returnsCount?: boolean;
-  /** pages put into a struct field (`obj->pages = pages`, or acquired into it), with their mode */
-  fieldStores: { field: string; mode: Mode; api: string; node: Node }[];
-  /** releases of a struct field's pages that no page set of this function explains */
-  fieldReleases: { field: string; family: Family; api: string; node: Node; viaHelper?: string }[];
+  /**
+   * pages put into a struct field (`obj->pages = pages`, or acquired into it),
+   * with their mode (EXTRACT when paths decided the iterator both ways) and
+   * the iterator they were extracted from
+   */
+  fieldStores: { field: string; mode: Mode; api: string; node: Node; iter?: string }[];
+  /** flag fields set from iov_iter_extract_will_pin(iter): `ap->args.is_pinned = iov_iter_extract_will_pin(ii)` */
+  flagStores: { field: string; iter: string; node: Node }[];
+  /**
+   * releases of a struct field's pages that no page set of this function
+   * explains; `guards`: for each distinct way paths reach it, the flag fields
+   * (SimOptions.flagNames) the path tested, as it decided them
+   */
+  fieldReleases: { field: string; family: Family; api: string; node: Node; viaHelper?: string; guards: Record<string, boolean>[] }[];
 }
 
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */
@@ -95,6 +112,8 @@ interface Fn {
   cur: CfgNode | null;
   /** condition texts tested at more than one branch: a path answers them once */
   repeated: Set<string>;
+  /** locals copied once from a flag field (`bool pinned = ap->args.is_pinned;`) -> the field: testing one tests the flag */
+  flagCopies: Map<string, string>;
 }
 
 function rootOf(holder: string): string {
@@ -142,11 +161,11 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
 }
 
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
-  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], fieldReleases: [] };
+  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [] };
   const fn: Fn = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
-    repeated: repeatedConditions(cfg),
+    repeated: repeatedConditions(cfg), flagCopies: flagCopies(def, opts.flagNames),
   };
   collectAcquireHolders(fn);
   const start = initialState(cfg.entry);
@@ -358,6 +377,28 @@ function isAddressOf(n: Node): boolean {
   return s.type === 'call_expression' && ADDRESS_OF.has(calleeName(s) ?? '');
 }
 
+/** `ap->args.is_pinned` with is_pinned one of the flag names. */
+function isFlagField(names: Set<string> | undefined, t: string): boolean {
+  return !!names?.size && t.includes('->') && names.has(t.slice(t.search(/\w+$/)));
+}
+
+/** Locals assigned once, from a flag field: `bool pinned = ap->args.is_pinned;`. */
+function flagCopies(def: FunctionDef, names: Set<string> | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!names?.size) return out;
+  const seen = new Set<string>();
+  for (const a of def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    const l = a?.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left');
+    const r = a?.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right');
+    if (!l || !r || l.type !== 'identifier') continue;
+    const field = norm(strip(r).text);
+    if (seen.has(l.text)) out.delete(l.text);
+    else if (strip(r).type === 'field_expression' && isFlagField(names, field)) out.set(l.text, field);
+    seen.add(l.text);
+  }
+  return out;
+}
+
 function inLoopSyntax(n: Node, body: Node): boolean {
   for (let p = n.parent; p && p.id !== body.id; p = p.parent) {
     if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') return true;
@@ -411,6 +452,7 @@ function forgetVar(st: State, v: string): void {
   delete st.bools[v];
   st.neg = st.neg.filter(n => n !== v);
   st.zero = st.zero.filter(n => n !== v);
+  delete st.zeroed[v];
 }
 
 function siteOf(fn: Fn, set: PageSet): AcquireSite | undefined {
@@ -442,6 +484,7 @@ function evalStmt(fn: Fn, st: State, n: Node): void {
       const value = d.childForFieldName('value');
       if (!name || !value) continue;
       const v = evalExpr(fn, st, value);
+      zeroedStore(st, null, value);
       const nameText = norm(name.text).replace(/^\*+/, '').replace(/\[.*$/, '');
       assignVar(fn, st, nameText, v, value);
     }
@@ -452,6 +495,7 @@ function evalStmt(fn: Fn, st: State, n: Node): void {
 
 function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
   forgetVar(st, v);
+  zeroedAssign(st, v, rhs);
   // the variable that named a page set now names something else
   for (const p of st.sets) {
     if (p.holder !== v || (val?.kind === 'holder' && st.sets[val.set] === p)) continue;
@@ -523,6 +567,7 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
       const val = evalExpr(fn, st, right);
       const lt = norm(left.text);
       for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
+      zeroedStore(st, left, right);
       const l = strip(left);
       if (l.type === 'identifier') {
         if (op === '=') assignVar(fn, st, l.text, val, right);
@@ -545,8 +590,10 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
       if (l.type === 'field_expression' && op === '=') {
         const t = norm(l.text);
         delete st.bools[t];
-        if (val?.kind === 'willpin') st.bools[t] = 'pin:' + val.iter;
-        else if (val?.kind === 'bool') st.bools[t] = val.value;
+        if (val?.kind === 'willpin') {
+          st.bools[t] = 'pin:' + val.iter;
+          if (!fn.result.flagStores.some(f => f.node.id === n.id)) fn.result.flagStores.push({ field: t, iter: val.iter, node: n });
+        } else if (val?.kind === 'bool') st.bools[t] = val.value;
       }
       if (l.type !== 'identifier') evalExpr(fn, st, l);
       return val;
@@ -603,6 +650,11 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
     }
     case 'true': return { kind: 'bool', value: true };
     case 'false': return { kind: 'bool', value: false };
+    case 'update_expression':
+      // `req->n++` writes the field
+      zeroedUpdate(st, n.childForFieldName('argument'));
+      for (const c of n.namedChildren) if (c) evalExpr(fn, st, c);
+      return null;
     default:
       for (const c of n.namedChildren) if (c) evalExpr(fn, st, c);
       return null;
@@ -612,6 +664,7 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
 function evalCall(fn: Fn, st: State, call: Node): Val {
   const name = calleeName(call);
   const args = callArgs(call);
+  zeroedCall(st, call);
   if (!name) {
     for (const a of args) escapeArg(fn, st, a, call);
     return null;
@@ -782,10 +835,20 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
 function takeReference(fn: Fn, st: State, idx: number, node: Node): void {
   const set = st.sets[idx];
   if (set.mode === 'NONE' || set.mode === 'UNKNOWN') {
-    if (set.mode === 'NONE') { set.mode = 'GET'; set.folios = pairFor('GET'); }
+    if (set.mode === 'NONE') { set.mode = 'GET'; set.folios = pairFor('GET'); unjudgedFill(fn, set); }
     pushStep(st, { range: rangeOf(node), note: `${set.holder}: a reference taken on each page`, ledger: ledger(set.holder, set.mode, set.state, '', set.folios) });
   }
   if (set.param !== undefined) addEffect(fn, st, `${set.param}:references`, { index: set.param, name: fn.params[set.param] ?? '', effect: 'references', always: false });
+}
+
+/**
+ * Extracted pages stored in a field before the path took its own reference on
+ * them: the field holds pins or references as the iterator is, and no
+ * teardown can be judged by one mode (UNKNOWN).
+ */
+function unjudgedFill(fn: Fn, set: PageSet): void {
+  const at = [siteOf(fn, set)?.call.id, set.handoff?.node.id];
+  for (const f of fn.result.fieldStores) if (at.includes(f.node.id)) f.mode = 'UNKNOWN';
 }
 
 function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
@@ -823,8 +886,15 @@ function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string): void
 
 function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node): void {
   const site = siteOf(fn, set);
-  if (!site || (set.mode !== 'PIN' && set.mode !== 'GET') || fn.result.fieldStores.some(f => f.node.id === node.id)) return;
-  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode: set.mode, api: site.api.name, node });
+  // extracted pages are pinned or bare as the iterator is: a teardown that
+  // does not know which must ask the flag kept beside them
+  const mode: Mode = set.mode === 'NONE' && site?.mode === 'EXTRACT' ? 'EXTRACT' : set.mode;
+  if (!site || (mode !== 'PIN' && mode !== 'GET' && mode !== 'EXTRACT')) return;
+  const prev = fn.result.fieldStores.find(f => f.node.id === node.id);
+  // one path pinned what another only listed (the iterator decided both ways)
+  if (prev && prev.mode !== mode && prev.mode !== 'GET' && prev.mode !== 'UNKNOWN' && mode !== 'GET') prev.mode = 'EXTRACT';
+  if (prev) return;
+  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api: site.api.name, node, ...(site.iter ? { iter: site.iter } : {}) });
 }
 
 function recordEffect(fn: Fn, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
@@ -899,6 +969,8 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
   }
   st.temps[call.id] = idx;
   if (site.holder.includes('->')) recordFieldStore(fn, site.holder, set, call);
+  // a window into a field's array (`p = &ap->pages[n]`) fills that field
+  else if (st.derived[site.holder]?.endsWith('+') && st.derived[site.holder].includes('->')) recordFieldStore(fn, st.derived[site.holder].slice(0, -1), set, call);
   st.zero = st.zero.filter(z => z !== site.holder);
   // the variable now names the new pages, not what it aliased before
   delete st.aliases[site.holder];
@@ -965,10 +1037,34 @@ function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
   recordEffect(fn, st, set, { effect: 'releases', family: ev.family, api: ev.api });
 }
 
-function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
-  if (holder.includes('->') && ev.family !== 'bio' && !fn.result.fieldReleases.some(r => r.node.id === ev.node.id)) {
-    fn.result.fieldReleases.push({ field: holder, family: ev.family, api: ev.api, node: ev.node, viaHelper: ev.viaHelper });
+/** The guard key for a path that tested the iterator itself (true: user-backed, pinned). */
+export const WILL_PIN_GUARD = 'iov_iter_extract_will_pin()';
+
+/**
+ * A release of a field's pages that no page set explains (a teardown's), with
+ * the flag fields this path tested: the teardown may release extracted pages
+ * only under the flag that says they were pinned.
+ */
+function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
+  let r = fn.result.fieldReleases.find(x => x.node.id === ev.node.id);
+  if (!r) {
+    r = { field: holder, family: ev.family, api: ev.api, node: ev.node, viaHelper: ev.viaHelper, guards: [] };
+    fn.result.fieldReleases.push(r);
   }
+  const guard: Record<string, boolean> = {};
+  for (const k of Object.keys(st.bools).sort()) {
+    const v = st.bools[k];
+    if (typeof v === 'boolean' && isFlagField(fn.opts.flagNames, k)) guard[k] = v;
+  }
+  // or the path asked the iterator itself (`if (user_backed_iter(&rq->iter))`)
+  const backing = new Set(Object.values(st.iters));
+  if (backing.size === 1) guard[WILL_PIN_GUARD] = backing.has('user');
+  const g = JSON.stringify(guard);
+  if (!r.guards.some(x => JSON.stringify(x) === g)) r.guards.push(guard);
+}
+
+function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
+  if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(fn, st, holder, ev);
   const root = rootOf(holder);
   const pi = fn.params.indexOf(root);
   if (pi >= 0 && holder !== root) {
@@ -1228,11 +1324,15 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     return [st];
   }
   if (c.type === 'identifier' || c.type === 'field_expression') {
-    const t = norm(c.text);
+    const t = fn.flagCopies.get(c.text) ?? norm(c.text);
     const b = st.bools[t];
     if (typeof b === 'boolean') return b === truth ? [st] : [];
     if (typeof b === 'string') return refineIter(fn, st, b.slice(4), truth);
-    if (st.zero.includes(t)) return truth ? [] : [st];
+    // a variable set to 0, or a field of a zero-filled object not written yet
+    if (st.zero.includes(t) || knownZeroField(st, t)) return truth ? [] : [st];
+    // a flag field that says whether extracted pages were pinned: the path remembers the answer (a teardown's guard)
+    if (isFlagField(fn.opts.flagNames, t)) { st.bools[t] = truth; return [st]; }
+    if (st.pending[t]) return [decide(fn, st, t, truth)];
     // `if (!pages)` after an allocation: the array is NULL on that side
     if (!truth && fn.acquireHolders.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
     const idx = findSetByCount(st, t);
@@ -1262,7 +1362,7 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
 function constCompare(st: State, l: Node, r: Node, op: string): boolean | undefined {
   const lv = norm(strip(l).text), rv = norm(strip(r).text);
   const val = (t: string): number | 'neg' | undefined =>
-    /^-?\d+$/.test(t) ? Number(t) : st.zero.includes(t) ? 0 : st.neg.includes(t) || /^-E[A-Z0-9]+$/.test(t) ? 'neg' : undefined;
+    /^-?\d+$/.test(t) ? Number(t) : t === 'NULL' || st.zero.includes(t) || knownZeroField(st, t) ? 0 : st.neg.includes(t) || /^-E[A-Z0-9]+$/.test(t) ? 'neg' : undefined;
   const a = val(lv), b = val(rv);
   if (a === undefined || b === undefined || (typeof a !== 'number' && typeof b !== 'number')) return undefined;
   if (typeof a === 'number' && typeof b === 'number') {

@@ -154,6 +154,20 @@ export interface FieldFill {
   range: Range;
   /** the file it is in, when it comes from another file */
   file?: string;
+  /** for EXTRACT pages: the flag field the filling function set beside them from iov_iter_extract_will_pin() */
+  flag?: FieldFlag;
+}
+
+/** A flag field that says whether a field's extracted pages were pinned (`ap->args.is_pinned = iov_iter_extract_will_pin(ii)`). */
+export interface FieldFlag {
+  /** `struct fuse_args_pages.args.is_pinned` */
+  key: string;
+  /** as written where it is set: `ap->args.is_pinned` */
+  field: string;
+  /** the flag's value when the pages were pinned (true: it holds iov_iter_extract_will_pin()'s answer) */
+  pinned: boolean;
+  /** where it is set, in the file of the fill */
+  range: Range;
 }
 
 export interface FileAnalysis {

@@ -99,7 +99,8 @@ export function isCallSite(v: unknown): v is CallSite {
 
 export function isFieldFill(v: unknown): v is FieldFill {
   return isObj(v) && isStr(v.key) && optIn(v.mode, MODES) && isStr(v.api) && isStr(v.function) && isRange(v.range)
-    && (v.file === undefined || isStr(v.file));
+    && (v.file === undefined || isStr(v.file))
+    && (v.flag === undefined || (isObj(v.flag) && isStr(v.flag.key) && isStr(v.flag.field) && typeof v.flag.pinned === 'boolean' && isRange(v.flag.range)));
 }
 
 /** What `pinlens check` keeps of one file's analysis (cache.ts ResultCache). */

@@ -34,4 +34,26 @@ describe('index: struct fields filled in another file', () => {
     assert.deepStrictEqual(r.findings.map(f => [f.code, f.range.start.line]), [['mismatched-release', line('put_page(c->pages[i])')]]);
     assert.match(r.findings[0].message, /xr_map\(\) in drivers\/xr\/xr_main\.c .*pin_user_pages_fast/);
   });
+
+  it('judges a teardown of extracted pages by the flag the other file sets beside them', async () => {
+    const parser = await loadParser();
+    const file = path.join(TREE, 'drivers', 'xf', 'xf_release.c');
+    const text = fs.readFileSync(file, 'utf8');
+    const alone = analyzeSource(parser, text, {});
+    assert.deepStrictEqual(alone.findings.map(f => f.code), [], 'without the folder nothing is known');
+    assert.deepStrictEqual(alone.openFieldReleases, ['struct xf_req.pages']);
+    const index = new TreeIndex(TREE, parser, {}, { cacheDir });
+    const fills = index.fieldFillsFor(file, alone.openFieldReleases!);
+    assert.deepStrictEqual(fills.map(f => [f.key, f.mode, f.flag?.key, f.flag?.pinned, f.file]), [
+      ['struct xf_req.pages', 'EXTRACT', 'struct xf_req.args.pinned', true, path.join('drivers', 'xf', 'xf_main.c')],
+    ]);
+    const r = analyzeSource(parser, text, {}, undefined, undefined, fills);
+    const line = (s: string) => text.split('\n').findIndex(l => l.includes(s));
+    // the unpin under rq->args.pinned is right; unguarded it unpins pages that hold nothing; put_page is wrong either way
+    assert.deepStrictEqual(r.findings.map(f => [f.code, f.range.start.line]), [
+      ['release-without-reference', line('unpin_user_pages(rq->pages, rq->nr)')],
+      ['mismatched-release', line('put_page(rq->pages[i])')],
+    ]);
+    assert.match(r.findings[0].message, /without testing rq->args\.pinned.*xf_map\(\) in drivers\/xf\/xf_main\.c \(line 20\).*\(line 23\)/);
+  });
 });

@@ -1,0 +1,165 @@
+// Ownership through struct fields: pages put into `struct foo.pages` by one
+// function and released from that field by another (a teardown the kernel
+// reaches through an ops table or a callback, in this file or — given the
+// fills of the folder's other files — elsewhere). The teardown must release
+// the way the field was filled:
+//   PIN pages with unpin_user_page(s), GET pages with the put_page family;
+//   EXTRACT pages (iov_iter_extract_pages()) are pinned for user-backed
+//   iterators and carry no reference at all for kernel-backed ones, so a
+//   put_page is always wrong, and an unpin is right only under the flag the
+//   filling function set beside them from iov_iter_extract_will_pin()
+//   (`ap->args.is_pinned`), tested true on every path to the release.
+// False-positive policy: a field filled with more than one mode is not
+// judged; an unpin of extracted pages is judged only when every fill names
+// the same flag (a mode kept some other way, a bit in a flags word, is not
+// known here).
+import { consequence, dropPair, ledger, pairFor } from './counters';
+import { rightRelease } from './fixes';
+import { rootOf, WILL_PIN_GUARD } from './simulate';
+import type { FunctionDef, Node } from './syntax';
+import { rangeOf } from './syntax';
+import {
+  Code, DEFAULT_SEVERITY, Family, FieldFill, FieldFlag, Finding, PathStep, Range, Settings,
+} from './types';
+
+/** A field release of a function, keyed (see fieldKey); `guards` by flag key (see SimResult.fieldReleases). */
+export interface KeyedRelease {
+  key: string; field: string; family: Family; api: string; range: Range; callee?: Range; fn: string;
+  guards: Record<string, boolean>[];
+}
+
+/** `struct foo *ctx` declared in the function: `foo`. */
+function structOf(fn: FunctionDef, v: string): string | undefined {
+  return new RegExp(`struct\\s+(\\w+)\\s*\\*+\\s*(?:const\\s+)?${v}\\b`).exec(fn.node.text)?.[1];
+}
+
+/** `ctx->pages` -> `struct foo.pages`, from the declared type of `ctx` in the function. */
+export function fieldKey(fn: FunctionDef, field: string): string | undefined {
+  const m = /^([A-Za-z_]\w*)->(?:.*->)?(\w+)$/.exec(field);
+  if (!m) return undefined;
+  const s = structOf(fn, m[1]);
+  return s && !field.slice(m[1].length + 2).includes('->') ? `struct ${s}.${m[2]}` : undefined;
+}
+
+/** `ap->args.is_pinned` -> `struct fuse_args_pages.args.is_pinned` (a member of an embedded struct keeps its path). */
+export function flagKey(fn: FunctionDef, field: string): string | undefined {
+  const m = /^([A-Za-z_]\w*)->(\w+(?:\.\w+)*)$/.exec(field);
+  const s = m ? structOf(fn, m[1]) : undefined;
+  return s ? `struct ${s}.${m![2]}` : undefined;
+}
+
+/** The names of flag fields set from a will-pin predicate in this text (`….is_pinned = iov_iter_extract_will_pin(`). */
+export function flagNamesIn(text: string, predicates: Iterable<string>): string[] {
+  const re = new RegExp(`[.>]\\s*(\\w+)\\s*=\\s*(?:${[...predicates].join('|')})\\s*\\(`, 'g');
+  return [...text.matchAll(re)].map(m => m[1]);
+}
+
+const sameIter = (a?: string, b?: string) => !a || !b || a === b || a.endsWith(b) || b.endsWith(a);
+
+/**
+ * The flag a function set beside the extracted pages it stored in a field:
+ * a field of the same object, set from iov_iter_extract_will_pin() on the
+ * iterator the pages came from.
+ */
+export function flagOf(fn: FunctionDef, store: { field: string; iter?: string }, flags: { field: string; iter: string; node: Node }[]): FieldFlag | undefined {
+  const f = flags.find(x => rootOf(x.field) === rootOf(store.field) && sameIter(x.iter, store.iter));
+  const key = f ? flagKey(fn, f.field) : undefined;
+  return f && key ? { key, field: f.field, pinned: true, range: rangeOf(f.node) } : undefined;
+}
+
+/** A path's tested flags, by flag key instead of text. */
+export function guardKeys(fn: FunctionDef, guards: Record<string, boolean>[]): Record<string, boolean>[] {
+  return guards.map(g => {
+    const out: Record<string, boolean> = {};
+    for (const [t, v] of Object.entries(g)) { const k = t === WILL_PIN_GUARD ? t : flagKey(fn, t); if (k) out[k] = v; }
+    return out;
+  });
+}
+
+/**
+ * Teardowns judged by how their field was filled. A field filled with more
+ * than one mode is not judged.
+ */
+export function fieldFindings(stores: FieldFill[], releases: KeyedRelease[], cfg: Required<Settings>): Finding[] {
+  const out: Finding[] = [];
+  for (const r of releases) {
+    const fills = stores.filter(s => s.key === r.key);
+    const modes = new Set(fills.map(s => s.mode));
+    if (fills.length === 0 || modes.size !== 1) continue;
+    const f = fills[0].mode === 'EXTRACT' ? extractedRelease(fills, r, cfg) : wrongFamily(fills[0], r, cfg);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+const whereOf = (fill: FieldFill) => `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${fill.range.start.line + 1})`;
+
+function finding(code: Code, cfg: Required<Settings>, r: KeyedRelease, rest: Omit<Finding, 'code' | 'severity' | 'function' | 'range'>): Finding | undefined {
+  if (cfg.disabledCodes.includes(code)) return undefined;
+  return { code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], function: r.fn, range: r.range, ...rest };
+}
+
+/** The fill's step on the path (a fill in another file has no range in this one: the path starts at the release). */
+function fillSteps(fill: FieldFill, r: KeyedRelease): PathStep[] {
+  if (fill.file) return [];
+  const steps: PathStep[] = [{ range: fill.range, note: `${fill.function}(): ${r.key} filled by ${fill.api}() (${fill.mode})` }];
+  if (fill.flag) steps.push({ range: fill.flag.range, note: `${fill.function}(): ${fill.flag.field} = iov_iter_extract_will_pin(), the flag that says whether they were pinned` });
+  return steps.sort((a, b) => a.range.start.line - b.range.start.line);
+}
+
+/** PIN pages put, GET pages unpinned. */
+function wrongFamily(fill: FieldFill, r: KeyedRelease, cfg: Required<Settings>): Finding | undefined {
+  const wrong = (fill.mode === 'PIN' && r.family === 'put') || (fill.mode === 'GET' && r.family === 'unpin');
+  if (!wrong) return undefined;
+  const where = whereOf(fill);
+  const after = dropPair(pairFor(fill.mode), r.family);
+  const right = rightRelease(fill.mode as 'PIN' | 'GET', r.api);
+  return finding('mismatched-release', cfg, r, {
+    message: `${r.api}() releases ${r.field} (${r.key}) with the ${r.family === 'put' ? 'put_page' : 'unpin'} family, but ${where} filled that field with ${fill.api}() (${fill.mode === 'PIN' ? 'FOLL_PIN' : 'FOLL_GET'}): release it with ${fill.mode === 'PIN' ? 'unpin_user_page(s)' : 'put_page()/release_pages()'}`,
+    acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: fill.mode },
+    path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with ${fill.mode} pages` }],
+    counters: {
+      before: ledger(r.field, fill.mode, 'held', '', pairFor(fill.mode)),
+      after: ledger(r.field, fill.mode, 'released with the wrong family', '', after),
+      consequence: consequence(after, fill.mode),
+    },
+    fixes: right && r.callee ? [{ title: `Release with ${right}()`, edits: [{ range: r.callee, newText: right }], preferred: true }] : [],
+  });
+}
+
+/** The flag every fill of the field names, if they agree on one. */
+function commonFlag(fills: FieldFill[]): FieldFlag | undefined {
+  const f = fills[0].flag;
+  return f && fills.every(x => x.flag?.key === f.key && x.flag.pinned === f.pinned) ? f : undefined;
+}
+
+/** EXTRACT pages: never put; unpinned only under their flag. */
+function extractedRelease(fills: FieldFill[], r: KeyedRelease, cfg: Required<Settings>): Finding | undefined {
+  const fill = fills[0];
+  const flag = commonFlag(fills);
+  const where = whereOf(fill);
+  const test = flag ? `${flag.pinned ? '' : '!'}${flag.field}` : 'iov_iter_extract_will_pin()';
+  if (r.family === 'put') {
+    const after = dropPair(pairFor('PIN'), 'put');
+    return finding('mismatched-release', cfg, r, {
+      message: `${r.api}() releases ${r.field} (${r.key}) with the put_page family, but ${where} filled that field with ${fill.api}(): user-backed iterators' pages are pinned (release them with unpin_user_page(s), only if ${test}) and kernel-backed iterators' pages carry no reference at all (release nothing)`,
+      acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: 'EXTRACT' },
+      path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with extracted pages` }],
+      counters: { before: ledger(r.field, 'PIN', 'held', '', pairFor('PIN')), after: ledger(r.field, 'PIN', 'released with the wrong family', '', after), consequence: consequence(after, 'PIN') },
+      fixes: [],
+    });
+  }
+  // an unpin is right on the paths that tested the flag (or the iterator) as meaning pinned
+  if (!flag || r.guards.every(g => g[flag.key] === flag.pinned || g[WILL_PIN_GUARD] === true)) return undefined;
+  const negated = r.guards.some(g => g[flag.key] === !flag.pinned || g[WILL_PIN_GUARD] === false);
+  const flagWhere = `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${flag.range.start.line + 1})`;
+  const after = dropPair(pairFor('NONE'), 'unpin');
+  return finding('release-without-reference', cfg, r, {
+    message: `${r.api}() unpins ${r.field} (${r.key}) ${negated ? `on a path where ${flag.field} says the pages were not pinned` : `without testing ${flag.field}`}, but ${where} filled that field with ${fill.api}(), which takes no reference at all on kernel-backed iterators, and set ${flag.field} from iov_iter_extract_will_pin() in ${flagWhere}: unpin only if (${test})`,
+    acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: 'EXTRACT' },
+    path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}) ${negated ? `under !${flag.field}` : `without ${flag.field} tested`}` }],
+    counters: { before: ledger(r.field, 'NONE', 'held', '', pairFor('NONE')), after: ledger(r.field, 'NONE', 'unpinned without a pin', '', after), consequence: consequence(after, 'NONE') },
+    fixes: [],
+  });
+}
+
