@@ -303,7 +303,7 @@ function summarize(fn: FunctionDef, all: ParamEffect[]): FunctionSummary | undef
       : e.effect === 'takes' ? `takes ${e.name}`
       : e.effect === 'references' ? `takes a reference on ${e.name}`
       : `acquires into ${e.name} with ${e.api}() (${e.mode})`;
-    return `${how}${e.always ? '' : ' on some paths'}`;
+    return `${how}${e.always ? '' : e.when === 'error' ? ' when it fails (returns non-zero)' : ' on some paths'}`;
   });
   return { name: fn.name, range: rangeOf(fn.node.childForFieldName('declarator') ?? fn.node), params: effects, text: `${fn.name}(): ${parts.join('; ')}` };
 }

@@ -48,7 +48,7 @@ export interface PageSet {
   /** variables holding the number obtained. */
   countVars: string[];
   folios: FolioPair;
-  releasedAt?: { node: Node; api: string };
+  releasedAt?: { node: Node; api: string; via?: string };
   handoff?: { node: Node; kind: string };
   /** a parameter's pages, seeded for the function's summary. */
   param?: number;
@@ -57,6 +57,8 @@ export interface PageSet {
 }
 
 export interface BioState { flags: string[]; sets: number[]; local: boolean; addedAt: Node[] }
+
+export interface PendingRelease { set: number; family: Family; api: string; helper: string; call: number; argText: string; escaped: boolean }
 
 export interface Trail { step: PathStep; prev: Trail | null; len: number }
 

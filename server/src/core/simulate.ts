@@ -17,7 +17,7 @@ import { Cfg, CfgNode, LoopInfo } from './cfg';
 import { dropPair, ledger, pairFor } from './counters';
 import type { CheckContext, Checker, ReleaseEvent } from './checkers/checker';
 import {
-  ALL_OUTCOMES, AcquireSite, Outcome, PageSet, State, cloneState, initialState, mayHold, newSet, pushStep, stateKey,
+  ALL_OUTCOMES, AcquireSite, Outcome, PageSet, PendingRelease, State, cloneState, initialState, mayHold, newSet, pushStep, stateKey,
 } from './ledger';
 import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
 import type { FunctionDef, Node } from './syntax';
@@ -87,6 +87,8 @@ type Val =
   | { kind: 'bool'; value: boolean }
   | { kind: 'pagefrom'; site: number }
   | { kind: 'bio' }
+  /** a helper's 0-or-errno result that decides whether it released pages (PendingRelease) */
+  | { kind: 'status'; pending: PendingRelease }
   | null;
 
 interface Fn {
@@ -95,7 +97,16 @@ interface Fn {
   opts: SimOptions;
   sites: AcquireSite[];
   siteByCall: Map<number, AcquireSite>;
+  /** call nodes by id, for releases decided after the call (State.pending) */
+  callNodes: Map<number, Node>;
+  /** variables some `return v;` returns */
+  returnedVars: Set<string>;
+  /** ended paths that return 0, and that return non-zero (an error) */
+  okPaths: number;
+  errPaths: number;
   acquireHolders: Set<string>;
+  /** holders also filled by plain assignment: the first such assignment's offset (-1: in a loop, anywhere) */
+  assignedFrom: Map<string, number>;
   /** variables that hold a page's kernel address (`maddr = page_address(page)`): passing one on does not pass the page */
   addressVars: Set<string>;
   /** holders filled by acquires inside loops (slot by slot) */
@@ -107,7 +118,7 @@ interface Fn {
   params: string[];
   /** the effects on parameters, by key; which ones a path saw is in its State */
   effectDefs: Map<string, ParamEffect>;
-  allEffects: Map<string, { eff: ParamEffect; paths: number }>;
+  allEffects: Map<string, { eff: ParamEffect; paths: number; ok: number; err: number }>;
   result: SimResult;
   cur: CfgNode | null;
   /** condition texts tested at more than one branch: a path answers them once */
@@ -163,7 +174,7 @@ function holderText(n: Node): { text: string; element: boolean; index?: string }
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [] };
   const fn: Fn = {
-    def, cfg, opts, sites: result.sites, siteByCall: new Map(), acquireHolders: new Set(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
+    def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
     repeated: repeatedConditions(cfg), flagCopies: flagCopies(def, opts.flagNames),
   };
@@ -269,7 +280,9 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
   result.paths = endedPaths;
   for (const v of fn.allEffects.values()) {
     const returns = v.eff.effect === 'acquires' ? (result.returnsCount ? 'count' : 'status') : undefined;
-    result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}) });
+    // released on every path that fails and on none that succeeds: the caller can tell by the result
+    const onError = v.eff.effect === 'releases' && fn.errPaths > 0 && fn.okPaths > 0 && v.err === fn.errPaths && v.ok === 0 && v.paths === v.err;
+    result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}), ...(onError ? { when: 'error' as const } : {}) });
   }
   return result;
 }
@@ -333,7 +346,12 @@ function collectAcquireHolders(fn: Fn): void {
     if (l && r && isAddressOf(r)) fn.addressVars.add(norm(l.text).replace(/^\*+/, ''));
     if (a?.type === 'init_declarator') continue;
     const alloc = r && strip(r).type === 'call_expression' && /alloc|^vzalloc|^kcalloc/.test(calleeName(strip(r)) ?? '');
-    if (l && r && !isNullLiteral(r) && !alloc) fn.acquireHolders.delete(norm(l.text));
+    if (l && r && !isNullLiteral(r) && !alloc) {
+      const h = norm(l.text);
+      // before its first plain assignment (outside loops) the holder still holds only what an acquire put there
+      if (fn.acquireHolders.has(h) && !inLoopSyntax(a!, fn.def.body)) fn.assignedFrom.set(h, Math.min(fn.assignedFrom.get(h) ?? Infinity, a!.startIndex));
+      else fn.assignedFrom.set(h, -1);
+    }
   }
 }
 
@@ -447,6 +465,9 @@ function findSetByCount(st: State, text: string): number {
 }
 
 function forgetVar(st: State, v: string): void {
+  // a pending release whose result is overwritten untested stays undecided: the pages may be gone (escaped)
+  delete st.pending[v];
+  st.nonzero = st.nonzero.filter(n => n !== v);
   for (const p of st.sets) p.countVars = p.countVars.filter(c => c !== v);
   delete st.aliases[v];
   delete st.bools[v];
@@ -535,6 +556,7 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
     case 'neg': st.neg.push(v); break;
     case 'bool': st.bools[v] = val.value; break;
     case 'bio': st.bios[v] = { flags: [], sets: [], local: true, addedAt: [] }; break;
+    case 'status': st.pending[v] = val.pending; break;
     case 'pagefrom': {
       // get_user_page_vma_remote(): the returned page is the holder
       const idx = st.sets.findIndex(p => p.site === val.site && p.holder === '');
@@ -637,6 +659,10 @@ function evalExpr(fn: Fn, st: State, n: Node): Val {
       // `ret < 0 ? ret : -ENOMEM`: an errno either way
       const a = vals[1], b = vals[2];
       if ((a?.kind === 'neg' || a?.kind === 'count') && (b?.kind === 'neg' || b?.kind === 'count') && (a.kind === 'neg' || b.kind === 'neg')) return { kind: 'neg' };
+      // `pinned < 0 ? 0 : pinned`: the obtained count, clamped at 0 (nothing to release on failure)
+      const zero = (k: number) => /^0+[uUlL]*$/.test(strip(n.namedChildren[k] ?? n).text);
+      if (a?.kind === 'count' && zero(2)) return a;
+      if (b?.kind === 'count' && zero(1)) return b;
       return null;
     }
     case 'binary_expression': {
@@ -1026,7 +1052,7 @@ function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
   ev.guarded = ev.guarded || bound;
   for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, set, ev);
   if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
-  if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api }; }
+  if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) }; }
   else set.partial = true;
   if (set.site >= 0) outcome(fn, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
   pushStep(st, {
@@ -1076,7 +1102,10 @@ function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): 
   // count or the count that acquire asks for (loops filling slot by slot keep
   // their own count, which is 0 before the first slot: not judged)
   const sites = fn.sites.filter(s => s.holder === holder);
-  ev.acquiredHere = fn.acquireHolders.has(holder) && !ev.viaHelper && !fn.loopHolders.has(holder)
+  const assigned = fn.assignedFrom.get(holder);
+  const inLoop = !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length);
+  ev.acquiredHere = fn.acquireHolders.has(holder) && (assigned === undefined || (assigned >= 0 && ev.node.startIndex < assigned && !inLoop))
+    && !ev.viaHelper && !fn.loopHolders.has(holder)
     && (ev.count === null || sites.some(s => s.requested === ev.count) || sites.length === 0);
   for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, undefined, ev);
 }
@@ -1125,7 +1154,14 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
     if (!r) continue;
     const families = new Set(effs.map(e => e.family));
     const e = effs[0];
-    if (families.size === 1 && e.always && e.family) {
+    if (families.size === 1 && effs.every(x => x.when === 'error') && e.family && r.idx >= 0 && st.sets[r.idx].state === 'held') {
+      // released if the helper fails: decided where its result is tested (assume); until then the pages may be gone
+      const set = st.sets[r.idx];
+      fn.callNodes.set(call.id, call);
+      ret = { kind: 'status', pending: { set: r.idx, family: e.family, api: e.api ?? sum.name, helper: sum.name, call: call.id, argText: r.a.text, escaped: set.escaped } };
+      set.escaped = true;
+      outcome(fn, set.site).handoffs.set(`${call.startIndex}`, { node: call, kind: `released by ${sum.name}() if it fails` });
+    } else if (families.size === 1 && e.always && e.family) {
       const count = effs.every(x => x.count === e.count) ? countAtCall(e.count, args) : null;
       const copied = count ? st.copies[count] : undefined;
       const ev: ReleaseEvent = { node: call, api: e.api ?? sum.name, family: e.family, whole: !r.element, count, viaHelper: sum.name, argText: r.a.text, guarded: false,
@@ -1253,6 +1289,9 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       return [...first, ...second];
     }
     if (op in FLIP) {
+      // `ret < 0`, `ret != 0`, `ret == 0` on a helper's result that decides a release
+      const pv = norm(strip(l).text);
+      if (st.pending[pv] && norm(r.text) === '0' && ['<', '!=', '=='].includes(op)) return [decide(fn, st, pv, (op === '==') !== truth)];
       // a variable this path set to 0 or to an errno, compared with a constant
       const known = constCompare(st, l, r, op);
       if (known !== undefined) return known === truth ? [st] : [];
@@ -1334,7 +1373,7 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     if (isFlagField(fn.opts.flagNames, t)) { st.bools[t] = truth; return [st]; }
     if (st.pending[t]) return [decide(fn, st, t, truth)];
     // `if (!pages)` after an allocation: the array is NULL on that side
-    if (!truth && fn.acquireHolders.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
+    if (!truth && fn.acquireHolders.has(t) && !fn.assignedFrom.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
     const idx = findSetByCount(st, t);
     if (idx >= 0 && siteOf(fn, st.sets[idx])?.returns === 'status') return restrict(st, idx, truth ? ['neg'] : ['full']);
     if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'partial', 'full'] : ['zero']);
@@ -1350,6 +1389,12 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       if (!truth && mayHold(st.sets[held])) return restrict(st, held, ['neg', 'zero']);
     }
     if (st.neg.includes(t)) return truth ? [st] : [];
+    if (st.nonzero.includes(t)) return truth ? [st] : [];
+    // an otherwise unknown variable the function returns: what the test says of it
+    // (whether a path fails or succeeds, for the summary's `when`)
+    if (c.type === 'identifier' && fn.returnedVars.has(t)) {
+      if (truth) st.nonzero.push(t); else st.zero.push(t);
+    }
     return [st];
   }
   if (c.type === 'assignment_expression') {
@@ -1357,6 +1402,29 @@ function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     return l ? assume(fn, st, l, truth) : [st];
   }
   return [st];
+}
+
+function returnedVars(body: Node): Set<string> {
+  const out = new Set<string>();
+  for (const r of body.descendantsOfType('return_statement')) {
+    const v = r?.namedChildren.find(c => c && c.type !== 'comment');
+    if (v && strip(v).type === 'identifier') out.add(strip(v).text);
+  }
+  return out;
+}
+
+/** The helper's result `v` tested: non-zero (it failed) means it released the pages; 0 means it did not. */
+function decide(fn: Fn, st: State, v: string, failed: boolean): State {
+  const p = st.pending[v];
+  delete st.pending[v];
+  const set = st.sets[p.set];
+  if (set) set.escaped = p.escaped;
+  if (failed) st.nonzero.push(v); else st.zero.push(v);
+  const call = fn.callNodes.get(p.call);
+  if (failed && set && set.state === 'held' && call) {
+    release(fn, st, p.set, { node: call, api: p.api, family: p.family, whole: true, count: null, viaHelper: p.helper, argText: p.argText, guarded: false });
+  }
+  return st;
 }
 
 function constCompare(st: State, l: Node, r: Node, op: string): boolean | undefined {
@@ -1430,9 +1498,17 @@ function finishPath(fn: Fn, st: State, node: Node | null, value?: Node | null): 
     else if (p.mode !== 'NONE') o.leaked++;
     if (!fn.result.traces.has(p.site) || (p.state === 'released' && mayHold(p))) fn.result.traces.set(p.site, st.trail);
   }
+  // a 0-or-errno function: which paths succeed and which fail
+  const ok = !error && (vtext === '0' || st.zero.includes(vtext));
+  const err = error || st.nonzero.includes(vtext);
+  if (ok) fn.okPaths++;
+  if (err) fn.errPaths++;
   for (const k of st.effects) {
-    const cur = fn.allEffects.get(k);
-    if (cur) cur.paths++; else fn.allEffects.set(k, { eff: fn.effectDefs.get(k)!, paths: 1 });
+    const cur = fn.allEffects.get(k) ?? { eff: fn.effectDefs.get(k)!, paths: 0, ok: 0, err: 0 };
+    cur.paths++;
+    if (ok) cur.ok++;
+    if (err) cur.err++;
+    fn.allEffects.set(k, cur);
   }
 }
 

@@ -133,6 +133,8 @@ export interface ParamEffect {
   always: boolean;
   /** for `acquires`: what the function returns, the count obtained or 0 / -errno. */
   returns?: 'count' | 'status';
+  /** for `releases`: exactly on the paths that return non-zero (an error), never on those that return 0. */
+  when?: 'error';
   /** for `releases`: the count released, in the function's parameters: `0->nr_pages` (a field of parameter 0), `2` (parameter 2). */
   count?: string;
 }

@@ -66,7 +66,7 @@ function isPosition(v: unknown): boolean {
 function isEffect(v: unknown): v is ParamEffect {
   return isObj(v) && isNat(v.index) && typeof v.name === 'string' && typeof v.effect === 'string' && EFFECTS.has(v.effect)
     && typeof v.always === 'boolean' && optIn(v.family, FAMILIES) && optIn(v.mode, MODES) && optIn(v.returns, RETURNS)
-    && (v.api === undefined || typeof v.api === 'string') && (v.count === undefined || (typeof v.count === 'string' && /^\d+((->|\.)[\w>.-]+)?$/.test(v.count)));
+    && (v.api === undefined || typeof v.api === 'string') && (v.when === undefined || v.when === 'error') && (v.count === undefined || (typeof v.count === 'string' && /^\d+((->|\.)[\w>.-]+)?$/.test(v.count)));
 }
 
 export function isSummary(v: unknown): v is FunctionSummary {

@@ -19,7 +19,7 @@ export const doubleRelease: Checker = {
     const after = dropPair(set.folios, ev.family === 'bio' ? 'unpin' : ev.family);
     cx.report(st, {
       code: 'double-release', node: ev.node, set, helper: ev.viaHelper, step: 'released again',
-      message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${set.holder} again: ${first.api}() already released them at line ${first.node.startPosition.row + 1} on this path`,
+      message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${set.holder} again: ${first.via ? `${first.via}() (through ${first.api}())` : `${first.api}()`} already released them at line ${first.node.startPosition.row + 1} on this path`,
       counters: {
         before: ledger(set.holder, set.mode, 'released', '', set.folios),
         after: ledger(set.holder, set.mode, 'released twice', '', after),
