@@ -843,12 +843,18 @@ function evalCall(fn: Fn, st: State, call: Node): Val {
     if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
     return null;
   }
+  // a new bio: the allocators, and the subsystems' own wrappers of them (blk_rq_map_bio_alloc())
+  if (BIO_ALLOC.has(name) || /_bio_alloc$/.test(name)) return { kind: 'bio' };
+  // a bio on the stack (`bio_init(&bio, …)`) is the function's own too
+  if ((name === 'bio_init' || name === 'bio_init_inline') && args[0] && /^&\w+$/.test(norm(args[0].text))) {
+    st.bios[norm(args[0].text).slice(1)] = { flags: [], sets: [], local: true, addedAt: [] };
+    return null;
+  }
   if (fn.opts.local?.has(name)) {
     // a helper of this file we read: it neither releases nor keeps the pages
     for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
     return null;
   }
-  if (BIO_ALLOC.has(name)) return { kind: 'bio' };
   if (HARMLESS.has(name) || READERS.test(name)) {
     for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
     return null;

@@ -63,13 +63,17 @@ export const bioFlagMismatch: Checker = {
       if (!b.local || b.flags.some(f => f.startsWith(needed))) continue;
       for (const i of b.sets) {
         const set = st.sets[i];
-        if (set.mode !== 'PIN') continue;
+        // pinned pages; or extracted ones (pinned when the iterator is user-backed) in 6.12
+        const extracted = set.mode === 'EXTRACT' && cx.kernel !== '6.1';
+        if (set.mode !== 'PIN' && !extracted) continue;
         const site = cx.sites.find(s => s.id === set.site);
         cx.report(st, {
           code: 'bio-flag-mismatch', node: b.addedAt[0] ?? site?.call ?? cx.fn.body, set, step: `${bio} never marked ${needed}`,
           message: cx.kernel === '6.1'
             ? `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is not marked BIO_NO_PAGE_REF on this path: in 6.1 bio_release_pages() will put_page() them, dropping references that were never taken`
-            : `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is never marked BIO_PAGE_PINNED on this path: bio_release_pages() will not unpin them`,
+            : extracted
+              ? `pages extracted by ${site?.api.name ?? 'an acquire'}() (pinned when the iterator is user-backed) are added to ${bio}, which is never marked BIO_PAGE_PINNED on this path: bio_release_pages() will not unpin them; set it if iov_iter_extract_will_pin()`
+              : `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is never marked BIO_PAGE_PINNED on this path: bio_release_pages() will not unpin them`,
         });
       }
     }
