@@ -11,7 +11,7 @@ import { fieldFindings, fieldKey, flagNamesIn, flagOf, guardKeys, KeyedRelease }
 import { convertToPinFix } from './fixes';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
-import { FunctionDef, Node, callArgs, calleeName, functionsOf, localsOf, parse, rangeOf } from './syntax';
+import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
 import {
   CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
 } from './types';
@@ -25,10 +25,16 @@ const PAGE_PARAM = /struct\s+(page|folio)\b|\bbio_vec\b/;
 /** Calls whose 6.1 signature had one more argument (the vmas array, removed in 6.5). */
 const OLD_ARITY: Record<string, number> = { get_user_pages: 5, pin_user_pages: 5, get_user_pages_remote: 7, pin_user_pages_remote: 7 };
 
+const OLD_ARITY_CALL = new RegExp(`\\b(${Object.keys(OLD_ARITY).join('|')})\\s*\\(`, 'g');
+
 export function detectKernel(text: string, root?: Node): '6.1' | '6.12' {
   if (/\bBIO_NO_PAGE_REF\b|\biov_iter_get_pages(_alloc)?\s*\(/.test(text)) return '6.1';
-  for (const c of root?.descendantsOfType('call_expression') ?? []) {
-    const n = c ? calleeName(c) : undefined;
+  if (!root) return '6.12';
+  // only the calls the text names (a walk over every call of a large file costs an editor's keystroke)
+  for (const m of text.matchAll(OLD_ARITY_CALL)) {
+    let c: Node | null = root.descendantForIndex(m.index!);
+    while (c && c.type !== 'call_expression' && c.type !== 'translation_unit') c = c.parent;
+    const n = c?.type === 'call_expression' ? calleeName(c) : undefined;
     if (c && n && OLD_ARITY[n] && callArgs(c).length === OLD_ARITY[n]) return '6.1';
   }
   return '6.12';
@@ -37,10 +43,21 @@ export function detectKernel(text: string, root?: Node): '6.1' | '6.12' {
 /**
  * Results per function, keyed by the function's text, position column, the
  * summaries of its callees and the settings: an editor re-analysing a file
- * after one edit simulates only the functions the edit changed. Plain data
- * the caller owns (the core keeps no state of its own).
+ * after one edit simulates only the functions the edit changed. It also keeps
+ * the document's last parse, so the next one is incremental. The caller owns
+ * it (the core keeps no state of its own) and calls dispose() when the
+ * document goes (the parse tree lives in the parser's wasm memory).
  */
-export type AnalysisCache = Map<string, FunctionResult>;
+export class AnalysisCache extends Map<string, FunctionResult> {
+  last?: LastParse;
+  /** `incremental`: keep the parse tree (an edited document); false for a text analysed once (git HEAD). */
+  constructor(readonly incremental = true) { super(); }
+  dispose(): void {
+    this.last?.tree.delete();
+    this.last = undefined;
+    this.clear();
+  }
+}
 
 interface FunctionResult {
   line: number;
@@ -67,7 +84,9 @@ export function analyzeSource(parser: Parser, text: string, settings: Settings =
     empty.notes.push('not analysed: the file holds NUL bytes (binary, not C)');
     return empty;
   }
-  const tree = parse(parser, text);
+  const parsed = cache?.incremental ? parseAgain(parser, text, cache.last) : undefined;
+  if (cache?.last && cache.last.tree !== parsed?.tree) { cache.last.tree.delete(); cache.last = undefined; }
+  const tree = parsed ? parsed.tree : parse(parser, text);
   if (!tree) {
     empty.notes.push('not analysed: the parser gave up on this file');
     return empty;
@@ -75,7 +94,8 @@ export function analyzeSource(parser: Parser, text: string, settings: Settings =
   try {
     return analyzeTree(tree.rootNode, text, cfg, external, cache, fills);
   } finally {
-    tree.delete();
+    // an editor's document keeps its tree for the next, incremental, parse
+    if (cache && parsed) cache.last = parsed; else tree.delete();
   }
 }
 
@@ -126,7 +146,8 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const teardowns = fieldReleases.filter(r => !called.has(r.fn));
   findings.push(...fieldFindings([...ownFills, ...fills], teardowns, cfg));
   // where stored pages are released later, and how callbacks are reached
-  const explained = explainOwnership(out.callSites, findings, fieldStores, fieldReleases, installedCallbacks(root, local), called,
+  let installed: ReturnType<typeof installedCallbacks> | undefined;
+  const explained = explainOwnership(out.callSites, findings, fieldStores, fieldReleases, () => (installed ??= installedCallbacks(root, local)), called,
     new Map(fns.map(f => [f.name, rangeOf(f.node)])));
   out.callSites = explained.callSites;
   findings.splice(0, findings.length, ...explained.findings);
@@ -220,15 +241,19 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
   const d = line - r.line;
   if (d === 0) return r;
   const mv = <T extends { range: Range }>(x: T): T => ({ ...x, range: { start: { ...x.range.start, line: x.range.start.line + d }, end: { ...x.range.end, line: x.range.end.line + d } } });
+  // the words say where too ("pinned by … (line 42)"): lines of the function move with it
+  const say = (t: string) => t.replace(/\bline (\d+)\b/g, (m, n: string) => (Number(n) - 1 >= r.line ? `line ${Number(n) + d}` : m));
+  const step = <T extends { range: Range; note: string }>(x: T): T => ({ ...mv(x), note: say(x.note) });
   return {
     line,
     findings: r.findings.map(f => ({
       ...mv(f),
+      message: say(f.message),
       acquire: f.acquire && mv(f.acquire),
       path: f.path.map(step),
       fixes: f.fixes.map(x => ({ ...x, edits: x.edits.map(mv) })),
     })),
-    callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(mv), trace: c.trace.map(mv) })),
+    callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(h => ({ ...mv(h), kind: say(h.kind), note: say(h.note) })), trace: c.trace.map(step) })),
     summary: r.summary && mv(r.summary),
     fieldStores: r.fieldStores.map(x => ({ ...mv(x), ...(x.flag ? { flag: mv(x.flag) } : {}) })),
     fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),

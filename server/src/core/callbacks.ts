@@ -115,8 +115,9 @@ const inside = (r: Range, outer: Range) => (r.start.line > outer.start.line || (
  * (the inputs may be cached results).
  */
 export function explainOwnership<C extends CallSite, F extends Located>(callSites: C[], findings: F[], stores: Store[], releases: FieldRelease[],
-  installed: Map<string, Installed[]>, called: Set<string>, fnRanges: Map<string, Range>): { callSites: C[]; findings: F[] } {
-  const via = (fn: string) => (called.has(fn) ? undefined : reachedAs(fn, installed));
+  installed: () => Map<string, Installed[]>, called: Set<string>, fnRanges: Map<string, Range>): { callSites: C[]; findings: F[] } {
+  // (`installed` walks the whole file: asked for only when a function nobody calls by name matters)
+  const via = (fn: string) => (called.has(fn) ? undefined : reachedAs(fn, installed()));
   const sites = callSites.map(cs => {
     // the acquire itself fills the field, or a store hands its pages to one
     const keys = new Set(stores.filter(s => s.fn === cs.function
@@ -131,7 +132,7 @@ export function explainOwnership<C extends CallSite, F extends Located>(callSite
     const how = via(f.function);
     const own = fnRanges.get(f.function);
     if (!how || !own) return f;
-    const step = { range: installed.get(f.function)![0].range, note: how };
+    const step = { range: installed().get(f.function)![0].range, note: how };
     // a path that comes from another function (a field filled elsewhere) reaches this one through the callback
     const at = f.path.some(s => !inside(s.range, own)) ? Math.max(0, f.path.length - 1) : 0;
     return { ...f, path: [...f.path.slice(0, at), step, ...f.path.slice(at)] };

@@ -19,6 +19,62 @@ export function parse(parser: Parser, text: string): Tree | null {
   return parser.parse(preprocess(text));
 }
 
+/** A document's last parse (of its preprocessed text), kept for the next one. */
+export interface LastParse { tree: Tree; pre: string }
+
+/**
+ * Parses `text` again after an edit: the old tree is told what changed (the
+ * span between the longest common prefix and suffix of the old and new
+ * preprocessed texts, so macro rewrites an edit causes are covered) and
+ * tree-sitter re-parses only around it. `last.tree` is consumed: the caller
+ * deletes it once the new tree exists.
+ */
+export function parseAgain(parser: Parser, text: string, last?: LastParse): LastParse | null {
+  const pre = preprocess(text);
+  if (!last) {
+    const tree = parser.parse(pre);
+    return tree ? { tree, pre } : null;
+  }
+  const a = last.pre, n = Math.min(a.length, pre.length);
+  let s = 0;
+  while (s < n && a.charCodeAt(s) === pre.charCodeAt(s)) s++;
+  let e = 0;
+  while (e < n - s && a.charCodeAt(a.length - 1 - e) === pre.charCodeAt(pre.length - 1 - e)) e++;
+  last.tree.edit({
+    startIndex: s, oldEndIndex: a.length - e, newEndIndex: pre.length - e,
+    startPosition: pointAt(a, s), oldEndPosition: pointAt(a, a.length - e), newEndPosition: pointAt(pre, pre.length - e),
+  });
+  const tree = parser.parse(pre, last.tree);
+  if (!tree) return null;
+  // error recovery may differ from a fresh parse's where the edit touches a
+  // syntax error: there, parse afresh, so the editor and the CLI always agree
+  if (errorNear(tree.rootNode, s, pre.length - e)) {
+    tree.delete();
+    const again = parser.parse(pre);
+    return again ? { tree: again, pre } : null;
+  }
+  return { tree, pre };
+}
+
+/** Does a top-level node overlapping [start, end] hold a syntax error? */
+function errorNear(root: Node, start: number, end: number): boolean {
+  if (!root.hasError) return false;
+  for (let i = 0; i < root.childCount; i++) {
+    const c = root.child(i);
+    if (!c || c.endIndex < start) continue;
+    if (c.startIndex > end) break;
+    if (c.hasError || c.isError || c.isMissing) return true;
+  }
+  return false;
+}
+
+/** Row and UTF-16 column of an offset (tree-sitter's web binding counts code units). */
+function pointAt(t: string, i: number): { row: number; column: number } {
+  let row = 0, lineStart = 0;
+  for (let k = t.indexOf('\n'); k >= 0 && k < i; k = t.indexOf('\n', k + 1)) { row++; lineStart = k + 1; }
+  return { row, column: i - lineStart };
+}
+
 export function rangeOf(n: Node): Range {
   return {
     start: { line: n.startPosition.row, character: n.startPosition.column },

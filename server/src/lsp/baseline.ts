@@ -6,7 +6,7 @@
 // background: when it moved, `onHeadChanged` re-runs the folder's documents.
 // No LSP imports.
 import * as path from 'path';
-import type { AnalysisCache, ExternalSummaries } from '../core/analyze';
+import { AnalysisCache, type ExternalSummaries } from '../core/analyze';
 import type { Finding } from '../core/types';
 import { gitHead, gitShow } from '../index/git';
 import { markFindings } from '../index/patch-check';
@@ -72,7 +72,7 @@ export class Baselines {
     if (!v || v.head !== st.head) {
       const head = st.head;
       const text = head ? await gitShow(file, head) : undefined;
-      v = { head, text, cache: new Map() };
+      v = { head, text, cache: new AnalysisCache(false) };
       this.files.set(file, v);
     }
     if (v.text === undefined) return new Map(current.analysis.findings.map(f => [f, 'introduced' as Mark]));

@@ -1,7 +1,7 @@
 // Binds LSP requests to the feature functions. Holds the open documents, the
 // scheduler (debounce + cache per version) and the settings per resource;
 // nothing else survives between requests (code actions read diagnostic data).
-import type { AnalysisCache, ExternalSummaries } from '../core/analyze';
+import { AnalysisCache, type ExternalSummaries } from '../core/analyze';
 import { withKernelEra } from '../index/era';
 import { TreeIndex } from '../index/tree';
 import * as path from 'path';
@@ -95,7 +95,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   const functionCaches = new Map<string, AnalysisCache>();
   const cacheFor = (uri: string): AnalysisCache => {
     let c = functionCaches.get(uri);
-    if (!c) { c = new Map(); functionCaches.set(uri, c); }
+    if (!c) { c = new AnalysisCache(); functionCaches.set(uri, c); }
     return c;
   };
 
@@ -237,6 +237,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
 
   documents.onDidClose(({ document: d }) => {
     scheduler.forget(d.uri);
+    functionCaches.get(d.uri)?.dispose();
     functionCaches.delete(d.uri);
     externals.delete(d.uri);
     fillsOf.delete(d.uri);
