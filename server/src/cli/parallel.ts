@@ -15,7 +15,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
 import { TreeIndex, scanWithCache } from '../index/tree';
-import type { ScanResult } from '../index/scan';
+import { mergeScans, type ScanPart, type ScanResult } from '../index/scan';
 import { checkFile } from './check-file';
 import type { SourceFile } from './files';
 import type { FileResult } from './format';
@@ -35,9 +35,11 @@ const SCAN_KIND = 'pinlens-scan-worker';
  */
 const WORKER_HEAP_MB = Number(process.env.PINLENS_WORKER_HEAP_MB) || 96;
 const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 };
+/** Threads sharing the definition scan (the check workers only wait for it). */
+const SCAN_THREADS = 2;
 
 interface Init { kind: typeof KIND; tree?: string; settings: Settings }
-interface ScanInit { kind: typeof SCAN_KIND; tree: string }
+interface ScanInit { kind: typeof SCAN_KIND; tree: string; part?: ScanPart }
 interface Task { i: number; file: SourceFile }
 /** With --tree, the first message: the definition scan, done once on the main thread while the workers start. */
 interface ScanMsg { scan: ScanResult }
@@ -82,14 +84,25 @@ export function runWorker(): void {
 }
 
 /**
- * The definition scan of `tree` on a thread of its own, while the check
- * workers load their parsers: listing and reading a whole kernel tree makes a
- * lot of short-lived garbage, and a thread's heap goes back to the system
- * when it ends (on the main thread it would stay in the process's peak RSS).
+ * The definition scan of `tree` on threads of their own, while the check
+ * workers load their parsers and wait for it: `threads` shares of the files,
+ * joined. Listing and reading a whole kernel tree makes a lot of short-lived
+ * garbage, and a thread's heap goes back to the system when it ends (on the
+ * main thread it would stay in the process's peak RSS). Shares whose
+ * listings differ (the tree changed meanwhile) give way to one whole scan.
  */
-function scanThread(tree: string): Promise<ScanResult> {
+async function scanThreads(tree: string, threads: number): Promise<ScanResult> {
+  if (threads > 1) {
+    const parts = await Promise.all(Array.from({ length: threads }, (_, index) => scanThread(tree, { index, count: threads })));
+    const merged = mergeScans(parts);
+    if (merged) return merged;
+  }
+  return scanThread(tree);
+}
+
+function scanThread(tree: string, part?: ScanPart): Promise<ScanResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(__filename, { workerData: { kind: SCAN_KIND, tree } satisfies ScanInit });
+    const w = new Worker(__filename, { workerData: { kind: SCAN_KIND, tree, ...(part ? { part } : {}) } satisfies ScanInit });
     let got: ScanResult | undefined;
     w.once('message', (m: ScanResult) => { got = m; });
     w.once('error', reject);
@@ -100,7 +113,7 @@ function scanThread(tree: string): Promise<ScanResult> {
 /** The scan thread's side: scan (with the scan cache), answer, end. */
 function runScanWorker(init: ScanInit): void {
   // nothing listens on the port: the thread ends once the answer is sent
-  parentPort!.postMessage(scanWithCache(init.tree));
+  parentPort!.postMessage(scanWithCache(init.tree, undefined, init.part));
 }
 
 /**
@@ -128,7 +141,7 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
     // the scan first: it runs while the check workers load their parsers
-    const scan: Promise<ScanMsg | undefined> = tree ? scanThread(path.resolve(tree)).then(s => ({ scan: s })) : Promise.resolve(undefined);
+    const scan: Promise<ScanMsg | undefined> = tree ? scanThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS)).then(s => ({ scan: s })) : Promise.resolve(undefined);
     const answered = (i: number, r: FileResult) => {
       results[i] = r;
       done++;

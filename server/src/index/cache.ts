@@ -172,13 +172,13 @@ export const SCAN_FORMAT = 'pinlens-scan/1';
 export class ScanFileStore implements ScanStore {
   constructor(readonly dir: string, private readonly note: (msg: string) => void) {}
 
-  private file(root: string): { f: string; key: string } {
-    const key = createHash('sha256').update(buildFingerprint()).update('\0').update(root).digest('hex');
+  private file(root: string, part: string): { f: string; key: string } {
+    const key = createHash('sha256').update(buildFingerprint()).update('\0').update(root).update('\0').update(part).digest('hex');
     return { f: path.join(this.dir, `${key}.json`), key };
   }
 
-  load(root: string): ScanMemo | undefined {
-    const { f, key } = this.file(root);
+  load(root: string, part = ''): ScanMemo | undefined {
+    const { f, key } = this.file(root, part);
     let raw: string;
     try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
     try {
@@ -206,8 +206,8 @@ export class ScanFileStore implements ScanStore {
     }
   }
 
-  save(root: string, memo: ScanMemo): void {
-    const { f, key } = this.file(root);
+  save(root: string, memo: ScanMemo, part = ''): void {
+    const { f, key } = this.file(root, part);
     const files: string[] = [], stamps: number[] = [], counts: number[] = [];
     let n = 0;
     for (const m of memo.values()) n += m.hashes.length;

@@ -144,7 +144,7 @@ export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array }>;
  * read again: its hashes are reused; `fresh` receives every file's stamp and
  * hashes (the next run's memo).
  */
-export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo): { keys: Float64Array; bytes: number; reused: number } {
+export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; bytes: number; reused: number } {
   let keys = new Float64Array(1 << 16);
   let len = 0, bytes = 0, reused = 0;
   let buf = Buffer.allocUnsafe(1 << 20);
@@ -153,6 +153,7 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
     keys[len++] = h * FILE_SLOTS + i;
   };
   for (let i = 0; i < files.length; i++) {
+    if (only && !only(i)) continue;
     let fd: number | undefined;
     try {
       if (memo) {
@@ -192,11 +193,20 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
 
 /** Where a scan's hashes are remembered between runs (the XDG cache; never the tree): see scan-cache.ts. */
 export interface ScanStore {
-  load(root: string): ScanMemo | undefined;
-  save(root: string, memo: ScanMemo): void;
+  /** `part`: which share of the files ('1/2'), '' for all of them */
+  load(root: string, part?: string): ScanMemo | undefined;
+  save(root: string, memo: ScanMemo, part?: string): void;
 }
 
-export function scanTree(root: string, store?: ScanStore): ScanResult {
+/** One share of a scan split across threads: the files whose number is `index` modulo `count`. */
+export interface ScanPart { index: number; count: number }
+
+/**
+ * Lists the tree and scans its files (with `part`, only that share: every
+ * thread lists the same tree, so file numbers agree and mergeScans() can
+ * join the shares).
+ */
+export function scanTree(root: string, store?: ScanStore, part?: ScanPart): ScanResult {
   const t0 = performance.now();
   const notes: string[] = [];
   const files = listCFiles(root, notes);
@@ -204,11 +214,28 @@ export function scanTree(root: string, store?: ScanStore): ScanResult {
     notes.push(`the tree has ${files.length} C files; only the first ${FILE_SLOTS - 1} are indexed`);
     files.length = FILE_SLOTS - 1;
   }
-  const memo = store?.load(root);
+  // every share lists the tree: its notes are said once
+  if (part && part.index > 0) notes.length = 0;
+  const key = part ? `${part.index}/${part.count}` : '';
+  const memo = store?.load(root, key);
   const fresh: ScanMemo | undefined = store ? new Map() : undefined;
-  const { keys, bytes, reused } = scanFiles(files, notes, memo, fresh);
-  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size)) store.save(root, fresh);
+  const only = part ? (i: number) => i % part.count === part.index : undefined;
+  const { keys, bytes, reused } = scanFiles(files, notes, memo, fresh, only);
+  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size)) store.save(root, fresh, key);
   return { files, keys, notes, bytes, reused, ms: performance.now() - t0 };
+}
+
+/** The shares of one scan joined; undefined when their listings differ (the tree changed between them). */
+export function mergeScans(parts: ScanResult[]): ScanResult | undefined {
+  const [first] = parts;
+  if (!first || parts.some(p => p.files.length !== first.files.length || p.files.some((f, i) => f !== first.files[i]))) return undefined;
+  const keys = new Float64Array(parts.reduce((n, p) => n + p.keys.length, 0));
+  let at = 0;
+  for (const p of parts) { keys.set(p.keys, at); at += p.keys.length; }
+  return {
+    files: first.files, keys: keys.sort(), notes: parts.flatMap(p => p.notes),
+    bytes: parts.reduce((n, p) => n + p.bytes, 0), reused: parts.reduce((n, p) => n + p.reused, 0), ms: Math.max(...parts.map(p => p.ms)),
+  };
 }
 
 /** The files whose definition lines name a function with this name's hash. */

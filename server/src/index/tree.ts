@@ -22,7 +22,7 @@ import {
   CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
   isCachedResult, isFillList, isInside, isSummaryList,
 } from './cache';
-import { MAX_SCAN_BYTES, ScanResult, definers, scanTree } from './scan';
+import { MAX_SCAN_BYTES, ScanPart, ScanResult, definers, scanTree } from './scan';
 import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
 
 export interface TreeIndexOptions {
@@ -114,11 +114,11 @@ export function usableCacheDir(absRoot: string, dir: string | null | undefined, 
 }
 
 /** The definition scan of a tree, remembered between runs in the cache folder when there is one. */
-export function scanWithCache(absRoot: string, dir?: string | null): ScanResult {
+export function scanWithCache(absRoot: string, dir?: string | null, part?: ScanPart): ScanResult {
   // (a cache inside the tree is noted by the TreeIndex that uses this scan)
   const d = usableCacheDir(absRoot, dir, () => undefined);
   const notes: string[] = [];
-  const scan = scanTree(absRoot, d ? new ScanFileStore(path.join(d, 'scan'), m => notes.push(m)) : undefined);
+  const scan = scanTree(absRoot, d ? new ScanFileStore(path.join(d, 'scan'), m => notes.push(m)) : undefined, part);
   scan.notes.push(...notes);
   return scan;
 }

@@ -11,7 +11,7 @@ import { analyzeSource } from '../../src/core/analyze';
 import type { Finding } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
 import { CACHE_FORMAT, SCAN_FORMAT, ScanFileStore } from '../../src/index/cache';
-import { definers, scanBuffer, scanTree } from '../../src/index/scan';
+import { definers, mergeScans, scanBuffer, scanTree } from '../../src/index/scan';
 import { definitions } from '../../src/index/text';
 import { TreeIndex, type TreeIndexOptions } from '../../src/index/tree';
 
@@ -242,6 +242,27 @@ describe('tree index', function () {
       assert.ok(notes.some(n => /discarded a corrupt or foreign scan cache file/.test(n)), notes.join('\n'));
       fs.writeFileSync(file, JSON.stringify({ ...saved, root: '/elsewhere' }));
       assert.strictEqual(scanTree(tree, store).reused, 0);
+    });
+
+    it('a scan split in shares across threads joins into the whole scan; each share is remembered apart', () => {
+      const tree = path.join(tmp, 't');
+      fs.cpSync(BASIC, tree, { recursive: true });
+      const old = new Date(Date.now() - 3600_000);
+      for (const f of walkAll(tree)) if (f.endsWith('.c') && fs.statSync(f).isFile()) fs.utimesSync(f, old, old);
+      const whole = scanTree(tree);
+      const store = new ScanFileStore(path.join(tmp, 'cache', 'scan'), () => undefined);
+      const shares = [0, 1, 2].map(index => scanTree(tree, store, { index, count: 3 }));
+      assert.ok(shares.every(p => p.keys.length < whole.keys.length));
+      const merged = mergeScans(shares)!;
+      assert.deepStrictEqual(merged.files, whole.files);
+      assert.deepStrictEqual(Array.from(merged.keys), Array.from(whole.keys));
+      assert.strictEqual(merged.bytes, whole.bytes);
+      // each share from its own memory the second time
+      const again = mergeScans([0, 1, 2].map(index => scanTree(tree, store, { index, count: 3 })))!;
+      assert.strictEqual(again.reused, whole.files.length);
+      assert.deepStrictEqual(Array.from(again.keys), Array.from(whole.keys));
+      // listings that differ cannot be joined
+      assert.strictEqual(mergeScans([shares[0], { ...shares[1], files: shares[1].files.slice(1) }]), undefined);
     });
 
     it('a checked file\'s analysis is reused for the same text, settings and helpers, and redone when a helper changes', () => {
