@@ -1,0 +1,546 @@
+// Calls for the path simulator: acquires create page sets, releases are matched
+// against them by family and count, bios, sg tables, owners and stores take
+// them, helpers' summaries apply, unknown callees may take them (escape); the
+// function's effects on its parameters and struct fields are recorded here.
+import {
+  ACQUIRE_BY_NAME, AcquireApi, BIO_ADD, BIO_ALLOC, BIO_FLAGS, DMA_USES, HARMLESS, KERNEL_ITER_INIT, GET_REF,
+  OWNER_HANDOFF, RELEASE_BY_NAME, USER_ITER_INIT, WILL_PIN_PREDICATES,
+} from './apis';
+import { dropPair, ledger, pairFor } from './counters';
+import type { ReleaseEvent } from './checkers/checker';
+import { ALL_OUTCOMES, AcquireSite, Outcome, PageSet, State, mayHold, newSet, pushStep } from './ledger';
+import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
+import type { Node } from './syntax';
+import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
+import { zeroedCall } from './zeroed';
+import {
+  CONVERSIONS, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, outcome,
+} from './sim-state';
+import type { Val, Fn } from './sim-state';
+import { BYTES, pagesOfRequestedBytes, evalExpr } from './eval';
+
+/** Accessors that read a page or folio and keep nothing. */
+const READERS = /^(IS_ERR|IS_ERR_OR_NULL|PTR_ERR|PTR_ERR_OR_ZERO|folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
+
+/** Marking a page dirty: the caller wrote to it (pin_user_pages.rst case 5). */
+const DIRTY = new Set(['set_page_dirty', 'set_page_dirty_lock', 'folio_mark_dirty', 'SetPageDirty']);
+
+export function evalCall(fn: Fn, st: State, call: Node): Val {
+  const name = calleeName(call);
+  const args = callArgs(call);
+  zeroedCall(st, call);
+  if (!name) {
+    for (const a of args) escapeArg(fn, st, a, call);
+    return null;
+  }
+  if (name === 'likely' || name === 'unlikely' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'READ_ONCE') {
+    return args[0] ? evalExpr(fn, st, args[0]) : null;
+  }
+  const acq = ACQUIRE_BY_NAME.get(name);
+  if (acq) return acquire(fn, st, call, acq, args);
+  if (name === 'sg_page' && args[0]) {
+    // sg_page(sg) inside for_each_sg: a page of the set the sg table was built from
+    // (not for acquires in loops: the table then holds pages of every iteration)
+    const sgSets = st.sets.map((p, i) => [p, i] as const).filter(([p]) => p.handoff?.kind.includes('sg table') && !siteOf(fn, p)?.inLoop);
+    if (sgSets.length === 1) return { kind: 'holder', set: sgSets[0][1], element: true, index: '<sg>' };
+  }
+  if (CONVERSIONS.has(name) && args[0]) {
+    // page_to_pfn(page), page_address(page), …: the value still stands for the page
+    const v = evalExpr(fn, st, args[0]);
+    if (v?.kind === 'holder') return { ...v, element: true };
+    const h = holderText(args[0]);
+    const idx = findSetByHolder(st, h.text);
+    return idx >= 0 ? { kind: 'holder', set: idx, element: true } : null;
+  }
+  // evaluate nested calls in the arguments first (C evaluates arguments before the call)
+  for (const a of args) if (a.type === 'call_expression' || a.type === 'assignment_expression' || a.type === 'conditional_expression') evalExpr(fn, st, a);
+  const rel = RELEASE_BY_NAME.get(name);
+  if (rel) {
+    const a = args[rel.pagesArg];
+    if (!a) return null;
+    if (rel.family === 'bio' && rel.pagesArg > 0) {
+      // bio_release_page(bio, page): that page, as the bio's flags say
+      const h = holderText(a);
+      const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+      const idx = findSetByHolder(st, h.text);
+      const whole = !!loop?.bound && (loop.fromZero || loop.bound === loop.index);
+      if (idx >= 0) release(fn, st, idx, { node: call, api: name, family: 'bio', whole, count: null, release: rel, argText: a.text, guarded: true });
+      return null;
+    }
+    if (rel.family === 'bio') {
+      const bio = norm(args[0]?.text ?? '');
+      const b = st.bios[bio];
+      if (b) for (const si of b.sets) release(fn, st, si, { node: call, api: name, family: 'bio', whole: true, count: null, release: rel, argText: a.text, guarded: true });
+      return null;
+    }
+    const h = holderText(a);
+    const count = rel.countArg >= 0 && args[rel.countArg] ? norm(args[rel.countArg].text) : null;
+    let whole = rel.array || rel.countArg >= 0;
+    let loopCount: string | null = null;
+    const viaSg = strip(a).type === 'call_expression' && calleeName(strip(a)) === 'sg_page';
+    if (!whole && viaSg && fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.some(l => l.iterator)) whole = true;
+    if (!whole) {
+      // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
+      // wherever i stands releases only the tail
+      const loop = h.element && h.index ? enclosingLoop(fn, h.index) : enclosingLoop(fn);
+      if (loop?.bound && (loop.fromZero || loop.bound === loop.index)) {
+        whole = true;
+        // `while (i--)` releases what i counted: the request, if i was copied from it
+        loopCount = loop.bound === loop.index ? (st.copies[loop.index] ?? null) : loop.bound;
+      }
+    }
+    let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
+    if (viaSg) { const v = evalExpr(fn, st, a); if (v?.kind === 'holder') idx = v.set; }
+    // releasing an array whole also releases what was acquired into windows of it
+    // (`p = pages + n; pin_user_pages_fast(…, p)`)
+    // (each window is checked like the array itself) — only when the array was
+    // never filled directly: a release of a slice with its own pages covers that slice
+    const windows = whole && !h.element && idx < 0
+      ? st.sets.map((p, i) => i).filter(i => st.derived[st.sets[i].holder] === `${h.text}+` && st.sets[i].state !== 'handed-off')
+      : [];
+    if (idx < 0 && windows.length) idx = windows.pop()!;
+    // the count names which acquire into this array is meant (an earlier window)
+    const byCount = count ? findSetByCount(st, count) : -1;
+    if (byCount >= 0 && idx >= 0 && byCount !== idx && st.sets[byCount].holder === st.sets[idx].holder) idx = byCount;
+    if (idx >= 0 && !whole) {
+      const set = st.sets[idx];
+      const site = siteOf(fn, set);
+      if (site && (site.requested === '1' || site.returns === 'page' || site.returns === 'bool')) whole = true;
+    }
+    const countNode = rel.countArg >= 0 ? args[rel.countArg] : undefined;
+    const counted = count ?? loopCount;
+    const bytes = counted && st.copies[counted]?.startsWith(BYTES) ? st.copies[counted].slice(BYTES.length) : countNode ? pagesOfRequestedBytes(fn, countNode) : undefined;
+    const copied = counted && !st.copies[counted]?.startsWith(BYTES) ? st.copies[counted] : undefined;
+    const ev: ReleaseEvent = {
+      node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
+      guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}),
+    };
+    if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(fn, st, w, ev);
+    else untrackedRelease(fn, st, h.text, ev);
+    return null;
+  }
+  if (WILL_PIN_PREDICATES.has(name)) return { kind: 'willpin', iter: norm(args[0]?.text ?? '').replace(/^&/, '') };
+  if (name === 'bio_set_flag' || name === 'bio_clear_flag') {
+    const bio = norm(args[0]?.text ?? '');
+    const flag = args[1]?.text ?? '';
+    if (BIO_FLAGS.has(flag)) {
+      const b = st.bios[bio] ?? (st.bios[bio] = { flags: [], sets: [], local: false, addedAt: [] });
+      if (name === 'bio_set_flag') {
+        if (!b.flags.includes(flag)) b.flags.push(flag);
+        pushStep(st, { range: rangeOf(call), note: `${bio} marked ${flag}` });
+        for (const c of fn.opts.checkers) c.onBioFlag?.(fn.opts.cx, st, bio, flag, call);
+      } else b.flags = b.flags.filter(f => f !== flag);
+    }
+    return null;
+  }
+  if (GET_REF.has(name)) {
+    const a = args[0];
+    const idx = a ? findSetByHolder(st, holderText(a).text) : -1;
+    if (idx >= 0) takeReference(fn, st, idx, call);
+    return null;
+  }
+  const add = BIO_ADD.get(name);
+  if (add) {
+    const bio = norm(args[add[0]]?.text ?? '');
+    const p = args[add[1]];
+    const idx = p ? findSetByHolder(st, holderText(p).text) : -1;
+    if (idx >= 0) {
+      const b = st.bios[bio] ?? (st.bios[bio] = { flags: [], sets: [], local: false, addedAt: [] });
+      if (!b.sets.includes(idx)) b.sets.push(idx);
+      b.addedAt.push(call);
+      handOff(fn, st, idx, call, `added to bio ${bio}`);
+      for (const c of fn.opts.checkers) c.onBioAdd?.(fn.opts.cx, st, bio, st.sets[idx], call);
+    }
+    return null;
+  }
+  if (USER_ITER_INIT.has(name) || KERNEL_ITER_INIT.has(name)) {
+    const itArg = name.startsWith('iov_iter_') ? args[0] : args[args.length - 1];
+    if (itArg) st.iters[norm(itArg.text).replace(/^&/, '')] = USER_ITER_INIT.has(name) ? 'user' : 'kernel';
+    return null;
+  }
+  const owner = OWNER_HANDOFF.get(name);
+  if (owner) {
+    const p = args[owner.arg];
+    const idx = p ? findSetByHolder(st, holderText(p).text) : -1;
+    if (idx >= 0) {
+      if (DMA_USES.has(name)) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+      handOff(fn, st, idx, call, `given to the ${owner.owner} by ${name}()`);
+    }
+    return null;
+  }
+  if (DMA_USES.has(name)) {
+    for (const a of args) {
+      const idx = findSetByHolder(st, holderText(a).text);
+      if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+    }
+  }
+  const sum = fn.opts.summaries.get(name);
+  if (sum) return applySummary(fn, st, call, sum, args);
+  if (DIRTY.has(name)) {
+    const idx = args[0] ? findSetByHolder(st, holderText(args[0]).text) : -1;
+    if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+    return null;
+  }
+  // a new bio: the allocators, and the subsystems' own wrappers of them (blk_rq_map_bio_alloc())
+  if (BIO_ALLOC.has(name) || /_bio_alloc$/.test(name)) return { kind: 'bio' };
+  // a bio on the stack (`bio_init(&bio, …)`) is the function's own too
+  if ((name === 'bio_init' || name === 'bio_init_inline') && args[0] && /^&\w+$/.test(norm(args[0].text))) {
+    st.bios[norm(args[0].text).slice(1)] = { flags: [], sets: [], local: true, addedAt: [] };
+    return null;
+  }
+  if (fn.opts.local?.has(name)) {
+    // a helper of this file we read: it neither releases nor keeps the pages
+    for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+    return null;
+  }
+  if (HARMLESS.has(name) || READERS.test(name)) {
+    for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
+    return null;
+  }
+  for (const a of args) escapeArg(fn, st, a, call);
+  return null;
+}
+
+/** get_page() on pages that held nothing (a kernel-backed extraction) gives them a reference. */
+function takeReference(fn: Fn, st: State, idx: number, node: Node): void {
+  const set = st.sets[idx];
+  if (set.mode === 'NONE' || set.mode === 'UNKNOWN') {
+    if (set.mode === 'NONE') { set.mode = 'GET'; set.folios = pairFor('GET'); unjudgedFill(fn, set); }
+    pushStep(st, { range: rangeOf(node), note: `${set.holder}: a reference taken on each page`, ledger: ledger(set.holder, set.mode, set.state, '', set.folios) });
+  }
+  if (set.param !== undefined) addEffect(fn, st, `${set.param}:references`, { index: set.param, name: fn.params[set.param] ?? '', effect: 'references', always: false });
+}
+
+/**
+ * Extracted pages stored in a field before the path took its own reference on
+ * them: the field holds pins or references as the iterator is, and no
+ * teardown can be judged by one mode (UNKNOWN).
+ */
+function unjudgedFill(fn: Fn, set: PageSet): void {
+  const at = [siteOf(fn, set)?.call.id, set.handoff?.node.id];
+  for (const f of fn.result.fieldStores) if (at.includes(f.node.id)) f.mode = 'UNKNOWN';
+}
+
+function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
+  const s = strip(a);
+  if (s.type === 'call_expression') { evalExpr(fn, st, s); return; }
+  const h = holderText(a);
+  // `copy(maddr + off, buf, n)` with maddr = page_address(page): a use of the bytes
+  if (fn.addressVars.has(rootOf(h.text))) return;
+  const idx = findSetByHolder(st, h.text);
+  // one page passed to a callee is a use (checksum it, map it); the array, or a
+  // page of a one-page set, may be kept
+  const single = idx >= 0 && (siteOf(fn, st.sets[idx])?.requested === '1');
+  if (idx >= 0 && st.sets[idx].state === 'held' && (!h.element || single)) {
+    st.sets[idx].escaped = true;
+    outcome(fn, st.sets[idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `passed to ${calleeName(call) ?? 'a callee'}()` });
+  }
+  // an object whose field holds pages, passed whole, may be released by the callee
+  const root = h.text;
+  st.sets.forEach(p => {
+    if (p.state === 'held' && p.holder !== root && (p.holder.startsWith(root + '->') || p.holder.startsWith(root + '.'))) p.escaped = true;
+  });
+}
+
+export function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string): void {
+  const set = st.sets[idx];
+  if (!set) return;
+  if (set.state === 'held') set.state = 'handed-off';
+  set.handoff = { node, kind };
+  const stored = /^stored in (.*->.*)$/.exec(kind);
+  if (stored) recordFieldStore(fn, stored[1], set, node);
+  outcome(fn, set.site).handoffs.set(`${node.startIndex}`, { node, kind });
+  pushStep(st, { range: rangeOf(node), note: `${set.holder} ${kind}` });
+  recordEffect(fn, st, set, { effect: 'takes' });
+}
+
+function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node): void {
+  const site = siteOf(fn, set);
+  // extracted pages are pinned or bare as the iterator is: a teardown that
+  // does not know which must ask the flag kept beside them
+  const mode: Mode = set.mode === 'NONE' && site?.mode === 'EXTRACT' ? 'EXTRACT' : set.mode;
+  if (!site || (mode !== 'PIN' && mode !== 'GET' && mode !== 'EXTRACT')) return;
+  const prev = fn.result.fieldStores.find(f => f.node.id === node.id);
+  // one path pinned what another only listed (the iterator decided both ways)
+  if (prev && prev.mode !== mode && prev.mode !== 'GET' && prev.mode !== 'UNKNOWN' && mode !== 'GET') prev.mode = 'EXTRACT';
+  if (prev) return;
+  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api: site.api.name, node, ...(site.iter ? { iter: site.iter } : {}) });
+}
+
+function recordEffect(fn: Fn, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
+  if (set.param === undefined) return;
+  addEffect(fn, st, `${set.param}:${e.effect}:${e.family ?? ''}`, { index: set.param, name: fn.params[set.param] ?? '', always: false, ...e });
+}
+
+function addEffect(fn: Fn, st: State, key: string, e: ParamEffect): void {
+  if (!fn.effectDefs.has(key)) fn.effectDefs.set(key, e);
+  if (!st.effects.includes(key)) st.effects.push(key);
+}
+
+function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): Val {
+  for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
+  let site = fn.siteByCall.get(call.id);
+  const pagesArg = api.pagesArg >= 0 ? args[api.pagesArg] : undefined;
+  const pagesNull = api.returns !== 'page' && (!pagesArg || isNullLiteral(pagesArg));
+  const iter = api.iterArg >= 0 && args[api.iterArg] ? norm(args[api.iterArg].text).replace(/^&/, '') : undefined;
+  const flagNames = api.flagsArg >= 0 && args[api.flagsArg] ? traceFlags(fn, args[api.flagsArg]) : [];
+  if (!site) {
+    let mode: Mode = api.mode;
+    let reason = api.mode === 'GET' ? `${api.name}() takes references (FOLL_GET)` : api.mode === 'PIN' ? `${api.name}() pins (FOLL_PIN)` : `${api.name}() pins user-backed iterators and takes nothing on kernel-backed ones`;
+    if (pagesNull && api.mode !== 'EXTRACT') { mode = 'NONE'; reason = `${api.name}() with a NULL pages array only faults the pages in`; }
+    if (api.returns === 'into-bio' && fn.opts.cx.kernel === '6.1') { mode = 'GET'; reason = `${api.name}() (6.1) takes references, and marks the bio BIO_NO_PAGE_REF for bvec iterators`; }
+    const h0 = pagesArg ? holderText(pagesArg) : { text: '', element: false, index: undefined };
+    const d = st.derived[h0.text];
+    // a window into another array (`p = pages + n`) keeps its own name, as a window
+    const h = d && !d.endsWith('+') ? { ...h0, text: d } : d ? { ...h0, element: true, index: h0.index ?? 'window' } : h0;
+    const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+    const requested = api.countArg >= 0 && args[api.countArg] ? norm(args[api.countArg].text) : (api.returns === 'page' || api.returns === 'bool' ? '1' : '');
+    const size = api.sizeArg !== undefined && args[api.sizeArg] ? norm(args[api.sizeArg].text) : undefined;
+    site = {
+      ...(size ? { requestedBytes: size } : {}),
+      id: fn.sites.length, api, call, mode, modeReason: reason, holder: api.returns === 'page' ? '' : h.text,
+      requested: loop?.bound ?? requested, iter, perElement: !!loop, unit: loop ? requested : undefined, returns: api.returns,
+      inLoop: !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length), offset: h.element && !loop ? (h.index ?? '') : '',
+    };
+    fn.sites.push(site);
+    fn.siteByCall.set(call.id, site);
+  }
+  for (const c of fn.opts.checkers) c.onAcquire?.(fn.opts.cx, st, site, flagNames, pagesNull);
+  if (site.mode === 'NONE' && api.mode !== 'EXTRACT') return null;
+  let mode = site.mode;
+  if (mode === 'EXTRACT' && iter) {
+    const known = st.iters[iter];
+    if (known) mode = known === 'user' ? 'PIN' : 'NONE';
+  }
+  let outcomes: Outcome[] = [...ALL_OUTCOMES];
+  if (site.requested === '1' || api.returns === 'page') outcomes = outcomes.filter(o => o !== 'partial');
+  if (api.returns === 'bool') outcomes = ['zero', 'full'];
+  if (api.returns === 'page') outcomes = ['neg', 'full'];
+  const set = newSet(site, mode, outcomes);
+  // a re-acquire into the same holder replaces the old view of it
+  const idx = st.sets.length;
+  st.sets.push(set);
+  outcome(fn, site.id);
+  pushStep(st, {
+    range: rangeOf(call),
+    note: `${api.name}() ${mode === 'PIN' ? 'pins' : mode === 'GET' ? 'takes a reference on' : mode === 'NONE' ? 'lists without a reference' : 'extracts (pin iff user-backed)'} ${site.requested || 'the'} page(s) into ${site.holder || 'the returned page'}`,
+    ledger: ledger(site.holder || 'page', mode, 'held', site.requested || '?', set.folios),
+  });
+  if (api.returns === 'into-bio') {
+    const bio = norm(args[api.pagesArg]?.text ?? '');
+    const b = st.bios[bio] ?? (st.bios[bio] = { flags: [], sets: [], local: false, addedAt: [] });
+    b.sets.push(idx);
+    set.holder = bio;
+    set.state = 'handed-off';
+    set.handoff = { node: call, kind: `added to bio ${bio}, flagged by ${api.name}() itself` };
+    // the API flags the bio itself, as the pages need
+    for (const f of ['BIO_PAGE_PINNED?', 'BIO_NO_PAGE_REF?']) if (!b.flags.includes(f)) b.flags.push(f);
+    return { kind: 'count', set: idx };
+  }
+  st.temps[call.id] = idx;
+  if (site.holder.includes('->')) recordFieldStore(fn, site.holder, set, call);
+  // a window into a field's array (`p = &ap->pages[n]`) fills that field
+  else if (st.derived[site.holder]?.endsWith('+') && st.derived[site.holder].includes('->')) recordFieldStore(fn, st.derived[site.holder].slice(0, -1), set, call);
+  st.zero = st.zero.filter(z => z !== site.holder);
+  // the variable now names the new pages, not what it aliased before
+  delete st.aliases[site.holder];
+  const root = rootOf(site.holder);
+  const pi = fn.params.indexOf(root);
+  if (pi >= 0 && site.holder) addEffect(fn, st, `${pi}:acquires:${site.holder}`, { index: pi, name: site.holder, effect: 'acquires', mode, api: api.name, always: false });
+  if (api.returns === 'page') return { kind: 'pagefrom', site: site.id };
+  return { kind: 'count', set: idx };
+}
+
+/**
+ * The FOLL_* names a flags argument carries, following local variables: the
+ * assignments before the call, in text order (`=` resets, `|=` adds,
+ * `&= ~FOLL_X` removes). Flags from parameters or fields stay unknown.
+ */
+function traceFlags(fn: Fn, arg: Node, depth = 0): string[] {
+  const names = new Set<string>();
+  const add = (n: Node) => { for (const f of flagsOf(fn, n, arg.startIndex, depth)) names.add(f); };
+  add(arg);
+  for (const neg of arg.text.matchAll(/~\s*\(?\s*(FOLL_\w+)/g)) names.delete(neg[1]);
+  return [...names];
+}
+
+function flagsOf(fn: Fn, n: Node, before: number, depth: number): string[] {
+  const out = new Set<string>();
+  const ids = n.type === 'identifier' ? [n] : n.descendantsOfType('identifier');
+  for (const id of ids) {
+    if (!id) continue;
+    if (/^FOLL_/.test(id.text)) { out.add(id.text); continue; }
+    if (depth >= 3) continue;
+    let cur = new Set<string>();
+    const writes = fn.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])
+      .filter((a): a is Node => !!a && a.startIndex < before)
+      .sort((a, b) => a.startIndex - b.startIndex);
+    for (const a of writes) {
+      const lhs = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
+      const rhs = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
+      if (!lhs || !rhs || norm(lhs.text) !== id.text) continue;
+      const op = a.type === 'assignment_expression' ? (a.childForFieldName('operator')?.text ?? '=') : '=';
+      const fl = flagsOf(fn, rhs, a.startIndex, depth + 1);
+      if (op === '=') cur = new Set(fl);
+      else if (op === '|=') fl.forEach(f => cur.add(f));
+      else if (op === '&=') for (const m of rhs.text.matchAll(/~\s*\(?\s*(FOLL_\w+)/g)) cur.delete(m[1]);
+    }
+    cur.forEach(f => out.add(f));
+  }
+  return [...out];
+}
+
+export function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
+  const set = st.sets[idx];
+  const bound = set.mode !== 'EXTRACT' || ev.family === 'bio';
+  ev.guarded = ev.guarded || bound;
+  for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, set, ev);
+  if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
+  if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) }; }
+  else set.partial = true;
+  if (set.site >= 0) outcome(fn, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
+  pushStep(st, {
+    range: rangeOf(ev.node),
+    note: `${ev.viaHelper ? `${ev.viaHelper}() → ` : ''}${ev.api}(${ev.argText}${ev.count && ev.release && ev.release.countArg >= 0 ? `, ${ev.count}` : ''})${ev.count && ev.release && ev.release.countArg < 0 ? ` for each of ${ev.count} pages` : ''}${ev.whole ? '' : ' (one page)'}`,
+    ledger: ledger(set.holder, set.mode, set.state, ev.count ?? '', set.folios),
+  });
+  recordEffect(fn, st, set, { effect: 'releases', family: ev.family, api: ev.api });
+}
+
+/** The guard key for a path that tested the iterator itself (true: user-backed, pinned). */
+export const WILL_PIN_GUARD = 'iov_iter_extract_will_pin()';
+
+/**
+ * A release of a field's pages that no page set explains (a teardown's), with
+ * the flag fields this path tested: the teardown may release extracted pages
+ * only under the flag that says they were pinned.
+ */
+function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
+  let r = fn.result.fieldReleases.find(x => x.node.id === ev.node.id);
+  if (!r) {
+    r = { field: holder, family: ev.family, api: ev.api, node: ev.node, viaHelper: ev.viaHelper, guards: [] };
+    fn.result.fieldReleases.push(r);
+  }
+  const guard: Record<string, boolean> = {};
+  for (const k of Object.keys(st.bools).sort()) {
+    const v = st.bools[k];
+    if (typeof v === 'boolean' && isFlagField(fn.opts.flagNames, k)) guard[k] = v;
+  }
+  // or the path asked the iterator itself (`if (user_backed_iter(&rq->iter))`)
+  const backing = new Set(Object.values(st.iters));
+  if (backing.size === 1) guard[WILL_PIN_GUARD] = backing.has('user');
+  const g = JSON.stringify(guard);
+  if (!r.guards.some(x => JSON.stringify(x) === g)) r.guards.push(guard);
+}
+
+function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
+  if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(fn, st, holder, ev);
+  const root = rootOf(holder);
+  const pi = fn.params.indexOf(root);
+  if (pi >= 0 && holder !== root) {
+    const suffix = holder.slice(root.length);
+    const count = ev.whole && ev.count ? paramRelative(fn, ev.count) : undefined;
+    addEffect(fn, st, `${pi}:releases:${ev.family}:${suffix}`, { index: pi, name: root + suffix, effect: 'releases', family: ev.family, api: ev.api, always: false, ...(count ? { count } : {}) });
+  }
+  // a holder filled by an acquire elsewhere in the function, released with no
+  // count or the count that acquire asks for (loops filling slot by slot keep
+  // their own count, which is 0 before the first slot: not judged)
+  const sites = fn.sites.filter(s => s.holder === holder);
+  const assigned = fn.assignedFrom.get(holder);
+  const inLoop = !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length);
+  ev.acquiredHere = fn.acquireHolders.has(holder) && (assigned === undefined || (assigned >= 0 && ev.node.startIndex < assigned && !inLoop))
+    && !ev.viaHelper && !fn.loopHolders.has(holder)
+    && (ev.count === null || sites.some(s => s.requested === ev.count) || sites.length === 0);
+  for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, undefined, ev);
+}
+
+/** A count expression of the function in its parameters (`sb->nr_pages` -> `0->nr_pages`, `n` -> `2`), for summaries. */
+function paramRelative(fn: Fn, count: string): string | undefined {
+  const root = rootOf(count);
+  const pi = fn.params.indexOf(root);
+  if (pi < 0 || !/^[\w>.-]+$/.test(count)) return undefined;
+  return `${pi}${count.slice(root.length)}`;
+}
+
+/** A summary's count (`0->nr_pages`) in the caller's arguments: `sb->nr_pages`, or `x.nr_pages` for `&x`. */
+function countAtCall(count: string | undefined, args: Node[]): string | null {
+  const m = count ? /^(\d+)(.*)$/.exec(count) : null;
+  const a = m ? args[Number(m[1])] : undefined;
+  if (!m || !a) return null;
+  const arg = norm(a.text);
+  if (!m[2]) return arg;
+  if (arg.startsWith('&') && /^&[\w]+$/.test(arg)) return arg.slice(1) + m[2].replace(/^->/, '.');
+  return /^[\w>.-]+$/.test(arg) ? arg + m[2] : null;
+}
+
+function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args: Node[]): Val {
+  let ret: Val = null;
+  // release effects per argument: one family on every path is a release; several
+  // families, or only some paths, mean the helper decides: the pages may be gone
+  const releases = new Map<string, ParamEffect[]>();
+  for (const e of sum.params) if (e.effect === 'releases') {
+    const k = `${e.index}:${e.name}`;
+    releases.set(k, [...(releases.get(k) ?? []), e]);
+  }
+  const resolve = (e: ParamEffect) => {
+    const a = args[e.index];
+    if (!a) return undefined;
+    const h = holderText(a);
+    const suffix = e.name.includes('->') || e.name.includes('.') ? e.name.slice(e.name.search(/->|\./)) : '';
+    let holder = h.text + suffix;
+    if (suffix && a.text.trim().startsWith('&')) holder = h.text + suffix.replace(/^->/, '.');
+    const loopIdx = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+    const element = h.element && !suffix && !loopIdx;
+    return { a, holder, element, idx: findSetByHolder(st, holder, element ? (h.index ?? '') : '') };
+  };
+  for (const effs of releases.values()) {
+    const r = resolve(effs[0]);
+    if (!r) continue;
+    const families = new Set(effs.map(e => e.family));
+    const e = effs[0];
+    if (families.size === 1 && effs.every(x => x.when === 'error') && e.family && r.idx >= 0 && st.sets[r.idx].state === 'held') {
+      // released if the helper fails: decided where its result is tested (assume); until then the pages may be gone
+      const set = st.sets[r.idx];
+      fn.callNodes.set(call.id, call);
+      ret = { kind: 'status', pending: { set: r.idx, family: e.family, api: e.api ?? sum.name, helper: sum.name, call: call.id, argText: r.a.text, escaped: set.escaped } };
+      set.escaped = true;
+      outcome(fn, set.site).handoffs.set(`${call.startIndex}`, { node: call, kind: `released by ${sum.name}() if it fails` });
+    } else if (families.size === 1 && e.always && e.family) {
+      const count = effs.every(x => x.count === e.count) ? countAtCall(e.count, args) : null;
+      const copied = count ? st.copies[count] : undefined;
+      const ev: ReleaseEvent = { node: call, api: e.api ?? sum.name, family: e.family, whole: !r.element, count, viaHelper: sum.name, argText: r.a.text, guarded: false,
+        ...(copied && !copied.startsWith(BYTES) ? { countIs: copied } : {}) };
+      if (r.idx >= 0) release(fn, st, r.idx, ev);
+      else untrackedRelease(fn, st, r.holder, ev);
+    } else if (r.idx >= 0) {
+      st.sets[r.idx].escaped = true;
+      outcome(fn, st.sets[r.idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `may be released by ${sum.name}()` });
+    }
+  }
+  for (const e of sum.params) {
+    if (e.effect === 'releases') continue;
+    const r = resolve(e);
+    if (!r) continue;
+    if (e.effect === 'takes' && r.idx >= 0) handOff(fn, st, r.idx, call, `taken by ${sum.name}()`);
+    else if (e.effect === 'references' && r.idx >= 0) takeReference(fn, st, r.idx, call);
+    else if (e.effect === 'acquires') {
+      const holder = r.holder;
+      const site: AcquireSite = fn.siteByCall.get(call.id) ?? {
+        id: fn.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: e.mode ?? 'UNKNOWN',
+        modeReason: `${sum.name}() ${e.api ? `calls ${e.api}()` : 'acquires'} on its parameter ${e.name}`, holder, requested: '', perElement: false,
+        // a helper that fails may still have kept what it pinned before the failure
+        inLoop: true, offset: '', returns: 'count',
+      };
+      if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
+      if (e.returns === 'status') site.returns = 'status';
+      const set = newSet(site, site.mode, site.returns === 'status' ? ['neg', 'full'] : [...ALL_OUTCOMES]);
+      st.sets.push(set);
+      outcome(fn, site.id);
+      st.temps[call.id] = st.sets.length - 1;
+      pushStep(st, { range: rangeOf(call), note: `${sum.name}() acquires ${holder} (${site.mode})`, ledger: ledger(holder, site.mode, 'held', '?', pairFor(site.mode)) });
+      ret = { kind: 'count', set: st.sets.length - 1 };
+    }
+  }
+  if (!ret) for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+  return ret;
+}

@@ -1,0 +1,223 @@
+// Statements and expressions for the path simulator: declarations and
+// assignments (what a variable now names: a page set, its count, a copy of the
+// requested count, a flag, a bio) and the values of expressions; calls are in
+// calls.ts.
+import type { State } from './ledger';
+import { isNullLiteral, norm, strip } from './syntax';
+import type { Node } from './syntax';
+import { zeroedAssign, zeroedStore, zeroedUpdate } from './zeroed';
+import { holderText, findSetByHolder, findSetByCount, forgetVar } from './sim-state';
+import type { Val, Fn } from './sim-state';
+import { evalCall, handOff } from './calls';
+
+/** Marks a copy that counts the pages of a requested size (st.copies). */
+export const BYTES = 'bytes:';
+
+/**
+ * The requested size a page-count expression is computed from —
+ * `DIV_ROUND_UP(off + len, PAGE_SIZE)`, `(off + len + PAGE_SIZE - 1) >> PAGE_SHIFT`,
+ * `PAGE_ALIGN(off + len) >> PAGE_SHIFT` — when len is the size a byte-count
+ * acquire of the function asked for; undefined otherwise.
+ */
+export function pagesOfRequestedBytes(fn: Fn, n: Node): string | undefined {
+  if (!fn.requestedBytes.size) return undefined;
+  return pageCountTerms(n)?.find(term => fn.requestedBytes.has(term));
+}
+
+/** The summed terms of a bytes-to-pages count (`DIV_ROUND_UP(off + len, PAGE_SIZE)` -> off, len); undefined for other expressions. */
+export function pageCountTerms(n: Node): string[] | undefined {
+  const t = norm(strip(n).text);
+  const m = /^DIV_ROUND_UP\((.+),PAGE_SIZE\)$/.exec(t) ?? /^\(?(.+)\+PAGE_SIZE-1\)?(?:>>PAGE_SHIFT|\/PAGE_SIZE)$/.exec(t)
+    ?? /^PAGE_ALIGN\((.+)\)(?:>>PAGE_SHIFT|\/PAGE_SIZE)$/.exec(t);
+  return m ? m[1].replace(/^\((.*)\)$/, '$1').split('+') : undefined;
+}
+
+export function evalStmt(fn: Fn, st: State, n: Node): void {
+  if (n.type === 'declaration') {
+    for (const d of n.namedChildren) {
+      if (d?.type !== 'init_declarator') continue;
+      const name = d.childForFieldName('declarator');
+      const value = d.childForFieldName('value');
+      if (!name || !value) continue;
+      const v = evalExpr(fn, st, value);
+      zeroedStore(st, null, value);
+      const nameText = norm(name.text).replace(/^\*+/, '').replace(/\[.*$/, '');
+      assignVar(fn, st, nameText, v, value);
+    }
+    return;
+  }
+  evalExpr(fn, st, n);
+}
+
+function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
+  forgetVar(st, v);
+  zeroedAssign(st, v, rhs);
+  // the variable that named a page set now names something else
+  for (const p of st.sets) {
+    if (p.holder !== v || (val?.kind === 'holder' && st.sets[val.set] === p)) continue;
+    p.holder = `${v}'`;
+    // a window keeps its array: releasing the array still releases it
+    if (st.derived[v]) st.derived[p.holder] = st.derived[v];
+  }
+  if (isNullLiteral(rhs)) { st.zero.push(v); return; }
+  delete st.derived[v];
+  delete st.copies[v];
+  if (!val && fn.requested.has(norm(rhs.text))) st.copies[v] = norm(rhs.text);
+  // `npages = DIV_ROUND_UP(off + len, PAGE_SIZE)` with len the requested size: the pages asked for
+  const fromBytes = !val ? pagesOfRequestedBytes(fn, rhs) : undefined;
+  if (fromBytes) st.copies[v] = `${BYTES}${fromBytes}`;
+  if (!val) {
+    // `p = obj->pages`: acquires through p fill the object's array
+    const r = strip(rhs);
+    const w = holderText(rhs);
+    if (r.type === 'field_expression') st.derived[v] = norm(r.text);
+    else if (w.element && w.text !== v && /^[A-Za-z_][\w>.-]*$/.test(w.text)) st.derived[v] = `${w.text}+`;
+    else if (r.type === 'pointer_expression' && r.text.startsWith('&')) {
+      const a = r.childForFieldName('argument');
+      if (a && (a.type === 'identifier' || a.type === 'field_expression')) st.derived[v] = norm(a.text);
+    }
+  }
+  if (!val) {
+    const r = strip(rhs);
+    if (r.type === 'true' || r.text === 'true') st.bools[v] = true;
+    else if (r.type === 'false' || r.text === 'false') st.bools[v] = false;
+    else if (r.type === 'number_literal' && /^0+[uUlL]*$/.test(r.text)) st.zero.push(v);
+    return;
+  }
+  switch (val.kind) {
+    case 'count': st.sets[val.set].countVars.push(v); break;
+    case 'holder': if (!val.element || true) st.aliases[v] = val.set; break;
+    case 'willpin': st.bools[v] = 'pin:' + val.iter; break;
+    case 'neg': st.neg.push(v); break;
+    case 'bool': st.bools[v] = val.value; break;
+    case 'bio': st.bios[v] = { flags: [], sets: [], local: true, addedAt: [] }; break;
+    case 'status': st.pending[v] = val.pending; break;
+    case 'pagefrom': {
+      // get_user_page_vma_remote(): the returned page is the holder
+      const idx = st.sets.findIndex(p => p.site === val.site && p.holder === '');
+      if (idx >= 0) { st.sets[idx].holder = v; st.aliases[v] = idx; }
+      break;
+    }
+  }
+}
+
+export function evalExpr(fn: Fn, st: State, n: Node): Val {
+  switch (n.type) {
+    case 'parenthesized_expression':
+    case 'cast_expression': {
+      const inner = n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren[0];
+      return inner ? evalExpr(fn, st, inner) : null;
+    }
+    case 'expression_statement':
+    case 'comma_expression': {
+      let last: Val = null;
+      for (const c of n.namedChildren) if (c) last = evalExpr(fn, st, c);
+      return last;
+    }
+    case 'call_expression':
+      return evalCall(fn, st, n);
+    case 'assignment_expression': {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (!left || !right) return null;
+      const op = n.childForFieldName('operator')?.text ?? '=';
+      const val = evalExpr(fn, st, right);
+      const lt = norm(left.text);
+      for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
+      zeroedStore(st, left, right);
+      const l = strip(left);
+      if (l.type === 'identifier') {
+        if (op === '=') assignVar(fn, st, l.text, val, right);
+        else forgetVar(st, l.text);
+        return val;
+      }
+      // storing pages into a field, an array slot of an object, a global or an out-parameter
+      if (val?.kind === 'holder' && op === '=') {
+        handOff(fn, st, val.set, n, `stored in ${norm(left.text)}`);
+      }
+      // a count kept in a field: the obtained count (`sb->nr = pinned`) or the requested one (`sb->nr = nr`)
+      if (l.type === 'field_expression') {
+        const t = norm(l.text);
+        for (const p of st.sets) p.countVars = p.countVars.filter(c => c !== t);
+        delete st.copies[t];
+        if (op === '=' && val?.kind === 'count') st.sets[val.set].countVars.push(t);
+        else if (op === '=' && !val && fn.requested.has(norm(right.text))) st.copies[t] = norm(right.text);
+      }
+      // a flag field that remembers the mode (`ctx->pinned = iov_iter_extract_will_pin(i)`)
+      if (l.type === 'field_expression' && op === '=') {
+        const t = norm(l.text);
+        delete st.bools[t];
+        if (val?.kind === 'willpin') {
+          st.bools[t] = 'pin:' + val.iter;
+          if (!fn.result.flagStores.some(f => f.node.id === n.id)) fn.result.flagStores.push({ field: t, iter: val.iter, node: n });
+        } else if (val?.kind === 'bool') st.bools[t] = val.value;
+      }
+      if (l.type !== 'identifier') evalExpr(fn, st, l);
+      return val;
+    }
+    case 'identifier': {
+      const t = n.text;
+      if (t in st.aliases) return { kind: 'holder', set: st.aliases[t], element: false };
+      const c = findSetByCount(st, t);
+      if (c >= 0) return { kind: 'count', set: c };
+      const h = findSetByHolder(st, t);
+      if (h >= 0) return { kind: 'holder', set: h, element: false };
+      if (st.neg.includes(t)) return { kind: 'neg' };
+      const b = st.bools[t];
+      if (typeof b === 'string') return { kind: 'willpin', iter: b.slice(4) };
+      if (typeof b === 'boolean') return { kind: 'bool', value: b };
+      return null;
+    }
+    case 'field_expression':
+    case 'subscript_expression':
+    case 'pointer_expression': {
+      for (const c of n.namedChildren) if (c && c.type !== 'field_identifier') evalExpr(fn, st, c);
+      const h = holderText(n);
+      const idx = findSetByHolder(st, h.text);
+      if (idx >= 0) return { kind: 'holder', set: idx, element: h.element, index: h.index };
+      if (n.type === 'field_expression') {
+        const c = findSetByCount(st, norm(n.text));
+        if (c >= 0) return { kind: 'count', set: c };
+      }
+      return null;
+    }
+    case 'unary_expression': {
+      const op = n.children[0]?.text;
+      const a = n.childForFieldName('argument');
+      const v = a ? evalExpr(fn, st, a) : null;
+      if (op === '-' && a && (/^E[A-Z0-9]+$/.test(a.text) || a.type === 'number_literal')) return { kind: 'neg' };
+      if (op === '!' && v?.kind === 'bool') return { kind: 'bool', value: !v.value };
+      return op === '!' ? null : v;
+    }
+    case 'conditional_expression': {
+      const vals = n.namedChildren.map(c => (c ? evalExpr(fn, st, c) : null));
+      // `ret < 0 ? ret : -ENOMEM`: an errno either way
+      const a = vals[1], b = vals[2];
+      if ((a?.kind === 'neg' || a?.kind === 'count') && (b?.kind === 'neg' || b?.kind === 'count') && (a.kind === 'neg' || b.kind === 'neg')) return { kind: 'neg' };
+      // `pinned < 0 ? 0 : pinned`: the obtained count, clamped at 0 (nothing to release on failure)
+      const zero = (k: number) => /^0+[uUlL]*$/.test(strip(n.namedChildren[k] ?? n).text);
+      if (a?.kind === 'count' && zero(2)) return a;
+      if (b?.kind === 'count' && zero(1)) return b;
+      return null;
+    }
+    case 'binary_expression': {
+      const l = n.childForFieldName('left');
+      const r = n.childForFieldName('right');
+      const lv = l ? evalExpr(fn, st, l) : null;
+      if (r) evalExpr(fn, st, r);
+      const op = n.childForFieldName('operator')?.text ?? n.children[1]?.text;
+      if ((op === '+' || op === '-') && lv?.kind === 'holder') return { ...lv, element: true };
+      return null;
+    }
+    case 'true': return { kind: 'bool', value: true };
+    case 'false': return { kind: 'bool', value: false };
+    case 'update_expression':
+      // `req->n++` writes the field
+      zeroedUpdate(st, n.childForFieldName('argument'));
+      for (const c of n.namedChildren) if (c) evalExpr(fn, st, c);
+      return null;
+    default:
+      for (const c of n.namedChildren) if (c) evalExpr(fn, st, c);
+      return null;
+  }
+}

@@ -1,0 +1,209 @@
+// What the parts of the path simulator share: its options and result, the
+// per-function context (Fn) and the value of an expression (Val), holder texts
+// (holderText, rootOf), and the lookups of a path's page sets.
+import type { Cfg, CfgNode, LoopInfo } from './cfg';
+import type { CheckContext, Checker } from './checkers/checker';
+import type { AcquireSite, PageSet, PendingRelease, State } from './ledger';
+import { callArgs, calleeName, norm, strip } from './syntax';
+import type { FunctionDef, Node } from './syntax';
+import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
+
+export interface SimOptions {
+  pathBudget: number;
+  summaries: Map<string, FunctionSummary>;
+  checkers: Checker[];
+  cx: CheckContext;
+  /** functions defined in this file: one without a summary does nothing to pages */
+  local?: Set<string>;
+  /**
+   * names of flag fields that say whether extracted pages were pinned (set
+   * from iov_iter_extract_will_pin() in this file or another): a path
+   * remembers how it tested one, so a teardown's release knows its guard
+   */
+  flagNames?: Set<string>;
+}
+
+export interface SiteOutcome { released: number; handedOff: number; leaked: number; failed: number; total: number; releases: Map<string, { node: Node; api: string; viaHelper?: string }>; handoffs: Map<string, { node: Node; kind: string }> }
+
+export interface SimResult {
+  sites: AcquireSite[];
+  outcomes: Map<number, SiteOutcome>;
+  traces: Map<number, State['trail']>;
+  effects: ParamEffect[];
+  incomplete?: string;
+  paths: number;
+  /** the function returns an acquire's count (else its acquires return 0 / -errno) */
+  returnsCount?: boolean;
+  /**
+   * pages put into a struct field (`obj->pages = pages`, or acquired into it),
+   * with their mode (EXTRACT when paths decided the iterator both ways) and
+   * the iterator they were extracted from
+   */
+  fieldStores: { field: string; mode: Mode; api: string; node: Node; iter?: string }[];
+  /** flag fields set from iov_iter_extract_will_pin(iter): `ap->args.is_pinned = iov_iter_extract_will_pin(ii)` */
+  flagStores: { field: string; iter: string; node: Node }[];
+  /**
+   * releases of a struct field's pages that no page set of this function
+   * explains; `guards`: for each distinct way paths reach it, the flag fields
+   * (SimOptions.flagNames) the path tested, as it decided them
+   */
+  fieldReleases: { field: string; family: Family; api: string; node: Node; viaHelper?: string; guards: Record<string, boolean>[] }[];
+}
+
+/** Functions whose result still identifies the page (pfn, physical or virtual address). */
+export const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',
+  '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page',
+  'virt_to_page', 'pfn_to_page', 'phys_to_page', 'kmap_to_page']);
+
+export type Val =
+  | { kind: 'count'; set: number }
+  | { kind: 'holder'; set: number; element: boolean; index?: string }
+  | { kind: 'willpin'; iter: string }
+  | { kind: 'neg' }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'pagefrom'; site: number }
+  | { kind: 'bio' }
+  /** a helper's 0-or-errno result that decides whether it released pages (PendingRelease) */
+  | { kind: 'status'; pending: PendingRelease }
+  | null;
+
+export interface Fn {
+  def: FunctionDef;
+  cfg: Cfg;
+  opts: SimOptions;
+  sites: AcquireSite[];
+  siteByCall: Map<number, AcquireSite>;
+  /** call nodes by id, for releases decided after the call (State.pending) */
+  callNodes: Map<number, Node>;
+  /** variables some `return v;` returns */
+  returnedVars: Set<string>;
+  /** ended paths that return 0, and that return non-zero (an error) */
+  okPaths: number;
+  errPaths: number;
+  acquireHolders: Set<string>;
+  /** holders also filled by plain assignment: the first such assignment's offset (-1: in a loop, anywhere) */
+  assignedFrom: Map<string, number>;
+  /** variables that hold a page's kernel address (`maddr = page_address(page)`): passing one on does not pass the page */
+  addressVars: Set<string>;
+  /** holders filled by acquires inside loops (slot by slot) */
+  loopHolders: Set<string>;
+  /** the requested-count arguments of the function's acquires */
+  requested: Set<string>;
+  /** the requested-size arguments of its byte-count acquires (iov_iter_extract_pages(i, p, len, …)) */
+  requestedBytes: Set<string>;
+  params: string[];
+  /** the effects on parameters, by key; which ones a path saw is in its State */
+  effectDefs: Map<string, ParamEffect>;
+  allEffects: Map<string, { eff: ParamEffect; paths: number; ok: number; err: number }>;
+  result: SimResult;
+  cur: CfgNode | null;
+  /** condition texts tested at more than one branch: a path answers them once */
+  repeated: Set<string>;
+  /** locals copied once from a flag field (`bool pinned = ap->args.is_pinned;`) -> the field: testing one tests the flag */
+  flagCopies: Map<string, string>;
+}
+
+export function rootOf(holder: string): string {
+  const m = /^[&*]*([A-Za-z_]\w*)/.exec(holder);
+  return m ? m[1] : holder;
+}
+
+/** holder text of an argument that names pages: strips &, *, casts, [i], + off */
+export function holderText(n: Node): { text: string; element: boolean; index?: string } {
+  let cur = strip(n);
+  let element = false;
+  let index: string | undefined;
+  for (let guard = 0; guard < 10; guard++) {
+    if (cur.type === 'pointer_expression' || (cur.type === 'unary_expression' && /^[&*]/.test(cur.text))) {
+      const a = cur.childForFieldName('argument');
+      if (!a) break;
+      if (cur.text.startsWith('*')) element = true;
+      cur = strip(a); continue;
+    }
+    if (cur.type === 'subscript_expression') {
+      const a = cur.childForFieldName('argument');
+      index = norm(cur.childForFieldName('index')?.text ?? '').replace(/\+\+|--/g, '');
+      if (index === '0') index = '';
+      element = true;
+      if (!a) break;
+      cur = strip(a); continue;
+    }
+    if (cur.type === 'binary_expression' && /^[+-]$/.test(cur.childForFieldName('operator')?.text ?? cur.children[1]?.text ?? '')) {
+      const l = cur.childForFieldName('left');
+      if (!l) break;
+      element = true; index = norm(cur.childForFieldName('right')?.text ?? '');
+      cur = strip(l); continue;
+    }
+    if (cur.type === 'call_expression') {
+      const name = calleeName(cur);
+      if (name && CONVERSIONS.has(name)) {
+        const a = callArgs(cur)[0];
+        if (!a) break;
+        cur = strip(a); continue;
+      }
+    }
+    break;
+  }
+  return { text: norm(cur.text), element, index };
+}
+
+/** `ap->args.is_pinned` with is_pinned one of the flag names. */
+export function isFlagField(names: Set<string> | undefined, t: string): boolean {
+  return !!names?.size && t.includes('->') && names.has(t.slice(t.search(/\w+$/)));
+}
+
+// ---------------------------------------------------------------- lookups
+
+/** The set a holder names; with an offset (`&map[y]`), the set that starts there if there is one. */
+export function findSetByHolder(st: State, text: string, offset?: string): number {
+  if (text in st.aliases) return st.aliases[text];
+  if (text in st.derived && !st.derived[text].endsWith('+')) text = st.derived[text];
+  let any = -1;
+  for (let i = st.sets.length - 1; i >= 0; i--) {
+    if (st.sets[i].holder !== text) continue;
+    if (offset === undefined || st.sets[i].offset === offset) return i;
+    if (any < 0) any = i;
+  }
+  if (any >= 0 && offset !== undefined && st.sets.filter(p => p.holder === text).length > 1) {
+    // several sets share the array: pick by offset, else the one at the start
+    const start = st.sets.findIndex(p => p.holder === text && p.offset === '');
+    if (start >= 0) return start;
+  }
+  return any;
+}
+
+export function findSetByCount(st: State, text: string): number {
+  for (let i = st.sets.length - 1; i >= 0; i--) if (st.sets[i].countVars.includes(text)) return i;
+  return -1;
+}
+
+export function forgetVar(st: State, v: string): void {
+  // a pending release whose result is overwritten untested stays undecided: the pages may be gone (escaped)
+  delete st.pending[v];
+  st.nonzero = st.nonzero.filter(n => n !== v);
+  for (const p of st.sets) p.countVars = p.countVars.filter(c => c !== v);
+  delete st.aliases[v];
+  delete st.bools[v];
+  st.neg = st.neg.filter(n => n !== v);
+  st.zero = st.zero.filter(n => n !== v);
+  delete st.zeroed[v];
+}
+
+export function siteOf(fn: Fn, set: PageSet): AcquireSite | undefined {
+  return fn.sites.find(s => s.id === set.site);
+}
+
+export function enclosingLoop(fn: Fn, index?: string): LoopInfo | undefined {
+  const loops = fn.cur && fn.cur.kind !== 'exit' ? fn.cur.loops : [];
+  if (index) return loops.find(l => l.index === index);
+  return loops.find(l => l.bound);
+}
+
+export function outcome(fn: Fn, set: number): SiteOutcome {
+  let o = fn.result.outcomes.get(set);
+  if (!o) {
+    o = { released: 0, handedOff: 0, leaked: 0, failed: 0, total: 0, releases: new Map(), handoffs: new Map() };
+    fn.result.outcomes.set(set, o);
+  }
+  return o;
+}
