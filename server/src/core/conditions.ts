@@ -128,6 +128,13 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       // `ret < 0`, `ret != 0`, `ret == 0` on a helper's result that decides a release
       const pv = norm(strip(l).text);
       if (st.pending[pv] && norm(r.text) === '0' && ['<', '!=', '=='].includes(op)) return [decide(fn, st, pv, (op === '==') !== truth)];
+      // `pinned == true`, `rq->is_pinned != 0`: a boolean (a flag field, a will-pin copy) tested by comparison
+      const b = /^(true|false|0|1)$/.exec(norm(r.text));
+      const lt = norm(strip(l).text);
+      if (b && (op === '==' || op === '!=') && (lt in st.bools || isFlagField(fn.opts.flagNames, fn.flagCopies.get(lt) ?? lt))) {
+        const isTrue = b[1] === 'true' || b[1] === '1';
+        return assume(fn, st, strip(l), (op === '==') === isTrue ? truth : !truth);
+      }
       // a variable this path set to 0 or to an errno, compared with a constant
       const known = constCompare(st, l, r, op);
       if (known !== undefined) return known === truth ? [st] : [];
