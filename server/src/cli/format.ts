@@ -1,6 +1,7 @@
 // Output formats of `pinlens check`: text (gcc/checkpatch shape), JSON
 // (CONTRACT.md section 2, version 1) and SARIF 2.1.0.
 import { CODES, CallSite, Finding } from '../core/types';
+import type { IndexStats } from '../index/tree';
 
 export interface FileResult {
   file: string;
@@ -10,7 +11,25 @@ export interface FileResult {
   notes: string[];
 }
 
-export interface RunStats { files: number; functions: number; callSites: number; ms: number }
+export interface RunStats { files: number; functions: number; callSites: number; ms: number; index?: IndexSummary }
+
+/** What the --tree index did in this run: how much came from the caches of earlier runs. */
+export interface IndexSummary {
+  /** C files of the tree whose definitions were scanned, and of them the ones unchanged since the last run (not read) */
+  scannedFiles: number;
+  unchangedFiles: number;
+  /** helper slices summarised by the core, and summaries taken from the disk cache */
+  helpersAnalysed: number;
+  helpersFromCache: number;
+  /** analyses of checked files that came from the disk cache (a file whose field teardowns another file's fills judge has two) */
+  resultsReused: number;
+  /** cache files thrown away as corrupt or foreign */
+  discarded: number;
+}
+
+export function indexSummary(s: IndexStats): IndexSummary {
+  return { scannedFiles: s.scannedFiles, unchangedFiles: s.reusedScan, helpersAnalysed: s.analysed, helpersFromCache: s.diskHits, resultsReused: s.resultHits, discarded: s.discarded };
+}
 
 export function toText(results: FileResult[], stats: RunStats, quiet: boolean): string {
   const lines: string[] = [];
@@ -25,6 +44,8 @@ export function toText(results: FileResult[], stats: RunStats, quiet: boolean): 
     const all = results.flatMap(r => r.findings);
     const count = (s: string) => all.filter(f => f.severity === s).length;
     lines.push(`pinlens: ${stats.files} file(s), ${stats.functions} function(s), ${stats.callSites} call site(s): ${count('error')} error(s), ${count('warning')} warning(s), ${count('information') + count('hint')} note(s) in ${stats.ms} ms`);
+    const x = stats.index;
+    if (x) lines.push(`pinlens: index: ${x.scannedFiles} C files scanned (${x.unchangedFiles} unchanged since the last run), ${x.helpersAnalysed} helper(s) analysed, ${x.helpersFromCache} from the cache, ${x.resultsReused} file analyses reused${x.discarded ? `, ${x.discarded} corrupt cache file(s) discarded` : ''}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }

@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
-import { FileResult, RunStats, toJson, toSarif, toText } from './format';
+import { FileResult, RunStats, indexSummary, toJson, toSarif, toText } from './format';
 import { SourceFile, walk } from './files';
-import { TreeIndex } from '../index/tree';
+import { type IndexStats, TreeIndex } from '../index/tree';
 import { runPatchMode } from './patch-mode';
 import { checkFile } from './check-file';
 import { PARALLEL_MIN_FILES, canUseWorkers, checkParallel, defaultJobs, isCheckWorker, runWorker } from './parallel';
@@ -126,9 +126,10 @@ export async function main(argv: string[]): Promise<number> {
   const progress = (n: number, f: SourceFile) => process.stderr.write(`\rpinlens: ${n}/${files.length} ${f.display.slice(-60).padEnd(60)}`);
   const jobs = Math.min(opts.jobs ?? defaultJobs(), files.length);
   let results: FileResult[];
+  let indexStats: IndexStats | undefined;
   if (jobs > 1 && files.length >= PARALLEL_MIN_FILES && canUseWorkers()) {
     // the main thread only hands out files and collects results (parallel.ts)
-    results = await checkParallel(files, opts.tree, opts.settings, jobs, showProgress ? progress : undefined);
+    ({ results, index: indexStats } = await checkParallel(files, opts.tree, opts.settings, jobs, showProgress ? progress : undefined));
   } else {
     const parser = await loadParser();
     const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings) : undefined;
@@ -137,10 +138,14 @@ export async function main(argv: string[]): Promise<number> {
       if (showProgress) progress(i + 1, files[i]);
       results.push(checkFile(files[i], parser, opts.settings, index));
     }
+    indexStats = index?.stats;
   }
   if (showProgress) process.stderr.write('\n');
   const functions = results.reduce((n, r) => n + r.functions, 0);
-  const stats: RunStats = { files: files.length, functions, callSites: results.reduce((n, r) => n + r.callSites.length, 0), ms: Date.now() - started };
+  const stats: RunStats = {
+    files: files.length, functions, callSites: results.reduce((n, r) => n + r.callSites.length, 0), ms: Date.now() - started,
+    ...(indexStats ? { index: indexSummary(indexStats) } : {}),
+  };
   const out = opts.format === 'json' ? toJson(results, stats) : opts.format === 'sarif' ? toSarif(results, VERSION) : toText(results, stats, opts.quiet);
   process.stdout.write(out);
   return results.some(r => r.findings.some(f => f.severity === 'error')) ? 1 : 0;

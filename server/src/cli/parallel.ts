@@ -14,7 +14,7 @@ import * as os from 'os';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
-import { TreeIndex, scanWithCache } from '../index/tree';
+import { type IndexStats, TreeIndex, scanWithCache } from '../index/tree';
 import { mergeScans, type ScanPart, type ScanResult } from '../index/scan';
 import { checkFile } from './check-file';
 import type { SourceFile } from './files';
@@ -43,7 +43,7 @@ interface ScanInit { kind: typeof SCAN_KIND; tree: string; part?: ScanPart }
 interface Task { i: number; file: SourceFile }
 /** With --tree, the first message: the definition scan, done once on the main thread while the workers start. */
 interface ScanMsg { scan: ScanResult }
-type Reply = { i: number; result: FileResult } | { i: number; error: string } | { fatal: string };
+type Reply = { i: number; result: FileResult; stats?: IndexStats } | { i: number; error: string } | { fatal: string };
 
 /** Worker threads when --jobs is not given: one per core, at most 4. */
 export function defaultJobs(): number {
@@ -74,7 +74,8 @@ export function runWorker(): void {
       if ('scan' in task) { index = new TreeIndex(init.tree!, parser, init.settings, { scan: task.scan }); return; }
       let reply: Reply;
       try {
-        reply = { i: task.i, result: checkFile(task.file, parser, init.settings, index) };
+        const result = checkFile(task.file, parser, init.settings, index);
+        reply = { i: task.i, result, ...(index ? { stats: index.stats } : {}) };
       } catch (e) {
         reply = { i: task.i, error: e instanceof Error ? e.stack ?? e.message : String(e) };
       }
@@ -126,18 +127,20 @@ function runScanWorker(init: ScanInit): void {
  * on the main thread without the bound — a slower answer, never a failure.
  */
 export function checkParallel(files: SourceFile[], tree: string | undefined, settings: Settings, jobs: number,
-  progress?: (done: number, file: SourceFile) => void): Promise<FileResult[]> {
+  progress?: (done: number, file: SourceFile) => void): Promise<{ results: FileResult[]; index?: IndexStats }> {
   const results: FileResult[] = new Array(files.length);
   const workers = new Set<Worker>();
+  // each worker's index statistics, as of its last answer (cumulative)
+  const stats = new Map<Worker | 'main', IndexStats>();
   const order = largestFirst(files);
   let next = 0, done = 0, failed = false;
   let fallback: Promise<(file: SourceFile) => FileResult> | undefined;
-  return new Promise<FileResult[]>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const finish = (err?: Error) => {
       if (failed) return;
       if (err) failed = true;
       for (const w of workers) void w.terminate();
-      if (err) reject(err); else resolve(results);
+      if (err) reject(err); else resolve({ results, ...(stats.size ? { index: sumStats([...stats.values()]) } : {}) });
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
     // the scan first: it runs while the check workers load their parsers
@@ -152,7 +155,11 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     const onMainThread = (i: number) => {
       fallback ??= Promise.all([loadParser(), scan]).then(([parser, m]) => {
         const index = tree ? new TreeIndex(tree, parser, settings, { scan: m?.scan }) : undefined;
-        return (file: SourceFile) => checkFile(file, parser, settings, index);
+        return (file: SourceFile) => {
+          const r = checkFile(file, parser, settings, index);
+          if (index) stats.set('main', index.stats);
+          return r;
+        };
       });
       fallback.then(check => {
         if (failed) return;
@@ -175,6 +182,7 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
         if ('fatal' in m) { finish(new Error(`worker thread: ${m.fatal}`)); return; }
         if ('error' in m) { finish(new Error(`${files[m.i].display}: ${m.error}`)); return; }
         cur = -1;
+        if (m.stats) stats.set(w, m.stats);
         answered(m.i, m.result);
         give();
       });
@@ -191,6 +199,15 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     };
     for (let k = 0; k < Math.max(1, Math.min(jobs, files.length)); k++) start();
   });
+}
+
+/** The workers' index statistics together: one scan shared by all, the rest added up. */
+function sumStats(all: IndexStats[]): IndexStats {
+  const out = { ...all[0] };
+  for (const s of all.slice(1)) {
+    for (const k of ['analysed', 'memoryHits', 'diskHits', 'resultHits', 'discarded', 'ambiguous'] as const) out[k] += s[k];
+  }
+  return out;
 }
 
 /** Indexes of `files`, largest first (a big file last would keep one worker busy while the others idle), equal sizes in input order. */

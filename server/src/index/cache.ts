@@ -161,6 +161,8 @@ export const isSummaryList = (v: unknown): v is FunctionSummary[] => listOf(v, i
 export const isFillList = (v: unknown): v is FieldFill[] => listOf(v, isFieldFill);
 
 export const SCAN_FORMAT = 'pinlens-scan/1';
+/** The ways runs split the scan: whole (one thread, the server), or two shares (`pinlens check` with workers). */
+const SCAN_LAYOUTS = ['', '0/2', '1/2'];
 
 /**
  * The definition scan's memory between runs: one file per tree root under
@@ -177,7 +179,24 @@ export class ScanFileStore implements ScanStore {
     return { f: path.join(this.dir, `${key}.json`), key };
   }
 
+  /**
+   * The stamps remembered for this share of the files; when this share was
+   * never saved (the last run split the scan otherwise: one thread or two),
+   * what the other layouts remember, joined.
+   */
   load(root: string, part = ''): ScanMemo | undefined {
+    const own = this.loadOne(root, part);
+    if (own) return own;
+    let joined: ScanMemo | undefined;
+    for (const other of SCAN_LAYOUTS) {
+      if (other === part) continue;
+      const m = this.loadOne(root, other);
+      if (m) { joined ??= new Map(); for (const [k, v] of m) joined.set(k, v); }
+    }
+    return joined;
+  }
+
+  private loadOne(root: string, part: string): ScanMemo | undefined {
     const { f, key } = this.file(root, part);
     let raw: string;
     try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }

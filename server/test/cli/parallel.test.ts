@@ -169,10 +169,11 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, node: string[] = []) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** The JSON report without its timing. */
+/** The JSON report without its timing and the index's cache statistics. */
 function report(out: string) {
   const doc = JSON.parse(out);
   delete doc.stats.ms;
+  delete doc.stats.index;
   return doc;
 }
 
@@ -242,6 +243,16 @@ describe('pinlens check --jobs (worker threads)', function () {
     const warm = run(args('2'), { XDG_CACHE_HOME: path.join(tmp, 'cache-2') });
     assert.strictEqual(one.code, 1, one.err);
     const a = report(one.out);
+    // what the index did is said in the stats: the warm run analysed nothing again
+    const index = (out: string) => JSON.parse(out).stats.index;
+    const c = index(cold.out), w = index(warm.out);
+    assert.ok(c.helpersAnalysed > 0 && c.resultsReused === 0, JSON.stringify(c));
+    assert.strictEqual(w.helpersAnalysed, 0, JSON.stringify(w));
+    // (every file but those skipped unread: binary, oversized; a file whose field
+    // teardowns are judged by another file's fills has a second analysis)
+    const skipped = new Set(a.notes.filter((n: { note: string }) => /^skipped/.test(n.note)).map((n: { file: string }) => n.file)).size;
+    assert.ok(w.resultsReused >= a.stats.files - skipped, JSON.stringify([w, a.stats, skipped]));
+    assert.strictEqual(w.scannedFiles, c.scannedFiles);
     assert.deepStrictEqual(report(cold.out), a);
     assert.deepStrictEqual(report(warm.out), a);
     assert.strictEqual(cold.code, one.code);
