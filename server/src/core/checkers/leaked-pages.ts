@@ -72,10 +72,12 @@ function heldHere(set: PageSet): boolean {
 
 function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, node: Node, where: string, callerOwned = false): void {
   const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
+  // one page (`&page`, a returned page) or an array of them
+  const one = site.returns === 'page' || (site.requested === '1' && !site.perElement);
   const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
   cx.report(st, {
     code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : 'the iteration ends still holding the page',
-    message: `${set.holder} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${partial ? ' — a partial result —' : ''} ${callerOwned ? 'belong to the caller only on success, but ' : 'are neither released nor handed on when '}${where}`,
+    message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
     counters: {
       before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
       after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
