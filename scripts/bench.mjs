@@ -10,6 +10,12 @@ import * as path from 'path';
 import { kernelTree } from './kernel-tree.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+// the acquire APIs of the catalog, by name (rg looks for them)
+const ACQUIRE = ['get_user_pages', 'get_user_pages_fast', 'get_user_pages_fast_only', 'get_user_pages_remote',
+  'get_user_pages_unlocked', 'get_user_page_vma_remote', 'get_user_page_fast_only', 'pin_user_pages',
+  'pin_user_pages_fast', 'pin_user_pages_remote', 'pin_user_pages_unlocked', 'memfd_pin_folios',
+  'iov_iter_extract_pages', 'iov_iter_get_pages2', 'iov_iter_get_pages_alloc2', 'iov_iter_get_pages',
+  'iov_iter_get_pages_alloc', 'bio_iov_iter_get_pages', 'extract_iter_to_sg'];
 // `--whole [TREE]`: the whole-tree benchmark of the --tree index (wholeTreeBench below).
 if (process.argv.includes('--whole')) { await wholeTreeBench(process.argv.slice(2).filter(a => a !== '--whole')[0]); process.exit(0); }
 // `--series [TREE]`: a 10-patch series checked against the tree (seriesBench below).
@@ -17,11 +23,6 @@ if (process.argv.includes('--series')) { await seriesBench(process.argv.slice(2)
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const tree = kernelTree(process.argv[2], 'bench');
 
-const ACQUIRE = ['get_user_pages', 'get_user_pages_fast', 'get_user_pages_fast_only', 'get_user_pages_remote',
-  'get_user_pages_unlocked', 'get_user_page_vma_remote', 'get_user_page_fast_only', 'pin_user_pages',
-  'pin_user_pages_fast', 'pin_user_pages_remote', 'pin_user_pages_unlocked', 'memfd_pin_folios',
-  'iov_iter_extract_pages', 'iov_iter_get_pages2', 'iov_iter_get_pages_alloc2', 'iov_iter_get_pages',
-  'iov_iter_get_pages_alloc', 'bio_iov_iter_get_pages'];
 const words = ACQUIRE.join('|');
 const rgArgs = ['-l', '-w', words, '--type', 'c', '-g', '!tools/**', tree];
 
@@ -90,11 +91,7 @@ for (const f of errors) console.log(`  ${f.file}:${f.line}: ${f.severity}: [${f.
 async function wholeTreeBench(treeArg) {
   const runsW = Number(process.env.WHOLE_RUNS ?? 3);
   const T = kernelTree(treeArg, 'bench');
-  const API = ['get_user_pages', 'get_user_pages_fast', 'get_user_pages_fast_only', 'get_user_pages_remote',
-    'get_user_pages_unlocked', 'get_user_page_vma_remote', 'get_user_page_fast_only', 'pin_user_pages',
-    'pin_user_pages_fast', 'pin_user_pages_remote', 'pin_user_pages_unlocked', 'memfd_pin_folios',
-    'iov_iter_extract_pages', 'iov_iter_get_pages2', 'iov_iter_get_pages_alloc2', 'iov_iter_get_pages',
-    'iov_iter_get_pages_alloc', 'bio_iov_iter_get_pages'].join('|');
+  const API = ACQUIRE.join('|');
   const med = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-whole-'));
   const hook = path.join(tmp, 'rss.cjs');

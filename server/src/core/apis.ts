@@ -10,7 +10,8 @@ export type Returns =
   | 'bytes' //     bytes covered by the pages (iov_iter_*), or -errno
   | 'bool' //      true when the single page was obtained
   | 'page' //      the page itself, or ERR_PTR
-  | 'into-bio'; // 0 or -errno; the pages are already in the bio
+  | 'into-bio' // 0 or -errno; the pages are already in the bio
+  | 'into-sg'; //  bytes, or -errno; the pages are already in the sg table
 
 export interface AcquireApi {
   kind: 'acquire';
@@ -78,6 +79,7 @@ export const ACQUIRE_APIS: AcquireApi[] = [
   acquire('iov_iter_get_pages_alloc2', 'GET', { iterArg: 0, pagesArg: 1, sizeArg: 2, returns: 'bytes', doc: 'allocates the array and takes a reference on each page; release with put_page() and kvfree() the array' }),
   acquire('iov_iter_get_pages', 'GET', { iterArg: 0, pagesArg: 1, sizeArg: 2, countArg: 3, returns: 'bytes', until: '6.1', doc: '(6.1 and older) takes a reference on each page; release with put_page()' }),
   acquire('iov_iter_get_pages_alloc', 'GET', { iterArg: 0, pagesArg: 1, sizeArg: 2, returns: 'bytes', until: '6.1', doc: '(6.1 and older) allocates the array and takes a reference on each page; release with put_page()' }),
+  acquire('extract_iter_to_sg', 'EXTRACT', { iterArg: 0, sizeArg: 1, pagesArg: 2, countArg: 3, returns: 'into-sg', since: '6.3', doc: 'extracts the iterator\'s pages into an sg table: pinned for user-backed iterators (ubuf/iovec), no reference for kernel-backed ones; the table\'s owner unpins them (sg_page()) only if iov_iter_extract_will_pin()' }),
   acquire('bio_iov_iter_get_pages', 'EXTRACT', { iterArg: 1, pagesArg: 0, returns: 'into-bio', doc: 'adds the iterator\'s pages to the bio and marks it BIO_PAGE_PINNED when they were pinned; release with bio_release_pages()' }),
 ];
 

@@ -337,6 +337,15 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     for (const f of ['BIO_PAGE_PINNED?', 'BIO_NO_PAGE_REF?']) if (!b.flags.includes(f)) b.flags.push(f);
     return { kind: 'count', set: idx };
   }
+  if (api.returns === 'into-sg') {
+    // the pages are entries of the table now: its owner releases them through sg_page()
+    const table = norm(args[api.pagesArg]?.text ?? '').replace(/^&/, '');
+    set.holder = table;
+    set.state = 'handed-off';
+    set.handoff = { node: call, kind: `added to sg table ${table} by ${api.name}()` };
+    outcome(fn, site.id).handoffs.set(`${call.startIndex}`, { node: call, kind: `added to sg table ${table}` });
+    return { kind: 'count', set: idx };
+  }
   st.temps[call.id] = idx;
   if (site.holder.includes('->')) recordFieldStore(fn, site.holder, set, call);
   // a window into a field's array (`p = &ap->pages[n]`) fills that field
