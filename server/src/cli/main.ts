@@ -5,6 +5,7 @@ import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
 import { FileResult, RunStats, indexSummary, toJson, toSarif, toText } from './format';
 import { SourceFile, walk } from './files';
+import { isScanThread, runScanThread } from '../index/scan-thread';
 import { type IndexStats, TreeIndex } from '../index/tree';
 import { runPatchMode } from './patch-mode';
 import { checkFile } from './check-file';
@@ -151,7 +152,8 @@ export async function main(argv: string[]): Promise<number> {
   return results.some(r => r.findings.some(f => f.severity === 'error')) ? 1 : 0;
 }
 
-if (isCheckWorker()) runWorker();
+if (isScanThread()) runScanThread();
+else if (isCheckWorker()) runWorker();
 else if (require.main === module) {
   main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
     process.stderr.write(`pinlens: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);

@@ -14,8 +14,9 @@ import * as os from 'os';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
-import { type IndexStats, TreeIndex, scanWithCache } from '../index/tree';
-import { mergeScans, type ScanPart, type ScanResult } from '../index/scan';
+import { type IndexStats, TreeIndex } from '../index/tree';
+import type { ScanResult } from '../index/scan';
+import { scanInThreads } from '../index/scan-thread';
 import { checkFile } from './check-file';
 import type { SourceFile } from './files';
 import type { FileResult } from './format';
@@ -25,7 +26,6 @@ export const PARALLEL_MIN_FILES = 8;
 const MAX_DEFAULT_JOBS = 4;
 
 const KIND = 'pinlens-check-worker';
-const SCAN_KIND = 'pinlens-scan-worker';
 
 /**
  * Each check worker's V8 heap bound, in MB (PINLENS_WORKER_HEAP_MB overrides
@@ -39,7 +39,6 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerati
 const SCAN_THREADS = 2;
 
 interface Init { kind: typeof KIND; tree?: string; settings: Settings }
-interface ScanInit { kind: typeof SCAN_KIND; tree: string; part?: ScanPart }
 interface Task { i: number; file: SourceFile }
 /** With --tree, the first message: the definition scan, done once on the main thread while the workers start. */
 interface ScanMsg { scan: ScanResult }
@@ -55,17 +54,15 @@ export function canUseWorkers(): boolean {
   return __filename.endsWith('.js');
 }
 
-/** Is this thread a check or scan worker started by checkParallel()? */
+/** Is this thread a check worker started by checkParallel()? */
 export function isCheckWorker(): boolean {
-  const kind = (workerData as Init | ScanInit | undefined)?.kind;
-  return !isMainThread && (kind === KIND || kind === SCAN_KIND);
+  return !isMainThread && (workerData as Init | undefined)?.kind === KIND;
 }
 
 /** The worker's side: load a parser (and index), then answer one file at a time. */
 export function runWorker(): void {
   const port = parentPort;
   if (!port) return;
-  if ((workerData as ScanInit).kind === SCAN_KIND) { runScanWorker(workerData as ScanInit); return; }
   const init = workerData as Init;
   loadParser().then(parser => {
     let index: TreeIndex | undefined;
@@ -82,39 +79,6 @@ export function runWorker(): void {
       port.postMessage(reply);
     });
   }, e => port.postMessage({ fatal: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies Reply));
-}
-
-/**
- * The definition scan of `tree` on threads of their own, while the check
- * workers load their parsers and wait for it: `threads` shares of the files,
- * joined. Listing and reading a whole kernel tree makes a lot of short-lived
- * garbage, and a thread's heap goes back to the system when it ends (on the
- * main thread it would stay in the process's peak RSS). Shares whose
- * listings differ (the tree changed meanwhile) give way to one whole scan.
- */
-async function scanThreads(tree: string, threads: number): Promise<ScanResult> {
-  if (threads > 1) {
-    const parts = await Promise.all(Array.from({ length: threads }, (_, index) => scanThread(tree, { index, count: threads })));
-    const merged = mergeScans(parts);
-    if (merged) return merged;
-  }
-  return scanThread(tree);
-}
-
-function scanThread(tree: string, part?: ScanPart): Promise<ScanResult> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(__filename, { workerData: { kind: SCAN_KIND, tree, ...(part ? { part } : {}) } satisfies ScanInit });
-    let got: ScanResult | undefined;
-    w.once('message', (m: ScanResult) => { got = m; });
-    w.once('error', reject);
-    w.once('exit', code => (got ? resolve(got) : reject(new Error(`the definition scan thread exited (code ${code})`))));
-  });
-}
-
-/** The scan thread's side: scan (with the scan cache), answer, end. */
-function runScanWorker(init: ScanInit): void {
-  // nothing listens on the port: the thread ends once the answer is sent
-  parentPort!.postMessage(scanWithCache(init.tree, undefined, init.part));
 }
 
 /**
@@ -144,7 +108,7 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
     // the scan first: it runs while the check workers load their parsers
-    const scan: Promise<ScanMsg | undefined> = tree ? scanThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS)).then(s => ({ scan: s })) : Promise.resolve(undefined);
+    const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS)).then(s => ({ scan: s })) : Promise.resolve(undefined);
     const answered = (i: number, r: FileResult) => {
       results[i] = r;
       done++;

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { createConnection } from 'vscode-languageserver/node';
+import { isScanThread, runScanThread } from '../index/scan-thread';
 import { startServer } from './server';
 
 const USAGE = 'usage: pinlens-server --stdio | --node-ipc | --socket=PORT | --pipe=NAME';
@@ -34,4 +35,6 @@ function main(): void {
   startServer(conn, { docsBase: pathToFileURL(path.join(root, 'docs', 'codes')).href + '/', version: version(root) });
 }
 
-main();
+// out/server.js also runs as the thread that scans a workspace folder
+if (isScanThread()) runScanThread();
+else main();

@@ -3,6 +3,7 @@
 // nothing else survives between requests (code actions read diagnostic data).
 import { AnalysisCache, type ExternalSummaries } from '../core/analyze';
 import { withKernelEra } from '../index/era';
+import { scanInThreads } from '../index/scan-thread';
 import { TreeIndex } from '../index/tree';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
@@ -113,17 +114,33 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   }
 
   // Helpers defined in other files of the workspace folder: their summaries are
-  // looked up when a document is opened or saved, not on every keystroke.
+  // looked up when a document is opened or saved, not on every keystroke. A
+  // folder's definition scan runs on a thread of its own; until it is done
+  // documents are analysed without other files' helpers, then all again.
   const indexes = new Map<string, TreeIndex>();
+  const scanning = new Set<string>();
   const externals = new Map<string, ExternalSummaries | undefined>();
   const fillsOf = new Map<string, FieldFill[]>();
   function indexFor(file: string, p: Parser, s: Required<Settings>): TreeIndex | undefined {
     const folder = folders.map(f => { try { return fileURLToPath(f); } catch { return ''; } })
       .filter(f => f && (file === f || file.startsWith(f + path.sep))).sort((a, b) => b.length - a.length)[0];
     if (!folder) return undefined;
-    let ix = indexes.get(folder);
-    if (!ix) { ix = new TreeIndex(folder, p, s); indexes.set(folder, ix); }
-    return ix;
+    const ix = indexes.get(folder);
+    if (ix || scanning.has(folder)) return ix;
+    scanning.add(folder);
+    const ready = (index: TreeIndex) => {
+      indexes.set(folder, index);
+      scanning.delete(folder);
+      externals.clear();
+      fillsOf.clear();
+      scheduler.invalidateAll();
+    };
+    scanInThreads(path.resolve(folder), 1).then(scan => ready(new TreeIndex(folder, p, s, { scan })), err => {
+      // the index scans on the main thread instead, when it is first asked
+      conn.console.error(`pinlens: scanning ${folder} on a thread failed (${err instanceof Error ? err.message : String(err)}); scanning here`);
+      ready(new TreeIndex(folder, p, s));
+    });
+    return undefined;
   }
   function externalFor(uri: string, text: string, p: Parser, s: Required<Settings>): ExternalSummaries | undefined {
     if (externals.has(uri)) return externals.get(uri);
