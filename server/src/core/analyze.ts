@@ -152,6 +152,9 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   out.callSites = explained.callSites;
   findings.splice(0, findings.length, ...explained.findings);
   out.fieldFills = ownFills;
+  const allFills = [...ownFills, ...fills];
+  out.fieldReleases = fieldReleases.map(r => ({ range: r.range, function: r.fn, api: r.api, field: r.field, key: r.key, fills: allFills.filter(f => f.key === r.key) }))
+    .filter(r => r.fills.length);
   out.openFieldReleases = [...new Set(teardowns.filter(r => !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);

@@ -172,6 +172,17 @@ export interface FieldFlag {
   range: Range;
 }
 
+/** A release of a struct field's pages and the fills that put pages there. */
+export interface FieldReleaseInfo {
+  range: Range;
+  function: string;
+  api: string;
+  /** as written (`r->pages`) and as keyed (`struct xring.pages`) */
+  field: string;
+  key: string;
+  fills: FieldFill[];
+}
+
 export interface FileAnalysis {
   findings: Finding[];
   callSites: CallSite[];
@@ -183,6 +194,8 @@ export interface FileAnalysis {
   fieldFills?: FieldFill[];
   /** struct fields this file releases but never fills: another file may say how they were filled */
   openFieldReleases?: string[];
+  /** releases of struct fields, with how the field was filled (in this file, or — given fills — in others): hovers explain them */
+  fieldReleases?: FieldReleaseInfo[];
 }
 
 export interface Settings {

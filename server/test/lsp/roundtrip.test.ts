@@ -84,6 +84,9 @@ describe('lsp: round trip over stdio', () => {
     assert.match(lens?.command?.title ?? '', /released later by xdev_free \(put_page\)/);
     const hover = (await c.hover(td.uri, positionOf(td.text, 'pin_user_pages_fast(', 3)))?.contents as { value: string };
     assert.match(hover.value, /Released later, from `struct xdev\.pages`:\n- `put_page` in `xdev_free\(\)` on line \d+ — xdev_free\(\) runs as the kref release of kref_put/);
+    // and the release says where the field was filled
+    const onPut = (await c.hover(td.uri, positionOf(td.text, 'put_page(x->pages[i])', 2)))?.contents as { value: string };
+    assert.match(onPut.value, /\*\*put_page\*\* releases `x->pages` \(`struct xdev\.pages`\), which is filled by:\n- `xdev_map\(\)` on line \d+: `pin_user_pages_fast` \(FOLL_PIN/);
   });
 
   it('answers lenses, hovers and simulations from the cached analysis of the version', async () => {

@@ -2,7 +2,7 @@
 // the page's counters before and after the step that breaks the rule), then
 // the call site or release under the cursor, then the API catalog entry.
 import { lookupApi } from '../../core/apis';
-import type { CallSite, FileAnalysis, Finding, LedgerState, Position, Range } from '../../core/types';
+import type { CallSite, FieldReleaseInfo, FileAnalysis, Finding, LedgerState, Position, Range } from '../../core/types';
 import { modeLabel, plural } from './labels';
 import { contains, lineNo, size, wordAt } from './positions';
 
@@ -25,6 +25,9 @@ export function hoverAt(a: FileAnalysis, text: string, pos: Position): HoverInfo
       ranges.push(rel.range);
     }
   }
+  // a teardown: which fills put the pages into the field it releases
+  const fr = innermost((a.fieldReleases ?? []).filter(r => contains(r.range, pos)));
+  if (fr) { parts.push(fieldReleaseMarkdown(fr)); ranges.push(fr.range); }
   const w = wordAt(text, pos);
   const api = w && lookupApi(w.word);
   if (w && api && !(site && site.api === w.word)) {
@@ -38,6 +41,12 @@ export function hoverAt(a: FileAnalysis, text: string, pos: Position): HoverInfo
 
 function innermost<T extends { range: Range }>(xs: T[]): T | undefined {
   return xs.reduce<T | undefined>((best, x) => (!best || size(x.range) < size(best.range) ? x : best), undefined);
+}
+
+export function fieldReleaseMarkdown(r: FieldReleaseInfo): string {
+  const fills = r.fills.map(f => `- \`${f.function}()\`${f.file ? ` in \`${f.file}\`` : ''} on line ${lineNo(f.range)}: \`${f.api}\` (${modeLabel(f.mode)})`
+    + (f.flag ? `, with \`${f.flag.field}\` = iov_iter_extract_will_pin() beside them` : ''));
+  return `**${r.api}** releases \`${r.field}\` (\`${r.key}\`), which is filled by:\n${fills.join('\n')}`;
 }
 
 export function findingMarkdown(f: Finding): string {
