@@ -9,8 +9,8 @@ import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { promises as fs } from 'fs';
 import {
-  CancellationToken, CodeActionKind, Connection, DidChangeConfigurationNotification, ErrorCodes,
-  InitializeResult, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
+  CancellationToken, CodeActionKind, Connection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, ErrorCodes,
+  FileChangeType, InitializeResult, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Parser } from 'web-tree-sitter';
@@ -75,7 +75,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   const settingsCache = new Map<string, Promise<ServerSettings>>();
   /** uris whose diagnostics came from a folder check (kept when their editor closes). */
   const fromFolder = new Set<string>();
-  let pullConfig = false, dynamicConfig = false, progress = false;
+  let pullConfig = false, dynamicConfig = false, progress = false, watchFiles = false;
   /** rootUri and workspace folders (file: URIs): where a patch document's tree is looked for. */
   let folders: string[] = [];
   let pushed: unknown = {};
@@ -126,21 +126,43 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       .filter(f => f && (file === f || file.startsWith(f + path.sep))).sort((a, b) => b.length - a.length)[0];
     if (!folder) return undefined;
     const ix = indexes.get(folder);
-    if (ix || scanning.has(folder)) return ix;
+    if (!ix && !scanning.has(folder)) startScan(folder, p, s);
+    return ix;
+  }
+  /** (Re)scans a folder on a thread; the old index, if any, serves until the new one is ready. */
+  function startScan(folder: string, p: Parser, s: Settings): void {
     scanning.add(folder);
     const ready = (index: TreeIndex) => {
       indexes.set(folder, index);
       scanning.delete(folder);
-      externals.clear();
-      fillsOf.clear();
-      scheduler.invalidateAll();
+      summariesChanged();
     };
     scanInThreads(path.resolve(folder), 1).then(scan => ready(new TreeIndex(folder, p, s, { scan })), err => {
       // the index scans on the main thread instead, when it is first asked
       conn.console.error(`pinlens: scanning ${folder} on a thread failed (${err instanceof Error ? err.message : String(err)}); scanning here`);
       ready(new TreeIndex(folder, p, s));
     });
-    return undefined;
+  }
+  /** Files of the tree changed (saved, checked out, created): summaries are looked up again for every open document. */
+  function summariesChanged(): void {
+    for (const ix of indexes.values()) ix.invalidate();
+    externals.clear();
+    fillsOf.clear();
+    scheduler.invalidateAll();
+  }
+  /**
+   * C files changed outside the editor (a git checkout, a build): the index
+   * reads them again; files created or deleted change which file defines what,
+   * so those folders are scanned again.
+   */
+  function filesChanged(changes: { uri: string; type: FileChangeType }[]): void {
+    const c = changes.filter(ch => /\.[ch]$/.test(ch.uri));
+    if (!c.length) return;
+    for (const [folder, ix] of indexes) {
+      const inside = c.filter(ch => { try { return fileURLToPath(ch.uri).startsWith(folder + path.sep); } catch { return false; } });
+      if (inside.some(ch => ch.type !== FileChangeType.Changed && ch.uri.endsWith('.c')) && !scanning.has(folder)) startScan(folder, ix.parser, ix.settings);
+    }
+    summariesChanged();
   }
   function externalFor(uri: string, text: string, p: Parser, s: Required<Settings>): ExternalSummaries | undefined {
     if (externals.has(uri)) return externals.get(uri);
@@ -153,8 +175,12 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   }
 
   // In a git work tree, findings are marked against the file at HEAD; when HEAD
-  // moves, the open documents of that folder are analysed again.
+  // moves, the open documents of that folder are analysed again (and the
+  // helpers' summaries looked up again: a checkout changes files on disk).
   const baselines = new Baselines(dir => {
+    for (const ix of indexes.values()) ix.invalidate();
+    externals.clear();
+    fillsOf.clear();
     for (const d of documents.all()) {
       if (isC(d) && !isPatchDocument(d.uri, d.languageId) && fileOf(d.uri) && path.dirname(fileOf(d.uri)) === dir) {
         scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
@@ -221,6 +247,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     pullConfig = !!caps.workspace?.configuration;
     dynamicConfig = !!caps.workspace?.didChangeConfiguration?.dynamicRegistration;
     progress = !!caps.window?.workDoneProgress;
+    watchFiles = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     const init = params.initializationOptions as { settings?: unknown } | null | undefined;
     if (init?.settings) pushed = init.settings;
     folders = [...(params.workspaceFolders ?? []).map(f => f.uri), ...(params.rootUri ? [params.rootUri] : [])];
@@ -237,6 +264,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
 
   conn.onInitialized(() => {
     if (pullConfig && dynamicConfig) void conn.client.register(DidChangeConfigurationNotification.type, { section: 'pinlens' });
+    // C files changed outside the editor: the workspace index must know
+    if (watchFiles) void conn.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{c,h}' }] });
   });
 
   conn.onDidChangeConfiguration(change => {
@@ -350,11 +379,10 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     if (isPatchDocument(d.uri, d.languageId)) return;
     // a saved helper may have changed what it does: look the summaries up again,
     // for every open document (its callers and its field teardowns among them)
-    for (const ix of indexes.values()) ix.invalidate();
-    externals.clear();
-    fillsOf.clear();
-    scheduler.invalidateAll();
+    summariesChanged();
   });
+
+  conn.onDidChangeWatchedFiles(({ changes }) => filesChanged(changes));
 
   documents.listen(conn);
   conn.listen();

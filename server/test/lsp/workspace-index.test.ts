@@ -67,6 +67,39 @@ describe('lsp: workspace index (helpers in other files)', function () {
     }
   });
 
+  it('follows C files changed or created outside the editor (a checkout): summaries again, and a new scan for new files', async () => {
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-lsp-watch-'));
+    const other = await LspClient.start({}, { rootUri: pathToFileURL(tree).href });
+    try {
+      fs.cpSync(TREE, tree, { recursive: true });
+      const main = path.join(tree, 'drivers', 'xdev', 'xdev_main.c');
+      const helper = path.join(tree, 'drivers', 'xdev', 'xdev_pages.c');
+      const mainUri = pathToFileURL(main).href;
+      const viaDrop = (ds: { message: unknown }[]) => ds.some(d => /xdev_drop_pages/.test(String(d.message)));
+      const first = other.diagnostics(mainUri, p => viaDrop(p.diagnostics));
+      await other.open(mainUri, fs.readFileSync(main, 'utf8'), 1);
+      await first;
+      // the helper is fixed on disk, not in the editor
+      fs.writeFileSync(helper, fs.readFileSync(helper, 'utf8').replace(/put_page\(pages\[i\]\);\n}\n\nvoid xdev_unpin_all/, 'unpin_user_page(pages[i]);\n}\n\nvoid xdev_unpin_all'));
+      const fixed = other.nextDiagnostics(mainUri, p => !viaDrop(p.diagnostics));
+      await other.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(helper).href, type: 2 }] });
+      await fixed;
+      // the document now calls a helper of a file that does not exist yet
+      const text = fs.readFileSync(main, 'utf8').replace('xdev_drop_pages(pages, ret);', 'xdev_drop_more(pages, ret);');
+      const unknown = other.version(mainUri, 2);
+      await other.change(mainUri, 2, [{ text }]);
+      assert.ok(!(await unknown).some(d => /xdev_drop_more/.test(String(d.message))));
+      const extra = path.join(tree, 'drivers', 'xdev', 'xdev_more.c');
+      fs.writeFileSync(extra, '#include <linux/mm.h>\n\nvoid xdev_drop_more(struct page **pages, int nr)\n{\n\tint i;\n\n\tfor (i = 0; i < nr; i++)\n\t\tput_page(pages[i]);\n}\n');
+      const found = other.nextDiagnostics(mainUri, p => p.diagnostics.some(d => /xdev_drop_more/.test(String(d.message))));
+      await other.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(extra).href, type: 1 }] });
+      await found;
+    } finally {
+      await other.stop();
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
   it('judges a document by the API era of its tree\'s Makefile', async () => {
     // outside the workspace folder: no index, only the era matters
     const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-lsp-era-'));
