@@ -31,12 +31,13 @@ export function indexSummary(s: IndexStats): IndexSummary {
   return { scannedFiles: s.scannedFiles, unchangedFiles: s.reusedScan, helpersAnalysed: s.analysed, helpersFromCache: s.diskHits, resultsReused: s.resultHits, discarded: s.discarded };
 }
 
-export function toText(results: FileResult[], stats: RunStats, quiet: boolean): string {
+export function toText(results: FileResult[], stats: RunStats, quiet: boolean, explain = false): string {
   const lines: string[] = [];
   for (const r of results) {
     for (const f of r.findings) {
       const mark = f.patch ? ` (${f.patch})` : '';
       lines.push(`${r.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${f.message} [${f.code}]${mark}`);
+      if (explain) lines.push(...explanation(r.file, f));
     }
   }
   if (!quiet) {
@@ -48,6 +49,18 @@ export function toText(results: FileResult[], stats: RunStats, quiet: boolean): 
     if (x) lines.push(`pinlens: index: ${x.scannedFiles} C files scanned (${x.unchangedFiles} unchanged since the last run), ${x.helpersAnalysed} helper(s) analysed, ${x.helpersFromCache} from the cache, ${x.resultsReused} file analyses reused${x.discarded ? `, ${x.discarded} corrupt cache file(s) discarded` : ''}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** A finding's path as gcc-style notes, then what the page's counters become (--explain). */
+export function explanation(file: string, f: Finding): string[] {
+  const at = (r: { start: { line: number; character: number } }) => `${file}:${r.start.line + 1}:${r.start.character + 1}`;
+  const out = f.path.map(s => `${at(s.range)}: note: ${s.note}`);
+  const c = f.counters;
+  if (c) {
+    const pair = (l: typeof c.before) => `refcount ${l.small.refcount >= 0 ? '+' : ''}${l.small.refcount}, folio_maybe_dma_pinned() ${l.small.maybeDmaPinned || l.large.maybeDmaPinned ? 'true' : 'false'}`;
+    out.push(`${at(f.range)}: note: a page before: ${pair(c.before)}; after: ${pair(c.after)}: ${c.consequence}`);
+  }
+  return out;
 }
 
 export function toJson(results: FileResult[], stats: RunStats): string {

@@ -13,13 +13,16 @@ import { PARALLEL_MIN_FILES, canUseWorkers, checkParallel, defaultJobs, isCheckW
 
 const VERSION = '0.1.0';
 
-const USAGE = `usage: pinlens check [--format text|json|sarif] [--tree ROOT] [--patch FILE|-]... [--git [REV]] [-q] [--kernel 6.1|6.12] [--jobs N] [PATH]...
+const USAGE = `usage: pinlens check [--format text|json|sarif] [--tree ROOT] [--patch FILE|-]... [--git [REV]] [-q] [--explain] [--kernel 6.1|6.12] [--jobs N] [PATH]...
 
 Checks how kernel C takes and releases user pages (FOLL_GET, FOLL_PIN,
 iov_iter extraction). With no PATH and no --patch it checks the bundled
 examples. Exit status: 0 no error-level finding, 1 errors found, 2 usage or
 input error.
 
+  --explain       text format: after each finding, the path that breaks the
+                  rule as gcc-style note lines (file:line:col: note: step)
+                  and what the page's counters become.
   --jobs N, -j N  worker threads for the file loop (default: one per core,
                   at most 4; used from ${PARALLEL_MIN_FILES} files on). --jobs 1 checks on
                   the main thread. Output is the same either way; --patch
@@ -31,6 +34,8 @@ export interface Options {
   patches: string[];
   git?: string;
   quiet: boolean;
+  /** text: each finding's path as note lines */
+  explain: boolean;
   /** worker threads for the file loop; undefined: defaultJobs(). */
   jobs?: number;
   paths: string[];
@@ -40,7 +45,7 @@ export interface Options {
 class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Options {
-  const o: Options = { format: 'text', patches: [], quiet: false, paths: [], settings: {} };
+  const o: Options = { format: 'text', patches: [], quiet: false, explain: false, paths: [], settings: {} };
   if (argv[0] !== 'check') throw new UsageError(argv.length ? `unknown command '${argv[0]}'` : 'missing command');
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
@@ -57,6 +62,7 @@ export function parseArgs(argv: string[]): Options {
     else if (a === '--patch') o.patches.push(val());
     else if (a === '--git') o.git = argv[i + 1] && !argv[i + 1].startsWith('-') ? argv[++i] : 'HEAD';
     else if (a === '-q' || a === '--quiet') o.quiet = true;
+    else if (a === '--explain') o.explain = true;
     else if (a === '--jobs' || a === '-j' || a.startsWith('--jobs=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : val();
       if (!/^[1-9]\d{0,3}$/.test(v)) throw new UsageError(`--jobs needs a whole number from 1, not '${v}'`);
@@ -147,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
     files: files.length, functions, callSites: results.reduce((n, r) => n + r.callSites.length, 0), ms: Date.now() - started,
     ...(indexStats ? { index: indexSummary(indexStats) } : {}),
   };
-  const out = opts.format === 'json' ? toJson(results, stats) : opts.format === 'sarif' ? toSarif(results, VERSION) : toText(results, stats, opts.quiet);
+  const out = opts.format === 'json' ? toJson(results, stats) : opts.format === 'sarif' ? toSarif(results, VERSION) : toText(results, stats, opts.quiet, opts.explain);
   process.stdout.write(out);
   return results.some(r => r.findings.some(f => f.severity === 'error')) ? 1 : 0;
 }

@@ -155,9 +155,12 @@ function repeatedConditions(cfg: Cfg): Set<string> {
   return twice;
 }
 
+/** The branch a path takes, as a reader would write its condition: `ret <= 0`, `!(ret <= 0)`, `pages` for the false side of `!pages`. */
 function noteBranch(s: State, cond: Node, truth: boolean): void {
-  const t = norm(cond.text);
-  pushStep(s, { range: rangeOf(cond), note: truth ? t : `!(${t})` });
+  let t = cond.text.replace(/\s+/g, ' ').trim();
+  if (t.startsWith('(') && t.endsWith(')') && !t.slice(1, -1).includes('(')) t = t.slice(1, -1);
+  const negated = /^!\s*[\w>.-]+$/.test(t) ? t.replace(/^!\s*/, '') : /^[\w>.-]+$/.test(t) ? `!${t}` : `!(${t})`;
+  pushStep(s, { range: rangeOf(cond), note: truth ? t : negated });
 }
 
 function collectAcquireHolders(fn: Fn): void {

@@ -77,6 +77,20 @@ describe('pinlens check (CLI)', function () {
     assert.ok(res.codeFlows[0].threadFlows[0].locations.length >= 2);
   });
 
+  it('--explain follows each finding with its path and the counters, as gcc-style notes', () => {
+    const r = run(['check', '-q', '--explain', path.join(dir, 'bad.c')]);
+    assert.strictEqual(r.code, 1, r.err);
+    const lines = r.out.trim().split('\n');
+    assert.match(lines[0], /bad\.c:7:3: error: .*\[mismatched-release\]$/);
+    const notes = lines.slice(1);
+    assert.ok(notes.length >= 3 && notes.every(l => /bad\.c:\d+:\d+: note: /.test(l)), r.out);
+    assert.ok(notes.some(l => /bad\.c:3:\d+: note: pin_user_pages_fast\(\) pins n page\(s\) into pages/.test(l)), r.out);
+    assert.ok(notes.some(l => /bad\.c:4:\d+: note: !\(ret <= 0\)/.test(l)), r.out);
+    assert.match(notes[notes.length - 1], /note: a page before: refcount \+1024, folio_maybe_dma_pinned\(\) true; after: refcount \+1023/);
+    // without --explain: one line per finding (the contract's text format)
+    assert.strictEqual(run(['check', '-q', path.join(dir, 'bad.c')]).out.trim().split('\n').length, 1);
+  });
+
   it('-q prints only findings, and nothing for clean code', () => {
     assert.strictEqual(run(['check', '-q', path.join(dir, 'good.c')]).out, '');
     assert.strictEqual(run(['check', '-q', path.join(dir, 'bad.c')]).out.trim().split('\n').length, 1);
