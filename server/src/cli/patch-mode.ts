@@ -6,6 +6,7 @@ import type { Parser } from 'web-tree-sitter';
 import { analyzeSource } from '../core/analyze';
 import { withKernelEra } from '../index/era';
 import type { TreeIndex } from '../index/tree';
+import { explanation } from './format';
 import type { Options } from './main';
 import {
   PatchCheckError, PatchReport, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
@@ -47,6 +48,6 @@ export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIn
     process.stdout.write(toSarif([...byFile].map(([file, ms]) => ({
       file, findings: ms.map(m => ({ ...m.finding, patch: m.patch })), callSites: [], functions: 0, notes: [],
     })), '0.1.0'));
-  } else process.stdout.write(renderPatchReportText(report, { quiet: opts.quiet }));
+  } else process.stdout.write(renderPatchReportText(report, { quiet: opts.quiet, ...(opts.explain ? { explain: explanation } : {}) }));
   return patchExitCode(report);
 }

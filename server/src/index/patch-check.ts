@@ -597,6 +597,8 @@ function summaryLines(s: PatchSummary): string[] {
 export interface RenderOptions {
   /** only the findings the series introduces, and nothing at all when there are none. */
   quiet?: boolean;
+  /** lines to print under each finding (the CLI's --explain) */
+  explain?: (file: string, f: Finding) => string[];
 }
 
 /** Text output: gcc-style finding lines marked with the patch verdict, then the per-patch summary. */
@@ -606,6 +608,7 @@ export function renderPatchReportText(report: PatchReport, opts: RenderOptions =
     if (opts.quiet && m.patch !== 'introduced') continue;
     const f = m.finding;
     out.push(`${m.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${f.message} [${f.code}] (${m.patch})`);
+    if (opts.explain) out.push(...opts.explain(m.file, f));
   }
   if (opts.quiet) return out.length > 0 ? out.join('\n') + '\n' : '';
   if (out.length > 0) out.push('');

@@ -87,6 +87,13 @@ describe('pinlens check (CLI)', function () {
     assert.ok(notes.some(l => /bad\.c:3:\d+: note: pin_user_pages_fast\(\) pins n page\(s\) into pages/.test(l)), r.out);
     assert.ok(notes.some(l => /bad\.c:4:\d+: note: !\(ret <= 0\)/.test(l)), r.out);
     assert.match(notes[notes.length - 1], /note: a page before: refcount \+1024, folio_maybe_dma_pinned\(\) true; after: refcount \+1023/);
+    // also for what a patch introduces
+    const tree = path.join(dir, 'explain-tree');
+    fs.mkdirSync(tree);
+    fs.writeFileSync(path.join(tree, 'x.c'), BAD.replace('put_page(pages[i])', 'unpin_user_page(pages[i])'));
+    const patch = `--- a/x.c\n+++ b/x.c\n@@ -4,6 +4,6 @@\n \tif (ret <= 0)\n \t\treturn ret;\n \tfor (i = 0; i < ret; i++)\n-\t\tunpin_user_page(pages[i]);\n+\t\tput_page(pages[i]);\n \treturn 0;\n }\n`;
+    const p = run(['check', '-q', '--explain', '--tree', tree, '--patch', '-'], { input: patch });
+    assert.match(p.out, /x\.c:7:3: error: .*\(introduced\)\nx\.c:3:\d+: note: pin_user_pages_fast\(\)/);
     // without --explain: one line per finding (the contract's text format)
     assert.strictEqual(run(['check', '-q', path.join(dir, 'bad.c')]).out.trim().split('\n').length, 1);
   });
