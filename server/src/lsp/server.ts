@@ -132,10 +132,13 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   /** (Re)scans a folder on a thread; the old index, if any, serves until the new one is ready. */
   function startScan(folder: string, p: Parser, s: Settings): void {
     scanning.add(folder);
+    // the editor shows that the helpers of other files are still to come
+    const report = progress ? conn.window.createWorkDoneProgress().then(r => { r.begin('pinlens: indexing', undefined, path.basename(folder)); return r; }, () => undefined) : undefined;
     const ready = (index: TreeIndex) => {
       indexes.set(folder, index);
       scanning.delete(folder);
       summariesChanged();
+      void report?.then(r => r?.done());
     };
     scanInThreads(path.resolve(folder), 1).then(scan => ready(new TreeIndex(folder, p, s, { scan })), err => {
       // the index scans on the main thread instead, when it is first asked

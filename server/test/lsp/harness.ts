@@ -35,6 +35,8 @@ export class LspClient {
   readonly logs: string[] = [];
   /** $/logTrace messages: the server traces each analysis it runs. */
   readonly traces: string[] = [];
+  /** work-done progress the server reported ($/progress values), in order */
+  readonly progress: { kind: string; title?: string; message?: string }[] = [];
   private waiters: Waiter[] = [];
   private exited: Promise<number | null>;
 
@@ -46,6 +48,7 @@ export class LspClient {
     });
     conn.onNotification('window/logMessage', (m: { message: string }) => { this.logs.push(m.message); });
     conn.onNotification('$/logTrace', (m: { message: string }) => { this.traces.push(m.message); });
+    conn.onNotification('$/progress', (p: { value: { kind: string; title?: string; message?: string } }) => { this.progress.push(p.value); });
     conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
       p.items.map(i => (i.section === 'pinlens' ? this.settings : null)));
     conn.onRequest('client/registerCapability', () => null);

@@ -33,6 +33,9 @@ describe('lsp: workspace index (helpers in other files)', function () {
     const diags = client.diagnostics(uri, p => p.version === 1 && viaHelper(p)).then(p => p.diagnostics);
     await client.open(uri, text, 1);
     const d = (await diags).filter(x => x.code === 'mismatched-release');
+    // the folder's scan was reported as work in progress, begun and ended
+    assert.deepStrictEqual(client.progress.filter(p => p.kind === 'begin').map(p => [p.title, p.message]), [['pinlens: indexing', 'basic']]);
+    assert.ok(client.progress.some(p => p.kind === 'end'), JSON.stringify(client.progress));
     assert.ok(d.length >= 1, 'a mismatched-release through the helper');
     assert.ok(d.some(x => /xdev_drop_pages/.test(String(x.message))), d.map(x => String(x.message)).join(" / "));
   });
