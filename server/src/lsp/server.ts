@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import { promises as fs } from 'fs';
 import {
   CancellationToken, CodeActionKind, Connection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, ErrorCodes,
-  FileChangeType, InitializeResult, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
+  InitializeResult, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Parser } from 'web-tree-sitter';
@@ -154,16 +154,17 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     scheduler.invalidateAll();
   }
   /**
-   * C files changed outside the editor (a git checkout, a build): the index
-   * reads them again; files created or deleted change which file defines what,
-   * so those folders are scanned again.
+   * C files changed (saved, or outside the editor: a git checkout, a build):
+   * the index reads them again, and a folder where a .c file changed, came or
+   * went is scanned again for which file defines what (on a thread; only the
+   * files whose stamps changed are read).
    */
-  function filesChanged(changes: { uri: string; type: FileChangeType }[]): void {
-    const c = changes.filter(ch => /\.[ch]$/.test(ch.uri));
+  function filesChanged(uris: string[]): void {
+    const c = uris.filter(u => /\.[ch]$/.test(u));
     if (!c.length) return;
     for (const [folder, ix] of indexes) {
-      const inside = c.filter(ch => { try { return fileURLToPath(ch.uri).startsWith(folder + path.sep); } catch { return false; } });
-      if (inside.some(ch => ch.type !== FileChangeType.Changed && ch.uri.endsWith('.c')) && !scanning.has(folder)) startScan(folder, ix.parser, ix.settings);
+      const inside = (u: string) => { try { return fileURLToPath(u).startsWith(folder + path.sep); } catch { return false; } };
+      if (c.some(u => u.endsWith('.c') && inside(u)) && !scanning.has(folder)) startScan(folder, ix.parser, ix.settings);
     }
     summariesChanged();
   }
@@ -380,12 +381,12 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
 
   documents.onDidSave(({ document: d }) => {
     if (isPatchDocument(d.uri, d.languageId)) return;
-    // a saved helper may have changed what it does: look the summaries up again,
-    // for every open document (its callers and its field teardowns among them)
-    summariesChanged();
+    // a saved helper may have changed what it does (or what it defines): look the
+    // summaries up again, for every open document (its callers and teardowns among them)
+    filesChanged([d.uri]);
   });
 
-  conn.onDidChangeWatchedFiles(({ changes }) => filesChanged(changes));
+  conn.onDidChangeWatchedFiles(({ changes }) => filesChanged(changes.map(ch => ch.uri)));
 
   documents.listen(conn);
   conn.listen();

@@ -97,6 +97,13 @@ describe('lsp: workspace index (helpers in other files)', function () {
       const found = other.nextDiagnostics(mainUri, p => p.diagnostics.some(d => /xdev_drop_more/.test(String(d.message))));
       await other.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(extra).href, type: 1 }] });
       await found;
+      // a helper defined anew in a file that already existed (changed, not created) is found too
+      const text3 = text.replace('xdev_drop_more(pages, ret);', 'xdev_drop_again(pages, ret);');
+      await other.change(mainUri, 3, [{ text: text3 }]);
+      fs.appendFileSync(helper, '\nvoid xdev_drop_again(struct page **pages, int nr)\n{\n\tint i;\n\n\tfor (i = 0; i < nr; i++)\n\t\tput_page(pages[i]);\n}\n');
+      const again = other.nextDiagnostics(mainUri, p => p.diagnostics.some(d => /xdev_drop_again/.test(String(d.message))));
+      await other.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(helper).href, type: 2 }] });
+      await again;
     } finally {
       await other.stop();
       fs.rmSync(tree, { recursive: true, force: true });
