@@ -119,6 +119,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   // documents are analysed without other files' helpers, then all again.
   const indexes = new Map<string, TreeIndex>();
   const scanning = new Set<string>();
+  const rescanAfter = new Set<string>();
   const externals = new Map<string, ExternalSummaries | undefined>();
   const fillsOf = new Map<string, FieldFill[]>();
   function indexFor(file: string, p: Parser, s: Required<Settings>): TreeIndex | undefined {
@@ -139,6 +140,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       scanning.delete(folder);
       summariesChanged();
       void report?.then(r => r?.done());
+      if (rescanAfter.delete(folder)) startScan(folder, p, s);
     };
     scanInThreads(path.resolve(folder), 1).then(scan => ready(new TreeIndex(folder, p, s, { scan })), err => {
       // the index scans on the main thread instead, when it is first asked
@@ -164,7 +166,9 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     if (!c.length) return;
     for (const [folder, ix] of indexes) {
       const inside = (u: string) => { try { return fileURLToPath(u).startsWith(folder + path.sep); } catch { return false; } };
-      if (c.some(u => u.endsWith('.c') && inside(u)) && !scanning.has(folder)) startScan(folder, ix.parser, ix.settings);
+      if (!c.some(u => u.endsWith('.c') && inside(u))) continue;
+      // a change during a scan may come after the scan read that file: scan once more when it ends
+      if (scanning.has(folder)) rescanAfter.add(folder); else startScan(folder, ix.parser, ix.settings);
     }
     summariesChanged();
   }
