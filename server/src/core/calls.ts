@@ -185,7 +185,8 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
   if (BIO_ALLOC.has(name) || /_bio_alloc$/.test(name)) return { kind: 'bio' };
   // a bio on the stack (`bio_init(&bio, …)`) is the function's own too
   if ((name === 'bio_init' || name === 'bio_init_inline') && args[0] && /^&\w+$/.test(norm(args[0].text))) {
-    st.bios[norm(args[0].text).slice(1)] = { flags: [], sets: [], local: true, addedAt: [] };
+    // keyed as the other bio calls write it (`&bio`)
+    st.bios[norm(args[0].text)] = { flags: [], sets: [], local: true, addedAt: [] };
     return null;
   }
   if (fn.opts.local?.has(name)) {
@@ -224,6 +225,10 @@ function unjudgedFill(fn: Fn, set: PageSet): void {
 function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
   const s = strip(a);
   if (s.type === 'call_expression') { evalExpr(fn, st, s); return; }
+  // the function's own bio given to a callee (submit_bio(), a completion helper): handed on,
+  // unless the callee only drops the bio itself and not its pages
+  const bio = st.bios[norm(a.text)];
+  if (bio && !BIO_DROP.has(calleeName(call) ?? '')) bio.gone = true;
   const h = holderText(a);
   // `copy(maddr + off, buf, n)` with maddr = page_address(page): a use of the bytes
   if (fn.addressVars.has(rootOf(h.text))) return;
@@ -241,6 +246,9 @@ function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
     if (p.state === 'held' && p.holder !== root && (p.holder.startsWith(root + '->') || p.holder.startsWith(root + '.'))) p.escaped = true;
   });
 }
+
+/** Calls that drop a bio (or its embedding) without releasing its pages. */
+const BIO_DROP = new Set(['bio_put', 'bio_uninit', 'bio_reset', 'bio_free']);
 
 export function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string): void {
   const set = st.sets[idx];
@@ -335,6 +343,7 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     set.handoff = { node: call, kind: `added to bio ${bio}, flagged by ${api.name}() itself` };
     // the API flags the bio itself, as the pages need
     for (const f of ['BIO_PAGE_PINNED?', 'BIO_NO_PAGE_REF?']) if (!b.flags.includes(f)) b.flags.push(f);
+    st.temps[call.id] = idx;
     return { kind: 'count', set: idx };
   }
   if (api.returns === 'into-sg') {

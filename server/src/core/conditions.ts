@@ -155,7 +155,7 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
         const set = st.sets[idx];
         const site = siteOf(fn, set);
         const t = norm(other.text);
-        if (site?.returns === 'status') {
+        if (site?.returns === 'status' || site?.returns === 'into-bio') {
           // a helper's 0-or-errno: 0 is success (pages held), anything else failure
           if (!(t === '0')) return [st];
           const success = ({ '==': true, '>=': true, '!=': false, '<': false } as Record<string, boolean>)[o];
@@ -200,6 +200,8 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       return [st];
     }
     if (c.id in st.temps) {
+      // bio_iov_iter_get_pages() tested directly: 0 is success, an errno failure
+      if (siteOf(fn, st.sets[st.temps[c.id]])?.returns === 'into-bio') return restrict(st, st.temps[c.id], truth ? ['neg'] : ['full']);
       // a bool-returning acquire tested directly
       return restrict(st, st.temps[c.id], truth ? ['full', 'partial', 'neg'] : ['zero']);
     }
@@ -218,7 +220,9 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     // `if (!pages)` after an allocation: the array is NULL on that side
     if (!truth && fn.acquireHolders.has(t) && !fn.assignedFrom.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
     const idx = findSetByCount(st, t);
-    if (idx >= 0 && siteOf(fn, st.sets[idx])?.returns === 'status') return restrict(st, idx, truth ? ['neg'] : ['full']);
+    // 0 or -errno: a helper's status, bio_iov_iter_get_pages()
+    const r = idx >= 0 ? siteOf(fn, st.sets[idx])?.returns : undefined;
+    if (r === 'status' || r === 'into-bio') return restrict(st, idx, truth ? ['neg'] : ['full']);
     if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'partial', 'full'] : ['zero']);
     const h = st.aliases[t] ?? -1;
     if (h >= 0 && st.sets[h].holder === t && siteOf(fn, st.sets[h])?.returns === 'page') return restrict(st, h, truth ? ['full'] : ['neg', 'zero']);

@@ -131,6 +131,8 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
         else forgetVar(st, l.text);
         return val;
       }
+      // the function's own bio stored somewhere (`rq->bio = bio`): handed on
+      if (l.type !== 'identifier' && op === '=' && st.bios[norm(right.text)]) st.bios[norm(right.text)].gone = true;
       // storing pages into a field, an array slot of an object, a global or an out-parameter
       if (val?.kind === 'holder' && op === '=') {
         handOff(fn, st, val.set, n, `stored in ${norm(left.text)}`);

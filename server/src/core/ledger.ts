@@ -56,7 +56,8 @@ export interface PageSet {
   offset: string;
 }
 
-export interface BioState { flags: string[]; sets: number[]; local: boolean; addedAt: Node[] }
+/** `gone`: the function's own bio was handed on (submitted, passed to a callee, stored, returned): its pages are no longer this path's to release. */
+export interface BioState { flags: string[]; sets: number[]; local: boolean; addedAt: Node[]; gone?: boolean }
 
 export interface PendingRelease { set: number; family: Family; api: string; helper: string; call: number; argText: string; escaped: boolean }
 
@@ -129,7 +130,7 @@ export function cloneState(s: State): State {
 export function stateKey(s: State): string {
   const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
   const zeroed = Object.keys(s.zeroed).sort().map(k => [k, [...s.zeroed[k]].sort()]);
-  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local]), s.visits, s.effects]);
+  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local, b.gone ? 1 : 0]), s.visits, s.effects]);
 }
 
 export function newSet(site: AcquireSite, mode: Mode, outcomes: Outcome[]): PageSet {

@@ -273,6 +273,9 @@ function finishPath(fn: Fn, st: State, node: Node | null, value?: Node | null): 
         st.sets[idx].countVars.push('<returned>');
         if (st.sets[idx].param === undefined && fn.params.includes(rootOf(st.sets[idx].holder))) fn.result.returnsCount = true;
       }
+      // the function's own bio returned: the caller has it now
+      const bio = st.bios[vtext];
+      if (bio) bio.gone = true;
       const h = findSetByHolder(st, holderText(value).text);
       if (h >= 0 && !error && st.sets[h].state === 'held') { st.sets[h].state = 'handed-off'; st.sets[h].handoff = { node: value, kind: 'returned to the caller' }; }
     }

@@ -102,6 +102,20 @@ export const leakedPages: Checker = {
     }
   },
   onExit(cx, st, ev) {
+    // pages in the function's own bio (bio_alloc(), bio_init() on the stack) that the
+    // path neither submitted, handed on, nor released (bio_release_pages())
+    for (const [bio, b] of Object.entries(st.bios)) {
+      if (!b.local || b.gone) continue;
+      for (const i of b.sets) {
+        const set = st.sets[i];
+        if (!set || set.site < 0 || set.state !== 'handed-off' || set.escaped || !mayHold(set) || set.mode === 'NONE' || set.mode === 'UNKNOWN') continue;
+        const site = cx.sites.find(s => s.id === set.site);
+        if (!site || site.inLoop) continue;
+        const where = ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends';
+        report(cx, st, set, site, ev.node ?? cx.fn.body.lastChild ?? cx.fn.body,
+          `the function ${where}: they were added to ${bio}, which it neither submits, hands on nor releases (bio_release_pages())`);
+      }
+    }
     for (const set of st.sets) {
       if (set.site < 0 || set.state !== 'held' || set.escaped || set.partial) continue;
       if (set.mode === 'NONE' || set.mode === 'UNKNOWN') continue;
