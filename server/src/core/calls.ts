@@ -190,8 +190,13 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     return null;
   }
   if (fn.opts.local?.has(name)) {
-    // a helper of this file we read: it neither releases nor keeps the pages
-    for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+    // a helper of this file we read: it neither releases nor keeps the pages — but a
+    // bio it is given may be submitted or emptied there (a summary says nothing of bios)
+    for (const a of args) {
+      if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+      const bio = st.bios[norm(a.text)];
+      if (bio) bio.gone = true;
+    }
     return null;
   }
   if (HARMLESS.has(name) || READERS.test(name)) {
