@@ -138,7 +138,14 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     const ready = (index: TreeIndex) => {
       indexes.set(folder, index);
       scanning.delete(folder);
-      summariesChanged();
+      // the folder's open documents again, now with other files' helpers (the others are not affected)
+      for (const d of documents.all()) {
+        const f = isC(d) && !isPatchDocument(d.uri, d.languageId) ? fileOf(d.uri) : undefined;
+        if (!f || !f.startsWith(folder + path.sep)) continue;
+        externals.delete(d.uri);
+        fillsOf.delete(d.uri);
+        scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+      }
       void report?.then(r => r?.done());
       if (rescanAfter.delete(folder)) startScan(folder, p, s);
     };
