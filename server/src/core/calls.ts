@@ -194,8 +194,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     // bio it is given may be submitted or emptied there (a summary says nothing of bios)
     for (const a of args) {
       if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
-      const bio = st.bios[norm(a.text)];
-      if (bio) bio.gone = true;
+      handOnBio(st, a, name);
     }
     return null;
   }
@@ -230,10 +229,7 @@ function unjudgedFill(fn: Fn, set: PageSet): void {
 function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
   const s = strip(a);
   if (s.type === 'call_expression') { evalExpr(fn, st, s); return; }
-  // the function's own bio given to a callee (submit_bio(), a completion helper): handed on,
-  // unless the callee only drops the bio itself and not its pages
-  const bio = st.bios[norm(a.text)];
-  if (bio && !BIO_DROP.has(calleeName(call) ?? '')) bio.gone = true;
+  handOnBio(st, a, calleeName(call));
   const h = holderText(a);
   // `copy(maddr + off, buf, n)` with maddr = page_address(page): a use of the bytes
   if (fn.addressVars.has(rootOf(h.text))) return;
@@ -254,6 +250,16 @@ function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
 
 /** Calls that drop a bio (or its embedding) without releasing its pages. */
 const BIO_DROP = new Set(['bio_put', 'bio_uninit', 'bio_reset', 'bio_free']);
+
+/**
+ * The function's own bio given to a callee (submit_bio(), a helper, a
+ * completion) is handed on: its pages are no longer this path's to release —
+ * unless the callee only drops the bio itself, not its pages.
+ */
+function handOnBio(st: State, arg: Node, callee: string | undefined): void {
+  const bio = st.bios[norm(arg.text)];
+  if (bio && !BIO_DROP.has(callee ?? '')) bio.gone = true;
+}
 
 export function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string): void {
   const set = st.sets[idx];

@@ -4,7 +4,7 @@
 import { KERNEL_ITER_PREDICATES, WILL_PIN_PREDICATES } from './apis';
 import type { LoopInfo } from './cfg';
 import { pairFor } from './counters';
-import { ALL_OUTCOMES, Outcome, State, cloneState, mayHold } from './ledger';
+import { ALL_OUTCOMES, AcquireSite, Outcome, State, cloneState, mayHold } from './ledger';
 import { callArgs, calleeName, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { knownZeroField } from './zeroed';
@@ -12,6 +12,9 @@ import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteO
 import type { Fn } from './sim-state';
 import { pageCountTerms } from './eval';
 import { release } from './calls';
+
+/** Acquires that return 0 on success and -errno on failure: a helper's status, bio_iov_iter_get_pages(). */
+const zeroOrErrno = (site?: AcquireSite) => site?.returns === 'status' || site?.returns === 'into-bio';
 
 function unwrap(n: Node): Node {
   let c = strip(n);
@@ -155,7 +158,7 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
         const set = st.sets[idx];
         const site = siteOf(fn, set);
         const t = norm(other.text);
-        if (site?.returns === 'status' || site?.returns === 'into-bio') {
+        if (zeroOrErrno(site)) {
           // a helper's 0-or-errno: 0 is success (pages held), anything else failure
           if (!(t === '0')) return [st];
           const success = ({ '==': true, '>=': true, '!=': false, '<': false } as Record<string, boolean>)[o];
@@ -220,9 +223,7 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     // `if (!pages)` after an allocation: the array is NULL on that side
     if (!truth && fn.acquireHolders.has(t) && !fn.assignedFrom.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
     const idx = findSetByCount(st, t);
-    // 0 or -errno: a helper's status, bio_iov_iter_get_pages()
-    const r = idx >= 0 ? siteOf(fn, st.sets[idx])?.returns : undefined;
-    if (r === 'status' || r === 'into-bio') return restrict(st, idx, truth ? ['neg'] : ['full']);
+    if (idx >= 0 && zeroOrErrno(siteOf(fn, st.sets[idx]))) return restrict(st, idx, truth ? ['neg'] : ['full']);
     if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'partial', 'full'] : ['zero']);
     const h = st.aliases[t] ?? -1;
     if (h >= 0 && st.sets[h].holder === t && siteOf(fn, st.sets[h])?.returns === 'page') return restrict(st, h, truth ? ['full'] : ['neg', 'zero']);

@@ -130,7 +130,6 @@ export class TreeIndex {
   private readonly disk?: DiskCache<FunctionSummary[]>;
   private readonly results?: DiskCache<CachedResult>;
   private readonly fillsDisk?: DiskCache<FieldFill[]>;
-  private readonly scanStore?: ScanFileStore;
   private readonly maxDepth: number;
   private readonly maxDefiners: number;
   private readonly settingsKey: string;
@@ -161,7 +160,6 @@ export class TreeIndex {
       this.disk = new DiskCache(path.join(dir, 'summaries'), CACHE_FORMAT, isSummaryList, note);
       this.results = new DiskCache(path.join(dir, 'results'), RESULT_FORMAT, isCachedResult, note);
       this.fillsDisk = new DiskCache(path.join(dir, 'fills'), FILLS_FORMAT, isFillList, note);
-      this.scanStore = new ScanFileStore(path.join(dir, 'scan'), m => this.notes.push(m));
     }
   }
 
@@ -266,7 +264,7 @@ export class TreeIndex {
 
   private ensureScan(): ScanResult {
     if (!this.scan) {
-      this.scan = this.opts.scan ?? scanTree(this.absRoot, this.scanStore);
+      this.scan = this.opts.scan ?? scanWithCache(this.absRoot, this.opts.cacheDir);
       this.notes.push(...this.scan.notes);
       Object.assign(this.counts, { scannedFiles: this.scan.files.length, scannedBytes: this.scan.bytes, scanMs: Math.round(this.scan.ms), reusedScan: this.scan.reused });
     }

@@ -139,13 +139,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       indexes.set(folder, index);
       scanning.delete(folder);
       // the folder's open documents again, now with other files' helpers (the others are not affected)
-      for (const d of documents.all()) {
-        const f = isC(d) && !isPatchDocument(d.uri, d.languageId) ? fileOf(d.uri) : undefined;
-        if (!f || !f.startsWith(folder + path.sep)) continue;
-        externals.delete(d.uri);
-        fillsOf.delete(d.uri);
-        scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
-      }
+      reanalyse(f => f.startsWith(folder + path.sep));
       void report?.then(r => r?.done());
       if (rescanAfter.delete(folder)) startScan(folder, p, s);
     };
@@ -155,12 +149,26 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       ready(new TreeIndex(folder, p, s));
     });
   }
-  /** Files of the tree changed (saved, checked out, created): summaries are looked up again for every open document. */
-  function summariesChanged(): void {
+  /** Files of the tree changed: the indexes read them again, every document's helper summaries and fills are looked up again. */
+  function forgetSummaries(): void {
     for (const ix of indexes.values()) ix.invalidate();
     externals.clear();
     fillsOf.clear();
+  }
+  /** Files of the tree changed (saved, checked out, created): every open document is analysed again with fresh summaries. */
+  function summariesChanged(): void {
+    forgetSummaries();
     scheduler.invalidateAll();
+  }
+  /** The open C documents whose file `where` accepts, analysed again (their helper summaries looked up again). */
+  function reanalyse(where: (file: string) => boolean): void {
+    for (const d of documents.all()) {
+      const f = isC(d) && !isPatchDocument(d.uri, d.languageId) ? fileOf(d.uri) : undefined;
+      if (!f || !where(f)) continue;
+      externals.delete(d.uri);
+      fillsOf.delete(d.uri);
+      scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+    }
   }
   /**
    * C files changed (saved, or outside the editor: a git checkout, a build):
@@ -193,14 +201,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   // moves, the open documents of that folder are analysed again (and the
   // helpers' summaries looked up again: a checkout changes files on disk).
   const baselines = new Baselines(dir => {
-    for (const ix of indexes.values()) ix.invalidate();
-    externals.clear();
-    fillsOf.clear();
-    for (const d of documents.all()) {
-      if (isC(d) && !isPatchDocument(d.uri, d.languageId) && fileOf(d.uri) && path.dirname(fileOf(d.uri)) === dir) {
-        scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
-      }
-    }
+    forgetSummaries();
+    reanalyse(f => path.dirname(f) === dir);
   });
 
   const scheduler = new Scheduler<Analysed>(

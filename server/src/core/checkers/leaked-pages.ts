@@ -102,6 +102,8 @@ export const leakedPages: Checker = {
     }
   },
   onExit(cx, st, ev) {
+    const where = `the function ${ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends'}`;
+    const at = ev.node ?? cx.fn.body.lastChild ?? cx.fn.body;
     // pages in the function's own bio (bio_alloc(), bio_init() on the stack) that the
     // path neither submitted, handed on, nor released (bio_release_pages())
     for (const [bio, b] of Object.entries(st.bios)) {
@@ -111,9 +113,7 @@ export const leakedPages: Checker = {
         if (!set || set.site < 0 || set.state !== 'handed-off' || set.escaped || !mayHold(set) || set.mode === 'NONE' || set.mode === 'UNKNOWN') continue;
         const site = cx.sites.find(s => s.id === set.site);
         if (!site || site.inLoop) continue;
-        const where = ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends';
-        report(cx, st, set, site, ev.node ?? cx.fn.body.lastChild ?? cx.fn.body,
-          `the function ${where}: they were added to ${bio}, which it neither submits, hands on nor releases (bio_release_pages())`);
+        report(cx, st, set, site, at, `${where}: they were added to ${bio}, which it neither submits, hands on nor releases (bio_release_pages())`);
       }
     }
     for (const set of st.sets) {
@@ -135,8 +135,7 @@ export const leakedPages: Checker = {
       // the same loop body, which leaves this iteration's pages behind
       // (a page per iteration that a `break` carries out of the loop, unnamed after it, is lost)
       if (!site || (site.inLoop && !earlier && !(ev.node && sameLoop(site.call, ev.node, cx.fn.body)) && !perIterationPointer(cx, set, site))) continue;
-      const where = ev.node ? `returns here${ev.value ? ` (${ev.value})` : ''}` : 'ends';
-      report(cx, st, set, site, ev.node ?? cx.fn.body.lastChild ?? cx.fn.body, `the function ${where}`, callerOwned);
+      report(cx, st, set, site, at, where, callerOwned);
     }
   },
 };
