@@ -99,14 +99,16 @@ describe('VS Code extension (code-server + Chromium)', function () {
 
   before(async function () {
     if (process.env.PINLENS_SKIP_E2E && !process.env.CI) {
-      console.log('      skipped: PINLENS_SKIP_E2E is set');
-      return this.skip(); // PINLENS_SKIP_E2E set for a quick local run (ignored when CI is set)
+      // skipped only off CI: PINLENS_SKIP_E2E asks for a quick local run without the editor tests
+      console.log('      skipped: PINLENS_SKIP_E2E is set (a quick local run; ignored when CI is set)');
+      return this.skip();
     }
     const found = findEnv();
     if ('missing' in found) {
       if (process.env.CI) throw new Error(`the editor end-to-end environment is missing (CI is set, so this fails): ${found.missing}`);
+      // skipped only off CI: the editor environment is missing (the printed line says what to install)
       console.log(`      skipped: ${found.missing}`);
-      return this.skip(); // e2e environment missing: run `bash scripts/e2e-setup.sh` (see the message above)
+      return this.skip();
     }
     env = found.env;
     assert.ok(PUT_PAGE_LINE > 0 && PUT_PAGE_COLUMN > 0, 'fixture has a put_page line');
