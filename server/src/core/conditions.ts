@@ -203,8 +203,8 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       return [st];
     }
     if (c.id in st.temps) {
-      // bio_iov_iter_get_pages() tested directly: 0 is success, an errno failure
-      if (siteOf(fn, st.sets[st.temps[c.id]])?.returns === 'into-bio') return restrict(st, st.temps[c.id], truth ? ['neg'] : ['full']);
+      // a 0-or-errno acquire tested directly (a helper's status, bio_iov_iter_get_pages()): 0 is success
+      if (zeroOrErrno(siteOf(fn, st.sets[st.temps[c.id]]))) return restrict(st, st.temps[c.id], truth ? ['neg'] : ['full']);
       // a bool-returning acquire tested directly
       return restrict(st, st.temps[c.id], truth ? ['full', 'partial', 'neg'] : ['zero']);
     }
