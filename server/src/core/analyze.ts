@@ -11,9 +11,10 @@ import { fieldFindings, fieldKey, flagNamesIn, flagOf, guardKeys, KeyedRelease }
 import { convertToPinFix } from './fixes';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
+import type { ParamOrigin } from './sim-state';
 import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
 import {
-  CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
+  ArgMode, CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -67,13 +68,15 @@ interface FunctionResult {
   /** `struct foo.pages` filled with pages of a mode, and released without a page set */
   fieldStores: { key: string; field: string; mode: Mode; api: string; range: Range; fn: string; flag?: FieldFlag }[];
   fieldReleases: KeyedRelease[];
+  /** pages of a known mode this function passes to callees */
+  argModes: ArgMode[];
 }
 
 /**
  * `fills`: how other files fill struct fields with pages (from their
  * FileAnalysis.fieldFills), so that a teardown here is judged by them.
  */
-export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[]): FileAnalysis {
+export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[]): FileAnalysis {
   const cfg = { ...DEFAULT_SETTINGS, ...settings };
   const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
   if (text.length > cfg.maxFileSize) {
@@ -92,14 +95,14 @@ export function analyzeSource(parser: Parser, text: string, settings: Settings =
     return empty;
   }
   try {
-    return analyzeTree(tree.rootNode, text, cfg, external, cache, fills);
+    return analyzeTree(tree.rootNode, text, cfg, external, cache, fills, callers);
   } finally {
     // an editor's document keeps its tree for the next, incremental, parse
     if (cache && parsed) cache.last = parsed; else tree.delete();
   }
 }
 
-function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache, fills: FieldFill[] = []): FileAnalysis {
+function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache, fills: FieldFill[] = [], callers: ArgMode[] = []): FileAnalysis {
   const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text, root) : cfg.kernelVersion;
   const fns = functionsOf(root);
   const local = new Set(fns.map(f => f.name));
@@ -118,25 +121,45 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const callees0 = (f: FunctionDef) => { let c = calleeMemo.get(f); if (!c) { c = calleesOf(f); calleeMemo.set(f, c); } return c; };
   // flag fields that say whether extracted pages were pinned, set here or in the files that fill our fields
   const flagNames = new Set([...flagNamesIn(text, WILL_PIN_PREDICATES), ...fills.flatMap(f => (f.flag ? [f.flag.key.slice(f.flag.key.lastIndexOf('.') + 1)] : []))]);
-  for (const fn of bottomUp(fns, callees0)) {
+  const argModes: ArgMode[] = [];
+  // one function's result, from the cache when nothing it depends on changed
+  const run = (fn: FunctionDef, paramModes?: Map<number, ParamOrigin>): FunctionResult => {
     const body = fn.body.text;
     const callees = callees0(fn);
-    const interesting = INTEREST.test(body) || fn.params.some(p => PAGE_PARAM.test(p.type))
-      || [...callees].some(c => summaries.get(c)?.params.length);
-    if (!interesting) continue;
     const key = cache && [fn.node.text, fn.node.startPosition.column, kernel, cfgKey,
       JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null])),
-      [...flagNames].filter(n => body.includes(n)).sort().join(',')].join('\u0000');
+      [...flagNames].filter(n => body.includes(n)).sort().join(','), paramModes ? JSON.stringify([...paramModes]) : ''].join('\u0000');
     const hit = key !== undefined ? cache?.get(key) : undefined;
-    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyzeFunction(fn, text, cfg, kernel, summaries, local, flagNames, out);
+    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyzeFunction(fn, text, cfg, kernel, summaries, local, flagNames, out, paramModes);
     if (key !== undefined && !hit) cache!.set(key, r);
     if (key !== undefined) used.add(key);
+    return r;
+  };
+  for (const fn of bottomUp(fns, callees0)) {
+    const interesting = INTEREST.test(fn.body.text) || fn.params.some(p => PAGE_PARAM.test(p.type))
+      || [...callees0(fn)].some(c => summaries.get(c)?.params.length);
+    if (!interesting) continue;
+    const r = run(fn);
     if (r.summary) { summaries.set(fn.name, r.summary); out.summaries.push(r.summary); }
     findings.push(...r.findings);
     out.callSites.push(...r.callSites);
     fieldStores.push(...r.fieldStores);
     fieldReleases.push(...r.fieldReleases);
+    argModes.push(...r.argModes);
   }
+  // top-down: a function that releases pages its callers pass in, all of one
+  // mode, is judged again with that mode; what it does wrong is its own
+  // finding, and the callers' findings through its summary give way to it
+  const origins = paramOrigins([...argModes.filter(a => local.has(a.callee)), ...callers]);
+  for (const fn of fns) {
+    const modes = origins.get(fn.name);
+    const sum = summaries.get(fn.name);
+    if (!modes || !sum?.params.some(e => e.effect === 'releases' && modes.has(e.index))) continue;
+    const r = run(fn, modes);
+    const own = new Set(r.findings.filter(f => f.code === 'mismatched-release' || f.code === 'double-release').map(f => f.code));
+    findings.splice(0, findings.length, ...findings.filter(f => f.function !== fn.name && !(f.helper === fn.name && own.has(f.code))), ...r.findings);
+  }
+  out.argModes = argModes.filter(a => !local.has(a.callee));
   // a release in a helper that this file calls directly is judged at its call
   // sites, through the helper's summary; teardowns reached otherwise (ops
   // tables, kref and completion callbacks) are judged here, by their field
@@ -162,10 +185,37 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   return out;
 }
 
+/**
+ * For each function, the parameters whose pages have one mode (PIN or GET) at
+ * every call that passes pages of a known mode, and the words that say where
+ * the callers took them.
+ */
+function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
+  const by = new Map<string, ArgMode[]>();
+  for (const c of calls) {
+    const k = `${c.callee}\u0000${c.index}`;
+    by.set(k, [...(by.get(k) ?? []), c]);
+  }
+  const out = new Map<string, Map<number, ParamOrigin>>();
+  for (const list of by.values()) {
+    const modes = new Set(list.map(c => c.mode));
+    const mode = [...modes][0];
+    if (modes.size !== 1 || (mode !== 'PIN' && mode !== 'GET')) continue;
+    const where = (c: ArgMode) => `${c.function}() (${c.file ? `${c.file}:` : 'line '}${c.range.start.line + 1})`;
+    const seen = [...new Map(list.map(c => [where(c), c])).values()];
+    const apis = [...new Set(seen.map(c => c.api))];
+    const text = `${apis.map(a => `${a}()`).join(' or ')} in ${seen.length === 1 ? 'its caller' : 'its callers'} ${seen.slice(0, 3).map(where).join(', ')}${seen.length > 3 ? ` and ${seen.length - 3} more` : ''}`;
+    const m = out.get(list[0].callee) ?? new Map<number, ParamOrigin>();
+    m.set(list[0].index, { mode, api: apis[0], text });
+    out.set(list[0].callee, m);
+  }
+  return out;
+}
+
 /** Simulates one function: its findings, call sites and summary. */
 function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
-  summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis): FunctionResult {
-  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [] };
+  summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis, paramModes?: Map<number, ParamOrigin>): FunctionResult {
+  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [] };
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
@@ -183,7 +233,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
       report: (st: State, r: Report) => addFinding(seen, cfg, cx, st, r),
     };
     try {
-      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx, local, flagNames });
+      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx, local, flagNames, paramModes });
     } catch (e) {
       out.notes.push(`${fn.name}: not analysed (${e instanceof Error ? e.message : String(e)})`);
       return result;
@@ -192,6 +242,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
       addIncomplete(seen, cfg, fn, res.incomplete ?? 'the function is too large for the CFG limit');
     }
     result.summary = summarize(fn, res.effects);
+    result.argModes = res.argCalls.map(c => ({ callee: c.callee, index: c.index, mode: c.mode, api: c.api, function: fn.name, range: rangeOf(c.acquire), call: rangeOf(c.call) }));
     for (const f of res.fieldStores) {
       const key = fieldKey(fn, f.field);
       const flag = f.mode === 'EXTRACT' ? flagOf(fn, f, res.flagStores) : undefined;
@@ -260,6 +311,7 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     summary: r.summary && mv(r.summary),
     fieldStores: r.fieldStores.map(x => ({ ...mv(x), ...(x.flag ? { flag: mv(x.flag) } : {}) })),
     fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
+    argModes: r.argModes.map(x => ({ ...mv(x), call: mv({ range: x.call }).range })),
   };
 }
 

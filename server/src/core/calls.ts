@@ -22,6 +22,9 @@ import { BYTES, pagesOfRequestedBytes, evalExpr } from './eval';
 /** Accessors that read a page or folio and keep nothing. */
 const READERS = /^(IS_ERR|IS_ERR_OR_NULL|PTR_ERR|PTR_ERR_OR_ZERO|folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
 
+/** A parameter that is one page or folio, not an array of them. */
+const ONE_PAGE = /\bstruct\s+(page|folio)\s*\*\s*(const\s+)?\w+\s*$/;
+
 /** Marking a page dirty: the caller wrote to it (pin_user_pages.rst case 5). */
 const DIRTY = new Set(['set_page_dirty', 'set_page_dirty_lock', 'folio_mark_dirty', 'SetPageDirty']);
 
@@ -106,6 +109,8 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       const set = st.sets[idx];
       const site = siteOf(fn, set);
       if (site && (site.requested === '1' || site.returns === 'page' || site.returns === 'bool')) whole = true;
+      // a parameter that is one page (`struct page *page`), released as written
+      if (set.param !== undefined && !h.element && ONE_PAGE.test(fn.def.params[set.param]?.type ?? '')) whole = true;
     }
     const countNode = rel.countArg >= 0 ? args[rel.countArg] : undefined;
     const counted = count ?? loopCount;
@@ -174,6 +179,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
     }
   }
+  recordArgModes(fn, st, call, name, args);
   const sum = fn.opts.summaries.get(name);
   if (sum) return applySummary(fn, st, call, sum, args);
   if (DIRTY.has(name)) {
@@ -204,6 +210,26 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
   }
   for (const a of args) escapeArg(fn, st, a, call);
   return null;
+}
+
+/**
+ * Pages of a known mode given to a function (`xbuf_unpin(pages, n)`): what the
+ * callee's parameter holds at this call, for the callee's top-down judgement.
+ * The array or one page of it; the pages must still be held on this path.
+ */
+function recordArgModes(fn: Fn, st: State, call: Node, name: string, args: Node[]): void {
+  args.forEach((a, index) => {
+    const idx = findSetByHolder(st, holderText(a).text);
+    const set = idx >= 0 ? st.sets[idx] : undefined;
+    if (!set || set.state !== 'held' || !mayHold(set) || set.mode === 'UNKNOWN') return;
+    const site = siteOf(fn, set);
+    // a parameter's pages with a mode from the callers pass it on (a chain of helpers)
+    const acquire = site?.call ?? (set.param !== undefined ? fn.def.node : undefined);
+    if (!acquire) return;
+    const api = site ? site.api.name : set.origin?.api ?? '';
+    if (fn.result.argCalls.some(c => c.call.id === call.id && c.index === index && c.mode === set.mode)) return;
+    fn.result.argCalls.push({ callee: name, index, mode: set.mode, api, acquire, call });
+  });
 }
 
 /** get_page() on pages that held nothing (a kernel-backed extraction) gives them a reference. */

@@ -52,6 +52,8 @@ export interface PageSet {
   handoff?: { node: Node; kind: string };
   /** a parameter's pages, seeded for the function's summary. */
   param?: number;
+  /** for a parameter whose mode came from its callers: where the pages were taken (`pin_user_pages_fast() in its caller foo() (line 62)`) */
+  origin?: { api: string; text: string };
   /** see AcquireSite.offset */
   offset: string;
 }

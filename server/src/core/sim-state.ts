@@ -21,7 +21,15 @@ export interface SimOptions {
    * remembers how it tested one, so a teardown's release knows its guard
    */
   flagNames?: Set<string>;
+  /** parameters whose pages have one mode at every call of the function (from its callers, top-down) */
+  paramModes?: Map<number, ParamOrigin>;
 }
+
+/** The mode a parameter's pages carry at every call, and where the callers took them. */
+export interface ParamOrigin { mode: Mode; api: string; text: string }
+
+/** Pages passed to a callee at a call, with their mode on this path. */
+export interface ArgCall { callee: string; index: number; mode: Mode; api: string; acquire: Node; call: Node }
 
 export interface SiteOutcome { released: number; handedOff: number; leaked: number; failed: number; total: number; releases: Map<string, { node: Node; api: string; viaHelper?: string }>; handoffs: Map<string, { node: Node; kind: string }> }
 
@@ -48,6 +56,8 @@ export interface SimResult {
    * (SimOptions.flagNames) the path tested, as it decided them
    */
   fieldReleases: { field: string; family: Family; api: string; node: Node; viaHelper?: string; guards: Record<string, boolean>[] }[];
+  /** pages of a known mode given to callees (every path's, each distinct once) */
+  argCalls: ArgCall[];
 }
 
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */

@@ -17,6 +17,7 @@ import type { Cfg } from './cfg';
 import { AcquireSite, State, cloneState, initialState, mayHold, newSet, pushStep, stateKey } from './ledger';
 import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
 import type { FunctionDef, Node } from './syntax';
+import { ledger } from './counters';
 import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, outcome } from './sim-state';
 import type { Fn, SimOptions, SimResult } from './sim-state';
 import { evalStmt, evalExpr } from './eval';
@@ -30,7 +31,7 @@ export { WILL_PIN_GUARD } from './calls';
 const STEP_LIMIT = 60_000;
 
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
-  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [] };
+  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [] };
   const fn: Fn = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
@@ -237,12 +238,18 @@ const PAGE_TYPE = /struct\s+(page|folio)\b|\bbio_vec\b/;
 function seedParams(fn: Fn, st: State): void {
   fn.def.params.forEach((p, i) => {
     if (!p.name || !PAGE_TYPE.test(p.type)) return;
+    // the mode every caller's pages have here (top-down), else unknown
+    const from = fn.opts.paramModes?.get(i);
     const site: AcquireSite = {
-      id: -1 - i, api: { name: `param ${p.name}`, kind: 'summary', helper: fn.def.name }, call: fn.def.node,
-      mode: 'UNKNOWN', modeReason: 'parameter', holder: p.name, requested: '', perElement: false, inLoop: false, offset: '', returns: 'count',
+      id: -1 - i, api: { name: from ? from.api : `param ${p.name}`, kind: 'summary', helper: fn.def.name }, call: fn.def.node,
+      mode: from?.mode ?? 'UNKNOWN', modeReason: from ? `${p.name} holds pages taken by ${from.text}` : 'parameter', holder: p.name, requested: '', perElement: false, inLoop: false, offset: '', returns: 'count',
     };
-    const set = newSet(site, 'UNKNOWN', ['full']);
+    const set = newSet(site, site.mode, ['full']);
     set.param = i;
+    if (from) {
+      set.origin = { api: from.api, text: from.text };
+      pushStep(st, { range: rangeOf(fn.def.node.childForFieldName('declarator') ?? fn.def.node), note: `${p.name}: pages taken by ${from.text}`, ledger: ledger(p.name, from.mode, 'held', '?', set.folios) });
+    }
     st.sets.push(set);
   });
 }

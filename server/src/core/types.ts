@@ -183,6 +183,28 @@ export interface FieldReleaseInfo {
   fills: FieldFill[];
 }
 
+/**
+ * Pages of a known mode passed to a function at a call (`xbuf_unpin(pages, n)`
+ * after `pin_user_pages_fast(…, pages)`): the callee's parameter gets its mode
+ * from its callers (top-down), so a release there is judged by it.
+ */
+export interface ArgMode {
+  callee: string;
+  /** the parameter's position */
+  index: number;
+  mode: Mode;
+  /** the acquire that took the pages (`pin_user_pages_fast`) */
+  api: string;
+  /** the calling function */
+  function: string;
+  /** the acquire, in the caller's file */
+  range: Range;
+  /** the call */
+  call: Range;
+  /** the caller's file, when it comes from another file */
+  file?: string;
+}
+
 export interface FileAnalysis {
   findings: Finding[];
   callSites: CallSite[];
@@ -196,6 +218,8 @@ export interface FileAnalysis {
   openFieldReleases?: string[];
   /** releases of struct fields, with how the field was filled (in this file, or — given fills — in others): hovers explain them */
   fieldReleases?: FieldReleaseInfo[];
+  /** pages of a known mode this file passes to functions it does not define, for their files' top-down judgement */
+  argModes?: ArgMode[];
 }
 
 export interface Settings {

@@ -5,21 +5,25 @@
 // path drops a reference or pin that belongs to someone else.
 // False-positive policy: only whole-set releases mark a set released; a
 // re-acquire into the same array starts a new set; releases in loops count
-// once, since a loop body stands for all its iterations; pages that came in
-// as a parameter are not judged (the caller may hold several references).
+// once, since a loop body stands for all its iterations. Pages that came in
+// as a parameter (borrowed) are judged whatever their mode, but only when
+// both releases are of the whole parameter, as written: one of its pages
+// released twice may be two references the caller took. Not for windows of
+// it (`&pages[1]`, `pages + j`), the same call reached again (a retry loop
+// re-takes what it drops), or slots the function clears (`pages[i] = NULL`).
 import { consequence, dropPair, ledger } from '../counters';
-import type { Checker } from './checker';
+import type { Checker, ReleaseEvent } from './checker';
 
 export const doubleRelease: Checker = {
   code: 'double-release',
   onRelease(cx, st, set, ev) {
-    // a parameter's pages may carry references this function cannot see
-    if (!set || set.param !== undefined || set.state !== 'released' || !set.releasedAt || ev.family === 'bio' && set.releasedAt.api.startsWith('bio_')) return;
+    if (!set || set.state !== 'released' || !set.releasedAt || ev.family === 'bio' && set.releasedAt.api.startsWith('bio_')) return;
     const first = set.releasedAt;
+    if (set.param !== undefined && !borrowedTwice(cx.fn.body.text, set.holder, first.node.id, ev)) return;
     const after = dropPair(set.folios, ev.family === 'bio' ? 'unpin' : ev.family);
     cx.report(st, {
       code: 'double-release', node: ev.node, set, helper: ev.viaHelper, step: 'released again',
-      message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${set.holder} again: ${first.via ? `${first.via}() (through ${first.api}())` : `${first.api}()`} already released them at line ${first.node.startPosition.row + 1} on this path`,
+      message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${set.holder}${set.param !== undefined ? ' (pages its caller passed in)' : ''} again: ${first.via ? `${first.via}() (through ${first.api}())` : `${first.api}()`} already released them at line ${first.node.startPosition.row + 1} on this path`,
       counters: {
         before: ledger(set.holder, set.mode, 'released', '', set.folios),
         after: ledger(set.holder, set.mode, 'released twice', '', after),
@@ -28,3 +32,11 @@ export const doubleRelease: Checker = {
     });
   },
 };
+
+/** A second whole release of a parameter's pages, by another call, of the parameter as written, whose slots are never cleared. */
+function borrowedTwice(body: string, holder: string, first: number, ev: ReleaseEvent): boolean {
+  if (!ev.whole || ev.node.id === first || !/^\w+$/.test(holder)) return false;
+  const arg = ev.argText.replace(/\s+/g, '');
+  if (arg !== holder && !(arg.startsWith(`${holder}[`) && !ev.count)) return false;
+  return !new RegExp(`\\b${holder}\\s*(\\[[^\\]]*\\])?\\s*=\\s*NULL\\b`).test(body);
+}

@@ -8,7 +8,10 @@
 // iov_iter_extract_will_pin() — an unconditional release is reported.
 // False-positive policy: reported only on a path where the acquire obtained
 // pages; pages of unknown mode (parameters, unknown helpers) are never judged;
-// releases through a bio are the bio-flag checker's business.
+// releases through a bio are the bio-flag checker's business. A parameter's
+// pages are judged only when every call of the function in the file (and, with
+// a tree, in the files that call it) passes pages of one mode: the message
+// names the caller and its acquire.
 import { consequence, dropPair, ledger } from '../counters';
 import { mayHold } from '../ledger';
 import { fixesForMismatch } from '../fixes';
@@ -20,7 +23,7 @@ export const mismatchedRelease: Checker = {
     if (!set || ev.family === 'bio' || set.mode === 'UNKNOWN' || set.mode === 'NONE' || !mayHold(set)) return;
     if (set.state === 'released') return; // double-release reports it
     const site = cx.sites.find(s => s.id === set.site);
-    const from = site ? `${site.api.name}() (line ${site.call.startPosition.row + 1})` : 'their acquire';
+    const from = site ? `${site.api.name}() (line ${site.call.startPosition.row + 1})` : set.origin?.text ?? 'their acquire';
     const via = ev.viaHelper ? ` via ${ev.viaHelper}()` : '';
     let message: string | undefined;
     if (set.mode === 'PIN' && ev.family === 'put') {
