@@ -161,6 +161,9 @@ export const DMA_USES = new Set([
 ]);
 
 /** Calls that read a page or its holder without taking it (no escape). */
+/** Frees of the memory an array of pages (or an object holding one) lives in: the pages in it are not released. */
+export const CONTAINER_FREES = new Set(['kfree', 'kvfree', 'vfree', 'kfree_sensitive', 'kvfree_sensitive', 'kmem_cache_free', 'free_page', 'free_pages', '__free_page', '__free_pages']);
+
 export const HARMLESS = new Set([
   'set_page_dirty', 'set_page_dirty_lock', 'SetPageDirty', 'folio_mark_dirty', 'folio_mark_dirty_lock', 'folio_set_dirty',
   'page_folio', 'compound_head', 'page_address', 'kmap', 'kunmap', 'kmap_local_page', 'kmap_local_folio', 'kmap_atomic',

@@ -4,7 +4,7 @@
 // function's effects on its parameters and struct fields are recorded here.
 import {
   ACQUIRE_BY_NAME, AcquireApi, BIO_ADD, BIO_ALLOC, BIO_FLAGS, DMA_USES, HARMLESS, KERNEL_ITER_INIT, GET_REF,
-  OWNER_HANDOFF, RELEASE_BY_NAME, USER_ITER_INIT, WILL_PIN_PREDICATES,
+  CONTAINER_FREES, OWNER_HANDOFF, RELEASE_BY_NAME, USER_ITER_INIT, WILL_PIN_PREDICATES,
 } from './apis';
 import { dropPair, ledger, pairFor } from './counters';
 import type { ReleaseEvent } from './checkers/checker';
@@ -204,6 +204,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     }
     return null;
   }
+  if (CONTAINER_FREES.has(name)) freeContainer(fn, st, call, name, args[name === 'kmem_cache_free' ? 1 : 0]);
   if (HARMLESS.has(name) || READERS.test(name)) {
     for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
     return null;
@@ -229,6 +230,23 @@ function recordArgModes(fn: Fn, st: State, call: Node, name: string, args: Node[
     const api = site ? site.api.name : set.origin?.api ?? '';
     if (fn.result.argCalls.some(c => c.call.id === call.id && c.index === index && c.mode === set.mode)) return;
     fn.result.argCalls.push({ callee: name, index, mode: set.mode, api, acquire, call });
+  });
+}
+
+/**
+ * `kvfree(pages)` while the array still holds pages, or `kfree(obj)` after the
+ * pages were stored in `obj->pages`: the memory that held them is gone, the
+ * pages are not released. The checkers judge it; the set counts as lost here.
+ */
+function freeContainer(fn: Fn, st: State, call: Node, api: string, arg: Node | undefined): void {
+  const a = arg && strip(arg);
+  if (!a || a.type === 'call_expression') return;
+  const freed = norm(a.text).replace(/^\(\w[\w\s*]*\)\s*/, '');
+  st.sets.forEach((set, i) => {
+    const stored = set.state === 'handed-off' && set.stores === 1 && set.handoff?.kind.startsWith(`stored in ${freed}->`);
+    const inArray = set.state === 'held' && (findSetByHolder(st, freed) === i || set.holder.startsWith(`${freed}->`));
+    if (set.site < 0 || (!stored && !inArray)) return;
+    for (const c of fn.opts.checkers) c.onFree?.(fn.opts.cx, st, set, call, api);
   });
 }
 
@@ -271,6 +289,8 @@ function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
   const root = h.text;
   st.sets.forEach(p => {
     if (p.state === 'held' && p.holder !== root && (p.holder.startsWith(root + '->') || p.holder.startsWith(root + '.'))) p.escaped = true;
+    // pages stored in the object earlier (`req->pages = pages`) go with it
+    if (p.state === 'handed-off' && p.handoff?.kind.startsWith(`stored in ${root}->`)) p.escaped = true;
   });
 }
 
@@ -294,6 +314,7 @@ export function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string
   set.handoff = { node, kind };
   const stored = /^stored in (.*->.*)$/.exec(kind);
   if (stored) recordFieldStore(fn, stored[1], set, node);
+  if (kind.startsWith('stored in ')) set.stores = (set.stores ?? 0) + 1;
   outcome(fn, set.site).handoffs.set(`${node.startIndex}`, { node, kind });
   pushStep(st, { range: rangeOf(node), note: `${set.holder} ${kind}` });
   recordEffect(fn, st, set, { effect: 'takes' });

@@ -136,6 +136,8 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
       // storing pages into a field, an array slot of an object, a global or an out-parameter
       if (val?.kind === 'holder' && op === '=') {
         handOff(fn, st, val.set, n, `stored in ${norm(left.text)}`);
+        // the field names the same pages now: a release through it on this path releases them
+        if (!val.element && l.type === 'field_expression') st.aliases[norm(left.text)] = val.set;
       }
       // a count kept in a field: the obtained count (`sb->nr = pinned`) or the requested one (`sb->nr = nr`)
       if (l.type === 'field_expression') {

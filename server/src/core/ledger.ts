@@ -50,6 +50,8 @@ export interface PageSet {
   folios: FolioPair;
   releasedAt?: { node: Node; api: string; via?: string };
   handoff?: { node: Node; kind: string };
+  /** how many places the path stored the pages in (a field, an out-parameter): freeing one of several loses nothing */
+  stores?: number;
   /** a parameter's pages, seeded for the function's summary. */
   param?: number;
   /** for a parameter whose mode came from its callers: where the pages were taken (`pin_user_pages_fast() in its caller foo() (line 62)`) */
@@ -130,7 +132,7 @@ export function cloneState(s: State): State {
 
 /** The key under which two states at the same node are the same future. */
 export function stateKey(s: State): string {
-  const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
+  const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.stores ?? 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
   const zeroed = Object.keys(s.zeroed).sort().map(k => [k, [...s.zeroed[k]].sort()]);
   return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local, b.gone ? 1 : 0]), s.visits, s.effects]);
 }

@@ -68,6 +68,8 @@ export interface Checker {
   onBioFlag?(cx: CheckContext, st: State, bio: string, flag: string, node: Node): void;
   onBioAdd?(cx: CheckContext, st: State, bio: string, set: PageSet, node: Node): void;
   onDmaUse?(cx: CheckContext, st: State, set: PageSet, node: Node, use: string): void;
+  /** the memory that holds the set's pages (`kvfree(pages)`, or the object they were stored in: `kfree(obj)`) is freed by `api`. */
+  onFree?(cx: CheckContext, st: State, set: PageSet, node: Node, api: string): void;
   onExit?(cx: CheckContext, st: State, ev: ExitEvent): void;
   /** an iteration of `loop` ends at `at`: its body (at the closing brace), a `continue` or a `break`. */
   onIterationEnd?(cx: CheckContext, st: State, loop: LoopInfo, at: Node): void;

@@ -2,7 +2,10 @@
 //
 // Rule: when a path leaves the function, pages it obtained are released,
 // stored (struct field, global, out-parameter), returned, or given to an owner
-// (bio, sg table, skb, a callee whose summary takes them).
+// (bio, sg table, skb, a callee whose summary takes them). Freeing the memory
+// that holds them — the array (`kvfree(pages)`) or the object they were
+// stored in (`kfree(obj)` after `obj->pages = pages`) — is no hand-off: the
+// pages are lost there, and reported there.
 // False-positive policy: pages passed to a callee we cannot see are assumed
 // taken; pages in an array owned by the caller (a parameter, a field of an
 // object) are the caller's on success; a parameter array is reported only when
@@ -76,7 +79,7 @@ function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, no
   const one = site.returns === 'page' || (site.requested === '1' && !site.perElement);
   const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
   cx.report(st, {
-    code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : 'the iteration ends still holding the page',
+    code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : / frees the /.test(where) ? 'freed while it still holds the pages' : 'the iteration ends still holding the page',
     message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
     counters: {
       before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
@@ -88,6 +91,17 @@ function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, no
 
 export const leakedPages: Checker = {
   code: 'leaked-pages',
+  onFree(cx, st, set, node, api) {
+    const stored = set.state === 'handed-off' && !!set.handoff;
+    if (!(stored || heldHere(set)) || set.escaped || set.partial || !mayHold(set) || set.mode === 'NONE' || set.mode === 'UNKNOWN') return;
+    const site = cx.sites.find(s => s.id === set.site);
+    // slots filled across iterations the simulation folds into one: not judged
+    if (!site || (site.inLoop && !site.perElement)) return;
+    const field = stored ? set.handoff!.kind.replace(/^stored in /, '') : '';
+    report(cx, st, set, site, node, stored ? `${api}() frees the object they were stored in (${field})` : `${api}() frees the array that holds them`);
+    // lost here, and said so here: not again where the function ends
+    set.escaped = true;
+  },
   onIterationEnd(cx, st, loop: LoopInfo, at) {
     for (const set of st.sets) {
       if (!heldHere(set)) continue;
