@@ -21,6 +21,7 @@ import {
 export type ExternalSummaries = Map<string, FunctionSummary>;
 
 const INTEREST = new RegExp(`\\b(${[...ALL_API_NAMES, 'bio_set_flag', 'BIO_PAGE_PINNED', 'BIO_NO_PAGE_REF', 'BIO_PAGE_REFFED'].join('|')})\\b`);
+const API_NAMES = new Set(ALL_API_NAMES);
 const PAGE_PARAM = /struct\s+(page|folio)\b|\bbio_vec\b/;
 
 /** Calls whose 6.1 signature had one more argument (the vmas array, removed in 6.5). */
@@ -150,15 +151,31 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   // top-down: a function that releases pages its callers pass in, all of one
   // mode, is judged again with that mode; what it does wrong is its own
   // finding, and the callers' findings through its summary give way to it
-  const origins = paramOrigins([...argModes.filter(a => local.has(a.callee)), ...callers]);
-  for (const fn of fns) {
-    const modes = origins.get(fn.name);
-    const sum = summaries.get(fn.name);
-    if (!modes || !sum?.params.some(e => e.effect === 'releases' && modes.has(e.index))) continue;
-    const r = run(fn, modes);
-    const own = new Set(r.findings.filter(f => f.code === 'mismatched-release' || f.code === 'double-release').map(f => f.code));
-    findings.splice(0, findings.length, ...findings.filter(f => f.function !== fn.name && !(f.helper === fn.name && own.has(f.code))), ...r.findings);
+  // (a helper that hands its parameter on to another passes the mode down:
+  // a few rounds, each with what the last one learned)
+  const judged = new Map<string, string>();
+  const storesBy = new Map<string, FunctionResult['fieldStores']>();
+  for (let round = 0; round < 3; round++) {
+    // (the page APIs' own implementations — mm/gup.c, mm/swap.c — are not judged by their callers)
+    const origins = paramOrigins([...argModes.filter(a => local.has(a.callee)), ...callers].filter(a => !API_NAMES.has(a.callee)));
+    let changed = false;
+    for (const fn of fns) {
+      const modes = origins.get(fn.name);
+      const sum = summaries.get(fn.name);
+      const uses = sum?.params.some(e => modes?.has(e.index) && (e.effect === 'releases' || e.effect === 'takes'));
+      if (!modes || !uses || judged.get(fn.name) === JSON.stringify([...modes])) continue;
+      judged.set(fn.name, JSON.stringify([...modes]));
+      changed = true;
+      const r = run(fn, modes);
+      const own = new Set(r.findings.filter(f => f.code === 'mismatched-release' || f.code === 'double-release').map(f => f.code));
+      findings.splice(0, findings.length, ...findings.filter(f => f.function !== fn.name && !(f.helper === fn.name && own.has(f.code))), ...r.findings);
+      // what it passes on and stores now has a mode too
+      argModes.splice(0, argModes.length, ...argModes.filter(a => a.function !== fn.name), ...r.argModes);
+      storesBy.set(fn.name, r.fieldStores);
+    }
+    if (!changed) break;
   }
+  for (const [name, stores] of storesBy) fieldStores.splice(0, fieldStores.length, ...fieldStores.filter(f => f.fn !== name), ...stores);
   out.argModes = argModes.filter(a => !local.has(a.callee));
   // a release in a helper that this file calls directly is judged at its call
   // sites, through the helper's summary; teardowns reached otherwise (ops

@@ -170,6 +170,9 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     if (idx >= 0) {
       if (DMA_USES.has(name)) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
       handOff(fn, st, idx, call, `given to the ${owner.owner} by ${name}()`);
+      // an sg entry that is a struct's field (`sg_set_page(&tab->page[i].mem, page, …)`): the field holds the page now
+      const entry = name === 'sg_set_page' && args[0] ? norm(strip(args[0]).text).replace(/^&/, '') : '';
+      if (entry.includes('->')) recordFieldStore(fn, entry, st.sets[idx], call);
     }
     return null;
   }
@@ -325,12 +328,14 @@ function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node): void
   // extracted pages are pinned or bare as the iterator is: a teardown that
   // does not know which must ask the flag kept beside them
   const mode: Mode = set.mode === 'NONE' && site?.mode === 'EXTRACT' ? 'EXTRACT' : set.mode;
-  if (!site || (mode !== 'PIN' && mode !== 'GET' && mode !== 'EXTRACT')) return;
+  // a parameter's pages whose mode the callers gave (top-down) fill the field as well
+  const api = site?.api.name ?? set.origin?.api;
+  if (!api || (mode !== 'PIN' && mode !== 'GET' && mode !== 'EXTRACT')) return;
   const prev = fn.result.fieldStores.find(f => f.node.id === node.id);
   // one path pinned what another only listed (the iterator decided both ways)
   if (prev && prev.mode !== mode && prev.mode !== 'GET' && prev.mode !== 'UNKNOWN' && mode !== 'GET') prev.mode = 'EXTRACT';
   if (prev) return;
-  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api: site.api.name, node, ...(site.iter ? { iter: site.iter } : {}) });
+  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api, node, ...(site?.iter ? { iter: site.iter } : {}) });
 }
 
 function recordEffect(fn: Fn, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {

@@ -33,12 +33,24 @@ function structOf(fn: FunctionDef, v: string): string | undefined {
   return new RegExp(`struct\\s+(\\w+)\\s*\\*+\\s*(?:const\\s+)?${v}\\b`).exec(fn.node.text)?.[1];
 }
 
-/** `ctx->pages` -> `struct foo.pages`, from the declared type of `ctx` in the function. */
+/**
+ * `ctx->pages` -> `struct foo.pages`, from the declared type of `ctx` in the
+ * function; a member of an array of structs keeps its path with the index
+ * dropped: `pkt->addr[i].page` -> `struct pkt_t.addr[].page`,
+ * `&tab->page[i].mem` (an sg entry) -> `struct tab_t.page[].mem`.
+ */
 export function fieldKey(fn: FunctionDef, field: string): string | undefined {
-  const m = /^([A-Za-z_]\w*)->(?:.*->)?(\w+)$/.exec(field);
+  const m = /^&?([A-Za-z_]\w*)->(\w+(?:\[[^\]]*\])*(?:\.\w+(?:\[[^\]]*\])*)*)$/.exec(field.replace(/\s+/g, ''));
   if (!m) return undefined;
   const s = structOf(fn, m[1]);
-  return s && !field.slice(m[1].length + 2).includes('->') ? `struct ${s}.${m[2]}` : undefined;
+  // the pages of `obj->pages[i]` are those of the field `pages`
+  const path = m[2].replace(/\[[^\]]*\]/g, '[]').replace(/(\[\])+$/, '');
+  return s ? `struct ${s}.${path}` : undefined;
+}
+
+/** The first member of a field key (`struct foo.addr[].page` -> `addr`): what a text that fills the field must name. */
+export function fieldHead(key: string): string {
+  return key.slice(key.indexOf('.') + 1).split(/[.[]/)[0];
 }
 
 /** `ap->args.is_pinned` -> `struct fuse_args_pages.args.is_pinned` (a member of an embedded struct keeps its path). */

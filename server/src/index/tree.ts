@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { analyzeSource, type ExternalSummaries } from '../core/analyze';
+import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS } from '../core/apis';
 import { DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
@@ -193,7 +194,7 @@ export class TreeIndex {
     const out: FieldFill[] = [];
     try {
       const dir = path.dirname(path.resolve(abs));
-      const fields = [...new Set(keys.map(k => k.slice(k.lastIndexOf('.') + 1)))];
+      const fields = [...new Set(keys.map(fieldHead))];
       const mention = new RegExp(`->\\s*(${fields.join('|')})\\b`);
       for (const name of fs.readdirSync(dir).sort()) {
         const file = path.join(dir, name);
