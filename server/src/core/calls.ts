@@ -17,7 +17,7 @@ import {
   CONVERSIONS, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, outcome,
 } from './sim-state';
 import type { Val, Fn } from './sim-state';
-import { BYTES, pagesOfRequestedBytes, evalExpr } from './eval';
+import { BYTES, FLOOR, pagesOfRequestedBytes, evalExpr, wholePagesOf } from './eval';
 
 /** Accessors that read a page or folio and keep nothing. */
 const READERS = /^(IS_ERR|IS_ERR_OR_NULL|PTR_ERR|PTR_ERR_OR_ZERO|folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
@@ -115,7 +115,8 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     const countNode = rel.countArg >= 0 ? args[rel.countArg] : undefined;
     const counted = count ?? loopCount;
     const bytes = counted && st.copies[counted]?.startsWith(BYTES) ? st.copies[counted].slice(BYTES.length) : countNode ? pagesOfRequestedBytes(fn, countNode) : undefined;
-    const copied = counted && !st.copies[counted]?.startsWith(BYTES) ? st.copies[counted] : undefined;
+    const floor = countNode ? wholePagesOf(countNode) : undefined;
+    const copied = floor ? `${FLOOR}${floor}` : counted && !st.copies[counted]?.startsWith(BYTES) ? st.copies[counted] : undefined;
     const ev: ReleaseEvent = {
       node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
       guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}),

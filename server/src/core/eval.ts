@@ -12,6 +12,14 @@ import { evalCall, handOff } from './calls';
 
 /** Marks a copy that counts the pages of a requested size (st.copies). */
 export const BYTES = 'bytes:';
+/** st.copies: the variable holds `bytes / PAGE_SIZE` of a byte count an acquire returned (rounded down, no offset) */
+export const FLOOR = 'floor:';
+
+/** `got / PAGE_SIZE`, `got >> PAGE_SHIFT`: the variable whose bytes are turned into whole pages, rounding down. */
+export function wholePagesOf(n: Node): string | undefined {
+  const m = /^\(?([A-Za-z_]\w*)\)?(?:\/PAGE_SIZE|>>PAGE_SHIFT)$/.exec(norm(strip(n).text));
+  return m?.[1];
+}
 
 /**
  * The requested size a page-count expression is computed from —
@@ -66,6 +74,9 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
   // `npages = DIV_ROUND_UP(off + len, PAGE_SIZE)` with len the requested size: the pages asked for
   const fromBytes = !val ? pagesOfRequestedBytes(fn, rhs) : undefined;
   if (fromBytes) st.copies[v] = `${BYTES}${fromBytes}`;
+  // `npages = got / PAGE_SIZE` with got the bytes an extraction returned: the whole pages only
+  const floor = !val ? wholePagesOf(rhs) : undefined;
+  if (floor && findSetByCount(st, floor) >= 0) st.copies[v] = `${FLOOR}${floor}`;
   if (!val) {
     // `p = obj->pages`: acquires through p fill the object's array
     const r = strip(rhs);

@@ -7,7 +7,11 @@
 // False-positive policy: reported only when the released count is textually
 // the requested count, the path has not established that the full count was
 // obtained, and the count is not also a variable holding the result; counts
-// the path cannot relate to either are assumed right.
+// the path cannot relate to either are assumed right. A count variable that
+// holds a negative errno on the path while the pages are held (the result
+// overwritten by a later call's error) is reported too: the release APIs
+// warn and release nothing for it (mm/gup.c: WARN_ON(IS_ERR_VALUE(npages))).
+import { FLOOR } from '../eval';
 import { mayHold } from '../ledger';
 import { replaceCountFix } from '../fixes';
 import type { Checker } from './checker';
@@ -17,6 +21,15 @@ export const releaseCountMismatch: Checker = {
   onRelease(cx, st, set, ev) {
     if (!set || !ev.whole || !ev.count || set.state !== 'held') return;
     const site = cx.sites.find(s => s.id === set.site);
+    // the count variable was overwritten with an errno while the pages are held:
+    // unpin_user_pages()/release_pages() of a negative count release nothing (WARN_ON)
+    if (site && mayHold(set) && st.neg.includes(ev.count) && !set.countVars.includes(ev.count)) {
+      cx.report(st, {
+        code: 'release-count-mismatch', node: ev.node, set, step: `${ev.count} holds a negative errno here`,
+        message: `${ev.api}()${ev.viaHelper ? ` through ${ev.viaHelper}()` : ''} is given ${ev.count}, which holds a negative errno on this path, not the number of pages ${site.api.name}() (line ${site.call.startPosition.row + 1}) obtained: it warns and releases nothing, and the pages stay ${set.mode === 'PIN' ? 'pinned' : 'referenced'}; keep the count in its own variable`,
+      });
+      return;
+    }
     // slot-by-slot acquires: after the slot that failed, only the earlier slots hold pages
     if (site?.perElement && ev.count === site.requested && !set.outcomes.includes('full') && !set.countVars.includes(ev.count)) {
       cx.report(st, {
@@ -32,6 +45,16 @@ export const releaseCountMismatch: Checker = {
       cx.report(st, {
         code: 'release-count-mismatch', node: ev.node, set, step: `may have obtained fewer than ${site.requestedBytes} bytes`,
         message: `${ev.api}() releases ${ev.count}, the pages of the requested ${site.requestedBytes} bytes, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) may have returned fewer bytes on this path${got ? `: count the pages of the ${got} bytes it returned` : ''}; the slots past them hold no ${set.mode === 'GET' ? 'reference' : 'pin'}`,
+      });
+      return;
+    }
+    // `got / PAGE_SIZE` of the bytes an extraction returned: its pages start at an offset
+    // in the first one, so they are DIV_ROUND_UP(off + got, PAGE_SIZE) — one more, or two
+    const floor = ev.countIs?.startsWith(FLOOR) ? ev.countIs.slice(FLOOR.length) : undefined;
+    if (site?.returns === 'bytes' && floor && set.countVars.includes(floor) && mayHold(set)) {
+      cx.report(st, {
+        code: 'release-count-mismatch', node: ev.node, set, step: `${ev.count}: whole pages of ${floor} bytes, rounded down`,
+        message: `${ev.api}() releases ${ev.count}, the whole pages in the ${floor} bytes ${site.api.name}() (line ${site.call.startPosition.row + 1}) returned, but those bytes start at an offset in the first page and may end inside the last: the pages it ${set.mode === 'GET' ? 'referenced' : 'took'} are DIV_ROUND_UP(offset + ${floor}, PAGE_SIZE), and the last ${set.mode === 'GET' ? 'keep their references' : 'stay held'}`,
       });
       return;
     }
