@@ -2,7 +2,7 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
+import { ALL_API_NAMES, BVEC_KEY, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
@@ -191,11 +191,12 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     new Map(fns.map(f => [f.name, rangeOf(f.node)])));
   out.callSites = explained.callSites;
   findings.splice(0, findings.length, ...explained.findings);
-  out.fieldFills = ownFills;
+  // (a bio's pages are judged within the file: every bio of the tree has the same type)
+  out.fieldFills = ownFills.filter(f => f.key !== BVEC_KEY);
   const allFills = [...ownFills, ...fills];
   out.fieldReleases = fieldReleases.map(r => ({ range: r.range, function: r.fn, api: r.api, field: r.field, key: r.key, fills: allFills.filter(f => f.key === r.key) }))
     .filter(r => r.fills.length);
-  out.openFieldReleases = [...new Set(teardowns.filter(r => !ownFills.some(f => f.key === r.key)).map(r => r.key))];
+  out.openFieldReleases = [...new Set(teardowns.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
   out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);

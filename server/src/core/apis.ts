@@ -130,6 +130,17 @@ export const BIO_ADD: Map<string, [number, number]> = new Map([
   ['bio_add_hw_page', [1, 2]], ['bio_add_zone_append_page', [0, 1]],
   ['bio_add_folio', [0, 1]], ['bio_add_folio_nofail', [0, 1]], ['bio_add_hw_folio', [1, 2]],
 ]);
+/**
+ * The pages added to a bio (bio_add_page()) are its bvecs' `bv_page`: a
+ * completion that walks them (`bio_for_each_segment_all(bvec, …)`,
+ * `bvec->bv_page`) releases that field. Filled by this name, judged within
+ * the file only (every bio in the tree has the same type).
+ */
+export const BIO_PAGES = '<bio pages>';
+export const BVEC_KEY = 'struct bio_vec.bv_page';
+
+/** Setting a bio_vec's page (`bvec_set_page(&bv[i], page, len, off)`): the page is held by that bvec's `bv_page`. */
+export const BVEC_SET = new Set(['bvec_set_page', 'bvec_set_folio']);
 export const BIO_ALLOC = new Set(['bio_alloc', 'bio_alloc_bioset', 'bio_kmalloc', 'bio_alloc_clone', 'bio_map_kern']);
 export const BIO_FLAGS = new Set(['BIO_PAGE_PINNED', 'BIO_PAGE_REFFED', 'BIO_NO_PAGE_REF']);
 

@@ -4,7 +4,7 @@
 // function's effects on its parameters and struct fields are recorded here.
 import {
   ACQUIRE_BY_NAME, AcquireApi, BIO_ADD, BIO_ALLOC, BIO_FLAGS, DMA_USES, HARMLESS, KERNEL_ITER_INIT, GET_REF,
-  CONTAINER_FREES, OWNER_HANDOFF, RELEASE_BY_NAME, USER_ITER_INIT, WILL_PIN_PREDICATES,
+  BIO_PAGES, BVEC_SET, CONTAINER_FREES, OWNER_HANDOFF, RELEASE_BY_NAME, USER_ITER_INIT, WILL_PIN_PREDICATES,
 } from './apis';
 import { dropPair, ledger, pairFor } from './counters';
 import type { ReleaseEvent } from './checkers/checker';
@@ -155,8 +155,15 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       if (!b.sets.includes(idx)) b.sets.push(idx);
       b.addedAt.push(call);
       handOff(fn, st, idx, call, `added to bio ${bio}`);
+      // a completion of the file may release them by walking the bio's bvecs
+      const m = st.sets[idx].mode;
+      if (m === 'PIN' || m === 'GET') recordFieldStore(fn, BIO_PAGES, st.sets[idx], call);
       for (const c of fn.opts.checkers) c.onBioAdd?.(fn.opts.cx, st, bio, st.sets[idx], call);
     }
+    return null;
+  }
+  if (BVEC_SET.has(name) && args[0] && args[1]) {
+    setBvecPage(fn, st, args[0], args[1], call);
     return null;
   }
   if (USER_ITER_INIT.has(name) || KERNEL_ITER_INIT.has(name)) {
@@ -252,6 +259,23 @@ function freeContainer(fn: Fn, st: State, call: Node, api: string, arg: Node | u
     if (set.site < 0 || (!stored && !inArray)) return;
     for (const c of fn.opts.checkers) c.onFree?.(fn.opts.cx, st, set, call, api);
   });
+}
+
+/**
+ * `bvec_set_page(&bv[i], page, …)` / `bvec_set_page(bv + n, *pages++, …)`:
+ * the bvec array holds the pages; `bv[j].bv_page` names them afterwards, and
+ * so does `bv` itself (passed to a helper that releases the array). A bvec
+ * array that is a struct field (`&rreq->direct_bv[i]`) is filled like one.
+ */
+function setBvecPage(fn: Fn, st: State, entry: Node, page: Node, call: Node): void {
+  const v = evalExpr(fn, st, page);
+  const idx = v?.kind === 'holder' ? v.set : findSetByHolder(st, holderText(page).text);
+  if (idx < 0) return;
+  const arr = holderText(entry).text;
+  if (!/^[A-Za-z_][\w>.-]*$/.test(arr)) return;
+  if (arr.includes('->')) { recordFieldStore(fn, `${arr}[].bv_page`, st.sets[idx], call); return; }
+  st.aliases[`${arr}[].bv_page`] = idx;
+  st.aliases[arr] = idx;
 }
 
 /** get_page() on pages that held nothing (a kernel-backed extraction) gives them a reference. */

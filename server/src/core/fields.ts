@@ -14,6 +14,7 @@
 // the same flag (a mode kept some other way, a bit in a flags word, is not
 // known here).
 import { consequence, dropPair, ledger, pairFor } from './counters';
+import { BIO_PAGES, BVEC_KEY } from './apis';
 import { rightRelease } from './fixes';
 import { rootOf, WILL_PIN_GUARD } from './simulate';
 import type { FunctionDef, Node } from './syntax';
@@ -40,6 +41,7 @@ function structOf(fn: FunctionDef, v: string): string | undefined {
  * `&tab->page[i].mem` (an sg entry) -> `struct tab_t.page[].mem`.
  */
 export function fieldKey(fn: FunctionDef, field: string): string | undefined {
+  if (field === BIO_PAGES) return BVEC_KEY;
   const m = /^&?([A-Za-z_]\w*)->(\w+(?:\[[^\]]*\])*(?:\.\w+(?:\[[^\]]*\])*)*)$/.exec(field.replace(/\s+/g, ''));
   if (!m) return undefined;
   const s = structOf(fn, m[1]);

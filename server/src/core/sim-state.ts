@@ -167,6 +167,8 @@ export function isFlagField(names: Set<string> | undefined, t: string): boolean 
 /** The set a holder names; with an offset (`&map[y]`), the set that starts there if there is one. */
 export function findSetByHolder(st: State, text: string, offset?: string): number {
   if (text in st.aliases) return st.aliases[text];
+  // `bv[i].bv_page`: a member of an array of structs that holds pages (bvec_set_page())
+  if (text.includes('[')) { const t = text.replace(/\[[^\]]*\]/g, '[]'); if (t in st.aliases) return st.aliases[t]; }
   if (text in st.derived && !st.derived[text].endsWith('+')) text = st.derived[text];
   let any = -1;
   for (let i = st.sets.length - 1; i >= 0; i--) {

@@ -246,6 +246,8 @@ function seedParams(fn: Fn, st: State): void {
     };
     const set = newSet(site, site.mode, ['full']);
     set.param = i;
+    // a bio_vec array names its pages through its members
+    if (/\bbio_vec\b/.test(p.type)) { st.aliases[`${p.name}[].bv_page`] = st.sets.length; st.aliases[`${p.name}->bv_page`] = st.sets.length; }
     if (from) {
       set.origin = { api: from.api, text: from.text };
       pushStep(st, { range: rangeOf(fn.def.node.childForFieldName('declarator') ?? fn.def.node), note: `${p.name}: pages taken by ${from.text}`, ledger: ledger(p.name, from.mode, 'held', '?', set.folios) });
