@@ -268,6 +268,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
     }
     for (const r of res.fieldReleases) {
       const key = fieldKey(fn, r.field);
+      if (!key && !r.viaHelper) addUnjudged(seen, cfg, fn, r.node, `${r.api}() releases ${r.field}, but the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct): how the field was filled is not looked up and this release is not judged`);
       if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards) });
     }
     for (const site of res.sites) {
@@ -353,6 +354,15 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
     counters: r.counters,
     helper: r.helper,
     fixes: r.fixes ?? [],
+  });
+}
+
+/** An information note on what the model could not decide at `node` (never a guess). */
+function addUnjudged(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, node: Node, message: string): void {
+  const code: Code = 'analysis-incomplete';
+  if (cfg.disabledCodes.includes(code)) return;
+  seen.set(`${code}:${node.startIndex}`, {
+    code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], message, function: fn.name, range: rangeOf(node), path: [], fixes: [],
   });
 }
 

@@ -29,9 +29,18 @@ export interface KeyedRelease {
   guards: Record<string, boolean>[];
 }
 
-/** `struct foo *ctx` declared in the function: `foo`. */
+/**
+ * The struct type of the pointer `v` in the function: declared `struct foo
+ * *ctx` (also later in a list: `struct foo *a, *ctx;`), or assigned from
+ * container_of()/list_*entry() with the type named (`ctx = container_of(w,
+ * struct foo, work)`). Undefined when the text does not say (a typedef, a
+ * field of another struct, a global): such a release is not judged.
+ */
 function structOf(fn: FunctionDef, v: string): string | undefined {
-  return new RegExp(`struct\\s+(\\w+)\\s*\\*+\\s*(?:const\\s+)?${v}\\b`).exec(fn.node.text)?.[1];
+  const t = fn.node.text;
+  return new RegExp(`struct\\s+(\\w+)\\s*\\*+\\s*(?:const\\s+)?${v}\\b`).exec(t)?.[1]
+    ?? new RegExp(`struct\\s+(\\w+)\\s+\\*+\\s*\\w+(?:\\s*\\[[^\\]]*\\])?(?:\\s*,\\s*\\*+\\s*\\w+(?:\\s*\\[[^\\]]*\\])?)*\\s*,\\s*\\*+\\s*${v}\\b`).exec(t)?.[1]
+    ?? new RegExp(`\\b${v}\\s*=\\s*(?:container_of|list_(?:first_|last_|next_|prev_)?entry(?:_or_null)?|hlist_entry|rb_entry)\\s*\\([^;]*?,\\s*struct\\s+(\\w+)\\s*,`).exec(t)?.[1];
 }
 
 /**
