@@ -14,7 +14,7 @@ import type { Node } from './syntax';
 import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
 import { zeroedCall } from './zeroed';
 import {
-  CONVERSIONS, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, outcome,
+  CONVERSIONS, sgTablePath, sgTableWalked, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, outcome,
 } from './sim-state';
 import type { Val, Fn } from './sim-state';
 import { BYTES, FLOOR, pagesOfRequestedBytes, evalExpr, wholePagesOf } from './eval';
@@ -80,7 +80,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     const count = rel.countArg >= 0 && args[rel.countArg] ? norm(args[rel.countArg].text) : null;
     let whole = rel.array || rel.countArg >= 0;
     let loopCount: string | null = null;
-    const viaSg = strip(a).type === 'call_expression' && calleeName(strip(a)) === 'sg_page';
+    const viaSg = strip(a).type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(strip(a)) ?? '');
     if (!whole && viaSg && fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.some(l => l.iterator)) whole = true;
     if (!whole) {
       // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
@@ -121,8 +121,10 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
       guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}),
     };
+    // `sg_page(sg)` in `for_each_sg(obj->sgt.sgl, sg, …)`: the pages of the sg table in that field
+    const table = idx < 0 && viaSg ? sgTableWalked(fn, h.text) : undefined;
     if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(fn, st, w, ev);
-    else untrackedRelease(fn, st, h.text, ev);
+    else untrackedRelease(fn, st, table ?? h.text, ev);
     return null;
   }
   if (WILL_PIN_PREDICATES.has(name)) return { kind: 'willpin', iter: norm(args[0]?.text ?? '').replace(/^&/, '') };
@@ -178,8 +180,9 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     if (idx >= 0) {
       if (DMA_USES.has(name)) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
       handOff(fn, st, idx, call, `given to the ${owner.owner} by ${name}()`);
-      // an sg entry that is a struct's field (`sg_set_page(&tab->page[i].mem, page, …)`): the field holds the page now
-      const entry = name === 'sg_set_page' && args[0] ? norm(strip(args[0]).text).replace(/^&/, '') : '';
+      // an sg entry or table that is a struct's field (`sg_set_page(&tab->page[i].mem, page, …)`,
+      // `sg_alloc_table_from_pages(&obj->sgt, pages, …)`): the field holds the pages now
+      const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? norm(strip(args[0]).text).replace(/^&/, '') : sgTablePath(args[0])) : '';
       if (entry.includes('->')) recordFieldStore(fn, entry, st.sets[idx], call);
     }
     return null;

@@ -63,7 +63,45 @@ export interface SimResult {
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */
 export const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',
   '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page',
-  'virt_to_page', 'pfn_to_page', 'phys_to_page', 'kmap_to_page']);
+  'virt_to_page', 'pfn_to_page', 'phys_to_page', 'kmap_to_page', 'sg_page_iter_page']);
+
+/** Iterator macros over an sg table or list: `for_each_sg(table->sgl, sg, n, i)` — the table is the first argument, the entry the second. */
+const SG_ITERATORS = /^(for_each_sg|for_each_sgtable_sg|for_each_sgtable_dma_sg|for_each_sgtable_page|for_each_sg_page)\b/;
+
+/**
+ * The sg table that the iterator variable `v` walks in an enclosing loop
+ * (`for_each_sgtable_sg(&umem->sgt_append.sgt, sg, i)` -> `umem->sgt_append`),
+ * as the field that holds the table: `&`, and `.sgt` / `.sgl` / `->sgl` inside
+ * it, dropped.
+ */
+export function sgTableWalked(fn: Fn, v: string): string | undefined {
+  const loops = fn.cur && fn.cur.kind !== 'exit' ? fn.cur.loops : [];
+  for (const l of loops) {
+    if (!l.iterator || !SG_ITERATORS.test(fn.opts.cx.text.slice(l.node.startIndex, l.node.startIndex + 40))) continue;
+    const cond = l.node.childForFieldName('condition');
+    const parts = cond ? splitCommas(strip(cond)) : [];
+    if (parts.length < 2 || norm(parts[1].text).replace(/^&/, '') !== v) continue;
+    return sgTablePath(parts[0]);
+  }
+  return undefined;
+}
+
+/** `&obj->sgt`, `obj->sgt.sgl`, `obj->sgt->sgl`, `&obj->append.sgt` -> `obj->sgt` / `obj->append`: the field an sg table lives in. */
+export function sgTablePath(n: Node): string {
+  return norm(strip(n).text).replace(/^&/, '').replace(/(\.sgl|->sgl|\.sgt)$/, '');
+}
+
+function splitCommas(n: Node): Node[] {
+  const out: Node[] = [];
+  let cur: Node | null = n;
+  while (cur && cur.type === 'comma_expression') {
+    const l = cur.childForFieldName('left');
+    if (l) out.push(l);
+    cur = cur.childForFieldName('right');
+  }
+  if (cur) out.push(cur);
+  return out;
+}
 
 export type Val =
   | { kind: 'count'; set: number }
