@@ -345,6 +345,12 @@ export function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string
   set.handoff = { node, kind };
   const stored = /^stored in (.*->.*)$/.exec(kind);
   if (stored) recordFieldStore(fn, stored[1], set, node);
+  // pages it acquired, stored in a parameter's field: the caller gets them there
+  const pi = stored ? fn.params.indexOf(rootOf(stored[1])) : -1;
+  const site = siteOf(fn, set);
+  if (stored && pi >= 0 && site && (set.mode === 'PIN' || set.mode === 'GET')) {
+    addEffect(fn, st, `${pi}:acquires:${stored[1]}`, { index: pi, name: stored[1], effect: 'acquires', mode: set.mode, api: site.api.name, always: false });
+  }
   if (kind.startsWith('stored in ')) set.stores = (set.stores ?? 0) + 1;
   outcome(fn, set.site).handoffs.set(`${node.startIndex}`, { node, kind });
   pushStep(st, { range: rangeOf(node), note: `${set.holder} ${kind}` });
@@ -637,12 +643,14 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
       const site: AcquireSite = fn.siteByCall.get(call.id) ?? {
         id: fn.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: e.mode ?? 'UNKNOWN',
         modeReason: `${sum.name}() ${e.api ? `calls ${e.api}()` : 'acquires'} on its parameter ${e.name}`, holder, requested: '', perElement: false,
-        // a helper that fails may still have kept what it pinned before the failure
-        inLoop: true, offset: '', returns: 'count',
+        // a helper that fails may still have kept what it pinned before the failure — unless its
+        // summary says which failing paths keep them (keptOnError: they are judged as held)
+        inLoop: !(e.returns === 'status' && e.keptOnError), offset: '', returns: 'count',
       };
       if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
       if (e.returns === 'status') site.returns = 'status';
-      const set = newSet(site, site.mode, site.returns === 'status' ? ['neg', 'full'] : [...ALL_OUTCOMES]);
+      // 'partial' of a 0-or-errno helper: it failed but left pages there (keptOnError)
+      const set = newSet(site, site.mode, site.returns === 'status' ? (e.keptOnError ? ['neg', 'partial', 'full'] : ['neg', 'full']) : [...ALL_OUTCOMES]);
       st.sets.push(set);
       outcome(fn, site.id);
       st.temps[call.id] = st.sets.length - 1;

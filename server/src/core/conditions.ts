@@ -15,6 +15,8 @@ import { release } from './calls';
 
 /** Acquires that return 0 on success and -errno on failure: a helper's status, bio_iov_iter_get_pages(). */
 const zeroOrErrno = (site?: AcquireSite) => site?.returns === 'status' || site?.returns === 'into-bio';
+/** What a failing 0-or-errno acquire may leave: nothing, or — a helper that keeps pages when it fails ('partial') — some. */
+const failed = (site?: AcquireSite): Outcome[] => (site?.returns === 'status' ? ['neg', 'partial'] : ['neg']);
 
 function unwrap(n: Node): Node {
   let c = strip(n);
@@ -163,7 +165,7 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
           if (!(t === '0')) return [st];
           const success = ({ '==': true, '>=': true, '!=': false, '<': false } as Record<string, boolean>)[o];
           if (success === undefined) return [st];
-          return restrict(st, idx, success === truth ? ['full'] : ['neg']);
+          return restrict(st, idx, success === truth ? ['full'] : failed(site));
         }
         if (/^-E[A-Z0-9]+$/.test(t) && (o === '==' || o === '!=')) {
           // ret == -EFAULT: the acquire failed; ret != -EFAULT tells nothing
@@ -204,7 +206,8 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     }
     if (c.id in st.temps) {
       // a 0-or-errno acquire tested directly (a helper's status, bio_iov_iter_get_pages()): 0 is success
-      if (zeroOrErrno(siteOf(fn, st.sets[st.temps[c.id]]))) return restrict(st, st.temps[c.id], truth ? ['neg'] : ['full']);
+      const s0 = siteOf(fn, st.sets[st.temps[c.id]]);
+      if (zeroOrErrno(s0)) return restrict(st, st.temps[c.id], truth ? failed(s0) : ['full']);
       // a bool-returning acquire tested directly
       return restrict(st, st.temps[c.id], truth ? ['full', 'partial', 'neg'] : ['zero']);
     }
@@ -223,7 +226,8 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     // `if (!pages)` after an allocation: the array is NULL on that side
     if (!truth && fn.acquireHolders.has(t) && !fn.assignedFrom.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
     const idx = findSetByCount(st, t);
-    if (idx >= 0 && zeroOrErrno(siteOf(fn, st.sets[idx]))) return restrict(st, idx, truth ? ['neg'] : ['full']);
+    const s1 = idx >= 0 ? siteOf(fn, st.sets[idx]) : undefined;
+    if (s1 && zeroOrErrno(s1)) return restrict(st, idx, truth ? failed(s1) : ['full']);
     if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'partial', 'full'] : ['zero']);
     const h = st.aliases[t] ?? -1;
     if (h >= 0 && st.sets[h].holder === t && siteOf(fn, st.sets[h])?.returns === 'page') return restrict(st, h, truth ? ['full'] : ['neg', 'zero']);

@@ -147,6 +147,8 @@ export interface Fn {
   cur: CfgNode | null;
   /** condition texts tested at more than one branch: a path answers them once */
   repeated: Set<string>;
+  /** `acquires` effect keys whose pages a failing path (non-zero return) leaves held */
+  keptOnError: Set<string>;
   /** locals copied once from a flag field (`bool pinned = ap->args.is_pinned;`) -> the field: testing one tests the flag */
   flagCopies: Map<string, string>;
 }

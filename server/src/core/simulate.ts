@@ -35,7 +35,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
   const fn: Fn = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
-    repeated: repeatedConditions(cfg), flagCopies: flagCopies(def, opts.flagNames),
+    repeated: repeatedConditions(cfg), flagCopies: flagCopies(def, opts.flagNames), keptOnError: new Set(),
   };
   collectAcquireHolders(fn);
   const start = initialState(cfg.entry);
@@ -137,11 +137,12 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
     }
   }
   result.paths = endedPaths;
-  for (const v of fn.allEffects.values()) {
+  for (const [k, v] of fn.allEffects) {
     const returns = v.eff.effect === 'acquires' ? (result.returnsCount ? 'count' : 'status') : undefined;
     // released on every path that fails and on none that succeeds: the caller can tell by the result
     const onError = v.eff.effect === 'releases' && fn.errPaths > 0 && fn.okPaths > 0 && v.err === fn.errPaths && v.ok === 0 && v.paths === v.err;
-    result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}), ...(onError ? { when: 'error' as const } : {}) });
+    const kept = returns === 'status' && fn.keptOnError.has(k);
+    result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}), ...(onError ? { when: 'error' as const } : {}), ...(kept ? { keptOnError: true } : {}) });
   }
   return result;
 }
@@ -306,6 +307,14 @@ function finishPath(fn: Fn, st: State, node: Node | null, value?: Node | null): 
   const err = error || st.nonzero.includes(vtext);
   if (ok) fn.okPaths++;
   if (err) fn.errPaths++;
+  // a failing path that leaves pages in a parameter's field (acquired there, or stored there)
+  if (err) for (const p of st.sets) {
+    // (pages stored in the object stay there when the object is passed on: the callee gets the object, not the duty)
+    if (p.site < 0 || !mayHold(p) || (p.escaped && p.state === 'held')) continue;
+    const into = p.state === 'held' ? p.holder : p.state === 'handed-off' ? /^stored in (.*)$/.exec(p.handoff?.kind ?? '')?.[1] ?? '' : '';
+    const pi = fn.params.indexOf(rootOf(into));
+    if (pi >= 0 && into !== rootOf(into)) fn.keptOnError.add(`${pi}:acquires:${into}`);
+  }
   for (const k of st.effects) {
     const cur = fn.allEffects.get(k) ?? { eff: fn.effectDefs.get(k)!, paths: 0, ok: 0, err: 0 };
     cur.paths++;

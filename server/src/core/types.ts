@@ -137,6 +137,8 @@ export interface ParamEffect {
   when?: 'error';
   /** for `releases`: the count released, in the function's parameters: `0->nr_pages` (a field of parameter 0), `2` (parameter 2). */
   count?: string;
+  /** for `acquires` (0 / -errno functions): some path that fails still leaves pages there — the caller's error path must release them. */
+  keptOnError?: boolean;
 }
 
 export interface FunctionSummary {

@@ -28,6 +28,7 @@
 // after the loop (it carries the page out).
 import { consequence, ledger } from '../counters';
 import { mayHold } from '../ledger';
+import { callArgs, norm } from '../syntax';
 import type { Node } from '../syntax';
 import type { LoopInfo } from '../cfg';
 import type { AcquireSite, PageSet, State } from '../ledger';
@@ -75,12 +76,14 @@ function heldHere(set: PageSet): boolean {
 
 function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, node: Node, where: string, callerOwned = false): void {
   const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
+  // a 0-or-errno helper's 'partial': it failed and left its pages there
+  const leftOnFailure = partial && site.returns === 'status';
   // one page (`&page`, a returned page) or an array of them
   const one = site.returns === 'page' || (site.requested === '1' && !site.perElement);
   const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
   cx.report(st, {
     code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : / frees the /.test(where) ? 'freed while it still holds the pages' : 'the iteration ends still holding the page',
-    message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
+    message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${leftOnFailure ? ', which failed and left them there,' : partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
     counters: {
       before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
       after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
@@ -98,7 +101,10 @@ export const leakedPages: Checker = {
     // slots filled across iterations the simulation folds into one: not judged
     if (!site || (site.inLoop && !site.perElement)) return;
     const field = stored ? set.handoff!.kind.replace(/^stored in /, '') : '';
-    report(cx, st, set, site, node, stored ? `${api}() frees the object they were stored in (${field})` : `${api}() frees the array that holds them`);
+    const freed = norm(callArgs(node)[api === 'kmem_cache_free' ? 1 : 0]?.text ?? '');
+    const inObject = !stored && set.holder.startsWith(`${freed}->`);
+    report(cx, st, set, site, node, stored ? `${api}() frees the object they were stored in (${field})`
+      : inObject ? `${api}() frees ${freed} while ${set.holder} still holds them` : `${api}() frees the array that holds them`);
     // lost here, and said so here: not again where the function ends
     set.escaped = true;
   },
