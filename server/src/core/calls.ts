@@ -550,6 +550,12 @@ function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent)
 
 function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(fn, st, holder, ev);
+  // the same field released whole again on this path, neither it nor its count written between
+  if (holder.includes('->') && ev.family !== 'bio' && ev.whole && /^[\w>.-]+$/.test(holder)) {
+    const before = st.relFields[holder];
+    if (before) ev.releasedBefore = before;
+    st.relFields[holder] = { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field: holder };
+  }
   const root = rootOf(holder);
   const pi = fn.params.indexOf(root);
   if (pi >= 0 && holder !== root) {

@@ -98,18 +98,25 @@ export interface State {
   visits: Record<number, number>;
   /** acquire calls already evaluated in the current condition: call node id -> set index */
   temps: Record<number, number>;
+  /**
+   * struct fields whose pages (not tracked as a set: the caller's object) this
+   * path released whole, with the count it gave; forgotten when the field or
+   * that count is written again (`obj->nr = 0`)
+   */
+  relFields: Record<string, { line: number; api: string; count: string; field: string }>;
   /** keys of the effects on parameters this path has had (for the summary) */
   effects: string[];
   trail: Trail | null;
 }
 
 export function initialState(entry: number): State {
-  return { node: entry, sets: [], aliases: {}, bools: {}, neg: [], zero: [], zeroed: {}, nonzero: [], pending: {}, iters: {}, derived: {}, conds: {}, copies: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
+  return { node: entry, relFields: {}, sets: [], aliases: {}, bools: {}, neg: [], zero: [], zeroed: {}, nonzero: [], pending: {}, iters: {}, derived: {}, conds: {}, copies: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
 }
 
 export function cloneState(s: State): State {
   return {
     node: s.node,
+    relFields: { ...s.relFields },
     sets: s.sets.map(p => ({ ...p, outcomes: [...p.outcomes], countVars: [...p.countVars] })),
     aliases: { ...s.aliases },
     bools: { ...s.bools },
@@ -134,7 +141,7 @@ export function cloneState(s: State): State {
 export function stateKey(s: State): string {
   const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.stores ?? 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
   const zeroed = Object.keys(s.zeroed).sort().map(k => [k, [...s.zeroed[k]].sort()]);
-  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local, b.gone ? 1 : 0]), s.visits, s.effects]);
+  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local, b.gone ? 1 : 0]), s.visits, s.effects, s.relFields]);
 }
 
 export function newSet(site: AcquireSite, mode: Mode, outcomes: Outcome[]): PageSet {

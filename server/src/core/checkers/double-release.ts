@@ -11,12 +11,23 @@
 // released twice may be two references the caller took. Not for windows of
 // it (`&pages[1]`, `pages + j`), the same call reached again (a retry loop
 // re-takes what it drops), or slots the function clears (`pages[i] = NULL`).
+// A struct field's pages that no page set tracks (the object came from the
+// caller) are judged the same way: released whole twice on one path, with no
+// write to the field or to the count given to the first release between.
 import { consequence, dropPair, ledger } from '../counters';
 import type { Checker, ReleaseEvent } from './checker';
 
 export const doubleRelease: Checker = {
   code: 'double-release',
   onRelease(cx, st, set, ev) {
+    if (!set && ev.releasedBefore) {
+      const b = ev.releasedBefore;
+      cx.report(st, {
+        code: 'double-release', node: ev.node, helper: ev.viaHelper, step: 'released again',
+        message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${b.field} again: ${b.api} already released that field's pages at line ${b.line} on this path, and neither the field nor ${b.count ? `its count ${b.count}` : 'its count'} was reset since`,
+      });
+      return;
+    }
     if (!set || set.state !== 'released' || !set.releasedAt || ev.family === 'bio' && set.releasedAt.api.startsWith('bio_')) return;
     const first = set.releasedAt;
     if (set.param !== undefined && !borrowedTwice(cx.fn.body.text, set.holder, first.node.id, ev)) return;
