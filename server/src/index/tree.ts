@@ -136,11 +136,14 @@ export class TreeIndex {
   private readonly settingsKey: string;
   /** key → the file's summaries. */
   private readonly summaries = new Map<string, FunctionSummary[]>();
-  /** texts read, most recent last, bounded by MAX_TEXT_CACHE characters. */
-  private readonly texts = new Map<string, FileInfo | null>();
+  /** texts read, most recent last, bounded by MAX_TEXT_CACHE characters (a view: its own). */
+  private texts = new Map<string, FileInfo | null>();
   private textChars = 0;
-  private readonly relevance = new Map<string, boolean>();
-  private readonly resolved = new Map<string, FunctionSummary | null>();
+  private relevance = new Map<string, boolean>();
+  private resolved = new Map<string, FunctionSummary | null>();
+  /** a view's files that differ from the disk (absolute path → text; undefined: deleted) and the index it views. */
+  private files?: ReadonlyMap<string, string | undefined>;
+  private base?: TreeIndex;
   /** content hash → the struct fields that file fills */
   private readonly fills = new Map<string, FieldFill[]>();
   private readonly absRoot: string;
@@ -162,6 +165,24 @@ export class TreeIndex {
       this.results = new DiskCache(path.join(dir, 'results'), RESULT_FORMAT, isCachedResult, note);
       this.fillsDisk = new DiskCache(path.join(dir, 'fills'), FILLS_FORMAT, isFillList, note);
     }
+  }
+
+  /**
+   * The tree with some files as given instead of as on disk (absolute path →
+   * text; undefined: the file is gone): a patch's tree before or after it.
+   * The view shares the definition scan and the summaries and fills cached by
+   * content; what it read or resolved is its own. A function a given file
+   * defines is found there even when the scan did not see it.
+   */
+  withFiles(files: ReadonlyMap<string, string | undefined>): TreeIndex {
+    const v = Object.assign(Object.create(TreeIndex.prototype) as TreeIndex, this);
+    v.texts = new Map();
+    v.textChars = 0;
+    v.relevance = new Map();
+    v.resolved = new Map();
+    v.files = new Map([...this.files ?? [], ...[...files].map(([f, t]) => [path.resolve(f), t] as const)]);
+    v.base = this.base ?? this;
+    return v;
   }
 
   /** Summaries of functions defined elsewhere in the tree that `text` calls. */
@@ -196,7 +217,9 @@ export class TreeIndex {
       const dir = path.dirname(path.resolve(abs));
       const fields = [...new Set(keys.map(fieldHead))];
       const mention = new RegExp(`->\\s*(${fields.join('|')})\\b`);
-      for (const name of fs.readdirSync(dir).sort()) {
+      const names = new Set(fs.readdirSync(dir));
+      for (const f of this.files?.keys() ?? []) if (path.dirname(f) === dir) names.add(path.basename(f));
+      for (const name of [...names].sort()) {
         const file = path.join(dir, name);
         if (!name.endsWith('.c') || file === path.resolve(abs)) continue;
         const info = this.info(file);
@@ -256,6 +279,7 @@ export class TreeIndex {
    * (files added, or definitions added or removed).
    */
   invalidate(opts: { rescan?: boolean } = {}): void {
+    this.base?.invalidate(opts);
     this.texts.clear();
     this.textChars = 0;
     this.resolved.clear();
@@ -264,6 +288,7 @@ export class TreeIndex {
   }
 
   private ensureScan(): ScanResult {
+    if (this.base) return (this.scan = this.base.ensureScan());
     if (!this.scan) {
       this.scan = this.opts.scan ?? scanWithCache(this.absRoot, this.opts.cacheDir);
       this.notes.push(...this.scan.notes);
@@ -277,7 +302,10 @@ export class TreeIndex {
     const hit = this.texts.get(abs);
     if (hit !== undefined) { this.texts.delete(abs); this.texts.set(abs, hit); return hit; }
     let info: FileInfo | null = null;
-    try {
+    const given = this.files?.has(abs) ? this.files.get(abs) : null;
+    if (given !== null) {
+      info = given === undefined ? null : { abs, text: given, sha: createHash('sha256').update(given).digest('hex'), defs: definitions(given) };
+    } else try {
       const buf = fs.readFileSync(abs);
       if (buf.length > MAX_SCAN_BYTES) this.notes.push(`${abs}: not analysed by the index, ${buf.length} bytes is over ${MAX_SCAN_BYTES}`);
       else if (buf.subarray(0, 65536).includes(0)) this.notes.push(`${abs}: not analysed by the index, binary (NUL bytes)`);
@@ -302,6 +330,8 @@ export class TreeIndex {
   /** The tree files that define `name` (non-static, not `from`), nearest first; [] when none or ambiguous. */
   private definersOf(name: string, from: string): FileInfo[] {
     const files = definers(this.ensureScan(), name).filter(f => f !== from);
+    // a view's files: a definition the patch added is found too
+    for (const f of this.files?.keys() ?? []) if (f.endsWith('.c') && f !== from && !files.includes(f) && this.info(f)?.defs.has(name)) files.push(f);
     if (files.length > this.maxDefiners) { this.counts.ambiguous++; return []; }
     const found = files.map(f => this.info(f)).filter((i): i is FileInfo => !!i && i.defs.has(name));
     const fromDir = path.dirname(from).split(path.sep);
