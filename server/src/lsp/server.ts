@@ -250,24 +250,43 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   });
 
   conn.onRequest(CheckFolderRequest, async (params: CheckFolderParams, token): Promise<CheckFolderResult> => {
-    const uri = (params as Partial<CheckFolderParams> | null)?.uri;
+    const x = params as Partial<CheckFolderParams> | null;
     let dir: string;
-    try { dir = fileURLToPath(String(uri)); } catch { throw invalid('expected { uri } with a file: URI of a folder'); }
+    try { dir = fileURLToPath(String(x?.uri)); } catch { throw invalid('expected { uri } with a file: URI of a folder'); }
     if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) throw invalid(`not a folder: ${dir}`);
-    return checkFolder(dir, uri!, token);
+    const given = typeof x?.workDoneToken === 'string' || typeof x?.workDoneToken === 'number' ? x.workDoneToken : undefined;
+    return checkFolder(dir, x!.uri!, token, given);
   });
 
-  async function checkFolder(dir: string, uri: string, token: CancellationToken): Promise<CheckFolderResult> {
+  /**
+   * Every C file of a folder, each analysed as opening it would (an open one
+   * is its document's analysis; the others in their tree, once its index is
+   * ready), with work-done progress: the files done of the total, the folder
+   * at hand. `workDoneToken`: the client's progress; else the server's own.
+   */
+  async function checkFolder(dir: string, uri: string, token: CancellationToken, workDoneToken?: string | number): Promise<CheckFolderResult> {
     const settings = await settingsFor(uri);
     const result: CheckFolderResult = { files: 0, callSites: 0, findings: 0, skipped: [] };
-    const report = progress ? await conn.window.createWorkDoneProgress() : undefined;
-    report?.begin('pinlens: checking folder', undefined, path.basename(dir), true);
-    const cancelled = () => token.isCancellationRequested || !!report?.token.isCancellationRequested;
+    const report = workDoneToken !== undefined ? conn.window.attachWorkDoneProgress(workDoneToken)
+      : progress ? await conn.window.createWorkDoneProgress() : undefined;
+    report?.begin('pinlens: checking folder', 0, `${path.basename(dir)}: listing files`, true);
+    // the server's own progress can be cancelled in the editor's notification; the client's cancels the request
+    const own = report && 'token' in report ? (report as { token: CancellationToken }).token : undefined;
+    const cancelled = () => token.isCancellationRequested || !!own?.isCancellationRequested;
     try {
-      for await (const file of walkC(dir, settings.maxFileSize, { skipped: result.skipped, cancelled })) {
+      const files: string[] = [];
+      for await (const file of walkC(dir, settings.maxFileSize, { skipped: result.skipped, cancelled })) files.push(file);
+      let shown = -1, shownAt = 0;
+      for (const file of files) {
+        if (cancelled()) break;
         const fileUri = pathToFileURL(file).href;
         result.files++;
-        report?.report(path.relative(dir, file));
+        // at most a few reports a second, and one per percent
+        const pct = Math.floor((100 * (result.files - 1)) / files.length);
+        if (pct !== shown || performance.now() - shownAt > 250) {
+          shown = pct; shownAt = performance.now();
+          report?.report(pct, `${result.files - 1}/${files.length} files — ${path.relative(dir, path.dirname(file)) || path.basename(dir)}`);
+        }
         let r: Analysed | undefined;
         if (documents.get(fileUri)) r = await analysisOf(fileUri);
         else {
