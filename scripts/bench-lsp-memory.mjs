@@ -49,16 +49,12 @@ const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout
 const published = new Map(); // uri -> count
 let onPublish = () => {};
 conn.onNotification('textDocument/publishDiagnostics', p => { published.set(p.uri, (published.get(p.uri) ?? 0) + 1); onPublish(); });
-// the folder's scans, begun and ended (work-done progress titled "indexing")
-const scans = new Set();
-let scansEnded = 0, onIdle = () => {};
-conn.onNotification('$/progress', p => {
-  if (p.value.kind === 'begin' && /indexing/.test(p.value.title ?? '')) scans.add(p.token);
-  if (p.value.kind === 'end' && scans.delete(p.token)) { scansEnded++; onIdle(); }
-});
+// work in progress (the folder's scans): asked for, not ended yet
+let running = 0, onIdle = () => {};
+conn.onNotification('$/progress', p => { if (p.value.kind === 'end') { running--; onIdle(); } });
 conn.onRequest('workspace/configuration', p => p.items.map(() => ({})));
 conn.onRequest('client/registerCapability', () => null);
-conn.onRequest('window/workDoneProgress/create', () => null);
+conn.onRequest('window/workDoneProgress/create', () => { running++; return null; });
 conn.listen();
 
 const rootUri = pathToFileURL(tree).href;
@@ -68,9 +64,9 @@ await conn.sendRequest('initialize', {
 });
 await conn.sendNotification('initialized', {});
 
-/** Resolves when a scan begun after `ended` was counted has ended and every open file was published `n` times since `from`. */
-const settled = (from, n, ended) => new Promise(resolve => {
-  const check = () => { if (scansEnded > ended && !scans.size && OPEN.every(f => (published.get(pathToFileURL(path.join(tree, f)).href) ?? 0) - (from.get(pathToFileURL(path.join(tree, f)).href) ?? 0) >= n)) resolve(); };
+/** Resolves when no work is in progress and every open file was published `n` times since `from`. */
+const settled = (from, n) => new Promise(resolve => {
+  const check = () => { if (running <= 0 && OPEN.every(f => (published.get(pathToFileURL(path.join(tree, f)).href) ?? 0) - (from.get(pathToFileURL(path.join(tree, f)).href) ?? 0) >= n)) resolve(); };
   onPublish = check; onIdle = check; check();
 });
 const quiet = ms => new Promise(r => setTimeout(r, ms));
@@ -81,7 +77,7 @@ for (const f of OPEN) {
   const file = path.join(tree, f);
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: pathToFileURL(file).href, languageId: 'c', version: 1, text: fs.readFileSync(file, 'utf8') } });
 }
-await settled(before, 2, 0);
+await settled(before, 2);
 const openMs = performance.now() - t0;
 await quiet(3000);
 const results = [{ what: 'open + index', peak, settled: rssMb(proc.pid), ms: openMs }];
@@ -90,9 +86,8 @@ for (let r = 1; r <= rounds; r++) {
   const from = new Map(published);
   t0 = performance.now();
   const changed = pathToFileURL(path.join(tree, OPEN[r % OPEN.length])).href;
-  const ended = scansEnded;
   await conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: changed, type: 2 }] });
-  await settled(from, 1, ended);
+  await settled(from, 1);
   const ms = performance.now() - t0;
   await quiet(3000);
   results.push({ what: `file change ${r}`, peak, settled: rssMb(proc.pid), ms });

@@ -23,7 +23,7 @@ import {
   CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
   isCachedResult, isFillList, isInside, isSummaryList,
 } from './cache';
-import { MAX_SCAN_BYTES, ScanPart, ScanResult, definers, scanTree } from './scan';
+import { MAX_SCAN_BYTES, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
 import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
 
 export interface TreeIndexOptions {
@@ -285,6 +285,17 @@ export class TreeIndex {
     this.resolved.clear();
     this.relevance.clear();
     if (opts.rescan) this.scan = undefined;
+  }
+
+  /**
+   * Files of the tree changed, came or went (absolute paths): the definition
+   * scan reads just those again (no listing of the tree) and what was read or
+   * resolved is forgotten; summaries stay cached by content.
+   */
+  filesChanged(files: string[]): void {
+    if (this.base) { this.base.filesChanged(files); return; }
+    if (this.scan) this.scan = rescanFiles(this.scan, this.absRoot, files);
+    this.invalidate();
   }
 
   private ensureScan(): ScanResult {

@@ -134,18 +134,19 @@ export class Workspace {
 
   /**
    * Files of the tree changed (saved, or outside the editor: a git checkout, a
-   * build): the indexes read them again, every open document's facts are
-   * looked up again, and a folder where a .c file changed, came or went is
-   * scanned again (on a thread; only the files whose stamps changed are read).
+   * build): every open document's facts are looked up again, and the index of
+   * the folder holding a changed, created or deleted .c file reads just those
+   * files again for what they define (a folder still in its first scan is
+   * scanned once more when it ends: the scan may have read the file before).
    */
   filesChanged(uris: string[]): void {
     const c = uris.filter(u => /\.[ch]$/.test(u));
     if (!c.length) return;
     for (const [folder, st] of this.folders) {
-      if (!c.some(u => u.endsWith('.c') && fileOf(u).startsWith(folder + path.sep))) continue;
-      // a change during a scan may come after the scan read that file: scan once more when it ends
+      const inside = c.map(fileOf).filter(f => f.endsWith('.c') && f.startsWith(folder + path.sep));
+      if (!inside.length) continue;
       if (st.scanning) st.scanning.again = true;
-      else if (st.index) this.startScan(folder, st.index.parser, st.index.settings);
+      else st.index?.filesChanged(inside);
     }
     this.forgetFacts();
     this.host.reanalyseAll();
