@@ -209,6 +209,8 @@ async function loadTree(root: string, paths: string[]): Promise<Map<string, stri
 
 /** Larger files beside the touched ones are not checked for what the series changes in them. */
 const MAX_NEIGHBOUR_BYTES = 1024 * 1024;
+/** Files beside a patch's checked for what it changes in them, at most (the rest named in a note). */
+const MAX_BESIDE = 48;
 
 /** The other C files of the folders the series touches (tree-relative path → text), read from the tree. */
 async function loadNeighbours(root: string, patches: ParsedPatch[]): Promise<Map<string, string>> {
@@ -428,7 +430,7 @@ function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, 
     const intro = new Map<string, Set<string>>();
     const fixd = new Map<string, Set<string>>();
     const summary = summarisePatch(ap, versions, states[k], states[k + 1], intro, fixd);
-    if (beside.size) besidePatch(ap, versions, states[k], states[k + 1], beside, summary, intro, fixd, affected);
+    if (beside.size) besidePatch(ap, versions, states[k], states[k + 1], beside, summary, intro, fixd, affected, notes);
     summaries.push(summary);
     perPatch.push({ introduced: intro, fixed: fixd });
     for (const fc of ap.files) {
@@ -493,7 +495,7 @@ function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, 
  * into the patch's summary as introduced or fixed (`affected` collects them).
  */
 function besidePatch(ap: AppliedPatch, versions: Versions, before: TreeState, after: TreeState, beside: Map<string, string>,
-  s: PatchSummary, intro: Map<string, Set<string>>, fixd: Map<string, Set<string>>, affected: Set<string>): void {
+  s: PatchSummary, intro: Map<string, Set<string>>, fixd: Map<string, Set<string>>, affected: Set<string>, notes: string[]): void {
   const facts = { fields: new Set<string>(), helpers: new Set<string>() };
   const dirs = new Set<string>();
   for (const fc of ap.files) {
@@ -503,7 +505,11 @@ function besidePatch(ap: AppliedPatch, versions: Versions, before: TreeState, af
     for (const p of [fc.oldPath, fc.path]) if (p !== undefined) dirs.add(path.posix.dirname(p));
   }
   let changed = false;
-  for (const file of affectedFiles(beside, dirs, facts)) {
+  const files = affectedFiles(beside, dirs, facts);
+  if (files.length > MAX_BESIDE) {
+    notes.push(`${s.subject}: ${files.length} files beside it name a field or helper it changes; only the first ${MAX_BESIDE} were checked for findings it makes or mends there`);
+  }
+  for (const file of files.slice(0, MAX_BESIDE)) {
     const pre = versions.get(file, beside.get(file), before)!;
     const post = versions.get(file, beside.get(file), after)!;
     const m = compareFindings(pre, post, new Set());
