@@ -2,15 +2,18 @@
 // sides of every patch), the editor's open documents, its patch documents and
 // Check Workspace all call analyseInTree(), so they see the same cross-file
 // facts: the summaries of the helpers the file calls that other files define,
-// and how the other files of its folder fill the struct fields it releases but
-// never fills. The kernel era comes from the tree's Makefile here too.
+// how the other files of its folder fill the struct fields it releases but
+// never fills, and the pages of known mode they pass to its functions that
+// take pages and release them (callers, top-down). The kernel era comes from
+// the tree's Makefile here too.
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze';
-import type { FieldFill, FileAnalysis, Settings } from '../core/types';
+import type { ArgMode, FieldFill, FileAnalysis, Settings } from '../core/types';
 import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
 import type { Analyze, TreeState } from './patch-check';
+import { RELEVANT_BODY, RELEVANT_PARAMS, definitions } from './text';
 import type { TreeIndex } from './tree';
 
 /** What other files of the tree say about a file. */
@@ -19,6 +22,8 @@ export interface TreeFacts {
   external?: ExternalSummaries;
   /** fills, in other files of its folder, of the struct fields it releases but never fills. */
   fills: FieldFill[];
+  /** pages of a known mode the other files of its folder pass to its functions (their parameters' modes, top-down). */
+  callers: ArgMode[];
 }
 
 export interface InTreeOptions {
@@ -42,7 +47,19 @@ export interface InTree<A = FileAnalysis> {
   settings: Settings;
 }
 
-export const NO_FACTS: TreeFacts = { fills: [] };
+export const NO_FACTS: TreeFacts = { fills: [], callers: [] };
+
+/** The functions of `text` other files may call that take pages and name a page API: their callers' modes matter. */
+export function pageTakers(text: string): string[] {
+  const out: string[] = [];
+  for (const [name, d] of definitions(text)) {
+    const fn = text.slice(d.start, d.end);
+    const brace = fn.indexOf('{');
+    if (brace < 0 || /^\s*static\b/.test(fn) || !RELEVANT_PARAMS.test(fn.slice(0, brace)) || !RELEVANT_BODY.test(fn.slice(brace))) continue;
+    out.push(name);
+  }
+  return out;
+}
 
 /**
  * The analysis of `text`, the file `abs` of a tree (abs '': not a file), with
@@ -54,18 +71,21 @@ export function analyseInTree(parser: Parser, text: string, abs: string, setting
 export function analyseInTree(parser: Parser, text: string, abs: string, settings: Settings, opts: InTreeOptions = {}): InTree<FileAnalysis | CachedResult> {
   const s = abs ? withKernelEra(settings, abs) : settings;
   const index = abs ? opts.index : undefined;
-  const run = (external: ExternalSummaries | undefined, fills: FieldFill[]): FileAnalysis | CachedResult => {
-    const compute = () => analyzeSource(parser, text, s, external, opts.cache, fills.length ? fills : undefined);
-    return index && opts.resultCache ? index.analysis(text, s, external, fills, compute) : compute();
+  const run = (external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[]): FileAnalysis | CachedResult => {
+    const compute = () => analyzeSource(parser, text, s, external, opts.cache, fills.length ? fills : undefined, callers.length ? callers : undefined);
+    return index && opts.resultCache ? index.analysis(text, s, external, fills, compute, callers) : compute();
   };
-  if (opts.facts) return { analysis: run(opts.facts.external, opts.facts.fills), facts: opts.facts, settings: s };
+  if (opts.facts) return { analysis: run(opts.facts.external, opts.facts.fills, opts.facts.callers), facts: opts.facts, settings: s };
   const external = index?.summariesFor(text, abs);
-  let a = run(external, []);
+  let a = run(external, [], []);
   // teardowns of struct fields this file never fills: the other files of its folder say how they are filled
   const open = a.openFieldReleases ?? [];
   const fills = index && open.length ? index.fieldFillsFor(abs, open) : [];
-  if (fills.length) a = run(external, fills);
-  return { analysis: a, facts: { external, fills }, settings: s };
+  // functions that take pages from their callers: what the other files of its folder pass them
+  const takers = index ? pageTakers(text) : [];
+  const callers = index && takers.length ? index.callersFor(abs, takers) : [];
+  if (fills.length || callers.length) a = run(external, fills, callers);
+  return { analysis: a, facts: { external, fills, callers }, settings: s };
 }
 
 /**

@@ -388,7 +388,12 @@ function changedFacts(pre: Version | undefined, post: Version | undefined): { fi
     for (const f of v?.analysis.fieldFills ?? []) m.set(f.key, [...(m.get(f.key) ?? []), `${f.mode}\u0001${f.api}\u0001${f.flag ? `${f.flag.key}\u0001${f.flag.pinned}` : ''}`]);
     return m;
   };
-  const sumsOf = (v: Version | undefined) => new Map((v?.analysis.summaries ?? []).map((x) => [x.name, JSON.stringify(x.params)]));
+  const sumsOf = (v: Version | undefined) => {
+    const m = new Map((v?.analysis.summaries ?? []).map((x) => [x.name, JSON.stringify(x.params)]));
+    // what it passes to functions of other files (their parameters' modes, top-down): keyed by the callee
+    for (const c of v?.analysis.argModes ?? []) m.set(`${c.callee}`, `${m.get(c.callee) ?? ''}\u0002${c.index}:${c.mode}:${c.api}`);
+    return m;
+  };
   const differ = <T>(a: Map<string, T>, b: Map<string, T>) => [...new Set([...a.keys(), ...b.keys()])]
     .filter((k) => JSON.stringify(a.has(k) ? a.get(k) : null) !== JSON.stringify(b.has(k) ? b.get(k) : null));
   const fa = fillsOf(pre), fb = fillsOf(post);

@@ -18,7 +18,7 @@ import { analyzeSource, type ExternalSummaries } from '../core/analyze';
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS } from '../core/apis';
-import { DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
+import { type ArgMode, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
 import {
   CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
   isCachedResult, isFillList, isInside, isSummaryList,
@@ -146,6 +146,8 @@ export class TreeIndex {
   private base?: TreeIndex;
   /** content hash → the struct fields that file fills */
   private readonly fills = new Map<string, FieldFill[]>();
+  /** content hash → the pages of known mode that file passes to functions it does not define */
+  private readonly passes = new Map<string, ArgMode[]>();
   private readonly absRoot: string;
   private readonly helperSettings: Required<Settings>;
 
@@ -217,11 +219,9 @@ export class TreeIndex {
       const dir = path.dirname(path.resolve(abs));
       const fields = [...new Set(keys.map(fieldHead))];
       const mention = new RegExp(`->\\s*(${fields.join('|')})\\b`);
-      const names = new Set(fs.readdirSync(dir));
-      for (const f of this.files?.keys() ?? []) if (path.dirname(f) === dir) names.add(path.basename(f));
-      for (const name of [...names].sort()) {
-        const file = path.join(dir, name);
-        if (!name.endsWith('.c') || file === path.resolve(abs)) continue;
+      for (const file of this.folderFiles(dir)) {
+        const name = path.basename(file);
+        if (file === path.resolve(abs)) continue;
         const info = this.info(file);
         if (!info || !mention.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
         let fills = this.fills.get(info.sha);
@@ -245,13 +245,51 @@ export class TreeIndex {
   }
 
   /**
+   * The pages of a known mode that the other C files of the same folder pass
+   * to the given functions of `abs` (its functions that take pages and
+   * release them): `xb_unpin(pages, n)` after a pin_user_pages_fast() in
+   * xb_main.c judges xb_unpin()'s put_page() in xb_lib.c. Only files that
+   * call one of them and name an acquire API are analysed.
+   */
+  callersFor(abs: string, names: string[]): ArgMode[] {
+    if (!names.length) return [];
+    const out: ArgMode[] = [];
+    try {
+      const dir = path.dirname(path.resolve(abs));
+      const call = new RegExp(`\\b(${names.join('|')})\\s*\\(`);
+      for (const file of this.folderFiles(dir)) {
+        if (file === path.resolve(abs)) continue;
+        const info = this.info(file);
+        if (!info || !call.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
+        let passes = this.passes.get(info.sha);
+        if (!passes) {
+          passes = analyzeSource(this.parser, info.text, this.helperSettings, this.summariesFor(info.text, file)).argModes ?? [];
+          this.passes.set(info.sha, passes);
+        }
+        const rel = path.relative(this.absRoot, file) || path.basename(file);
+        for (const a of passes) if (names.includes(a.callee)) out.push({ ...a, file: rel });
+      }
+    } catch (e) {
+      this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return out;
+  }
+
+  /** The C files of a folder (a view's files too), sorted. */
+  private folderFiles(dir: string): string[] {
+    const names = new Set(fs.readdirSync(dir));
+    for (const f of this.files?.keys() ?? []) if (path.dirname(f) === dir) names.add(path.basename(f));
+    return [...names].filter(n => n.endsWith('.c')).sort().map(n => path.join(dir, n));
+  }
+
+  /**
    * The analysis of a checked file, from the disk cache when this build
-   * analysed the same text with the same settings, helper summaries and
-   * field fills before; else `compute()`'s, stored. (The CLI's warm runs.)
+   * analysed the same text with the same settings, helper summaries, field
+   * fills and callers before; else `compute()`'s, stored. (The CLI's warm runs.)
    */
   analysis(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[],
-    compute: () => FileAnalysis): CachedResult {
-    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), sortedJson(settings), external, fills);
+    compute: () => FileAnalysis, callers: ArgMode[] = []): CachedResult {
+    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), sortedJson(settings), external, fills, callers);
     const hit = this.results?.get(key);
     if (hit) { this.counts.resultHits++; return hit; }
     const a = compute();
@@ -266,10 +304,12 @@ export class TreeIndex {
   }
 
   /** A cache key: this build, what is computed, and everything it is computed from. */
-  private keyOf(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = []): string {
+  private keyOf(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = [], callers: ArgMode[] = []): string {
     const ext = external ? [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
-    return createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
-      .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills)).digest('hex');
+    const h = createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
+      .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills));
+    if (callers.length) h.update('\0').update(sortedJson(callers));
+    return h.digest('hex');
   }
 
   /**
