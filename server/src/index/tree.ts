@@ -88,6 +88,19 @@ const MAX_SLICE_CHARS = 64 * 1024;
 
 const HELPER_PATH_BUDGET = 512;
 const MAX_TEXT_CACHE = 48 * 1024 * 1024;
+/**
+ * Entries kept in memory per content-keyed map (summaries, fills, callers'
+ * modes): an editor session keeps one index across its edits, and every
+ * saved version of a helper adds entries; the oldest go first (the disk
+ * cache still has the summaries and fills).
+ */
+const MAX_MEMO = 20_000;
+
+/** Sets a memo entry, dropping the oldest beyond MAX_MEMO. */
+function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
+  m.set(k, v);
+  if (m.size > MAX_MEMO) for (const old of m.keys()) { m.delete(old); if (m.size <= MAX_MEMO) break; }
+}
 
 function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
@@ -233,7 +246,7 @@ export class TreeIndex {
             fills = analyzeSource(this.parser, info.text, this.helperSettings, external).fieldFills ?? [];
             this.fillsDisk?.put(key, fills);
           }
-          this.fills.set(info.sha, fills);
+          remember(this.fills, info.sha, fills);
         }
         const rel = path.relative(this.absRoot, file) || name;
         for (const f of fills) if (keys.includes(f.key)) out.push({ ...f, file: rel });
@@ -264,7 +277,7 @@ export class TreeIndex {
         let passes = this.passes.get(info.sha);
         if (!passes) {
           passes = analyzeSource(this.parser, info.text, this.helperSettings, this.summariesFor(info.text, file)).argModes ?? [];
-          this.passes.set(info.sha, passes);
+          remember(this.passes, info.sha, passes);
         }
         const rel = path.relative(this.absRoot, file) || path.basename(file);
         for (const a of passes) if (names.includes(a.callee)) out.push({ ...a, file: rel });
@@ -492,7 +505,7 @@ export class TreeIndex {
     const mem = this.summaries.get(key);
     if (mem) { this.counts.memoryHits++; return mem; }
     const disk = this.disk?.get(key);
-    if (disk) { this.counts.diskHits++; this.summaries.set(key, disk); return disk; }
+    if (disk) { this.counts.diskHits++; remember(this.summaries, key, disk); return disk; }
     this.opts.onAnalyse?.(sl.abs, sl.name);
     this.counts.analysed++;
     let sums: FunctionSummary[];
@@ -504,7 +517,7 @@ export class TreeIndex {
       this.notes.push(`${sl.abs} ${sl.name}(): not summarised (${e instanceof Error ? e.message : String(e)})`);
       return undefined;
     }
-    this.summaries.set(key, sums);
+    remember(this.summaries, key, sums);
     this.disk?.put(key, sums);
     return sums;
   }
