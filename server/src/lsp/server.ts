@@ -92,7 +92,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     reanalyse: where => {
       for (const d of documents.all()) {
         const f = isC(d) && !isPatchDocument(d.uri, d.languageId) ? fileOf(d.uri) : undefined;
-        if (f && where(f)) scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
+        if (f && where(f)) scheduler.stale({ uri: d.uri, version: d.version, text: d.getText() });
       }
     },
     reanalyseAll: () => scheduler.invalidateAll(),
