@@ -17,7 +17,11 @@ export interface SimulationResult {
 
 /** Request: check every C file under a folder and publish their diagnostics. */
 export const CheckFolderRequest = 'pinlens/checkFolder';
-export interface CheckFolderParams { uri: string }
+export interface CheckFolderParams {
+  uri: string;
+  /** work-done progress of the client's (else the server creates its own when the client supports it). */
+  workDoneToken?: string | number;
+}
 export interface CheckFolderResult { files: number; callSites: number; findings: number; skipped: string[] }
 
 /** Command ids the server puts into code lenses; the client implements them. */

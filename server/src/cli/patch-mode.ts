@@ -1,10 +1,8 @@
 // `pinlens check --patch FILE… | --patch - | --git [REV]`: reads the patches,
 // runs the patch check (patch-check.ts) with the core's analysis, prints it.
 import * as fs from 'fs';
-import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { analyzeSource } from '../core/analyze';
-import { withKernelEra } from '../index/era';
+import { patchAnalyzer } from '../index/facts';
 import type { TreeIndex } from '../index/tree';
 import { explanation } from './format';
 import type { Options } from './main';
@@ -23,16 +21,14 @@ function readPatch(name: string): { name: string; text: string } {
 
 export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIndex): Promise<number> {
   const treeRoot = opts.tree ?? process.cwd();
-  // p is tree-relative: the era comes from the tree's Makefile, helpers from its index
-  const analyze = (p: string, text: string) => {
-    const abs = path.resolve(treeRoot, p);
-    return analyzeSource(parser, text, withKernelEra(opts.settings, abs), index?.summariesFor(text, abs));
-  };
+  // each side of each patch analysed in its tree: the era from the tree's Makefile, the facts from its index
+  const analyze = patchAnalyzer(parser, treeRoot, opts.settings, index);
+  const crossFile = !!index;
   let report: PatchReport;
   try {
     report = opts.git !== undefined
-      ? await runGitCheck({ treeRoot, rev: opts.git, analyze })
-      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze });
+      ? await runGitCheck({ treeRoot, rev: opts.git, analyze, crossFile })
+      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze, crossFile });
   } catch (e) {
     if (e instanceof PatchCheckError) {
       process.stderr.write(`pinlens: the patch cannot be checked:\n${e.problems.map(p => `  ${p.message}`).join('\n')}\n`);

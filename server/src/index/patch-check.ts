@@ -8,6 +8,14 @@
 // Findings are matched between two versions of a file by code + function +
 // acquire API + the offending line's text (whitespace and comments dropped),
 // never by line number: patches move lines.
+//
+// Each version of a file is analysed in the tree as that side of the patch has
+// it (TreeState): a teardown's verdict follows the fills of its field in the
+// other files the patch changes too. And with cross-file facts (an index), the
+// other C files of the folders a patch touches are checked before and after
+// it when the patch changes how a struct field they name is filled or what a
+// helper they call does: a finding that change makes or mends there is
+// introduced or fixed like one in the patch's own functions.
 import { execFile } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -21,7 +29,15 @@ import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';
 
 export type PatchMark = 'introduced' | 'fixed' | 'unchanged';
 
-export type Analyze = (path: string, text: string) => FileAnalysis;
+/**
+ * One side of a patch: the files the series changes, as that side has them
+ * (tree-relative path → text; undefined: absent). Every other file is as in
+ * the tree.
+ */
+export type TreeState = ReadonlyMap<string, string | undefined>;
+
+/** The analysis of `text`, the file `path` of the tree as `tree` has it. */
+export type Analyze = (path: string, text: string, tree: TreeState) => FileAnalysis;
 
 export interface PatchCheckOptions {
   patches: PatchInput[];
@@ -30,6 +46,8 @@ export interface PatchCheckOptions {
   analyze: Analyze;
   /** context lines a hunk may miss (default 2, like `patch`). */
   fuzz?: number;
+  /** `analyze` uses other files' facts: the files beside the touched ones are checked for what the series changes in them. */
+  crossFile?: boolean;
 }
 
 export interface GitCheckOptions {
@@ -37,6 +55,8 @@ export interface GitCheckOptions {
   /** compare the working tree against this revision (default HEAD). */
   rev?: string;
   analyze: Analyze;
+  /** as PatchCheckOptions.crossFile. */
+  crossFile?: boolean;
 }
 
 /** A finding with its place in the series. */
@@ -117,7 +137,8 @@ export async function runPatchCheckDetailed(opts: PatchCheckOptions): Promise<Pa
   const parsed = parseSeries(opts.patches);
   if (parsed.problems.length > 0) throw new PatchCheckError(parsed.problems);
   const files = await loadTree(opts.treeRoot, requiredFiles(parsed.patches));
-  const { report, series } = checkParsedDetailed(parsed.patches, files, opts.analyze, parsed.notes, opts.fuzz, t0);
+  const beside = opts.crossFile ? await loadNeighbours(opts.treeRoot, parsed.patches) : new Map<string, string>();
+  const { report, series } = checkParsedDetailed(parsed.patches, files, opts.analyze, parsed.notes, opts.fuzz, t0, beside);
   return { report, parsed, series };
 }
 
@@ -142,7 +163,10 @@ export async function runGitCheck(opts: GitCheckOptions): Promise<PatchReport> {
     files.set(p, await git(opts.treeRoot, ['show', `${rev}:./${p}`]));
   }
   const notes = diff.trim() === '' ? [`no changes against ${rev}`] : [];
-  return checkParsed(diff.trim() === '' ? [] : [patch], files, opts.analyze, notes, 0, t0);
+  const patches = diff.trim() === '' ? [] : [patch];
+  // files the diff does not show are the same at the revision and in the working tree
+  const beside = opts.crossFile ? await loadNeighbours(opts.treeRoot, patches) : new Map<string, string>();
+  return checkParsedDetailed(patches, files, opts.analyze, notes, 0, t0, beside).report;
 }
 
 /** One version of one file for markFindings: its text and its analysis. */
@@ -183,6 +207,31 @@ async function loadTree(root: string, paths: string[]): Promise<Map<string, stri
   return files;
 }
 
+/** Larger files beside the touched ones are not checked for what the series changes in them. */
+const MAX_NEIGHBOUR_BYTES = 1024 * 1024;
+/** Files beside a patch's checked for what it changes in them, at most (the rest named in a note). */
+const MAX_BESIDE = 48;
+
+/** The other C files of the folders the series touches (tree-relative path → text), read from the tree. */
+async function loadNeighbours(root: string, patches: ParsedPatch[]): Promise<Map<string, string>> {
+  const paths = new Set(patches.flatMap((p) => p.files.flatMap((f) => [f.newPath, f.oldPath])).filter((x): x is string => !!x && isC(x)));
+  const dirs = new Set([...paths].map((p) => path.posix.dirname(p)));
+  const out = new Map<string, string>();
+  for (const dir of [...dirs].sort()) {
+    const names = await fs.promises.readdir(path.join(root, dir)).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      const rel = dir === '.' ? name : `${dir}/${name}`;
+      if (!name.endsWith('.c') || paths.has(rel)) continue;
+      const abs = path.join(root, rel);
+      const st = await fs.promises.stat(abs).catch(() => undefined);
+      if (!st?.isFile() || st.size > MAX_NEIGHBOUR_BYTES) continue;
+      const text = await fs.promises.readFile(abs, 'utf8').catch(() => undefined);
+      if (text !== undefined && !text.includes('\0')) out.set(rel, text);
+    }
+  }
+  return out;
+}
+
 function git(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('git', ['-C', cwd, ...args], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
@@ -206,13 +255,16 @@ const isC = (p: string) => /\.[ch]$/.test(p);
 
 class Versions {
   private cache = new Map<string, Version>();
+  private stateIds = new Map<TreeState, number>();
   constructor(private analyze: Analyze) {}
-  get(p: string, text: string | undefined): Version | undefined {
+  /** `p` with `text`, analysed in the tree as `state` has it. */
+  get(p: string, text: string | undefined, state: TreeState): Version | undefined {
     if (text === undefined || !isC(p)) return undefined;
-    const key = p + '\0' + createHash('sha1').update(text).digest('hex');
+    if (!this.stateIds.has(state)) this.stateIds.set(state, this.stateIds.size);
+    const key = p + '\0' + createHash('sha1').update(text).digest('hex') + '\0' + this.stateIds.get(state);
     let v = this.cache.get(key);
     if (!v) {
-      const analysis = this.analyze(p, text);
+      const analysis = this.analyze(p, text, state);
       const spans = findFunctionSpans(text);
       for (const s of analysis.summaries) {
         if (!spans.some((f) => f.name === s.name)) spans.push({ name: s.name, start: s.range.start.line, end: s.range.end.line });
@@ -311,26 +363,79 @@ function changedFunctions(fc: FileChange, pre: Version | undefined, post: Versio
 
 // ---------------------------------------------------------------- the check
 
-function checkParsed(patches: ParsedPatch[], tree: Map<string, string>, analyze: Analyze, notes: string[], fuzz: number | undefined, t0: number): PatchReport {
-  return checkParsedDetailed(patches, tree, analyze, notes, fuzz, t0).report;
+/** The tree before the series and after each of its patches (states[k]: before patch k; the last: after the series). */
+function treeStates(series: SeriesApply): TreeState[] {
+  const base = new Map<string, string | undefined>();
+  for (const ap of series.patches) {
+    for (const fc of ap.files) for (const p of [fc.oldPath, fc.path]) if (p !== undefined && !base.has(p)) base.set(p, series.base.get(p));
+  }
+  const states: TreeState[] = [base];
+  for (const ap of series.patches) {
+    const next = new Map(states[states.length - 1]);
+    for (const fc of ap.files) {
+      if (fc.oldPath !== undefined && fc.oldPath !== fc.path && fc.status !== 'copied') next.set(fc.oldPath, undefined);
+      next.set(fc.path, fc.after);
+    }
+    states.push(next);
+  }
+  return states;
 }
 
-function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, analyze: Analyze, notes: string[], fuzz: number | undefined, t0: number): { report: PatchReport; series: SeriesApply } {
+/** Struct fields (`pages` of `struct foo.pages`) whose fills, and helpers whose summaries, differ between two versions of a file. */
+function changedFacts(pre: Version | undefined, post: Version | undefined): { fields: Set<string>; helpers: Set<string> } {
+  const fillsOf = (v: Version | undefined) => {
+    const m = new Map<string, string[]>();
+    for (const f of v?.analysis.fieldFills ?? []) m.set(f.key, [...(m.get(f.key) ?? []), `${f.mode}\u0001${f.api}\u0001${f.flag ? `${f.flag.key}\u0001${f.flag.pinned}` : ''}`]);
+    return m;
+  };
+  const sumsOf = (v: Version | undefined) => {
+    const m = new Map((v?.analysis.summaries ?? []).map((x) => [x.name, JSON.stringify(x.params)]));
+    // what it passes to functions of other files (their parameters' modes, top-down): keyed by the callee
+    for (const c of v?.analysis.argModes ?? []) m.set(`${c.callee}`, `${m.get(c.callee) ?? ''}\u0002${c.index}:${c.mode}:${c.api}`);
+    return m;
+  };
+  const differ = <T>(a: Map<string, T>, b: Map<string, T>) => [...new Set([...a.keys(), ...b.keys()])]
+    .filter((k) => JSON.stringify(a.has(k) ? a.get(k) : null) !== JSON.stringify(b.has(k) ? b.get(k) : null));
+  const fa = fillsOf(pre), fb = fillsOf(post);
+  for (const m of [fa, fb]) for (const v of m.values()) v.sort();
+  return {
+    fields: new Set(differ(fa, fb).map((k) => k.slice(k.lastIndexOf('.') + 1))),
+    helpers: new Set(differ(sumsOf(pre), sumsOf(post))),
+  };
+}
+
+/** Of the files beside a patch's, those that name a field or call a helper whose facts it changed. */
+function affectedFiles(beside: Map<string, string>, dirs: Set<string>, facts: { fields: Set<string>; helpers: Set<string> }): string[] {
+  const alts: string[] = [];
+  const word = (x: string) => x.replace(/[^A-Za-z0-9_]/g, '');
+  if (facts.fields.size) alts.push(`->\\s*(?:${[...facts.fields].map(word).join('|')})\\b`);
+  if (facts.helpers.size) alts.push(`\\b(?:${[...facts.helpers].map(word).join('|')})\\s*\\(`);
+  if (!alts.length) return [];
+  const re = new RegExp(alts.join('|'));
+  return [...beside.keys()].filter((p) => dirs.has(path.posix.dirname(p)) && re.test(beside.get(p)!));
+}
+
+function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, analyze: Analyze, notes: string[], fuzz: number | undefined, t0: number,
+  beside: Map<string, string> = new Map()): { report: PatchReport; series: SeriesApply } {
   const r = applySeries(tree, patches, { fuzz });
   if (!r.ok) throw new PatchCheckError([r.problem]);
   const series: SeriesApply = r.result;
   const versions = new Versions(analyze);
+  const states = treeStates(series);
 
   // where each final path came from (renames), and the functions touched per final path
   const origin = new Map<string, string>();
   const touched = new Map<string, Set<string>>();
+  /** files the series leaves alone whose findings its changes to other files' facts change. */
+  const affected = new Set<string>();
   const summaries: PatchSummary[] = [];
   const perPatch: { introduced: Map<string, Set<string>>; fixed: Map<string, Set<string>> }[] = [];
 
-  for (const ap of series.patches) {
+  series.patches.forEach((ap, k) => {
     const intro = new Map<string, Set<string>>();
     const fixd = new Map<string, Set<string>>();
-    const summary = summarisePatch(ap, versions, intro, fixd);
+    const summary = summarisePatch(ap, versions, states[k], states[k + 1], intro, fixd);
+    if (beside.size) besidePatch(ap, versions, states[k], states[k + 1], beside, summary, intro, fixd, affected, notes);
     summaries.push(summary);
     perPatch.push({ introduced: intro, fixed: fixd });
     for (const fc of ap.files) {
@@ -342,16 +447,21 @@ function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, 
       for (const f of summary.functions) if (f.file === fc.path) set.add(f.name);
       touched.set(fc.path, set);
     }
-  }
+  });
 
+  const first = states[0], last = states[states.length - 1];
   const findings: MarkedFinding[] = [];
   const callSites: (CallSite & { file: string })[] = [];
   let files = 0;
   let functions = 0;
+  const attribute = (file: string, basePath: string, mark: 'introduced' | 'fixed', key: string): number | undefined => {
+    for (let k = perPatch.length - 1; k >= 0; k--) if (perPatch[k][mark].get(file)?.has(key) || perPatch[k][mark].get(basePath)?.has(key)) return k;
+    return undefined;
+  };
   for (const [file, fns] of touched) {
     const basePath = origin.get(file) ?? file;
-    const pre = versions.get(basePath, series.base.get(basePath));
-    const post = versions.get(file, series.final.get(file));
+    const pre = versions.get(basePath, series.base.get(basePath), first);
+    const post = versions.get(file, series.final.get(file), last);
     if (!pre && !post) continue;
     files++;
     functions += fns.size;
@@ -359,14 +469,17 @@ function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, 
       .filter((c) => c.to.file === file || c.from.file === basePath)
       .map((c) => ({ function: c.to.function, from: c.from.api, to: c.to.api }))));
     const m = compareFindings(pre, post, convs);
-    const attribute = (mark: 'introduced' | 'fixed', key: string): number | undefined => {
-      for (let k = perPatch.length - 1; k >= 0; k--) if (perPatch[k][mark].get(file)?.has(key) || perPatch[k][mark].get(basePath)?.has(key)) return k;
-      return undefined;
-    };
-    for (const f of m.added) findings.push({ file, finding: f, patch: 'introduced', by: attribute('introduced', looseKey(f, post!)) });
-    for (const f of m.gone) findings.push({ file: post ? file : basePath, finding: f, patch: 'fixed', by: attribute('fixed', looseKey(f, pre!)) });
+    for (const f of m.added) findings.push({ file, finding: f, patch: 'introduced', by: attribute(file, basePath, 'introduced', looseKey(f, post!)) });
+    for (const f of m.gone) findings.push({ file: post ? file : basePath, finding: f, patch: 'fixed', by: attribute(file, basePath, 'fixed', looseKey(f, pre!)) });
     for (const [, f] of m.pairs) if (fns.has(f.function)) findings.push({ file, finding: f, patch: 'unchanged' });
     for (const cs of post?.analysis.callSites ?? []) if (fns.has(cs.function)) callSites.push({ ...cs, file });
+  }
+  // files beside: only what the series changed there (its text did not change)
+  for (const file of [...affected].sort()) {
+    const m = compareFindings(versions.get(file, beside.get(file), first), versions.get(file, beside.get(file), last), new Set());
+    const post = versions.get(file, beside.get(file), last)!, pre = versions.get(file, beside.get(file), first)!;
+    for (const f of m.added) findings.push({ file, finding: f, patch: 'introduced', by: attribute(file, file, 'introduced', looseKey(f, post)) });
+    for (const f of m.gone) findings.push({ file, finding: f, patch: 'fixed', by: attribute(file, file, 'fixed', looseKey(f, pre)) });
   }
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.finding.range.start.line - b.finding.range.start.line
     || a.finding.range.start.character - b.finding.range.start.character);
@@ -378,6 +491,42 @@ function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, 
     stats: { patches: patches.length, files, functions, callSites: callSites.length, ms: Date.now() - t0 },
   };
   return { report, series };
+}
+
+/**
+ * The files beside patch `ap`'s (same folders, left alone by the series) that
+ * name a struct field whose fills, or call a helper whose summary, the patch
+ * changed: their findings before and after it, compared; what differs goes
+ * into the patch's summary as introduced or fixed (`affected` collects them).
+ */
+function besidePatch(ap: AppliedPatch, versions: Versions, before: TreeState, after: TreeState, beside: Map<string, string>,
+  s: PatchSummary, intro: Map<string, Set<string>>, fixd: Map<string, Set<string>>, affected: Set<string>, notes: string[]): void {
+  const facts = { fields: new Set<string>(), helpers: new Set<string>() };
+  const dirs = new Set<string>();
+  for (const fc of ap.files) {
+    const c = changedFacts(versions.get(fc.oldPath ?? fc.path, fc.before, before), versions.get(fc.path, fc.after, after));
+    for (const x of c.fields) facts.fields.add(x);
+    for (const x of c.helpers) facts.helpers.add(x);
+    for (const p of [fc.oldPath, fc.path]) if (p !== undefined) dirs.add(path.posix.dirname(p));
+  }
+  let changed = false;
+  const files = affectedFiles(beside, dirs, facts);
+  if (files.length > MAX_BESIDE) {
+    notes.push(`${s.subject}: ${files.length} files beside it name a field or helper it changes; only the first ${MAX_BESIDE} were checked for findings it makes or mends there`);
+  }
+  for (const file of files.slice(0, MAX_BESIDE)) {
+    const pre = versions.get(file, beside.get(file), before)!;
+    const post = versions.get(file, beside.get(file), after)!;
+    const m = compareFindings(pre, post, new Set());
+    if (!m.added.length && !m.gone.length) continue;
+    affected.add(file);
+    changed = true;
+    intro.set(file, new Set(m.added.map((f) => looseKey(f, post))));
+    fixd.set(file, new Set(m.gone.map((f) => looseKey(f, pre))));
+    for (const f of m.added) s.introduced.push({ file, line: f.range.start.line, code: f.code, function: f.function });
+    for (const f of m.gone) s.fixed.push({ file, line: f.range.start.line, code: f.code, function: f.function });
+  }
+  if (changed) s.lines = summaryLines(s);
 }
 
 // ---------------------------------------------------------------- per-patch summary
@@ -406,7 +555,7 @@ function multisetDiff(a: string[], b: string[]): { onlyA: string[]; onlyB: strin
   return { onlyA, onlyB: rest };
 }
 
-function summarisePatch(ap: AppliedPatch, versions: Versions, intro: Map<string, Set<string>>, fixd: Map<string, Set<string>>): PatchSummary {
+function summarisePatch(ap: AppliedPatch, versions: Versions, stateBefore: TreeState, stateAfter: TreeState, intro: Map<string, Set<string>>, fixd: Map<string, Set<string>>): PatchSummary {
   const s: PatchSummary = {
     index: ap.patch.index, input: ap.patch.input, subject: ap.patch.subject,
     files: ap.files.map((f) => f.path), functions: [],
@@ -416,8 +565,8 @@ function summarisePatch(ap: AppliedPatch, versions: Versions, intro: Map<string,
   };
   for (const fc of ap.files) {
     const prePath = fc.oldPath ?? fc.path;
-    const pre = versions.get(prePath, fc.before);
-    const post = versions.get(fc.path, fc.after);
+    const pre = versions.get(prePath, fc.before, stateBefore);
+    const post = versions.get(fc.path, fc.after, stateAfter);
     const fns = new Set(changedFunctions(fc, pre, post));
     for (const name of fns) s.functions.push({ file: fc.path, name });
 

@@ -252,3 +252,39 @@ export function definers(scan: ScanResult, name: string): string[] {
   }
   return out;
 }
+
+/**
+ * The scan with some files read again — changed, created or deleted, as an
+ * editor's watched-file events name them — without listing the tree: a new
+ * file (where the listing would find it) gets the next file number, a
+ * deleted one keeps its number and loses its names.
+ */
+export function rescanFiles(scan: ScanResult, root: string, changed: string[]): ScanResult {
+  const t0 = performance.now();
+  const files = [...scan.files];
+  const number = new Map(files.map((f, i) => [f, i]));
+  const nums = new Set<number>();
+  const absRoot = path.resolve(root);
+  for (const f of new Set(changed.map(c => path.resolve(c)))) {
+    const parts = path.relative(absRoot, f).split(path.sep);
+    if (!f.endsWith('.c') || parts[0] === '..' || path.isAbsolute(parts[0]) || SKIP_TOP.has(parts[0]) || parts.some(p => SKIP_ANY.has(p))) continue;
+    let i = number.get(f);
+    if (i === undefined) {
+      if (!fs.existsSync(f) || files.length >= FILE_SLOTS - 1) continue;
+      i = files.length;
+      files.push(f);
+      number.set(f, i);
+    }
+    nums.add(i);
+  }
+  if (!nums.size) return scan;
+  const notes: string[] = [];
+  const again = scanFiles(files, notes, undefined, undefined, i => nums.has(i));
+  const kept = scan.keys.filter(k => !nums.has(k % FILE_SLOTS));
+  const keys = new Float64Array(kept.length + again.keys.length);
+  keys.set(kept);
+  keys.set(again.keys, kept.length);
+  // a deleted file is no note: it just defines nothing now
+  const gone = (n: string) => /\(ENOENT\)$/.test(n);
+  return { files, keys: keys.sort(), notes: [...scan.notes, ...notes.filter(n => !gone(n))], bytes: again.bytes, reused: 0, ms: performance.now() - t0 };
+}

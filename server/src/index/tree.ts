@@ -18,12 +18,12 @@ import { analyzeSource, type ExternalSummaries } from '../core/analyze';
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS } from '../core/apis';
-import { DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
+import { type ArgMode, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
 import {
   CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
   isCachedResult, isFillList, isInside, isSummaryList,
 } from './cache';
-import { MAX_SCAN_BYTES, ScanPart, ScanResult, definers, scanTree } from './scan';
+import { MAX_SCAN_BYTES, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
 import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
 
 export interface TreeIndexOptions {
@@ -88,6 +88,19 @@ const MAX_SLICE_CHARS = 64 * 1024;
 
 const HELPER_PATH_BUDGET = 512;
 const MAX_TEXT_CACHE = 48 * 1024 * 1024;
+/**
+ * Entries kept in memory per content-keyed map (summaries, fills, callers'
+ * modes): an editor session keeps one index across its edits, and every
+ * saved version of a helper adds entries; the oldest go first (the disk
+ * cache still has the summaries and fills).
+ */
+const MAX_MEMO = 20_000;
+
+/** Sets a memo entry, dropping the oldest beyond MAX_MEMO. */
+function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
+  m.set(k, v);
+  if (m.size > MAX_MEMO) for (const old of m.keys()) { m.delete(old); if (m.size <= MAX_MEMO) break; }
+}
 
 function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
@@ -136,13 +149,18 @@ export class TreeIndex {
   private readonly settingsKey: string;
   /** key → the file's summaries. */
   private readonly summaries = new Map<string, FunctionSummary[]>();
-  /** texts read, most recent last, bounded by MAX_TEXT_CACHE characters. */
-  private readonly texts = new Map<string, FileInfo | null>();
+  /** texts read, most recent last, bounded by MAX_TEXT_CACHE characters (a view: its own). */
+  private texts = new Map<string, FileInfo | null>();
   private textChars = 0;
-  private readonly relevance = new Map<string, boolean>();
-  private readonly resolved = new Map<string, FunctionSummary | null>();
+  private relevance = new Map<string, boolean>();
+  private resolved = new Map<string, FunctionSummary | null>();
+  /** a view's files that differ from the disk (absolute path → text; undefined: deleted) and the index it views. */
+  private files?: ReadonlyMap<string, string | undefined>;
+  private base?: TreeIndex;
   /** content hash → the struct fields that file fills */
   private readonly fills = new Map<string, FieldFill[]>();
+  /** content hash → the pages of known mode that file passes to functions it does not define */
+  private readonly passes = new Map<string, ArgMode[]>();
   private readonly absRoot: string;
   private readonly helperSettings: Required<Settings>;
 
@@ -162,6 +180,24 @@ export class TreeIndex {
       this.results = new DiskCache(path.join(dir, 'results'), RESULT_FORMAT, isCachedResult, note);
       this.fillsDisk = new DiskCache(path.join(dir, 'fills'), FILLS_FORMAT, isFillList, note);
     }
+  }
+
+  /**
+   * The tree with some files as given instead of as on disk (absolute path →
+   * text; undefined: the file is gone): a patch's tree before or after it.
+   * The view shares the definition scan and the summaries and fills cached by
+   * content; what it read or resolved is its own. A function a given file
+   * defines is found there even when the scan did not see it.
+   */
+  withFiles(files: ReadonlyMap<string, string | undefined>): TreeIndex {
+    const v = Object.assign(Object.create(TreeIndex.prototype) as TreeIndex, this);
+    v.texts = new Map();
+    v.textChars = 0;
+    v.relevance = new Map();
+    v.resolved = new Map();
+    v.files = new Map([...this.files ?? [], ...[...files].map(([f, t]) => [path.resolve(f), t] as const)]);
+    v.base = this.base ?? this;
+    return v;
   }
 
   /** Summaries of functions defined elsewhere in the tree that `text` calls. */
@@ -196,9 +232,9 @@ export class TreeIndex {
       const dir = path.dirname(path.resolve(abs));
       const fields = [...new Set(keys.map(fieldHead))];
       const mention = new RegExp(`->\\s*(${fields.join('|')})\\b`);
-      for (const name of fs.readdirSync(dir).sort()) {
-        const file = path.join(dir, name);
-        if (!name.endsWith('.c') || file === path.resolve(abs)) continue;
+      for (const file of this.folderFiles(dir)) {
+        const name = path.basename(file);
+        if (file === path.resolve(abs)) continue;
         const info = this.info(file);
         if (!info || !mention.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
         let fills = this.fills.get(info.sha);
@@ -210,7 +246,7 @@ export class TreeIndex {
             fills = analyzeSource(this.parser, info.text, this.helperSettings, external).fieldFills ?? [];
             this.fillsDisk?.put(key, fills);
           }
-          this.fills.set(info.sha, fills);
+          remember(this.fills, info.sha, fills);
         }
         const rel = path.relative(this.absRoot, file) || name;
         for (const f of fills) if (keys.includes(f.key)) out.push({ ...f, file: rel });
@@ -222,13 +258,51 @@ export class TreeIndex {
   }
 
   /**
+   * The pages of a known mode that the other C files of the same folder pass
+   * to the given functions of `abs` (its functions that take pages and
+   * release them): `xb_unpin(pages, n)` after a pin_user_pages_fast() in
+   * xb_main.c judges xb_unpin()'s put_page() in xb_lib.c. Only files that
+   * call one of them and name an acquire API are analysed.
+   */
+  callersFor(abs: string, names: string[]): ArgMode[] {
+    if (!names.length) return [];
+    const out: ArgMode[] = [];
+    try {
+      const dir = path.dirname(path.resolve(abs));
+      const call = new RegExp(`\\b(${names.join('|')})\\s*\\(`);
+      for (const file of this.folderFiles(dir)) {
+        if (file === path.resolve(abs)) continue;
+        const info = this.info(file);
+        if (!info || !call.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
+        let passes = this.passes.get(info.sha);
+        if (!passes) {
+          passes = analyzeSource(this.parser, info.text, this.helperSettings, this.summariesFor(info.text, file)).argModes ?? [];
+          remember(this.passes, info.sha, passes);
+        }
+        const rel = path.relative(this.absRoot, file) || path.basename(file);
+        for (const a of passes) if (names.includes(a.callee)) out.push({ ...a, file: rel });
+      }
+    } catch (e) {
+      this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return out;
+  }
+
+  /** The C files of a folder (a view's files too), sorted. */
+  private folderFiles(dir: string): string[] {
+    const names = new Set(fs.readdirSync(dir));
+    for (const f of this.files?.keys() ?? []) if (path.dirname(f) === dir) names.add(path.basename(f));
+    return [...names].filter(n => n.endsWith('.c')).sort().map(n => path.join(dir, n));
+  }
+
+  /**
    * The analysis of a checked file, from the disk cache when this build
-   * analysed the same text with the same settings, helper summaries and
-   * field fills before; else `compute()`'s, stored. (The CLI's warm runs.)
+   * analysed the same text with the same settings, helper summaries, field
+   * fills and callers before; else `compute()`'s, stored. (The CLI's warm runs.)
    */
   analysis(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[],
-    compute: () => FileAnalysis): CachedResult {
-    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), sortedJson(settings), external, fills);
+    compute: () => FileAnalysis, callers: ArgMode[] = []): CachedResult {
+    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), sortedJson(settings), external, fills, callers);
     const hit = this.results?.get(key);
     if (hit) { this.counts.resultHits++; return hit; }
     const a = compute();
@@ -243,10 +317,12 @@ export class TreeIndex {
   }
 
   /** A cache key: this build, what is computed, and everything it is computed from. */
-  private keyOf(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = []): string {
+  private keyOf(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = [], callers: ArgMode[] = []): string {
     const ext = external ? [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
-    return createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
-      .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills)).digest('hex');
+    const h = createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
+      .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills));
+    if (callers.length) h.update('\0').update(sortedJson(callers));
+    return h.digest('hex');
   }
 
   /**
@@ -256,6 +332,7 @@ export class TreeIndex {
    * (files added, or definitions added or removed).
    */
   invalidate(opts: { rescan?: boolean } = {}): void {
+    this.base?.invalidate(opts);
     this.texts.clear();
     this.textChars = 0;
     this.resolved.clear();
@@ -263,7 +340,19 @@ export class TreeIndex {
     if (opts.rescan) this.scan = undefined;
   }
 
+  /**
+   * Files of the tree changed, came or went (absolute paths): the definition
+   * scan reads just those again (no listing of the tree) and what was read or
+   * resolved is forgotten; summaries stay cached by content.
+   */
+  filesChanged(files: string[]): void {
+    if (this.base) { this.base.filesChanged(files); return; }
+    if (this.scan) this.scan = rescanFiles(this.scan, this.absRoot, files);
+    this.invalidate();
+  }
+
   private ensureScan(): ScanResult {
+    if (this.base) return (this.scan = this.base.ensureScan());
     if (!this.scan) {
       this.scan = this.opts.scan ?? scanWithCache(this.absRoot, this.opts.cacheDir);
       this.notes.push(...this.scan.notes);
@@ -277,7 +366,10 @@ export class TreeIndex {
     const hit = this.texts.get(abs);
     if (hit !== undefined) { this.texts.delete(abs); this.texts.set(abs, hit); return hit; }
     let info: FileInfo | null = null;
-    try {
+    const given = this.files?.has(abs) ? this.files.get(abs) : null;
+    if (given !== null) {
+      info = given === undefined ? null : { abs, text: given, sha: createHash('sha256').update(given).digest('hex'), defs: definitions(given) };
+    } else try {
       const buf = fs.readFileSync(abs);
       if (buf.length > MAX_SCAN_BYTES) this.notes.push(`${abs}: not analysed by the index, ${buf.length} bytes is over ${MAX_SCAN_BYTES}`);
       else if (buf.subarray(0, 65536).includes(0)) this.notes.push(`${abs}: not analysed by the index, binary (NUL bytes)`);
@@ -302,6 +394,8 @@ export class TreeIndex {
   /** The tree files that define `name` (non-static, not `from`), nearest first; [] when none or ambiguous. */
   private definersOf(name: string, from: string): FileInfo[] {
     const files = definers(this.ensureScan(), name).filter(f => f !== from);
+    // a view's files: a definition the patch added is found too
+    for (const f of this.files?.keys() ?? []) if (f.endsWith('.c') && f !== from && !files.includes(f) && this.info(f)?.defs.has(name)) files.push(f);
     if (files.length > this.maxDefiners) { this.counts.ambiguous++; return []; }
     const found = files.map(f => this.info(f)).filter((i): i is FileInfo => !!i && i.defs.has(name));
     const fromDir = path.dirname(from).split(path.sep);
@@ -411,7 +505,7 @@ export class TreeIndex {
     const mem = this.summaries.get(key);
     if (mem) { this.counts.memoryHits++; return mem; }
     const disk = this.disk?.get(key);
-    if (disk) { this.counts.diskHits++; this.summaries.set(key, disk); return disk; }
+    if (disk) { this.counts.diskHits++; remember(this.summaries, key, disk); return disk; }
     this.opts.onAnalyse?.(sl.abs, sl.name);
     this.counts.analysed++;
     let sums: FunctionSummary[];
@@ -423,7 +517,7 @@ export class TreeIndex {
       this.notes.push(`${sl.abs} ${sl.name}(): not summarised (${e instanceof Error ? e.message : String(e)})`);
       return undefined;
     }
-    this.summaries.set(key, sums);
+    remember(this.summaries, key, sums);
     this.disk?.put(key, sums);
     return sums;
   }

@@ -3,8 +3,8 @@
 // bug) becomes a note instead of taking the server down.
 import type { Parser } from 'web-tree-sitter';
 import { ALL_API_NAMES, BIO_FLAGS } from '../core/apis';
-import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze';
-import type { Code, FieldFill, FileAnalysis, Finding, Settings } from '../core/types';
+import type { Code, FileAnalysis, Finding, Settings } from '../core/types';
+import { InTreeOptions, NO_FACTS, TreeFacts, analyseInTree } from '../index/facts';
 import { applySettings } from './settings';
 
 export interface Analysed {
@@ -17,28 +17,31 @@ export interface Analysed {
   marks?: ReadonlyMap<Finding, 'introduced' | 'unchanged'>;
   /** pinlens.onlyIntroduced: publish only the findings marked introduced (when there are marks). */
   onlyIntroduced?: boolean;
+  /** what other files of its tree said about it (index/facts.ts). */
+  facts: TreeFacts;
 }
 
 const EMPTY: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
 
 /**
- * `cache` (per document) lets an edit re-simulate only the functions it changed;
- * `external`: summaries of helpers defined in other files (TreeIndex.summariesFor).
+ * The text as the file `abs` ('' for a document that is no file) of its tree:
+ * index/facts.ts analyseInTree with the options given (the tree's index, the
+ * document's function cache, facts looked up before).
  */
-export function analyse(parser: Parser, text: string, settings: Required<Settings>, cache?: AnalysisCache, external?: ExternalSummaries, fills?: FieldFill[]): Analysed {
+export function analyse(parser: Parser, text: string, settings: Required<Settings>, abs = '', opts: InTreeOptions = {}): Analysed {
   const t0 = performance.now();
   if (text.length > settings.maxFileSize) {
     return {
-      text, analysis: EMPTY, ms: 0,
+      text, analysis: EMPTY, ms: 0, facts: opts.facts ?? NO_FACTS,
       note: { code: 'analysis-incomplete', message: `pinlens: not analysed: ${text.length} characters is over pinlens.maxFileSize (${settings.maxFileSize}).` },
     };
   }
   try {
-    const a = analyzeSource(parser, text, settings, external, cache, fills);
-    return { text, analysis: { ...a, findings: applySettings(a.findings, settings) }, ms: performance.now() - t0 };
+    const { analysis: a, facts } = analyseInTree(parser, text, abs, settings, { ...opts, resultCache: false });
+    return { text, analysis: { ...a, findings: applySettings(a.findings, settings) }, ms: performance.now() - t0, facts };
   } catch (err) {
     return {
-      text, analysis: EMPTY, ms: performance.now() - t0,
+      text, analysis: EMPTY, ms: performance.now() - t0, facts: opts.facts ?? NO_FACTS,
       note: { code: 'analysis-incomplete', message: `pinlens: internal error, file not analysed: ${err instanceof Error ? err.message : String(err)}` },
     };
   }

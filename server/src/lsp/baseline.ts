@@ -1,12 +1,12 @@
 // The uncommitted change of an open C document: its findings marked introduced
 // or unchanged against the file at HEAD, with the patch report's matching
 // (index/patch-check markFindings). The HEAD text is read once per HEAD commit
-// and analysed once per (HEAD commit, settings, helper summaries); a keystroke
+// and analysed once per (HEAD commit, settings, cross-file facts); a keystroke
 // only re-matches. HEAD is looked up again at most every `recheckMs`, in the
 // background: when it moved, `onHeadChanged` re-runs the folder's documents.
 // No LSP imports.
 import * as path from 'path';
-import { AnalysisCache, type ExternalSummaries } from '../core/analyze';
+import { AnalysisCache } from '../core/analyze';
 import type { Finding } from '../core/types';
 import { gitHead, gitShow } from '../index/git';
 import { markFindings } from '../index/patch-check';
@@ -24,7 +24,8 @@ interface HeadVersion {
   /** per-function results of the HEAD text: a settings change re-simulates only what it must. */
   cache: AnalysisCache;
   settingsKey?: string;
-  ext?: ExternalSummaries;
+  /** the cross-file facts (index/facts.ts TreeFacts) it was analysed with. */
+  facts?: unknown;
 }
 
 export class Baselines {
@@ -62,9 +63,10 @@ export class Baselines {
   /**
    * The marks of `current`'s findings, or undefined when there are none to give:
    * not a git work tree, git missing, or either version not analysed.
-   * `analyseHead` analyses a text with the settings `settingsKey` stands for.
+   * `analyseHead` analyses a text with the settings `settingsKey` stands for
+   * and the cross-file facts `facts` (compared by identity).
    */
-  async marks(file: string, current: Analysed, settingsKey: string, ext: ExternalSummaries | undefined,
+  async marks(file: string, current: Analysed, settingsKey: string, facts: unknown,
     analyseHead: (text: string, cache: AnalysisCache) => Analysed): Promise<Map<Finding, Mark> | undefined> {
     const st = await this.prepare(file);
     if (!st.repo || current.note) return undefined;
@@ -76,10 +78,10 @@ export class Baselines {
       this.files.set(file, v);
     }
     if (v.text === undefined) return new Map(current.analysis.findings.map(f => [f, 'introduced' as Mark]));
-    if (!v.analysed || v.settingsKey !== settingsKey || v.ext !== ext) {
+    if (!v.analysed || v.settingsKey !== settingsKey || v.facts !== facts) {
       v.analysed = analyseHead(v.text, v.cache);
       v.settingsKey = settingsKey;
-      v.ext = ext;
+      v.facts = facts;
     }
     if (v.analysed.note) return undefined;
     return markFindings(v.analysed, current);

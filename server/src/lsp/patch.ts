@@ -10,8 +10,9 @@ import { fileURLToPath } from 'url';
 import type { Parser } from 'web-tree-sitter';
 import { parseSeries, requiredFiles } from '../core/patch';
 import type { Settings } from '../core/types';
-import { withKernelEra } from '../index/era';
-import { PatchCheckError, runPatchCheckDetailed } from '../index/patch-check';
+import { sideViews } from '../index/facts';
+import { PatchCheckError, type TreeState, runPatchCheckDetailed } from '../index/patch-check';
+import type { TreeIndex } from '../index/tree';
 import { analyse } from './analysis';
 import { PatchView, partialView, problemView, treeView } from './features/patch';
 
@@ -55,13 +56,20 @@ async function holdsAll(root: string, files: string[]): Promise<boolean> {
   return true;
 }
 
-export async function analysePatch(parser: Parser, uri: string, text: string, settings: Required<Settings>, folders: string[]): Promise<PatchAnalysed> {
+/**
+ * `indexOf`: the index of a folder the series applies to (the workspace's,
+ * once scanned), for the same cross-file facts an open file of it gets.
+ */
+export async function analysePatch(parser: Parser, uri: string, text: string, settings: Required<Settings>, folders: string[],
+  indexOf: (root: string) => Promise<TreeIndex | undefined> = () => Promise.resolve(undefined)): Promise<PatchAnalysed> {
   const t0 = performance.now();
   const name = toPath(uri) ?? uri;
   const done = (view: PatchView, root?: string): PatchAnalysed => ({ text, view, root, ms: performance.now() - t0 });
-  // files of the series get the era of the tree they apply to (its Makefile)
+  // each side of each patch analysed in the tree as it has it (index/facts.ts), the era from the tree's Makefile
   let root: string | undefined;
-  const analyze = (p: string, t: string) => analyse(parser, t, root ? withKernelEra(settings, path.join(root, p)) : settings).analysis;
+  let view: (state: TreeState) => TreeIndex | undefined = () => undefined;
+  const analyze = (p: string, t: string, state?: TreeState) =>
+    analyse(parser, t, settings, root ? path.join(root, p) : '', { index: state && view(state) }).analysis;
   if (text.length > settings.maxFileSize) {
     const start = { line: 0, character: 0 };
     return done({ findings: [], lenses: [], diagnostics: [{
@@ -83,7 +91,9 @@ export async function analysePatch(parser: Parser, uri: string, text: string, se
     // a series that only creates files needs no tree
     if (root === undefined && need.length === 0) root = roots[0] ?? path.dirname(name);
     if (root === undefined) return done(partialView(text, parsed.patches, analyze));
-    const { report, series } = await runPatchCheckDetailed({ patches: [{ name, text }], treeRoot: root, analyze });
+    const index = await indexOf(root);
+    view = sideViews(index, root);
+    const { report, series } = await runPatchCheckDetailed({ patches: [{ name, text }], treeRoot: root, analyze, crossFile: !!index });
     return done(treeView(text, parsed.patches, series, report), root);
   } catch (err) {
     if (err instanceof PatchCheckError) return done(problemView(text, parsed.patches, err.problems));

@@ -5,7 +5,9 @@
 // - changes that arrive while a run is waiting or working are debounced by
 //   `burstMs`, and a run whose version has been superseded is skipped before
 //   the analysis and its result is never published;
-// - results are cached per (uri, version, settings generation).
+// - results are cached per (uri, version, settings generation); stale(uri)
+//   makes a document's result stale (what it was computed from changed:
+//   another file's facts), even one whose run is under way.
 // No LSP imports: `run` and `publish` are given by the server.
 
 export interface Snapshot { uri: string; version: number; text: string }
@@ -21,6 +23,9 @@ interface DocState<R> {
   running?: Promise<void>;
   rerun: boolean;
   result?: Stamped<R>;
+  /** bumped by stale(); the result is fresh only if computed at the current epoch. */
+  epoch: number;
+  resultEpoch?: number;
 }
 
 /** `run` returns undefined when it noticed (via isCurrent) that it was superseded. */
@@ -39,7 +44,7 @@ export class Scheduler<R> {
 
   changed(snap: Snapshot): void {
     let s = this.docs.get(snap.uri);
-    if (!s) { s = { snap, rerun: false }; this.docs.set(snap.uri, s); }
+    if (!s) { s = { snap, rerun: false, epoch: 0 }; this.docs.set(snap.uri, s); }
     const busy = s.scheduled !== undefined || s.running !== undefined;
     s.snap = snap;
     s.scheduled?.();
@@ -50,6 +55,13 @@ export class Scheduler<R> {
     const s = this.docs.get(uri);
     s?.scheduled?.();
     this.docs.delete(uri);
+  }
+
+  /** What one document's analysis was computed from changed (not its text): its result is stale, it runs again. */
+  stale(snap: Snapshot): void {
+    const s = this.docs.get(snap.uri);
+    if (s) s.epoch++;
+    this.changed(snap);
   }
 
   /** Settings changed: every cached result is stale; re-run the open documents. */
@@ -72,7 +84,7 @@ export class Scheduler<R> {
   }
 
   private fresh(s: DocState<R>): boolean {
-    return s.result !== undefined && s.result.version === s.snap.version && s.result.generation === this.generation;
+    return s.result !== undefined && s.result.version === s.snap.version && s.result.generation === this.generation && s.resultEpoch === s.epoch;
   }
 
   private start(s: DocState<R>): void {
@@ -90,10 +102,13 @@ export class Scheduler<R> {
   private async execute(s: DocState<R>): Promise<void> {
     const snap = s.snap;
     const generation = this.generation;
+    const epoch = s.epoch;
     const isCurrent = () => this.docs.get(snap.uri) === s && s.snap.version === snap.version && this.generation === generation;
     const value = await this.run(snap, isCurrent);
     if (value === undefined || !isCurrent()) return;
+    // (a result made stale meanwhile is still published: it is the document's best so far, and it runs again)
     s.result = { version: snap.version, generation, value };
+    s.resultEpoch = epoch;
     this.publish(snap.uri, s.result);
   }
 }

@@ -1,10 +1,7 @@
 // Binds LSP requests to the feature functions. Holds the open documents, the
-// scheduler (debounce + cache per version) and the settings per resource;
-// nothing else survives between requests (code actions read diagnostic data).
-import { AnalysisCache, type ExternalSummaries } from '../core/analyze';
-import { withKernelEra } from '../index/era';
-import { scanInThreads } from '../index/scan-thread';
-import { TreeIndex } from '../index/tree';
+// schedulers (debounce + cache per version) and the settings per resource;
+// what the server knows about the files of its folders lives in the
+// workspace (workspace.ts). Code actions read diagnostic data.
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { promises as fs } from 'fs';
@@ -15,11 +12,11 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Parser } from 'web-tree-sitter';
 import { loadParser } from '../host/treesitter';
-import type { FieldFill, Position, Settings } from '../core/types';
+import type { Position, Settings } from '../core/types';
 import {
   CheckFolderParams, CheckFolderRequest, CheckFolderResult, SimulationParams, SimulationRequest, SimulationResult,
 } from '../protocol';
-import { Analysed, analyse, mentionsPages } from './analysis';
+import { Analysed, mentionsPages } from './analysis';
 import { isRange, noteDiagnostic, toCodeActions, toCodeLens, toDiagnostic, toHover, toPatchDiagnostic } from './convert';
 import { patchHover } from './features/patch';
 import { PatchAnalysed, analysePatch, isPatchDocument } from './patch';
@@ -28,8 +25,8 @@ import { hoverAt } from './features/hover';
 import { simulationAt } from './features/simulation';
 import { readSource, walkC } from './folder';
 import { Policy, Scheduler, Snapshot } from './scheduler';
-import { Baselines } from './baseline';
 import { ServerSettings, normalizeServerSettings } from './settings';
+import { Workspace, fileOf } from './workspace';
 
 export interface ServerOptions { docsBase: string; version: string; policy?: Policy }
 
@@ -59,12 +56,6 @@ function checkCancelled(token: CancellationToken): void {
   if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
 }
 
-/** The file path of a file: URI; '' for anything else. */
-function fileOf(uri: string): string {
-  if (!uri.startsWith('file:')) return '';
-  try { return fileURLToPath(uri); } catch { return ''; }
-}
-
 export function isC(doc: TextDocument): boolean {
   return doc.languageId === 'c' || /\.[ch]$/i.test(doc.uri);
 }
@@ -92,17 +83,25 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   }
   const settingsFor = (uri: string): Promise<Required<Settings>> => serverSettingsFor(uri).then(s => s.core);
 
-  /** per open document: function results reused across its versions */
-  const functionCaches = new Map<string, AnalysisCache>();
-  const cacheFor = (uri: string): AnalysisCache => {
-    let c = functionCaches.get(uri);
-    if (!c) { c = new AnalysisCache(); functionCaches.set(uri, c); }
-    return c;
-  };
+  // the folders' indexes, the documents' caches and facts, the HEAD baselines
+  const workspace = new Workspace({
+    progress: (title, message) => (progress
+      ? conn.window.createWorkDoneProgress().then(r => { r.begin(title, undefined, message); return r; }, () => undefined)
+      : undefined),
+    error: m => conn.console.error(m),
+    reanalyse: where => {
+      for (const d of documents.all()) {
+        const f = isC(d) && !isPatchDocument(d.uri, d.languageId) ? fileOf(d.uri) : undefined;
+        if (f && where(f)) scheduler.stale({ uri: d.uri, version: d.version, text: d.getText() });
+      }
+    },
+    reanalyseAll: () => scheduler.invalidateAll(),
+  });
 
+  /** A file that is not open, analysed in its tree. */
   async function analyseText(uri: string, text: string, settings?: Required<Settings>): Promise<Analysed> {
     const s = settings ?? await settingsFor(uri);
-    return analyse(await parser, text, s);
+    return workspace.analyseFile(fileOf(uri), text, await parser, s);
   }
 
   function publish(uri: string, r: Analysed, version?: number): void {
@@ -113,116 +112,16 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     void conn.sendDiagnostics({ uri, version, diagnostics });
   }
 
-  // Helpers defined in other files of the workspace folder: their summaries are
-  // looked up when a document is opened or saved, not on every keystroke. A
-  // folder's definition scan runs on a thread of its own; until it is done
-  // documents are analysed without other files' helpers, then all again.
-  const indexes = new Map<string, TreeIndex>();
-  const scanning = new Set<string>();
-  const rescanAfter = new Set<string>();
-  const externals = new Map<string, ExternalSummaries | undefined>();
-  const fillsOf = new Map<string, FieldFill[]>();
-  function indexFor(file: string, p: Parser, s: Required<Settings>): TreeIndex | undefined {
-    const folder = folders.map(f => { try { return fileURLToPath(f); } catch { return ''; } })
-      .filter(f => f && (file === f || file.startsWith(f + path.sep))).sort((a, b) => b.length - a.length)[0];
-    if (!folder) return undefined;
-    const ix = indexes.get(folder);
-    if (!ix && !scanning.has(folder)) startScan(folder, p, s);
-    return ix;
-  }
-  /** (Re)scans a folder on a thread; the old index, if any, serves until the new one is ready. */
-  function startScan(folder: string, p: Parser, s: Settings): void {
-    scanning.add(folder);
-    // the editor shows that the helpers of other files are still to come
-    const report = progress ? conn.window.createWorkDoneProgress().then(r => { r.begin('pinlens: indexing', undefined, path.basename(folder)); return r; }, () => undefined) : undefined;
-    const ready = (index: TreeIndex) => {
-      indexes.set(folder, index);
-      scanning.delete(folder);
-      // the folder's open documents again, now with other files' helpers (the others are not affected)
-      reanalyse(f => f.startsWith(folder + path.sep));
-      void report?.then(r => r?.done());
-      if (rescanAfter.delete(folder)) startScan(folder, p, s);
-    };
-    scanInThreads(path.resolve(folder), 1).then(scan => ready(new TreeIndex(folder, p, s, { scan })), err => {
-      // the index scans on the main thread instead, when it is first asked
-      conn.console.error(`pinlens: scanning ${folder} on a thread failed (${err instanceof Error ? err.message : String(err)}); scanning here`);
-      ready(new TreeIndex(folder, p, s));
-    });
-  }
-  /** Files of the tree changed: the indexes read them again, every document's helper summaries and fills are looked up again. */
-  function forgetSummaries(): void {
-    for (const ix of indexes.values()) ix.invalidate();
-    externals.clear();
-    fillsOf.clear();
-  }
-  /** Files of the tree changed (saved, checked out, created): every open document is analysed again with fresh summaries. */
-  function summariesChanged(): void {
-    forgetSummaries();
-    scheduler.invalidateAll();
-  }
-  /** The open C documents whose file `where` accepts, analysed again (their helper summaries looked up again). */
-  function reanalyse(where: (file: string) => boolean): void {
-    for (const d of documents.all()) {
-      const f = isC(d) && !isPatchDocument(d.uri, d.languageId) ? fileOf(d.uri) : undefined;
-      if (!f || !where(f)) continue;
-      externals.delete(d.uri);
-      fillsOf.delete(d.uri);
-      scheduler.changed({ uri: d.uri, version: d.version, text: d.getText() });
-    }
-  }
-  /**
-   * C files changed (saved, or outside the editor: a git checkout, a build):
-   * the index reads them again, and a folder where a .c file changed, came or
-   * went is scanned again for which file defines what (on a thread; only the
-   * files whose stamps changed are read).
-   */
-  function filesChanged(uris: string[]): void {
-    const c = uris.filter(u => /\.[ch]$/.test(u));
-    if (!c.length) return;
-    for (const [folder, ix] of indexes) {
-      const inside = (u: string) => { try { return fileURLToPath(u).startsWith(folder + path.sep); } catch { return false; } };
-      if (!c.some(u => u.endsWith('.c') && inside(u))) continue;
-      // a change during a scan may come after the scan read that file: scan once more when it ends
-      if (scanning.has(folder)) rescanAfter.add(folder); else startScan(folder, ix.parser, ix.settings);
-    }
-    summariesChanged();
-  }
-  function externalFor(uri: string, text: string, p: Parser, s: Required<Settings>): ExternalSummaries | undefined {
-    if (externals.has(uri)) return externals.get(uri);
-    let file = '';
-    try { file = fileURLToPath(uri); } catch { /* not a file: no index */ }
-    let ext: ExternalSummaries | undefined;
-    try { ext = file ? indexFor(file, p, s)?.summariesFor(text, file) : undefined; } catch { ext = undefined; }
-    externals.set(uri, ext);
-    return ext;
-  }
-
-  // In a git work tree, findings are marked against the file at HEAD; when HEAD
-  // moves, the open documents of that folder are analysed again (and the
-  // helpers' summaries looked up again: a checkout changes files on disk).
-  const baselines = new Baselines(dir => {
-    forgetSummaries();
-    reanalyse(f => path.dirname(f) === dir);
-  });
-
   const scheduler = new Scheduler<Analysed>(
     async (snap: Snapshot, isCurrent) => {
       const file = fileOf(snap.uri);
-      if (file) void baselines.prepare(file); // git runs while the text is analysed
+      if (file) workspace.prepareBaseline(file); // git runs while the text is analysed
       const ss = await serverSettingsFor(snap.uri);
-      const s = file ? withKernelEra(ss.core, file) : ss.core;
       const p = await parser;
       if (!isCurrent()) return undefined;
-      const ext = externalFor(snap.uri, snap.text, p, s);
-      let r = analyse(p, snap.text, s, cacheFor(snap.uri), ext, fillsOf.get(snap.uri));
-      // teardowns of fields this file never fills: the folder's other files say how (once per open/save)
-      if (file && !fillsOf.has(snap.uri) && r.analysis.openFieldReleases?.length) {
-        const fills = indexFor(file, p, s)?.fieldFillsFor(file, r.analysis.openFieldReleases) ?? [];
-        fillsOf.set(snap.uri, fills);
-        if (fills.length) r = analyse(p, snap.text, s, cacheFor(snap.uri), ext, fills);
-      }
+      const r = workspace.analyseDocument(snap.uri, snap.text, p, ss.core);
       if (!file) return r;
-      const marks = await baselines.marks(file, r, JSON.stringify(s), ext, (text, cache) => analyse(p, text, s, cache, ext));
+      const marks = await workspace.marks(file, r, p, ss.core);
       if (!isCurrent()) return undefined;
       return marks ? { ...r, marks, onlyIntroduced: ss.onlyIntroduced } : r;
     },
@@ -239,7 +138,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     async (snap: Snapshot, isCurrent) => {
       const s = await settingsFor(snap.uri);
       const p = await parser;
-      return isCurrent() ? analysePatch(p, snap.uri, snap.text, s, folders) : undefined;
+      return isCurrent() ? analysePatch(p, snap.uri, snap.text, s, folders, root => workspace.patchIndex(root, p, s)) : undefined;
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed patch ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms${r.value.root ? ` against ${r.value.root}` : ''}`);
@@ -268,6 +167,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     const init = params.initializationOptions as { settings?: unknown } | null | undefined;
     if (init?.settings) pushed = init.settings;
     folders = [...(params.workspaceFolders ?? []).map(f => f.uri), ...(params.rootUri ? [params.rootUri] : [])];
+    workspace.setFolders(folders);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -300,11 +200,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
 
   documents.onDidClose(({ document: d }) => {
     scheduler.forget(d.uri);
-    functionCaches.get(d.uri)?.dispose();
-    functionCaches.delete(d.uri);
-    externals.delete(d.uri);
-    fillsOf.delete(d.uri);
-    if (fileOf(d.uri)) baselines.forget(fileOf(d.uri));
+    workspace.closed(d.uri);
     if (isPatchDocument(d.uri, d.languageId)) { patchScheduler.forget(d.uri); void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     if (!fromFolder.has(d.uri)) { void conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }); return; }
     void analysisOf(d.uri).then(r => r ? publish(d.uri, r) : conn.sendDiagnostics({ uri: d.uri, diagnostics: [] }));
@@ -354,24 +250,43 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   });
 
   conn.onRequest(CheckFolderRequest, async (params: CheckFolderParams, token): Promise<CheckFolderResult> => {
-    const uri = (params as Partial<CheckFolderParams> | null)?.uri;
+    const x = params as Partial<CheckFolderParams> | null;
     let dir: string;
-    try { dir = fileURLToPath(String(uri)); } catch { throw invalid('expected { uri } with a file: URI of a folder'); }
+    try { dir = fileURLToPath(String(x?.uri)); } catch { throw invalid('expected { uri } with a file: URI of a folder'); }
     if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) throw invalid(`not a folder: ${dir}`);
-    return checkFolder(dir, uri!, token);
+    const given = typeof x?.workDoneToken === 'string' || typeof x?.workDoneToken === 'number' ? x.workDoneToken : undefined;
+    return checkFolder(dir, x!.uri!, token, given);
   });
 
-  async function checkFolder(dir: string, uri: string, token: CancellationToken): Promise<CheckFolderResult> {
+  /**
+   * Every C file of a folder, each analysed as opening it would (an open one
+   * is its document's analysis; the others in their tree, once its index is
+   * ready), with work-done progress: the files done of the total, the folder
+   * at hand. `workDoneToken`: the client's progress; else the server's own.
+   */
+  async function checkFolder(dir: string, uri: string, token: CancellationToken, workDoneToken?: string | number): Promise<CheckFolderResult> {
     const settings = await settingsFor(uri);
     const result: CheckFolderResult = { files: 0, callSites: 0, findings: 0, skipped: [] };
-    const report = progress ? await conn.window.createWorkDoneProgress() : undefined;
-    report?.begin('pinlens: checking folder', undefined, path.basename(dir), true);
-    const cancelled = () => token.isCancellationRequested || !!report?.token.isCancellationRequested;
+    const report = workDoneToken !== undefined ? conn.window.attachWorkDoneProgress(workDoneToken)
+      : progress ? await conn.window.createWorkDoneProgress() : undefined;
+    report?.begin('pinlens: checking folder', 0, `${path.basename(dir)}: listing files`, true);
+    // the server's own progress can be cancelled in the editor's notification; the client's cancels the request
+    const own = report && 'token' in report ? (report as { token: CancellationToken }).token : undefined;
+    const cancelled = () => token.isCancellationRequested || !!own?.isCancellationRequested;
     try {
-      for await (const file of walkC(dir, settings.maxFileSize, { skipped: result.skipped, cancelled })) {
+      const files: string[] = [];
+      for await (const file of walkC(dir, settings.maxFileSize, { skipped: result.skipped, cancelled })) files.push(file);
+      let shown = -1, shownAt = 0;
+      for (const file of files) {
+        if (cancelled()) break;
         const fileUri = pathToFileURL(file).href;
         result.files++;
-        report?.report(path.relative(dir, file));
+        // at most a few reports a second, and one per percent
+        const pct = Math.floor((100 * (result.files - 1)) / files.length);
+        if (pct !== shown || performance.now() - shownAt > 250) {
+          shown = pct; shownAt = performance.now();
+          report?.report(pct, `${result.files - 1}/${files.length} files — ${path.relative(dir, path.dirname(file)) || path.basename(dir)}`);
+        }
         let r: Analysed | undefined;
         if (documents.get(fileUri)) r = await analysisOf(fileUri);
         else {
@@ -396,10 +311,10 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     if (isPatchDocument(d.uri, d.languageId)) return;
     // a saved helper may have changed what it does (or what it defines): look the
     // summaries up again, for every open document (its callers and teardowns among them)
-    filesChanged([d.uri]);
+    workspace.filesChanged([d.uri]);
   });
 
-  conn.onDidChangeWatchedFiles(({ changes }) => filesChanged(changes.map(ch => ch.uri)));
+  conn.onDidChangeWatchedFiles(({ changes }) => workspace.filesChanged(changes.map(ch => ch.uri)));
 
   documents.listen(conn);
   conn.listen();

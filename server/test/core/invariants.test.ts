@@ -29,4 +29,10 @@ describe('architecture invariants', () => {
       if (/^(core|index)\//.test(rel.split(path.sep).join('/'))) assert.ok(!/from '\.\.\/(cli|lsp)\//.test(text), `${rel} imports cli or lsp`);
     }
   });
+
+  it('a file of a tree is analysed one way: only index/facts.ts (and the index\'s helper slices) call the core\'s entry point', () => {
+    const callers = files(SRC).filter(f => /\banalyzeSource\s*\(/.test(fs.readFileSync(f, 'utf8')))
+      .map(f => path.relative(SRC, f).split(path.sep).join('/')).sort();
+    assert.deepStrictEqual(callers, ['core/analyze.ts', 'index/facts.ts', 'index/tree.ts']);
+  });
 });

@@ -38,6 +38,7 @@ export class LspClient {
   /** work-done progress the server reported ($/progress values), in order */
   readonly progress: { kind: string; title?: string; message?: string }[] = [];
   private waiters: Waiter[] = [];
+  private traceWaiters: (() => void)[] = [];
   private exited: Promise<number | null>;
 
   private constructor(readonly proc: ChildProcessWithoutNullStreams, readonly conn: rpc.MessageConnection, public settings: Record<string, unknown>) {
@@ -47,7 +48,7 @@ export class LspClient {
       this.waiters = this.waiters.filter(w => (w.uri === p.uri && w.ok(p) ? (w.resolve(p), false) : true));
     });
     conn.onNotification('window/logMessage', (m: { message: string }) => { this.logs.push(m.message); });
-    conn.onNotification('$/logTrace', (m: { message: string }) => { this.traces.push(m.message); });
+    conn.onNotification('$/logTrace', (m: { message: string }) => { this.traces.push(m.message); for (const w of this.traceWaiters) w(); });
     conn.onNotification('$/progress', (p: { value: { kind: string; title?: string; message?: string } }) => { this.progress.push(p.value); });
     conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
       p.items.map(i => (i.section === 'pinlens' ? this.settings : null)));
@@ -90,6 +91,24 @@ export class LspClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${ms} ms; got ${JSON.stringify(this.published.filter(p => p.uri === uri).slice(-3))}`)), ms);
       this.waiters.push({ uri, ok, resolve: p => { clearTimeout(timer); resolve(p); } });
+    });
+  }
+
+  /** Resolves when the traces so far satisfy `ok` (checked now and on each trace). */
+  tracesUntil(ok: (traces: string[]) => boolean, ms = 15000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!ok(this.traces)) return;
+        clearTimeout(timer);
+        this.traceWaiters = this.traceWaiters.filter(w => w !== check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.traceWaiters = this.traceWaiters.filter(w => w !== check);
+        reject(new Error(`the traces did not come within ${ms} ms:\n${this.traces.slice(-10).join('\n')}`));
+      }, ms);
+      this.traceWaiters.push(check);
+      check();
     });
   }
 
