@@ -1,0 +1,34 @@
+// Hostile but well-formed kernel-style C for the robustness tests: deep
+// nesting and big single functions (issue: "never hang, never crash").
+// Each shape pins pages first, so the function is one the analysis runs on.
+
+const HEAD = 'int f(unsigned long a, int n, struct page **pages)\n{\n\tint i, ret = pin_user_pages_fast(a, n, FOLL_WRITE, pages);\n\tif (ret <= 0)\n\t\treturn ret;\n';
+const TAIL = '\tunpin_user_pages(pages, ret);\n\treturn 0;\n}\n';
+const repeat = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('');
+
+/** Nesting the stack cannot take if walked by recursion. */
+export const DEEP: Record<string, string> = {
+  'blocks-2000': HEAD + '{'.repeat(2000) + 'put_page(pages[0]);' + '}'.repeat(2000) + '\n' + TAIL,
+  'ifs-1000': HEAD + repeat(1000, i => `if (a > ${i}) `) + 'put_page(pages[0]);\n' + TAIL,
+  'if-blocks-1000': HEAD + repeat(1000, i => `if (a > ${i}) {\n`) + 'put_page(pages[0]);\n' + '}\n'.repeat(1000) + TAIL,
+  'else-ifs-2000': HEAD + repeat(2000, i => `\t${i ? 'else ' : ''}if (n == ${i})\n\t\tn++;\n`) + TAIL,
+  'parens-20000': HEAD + '\ti = ' + '('.repeat(20000) + 'ret' + ')'.repeat(20000) + ';\n' + TAIL,
+  'sum-20000': HEAD + '\ti = ret' + ' + ret'.repeat(20000) + ';\n' + TAIL,
+  'calls-3000': HEAD + '\ti = ' + 'g('.repeat(3000) + 'ret' + ')'.repeat(3000) + ';\n' + TAIL,
+  'not-20000': HEAD + '\tif (' + '!'.repeat(20000) + 'ret)\n\t\tput_page(pages[0]);\n' + TAIL,
+};
+
+/** Nesting under the depth limit: analysed as usual (here a finding under 60 nested blocks). */
+export const NESTED_OK = HEAD + '{'.repeat(60) + 'put_page(pages[0]);' + '}'.repeat(60) + '\n' + TAIL;
+
+/** Single functions whose states or findings grow without bound. */
+export const BIG: Record<string, string> = {
+  'ifs-200-around-acquires': 'int g(unsigned long a, int n, struct page **pages)\n{\n\tint ret = 0;\n'
+    + repeat(200, i => `\tif (n & ${1 << (i % 30)}) {\n\t\tret = pin_user_pages_fast(a + ${i}, n, FOLL_WRITE, pages);\n\t\tif (ret > 0 && n > ${i})\n\t\t\tunpin_user_pages(pages, ret);\n\t}\n`)
+    + '\treturn ret;\n}\n',
+  'ifs-500-around-acquires': 'int g(unsigned long a, int n, struct page **pages)\n{\n\tint ret = 0;\n'
+    + repeat(500, i => `\tif (n & ${1 << (i % 30)}) {\n\t\tret = pin_user_pages_fast(a + ${i}, n, FOLL_WRITE, pages);\n\t\tif (ret > 0 && n > ${i})\n\t\t\tunpin_user_pages(pages, ret);\n\t}\n`)
+    + '\treturn ret;\n}\n',
+  'release-loops-10000': HEAD + repeat(10000, () => '\tfor (i = 0; i < ret; i++)\n\t\tput_page(pages[i]);\n') + '\treturn 0;\n}\n',
+  'releases-10000': HEAD + repeat(10000, () => '\tunpin_user_pages(pages, ret);\n') + '\treturn 0;\n}\n',
+};
