@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import { analyzeSource } from '../../src/core/analyze';
 import { loadParser } from '../../src/host/treesitter';
-import { BIG, DEEP, NESTED_OK } from './shapes';
+import { BIG, DEEP, NEAR_LIMIT, NESTED_OK } from './shapes';
 
 const incomplete = (fs: { code: string; message: string }[]) => fs.filter(f => f.code === 'analysis-incomplete').map(f => f.message);
 
@@ -18,6 +18,15 @@ describe('robustness: depth and work budgets of the core', function () {
       // parentheses the grammar may fold differently: either the depth limit or a clean analysis, never a throw
       assert.ok(notes.length === 1 && /nests more than \d+ levels deep/.test(notes[0]), JSON.stringify(a.findings.map(f => f.message)));
       assert.ok(a.notes.every(n => !/not analysed \(/.test(n)), a.notes.join('\n'));
+    });
+  }
+
+  for (const [name, src] of Object.entries(NEAR_LIMIT)) {
+    it(`${name} just under the depth limit: analysed in bounded time`, async () => {
+      const t = Date.now();
+      const a = analyzeSource(await loadParser(), src, {});
+      assert.ok(!incomplete(a.findings).some(m => /nests more than/.test(m)), JSON.stringify(incomplete(a.findings)));
+      assert.ok(Date.now() - t < 10_000, `took ${Date.now() - t} ms`);
     });
   }
 

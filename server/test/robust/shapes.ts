@@ -18,7 +18,26 @@ export const DEEP: Record<string, string> = {
   'not-20000': HEAD + '\tif (' + '!'.repeat(20000) + 'ret)\n\t\tput_page(pages[0]);\n' + TAIL,
 };
 
-/** Nesting under the depth limit: analysed as usual (here a finding under 60 nested blocks). */
+/**
+ * Nesting just under the depth limit (350 syntax levels or so): analysed, on
+ * a stack of the default size, in bounded time (a walk that evaluates each
+ * level twice would take 2^depth).
+ */
+export const NEAR_LIMIT: Record<string, string> = {
+  blocks: HEAD + '{'.repeat(350) + 'put_page(pages[0]);' + '}'.repeat(350) + '\n' + TAIL,
+  ifs: HEAD + repeat(350, i => `if (a > ${i}) `) + 'put_page(pages[0]);\n' + TAIL,
+  'else-ifs': HEAD + repeat(170, i => `\t${i ? 'else ' : ''}if (ret == ${i})\n\t\tput_page(pages[0]);\n`) + TAIL,
+  'and-chain': HEAD + '\tif (ret' + ' && ret'.repeat(350) + ')\n\t\tput_page(pages[0]);\n' + TAIL,
+  'nested-calls': HEAD + '\ti = ' + 'g('.repeat(170) + 'ret' + ')'.repeat(170) + ';\n' + TAIL,
+  'nested-calls-around-an-acquire': HEAD + '\ti = ' + 'g('.repeat(170) + 'pin_user_pages_fast(a, n, FOLL_WRITE, pages)' + ')'.repeat(170) + ';\n' + TAIL,
+  'nested-calls-in-a-release': HEAD + '\tunpin_user_pages(' + 'h('.repeat(170) + 'pages' + ')'.repeat(170) + ', ret);\n' + TAIL,
+  ternaries: HEAD + '\ti = ' + repeat(170, () => 'ret ? ret : ') + '0;\n' + TAIL,
+  'ternary-condition': HEAD + '\tif (' + repeat(170, () => 'ret ? ret : ') + '0)\n\t\tput_page(pages[0]);\n' + TAIL,
+  assignments: HEAD + '\t' + 'i = '.repeat(350) + 'ret;\n' + TAIL,
+  negations: HEAD + '\tif (' + '!'.repeat(350) + 'ret)\n\t\tput_page(pages[0]);\n' + TAIL,
+};
+
+/** Nesting well under the depth limit: analysed as usual (here a finding under 60 nested blocks). */
 export const NESTED_OK = HEAD + '{'.repeat(60) + 'put_page(pages[0]);' + '}'.repeat(60) + '\n' + TAIL;
 
 /** Single functions whose states or findings grow without bound. */
