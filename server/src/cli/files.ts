@@ -32,6 +32,8 @@ export function walk(root: string, display: string, out: SourceFile[], seen = ne
 
 /** Reads one file; sets text, or note when it cannot be analysed. */
 export function load(f: SourceFile, maxBytes = MAX_BYTES): SourceFile {
+  // the walk could not read it (a folder without permission): its note stays
+  if (f.note && f.text === undefined) return f;
   let buf: Buffer;
   try {
     const st = fs.statSync(f.abs);

@@ -92,14 +92,40 @@ function collect(paths: string[], base?: string): SourceFile[] {
   for (const p of paths) {
     const abs = base && !path.isAbsolute(p) && !fs.existsSync(p) ? path.join(base, p) : p;
     let st: fs.Stats;
-    try { st = fs.statSync(abs); } catch { throw new InputError(`cannot read '${p}': no such file or folder`); }
-    if (st.isDirectory()) walk(abs, p, out);
-    else out.push({ display: p, abs });
+    try { st = fs.statSync(abs); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      let link = false;
+      try { link = fs.lstatSync(abs).isSymbolicLink(); } catch { /* not there at all */ }
+      throw new InputError(`cannot read '${p}': ${link ? 'a link to nothing (dangling)' : code === 'ENOENT' ? 'no such file or folder' : code ?? (e as Error).message}`);
+    }
+    // a path the user names must be readable: what a walk meets inside a folder only gets a note
+    if (st.isDirectory()) {
+      try { fs.accessSync(abs, fs.constants.R_OK | fs.constants.X_OK); fs.readdirSync(abs); } catch (e) {
+        throw new InputError(`cannot read folder '${p}': ${why(e)}`);
+      }
+      walk(abs, p, out);
+    } else if (!st.isFile()) {
+      const what = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
+      throw new InputError(`cannot read '${p}': ${what}, not a C file`);
+    } else {
+      try {
+        fs.accessSync(abs, fs.constants.R_OK);
+        fs.closeSync(fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+      } catch (e) {
+        throw new InputError(`cannot read '${p}': ${why(e)}`);
+      }
+      out.push({ display: p, abs });
+    }
   }
   return out;
 }
 
 class InputError extends Error {}
+
+function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code ?? (e as Error).message;
+}
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(USAGE + '\n'); return 0; }
@@ -148,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
     indexStats = index?.stats;
   }
   if (showProgress) process.stderr.write('\n');
+  if (indexStats?.cacheSkipped) process.stderr.write(`pinlens: note: ${indexStats.cacheSkipped}\n`);
   const functions = results.reduce((n, r) => n + r.functions, 0);
   const stats: RunStats = {
     files: files.length, functions, callSites: results.reduce((n, r) => n + r.callSites.length, 0), ms: Date.now() - started,

@@ -170,6 +170,7 @@ function sumStats(all: IndexStats[]): IndexStats {
   const out = { ...all[0] };
   for (const s of all.slice(1)) {
     for (const k of ['analysed', 'memoryHits', 'diskHits', 'resultHits', 'discarded', 'ambiguous'] as const) out[k] += s[k];
+    out.cacheSkipped ??= s.cacheSkipped;
   }
   return out;
 }

@@ -33,6 +33,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
   const args = callArgs(call);
   zeroedCall(st, call);
   if (!name) {
+    for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
     for (const a of args) escapeArg(fn, st, a, call);
     return null;
   }
@@ -303,7 +304,8 @@ function unjudgedFill(fn: Fn, set: PageSet): void {
 
 function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
   const s = strip(a);
-  if (s.type === 'call_expression') { evalExpr(fn, st, s); return; }
+  // (a plain call argument was evaluated with the others: once more per level of nesting would be 2^depth)
+  if (s.type === 'call_expression') { if (s.id !== a.id) evalExpr(fn, st, s); return; }
   handOnBio(st, a, calleeName(call));
   const h = holderText(a);
   // `copy(maddr + off, buf, n)` with maddr = page_address(page): a use of the bytes

@@ -5,7 +5,7 @@
 // put_page(pages[i]);` as one release of pages[0..n): the index variable,
 // its bound and whether the index starts at 0.
 import type { Node } from './syntax';
-import { norm, strip } from './syntax';
+import { MAX_DEPTH, nestsDeeperThan, norm, strip } from './syntax';
 
 export interface LoopInfo {
   id: number;
@@ -30,7 +30,8 @@ export type CfgNode =
   | { kind: 'nop'; next: number; ast?: Node; loops: LoopInfo[]; iterEnd?: LoopInfo }
   | { kind: 'exit' };
 
-export interface Cfg { nodes: CfgNode[]; entry: number; exit: number; truncated: boolean }
+/** `incomplete`: why the body was not turned into a graph at all (its nesting is too deep to walk). */
+export interface Cfg { nodes: CfgNode[]; entry: number; exit: number; truncated: boolean; incomplete?: string }
 
 /** `loop`: the innermost loop (`continue` ends its iteration); `brkLoop`: the loop `break` leaves (none inside a switch). */
 interface Ctx { brk?: number; cont?: number; loops: LoopInfo[]; loop?: LoopInfo; brkLoop?: LoopInfo }
@@ -38,6 +39,9 @@ interface Ctx { brk?: number; cont?: number; loops: LoopInfo[]; loop?: LoopInfo;
 const MAX_NODES = 20000;
 
 export function buildCfg(body: Node): Cfg {
+  if (nestsDeeperThan(body, MAX_DEPTH)) {
+    return { nodes: [{ kind: 'exit' }], entry: 0, exit: 0, truncated: true, incomplete: `its syntax nests more than ${MAX_DEPTH} levels deep (the depth limit)` };
+  }
   const nodes: CfgNode[] = [{ kind: 'exit' }];
   const exit = 0;
   const labels = new Map<string, number>();

@@ -432,8 +432,99 @@ function unsafePath(p: string | undefined): boolean {
   return p !== undefined && (p.startsWith('/') || p.split('/').some((c) => c === '..') || p === '');
 }
 
+/** A hunk header's line numbers past this are refused: no source file has that many lines. */
+export const MAX_HUNK_LINE = 100_000_000;
+
+const GIT_BINARY = /^(GIT binary patch|Binary files )/;
+
+/**
+ * The shape checks jsdiff leaves to its callers (or reports only as "invalid
+ * line"): hunks without file lines before them, with no lines, cut short or
+ * longer than their header says, file headers with nothing under them, and
+ * line numbers no file has. Returns the first problem as a sentence, and the
+ * files a `GIT binary patch` / `Binary files … differ` changes.
+ */
+function checkDiffShape(diff: string): { error?: string; binary: Set<string> } {
+  const lines = diff.split('\n');
+  // empty lines at the end: context lines a mailer stripped of their space, or nothing
+  let trailing = 0;
+  while (lines.length && lines[lines.length - 1] === '') { lines.pop(); trailing++; }
+  const binary = new Set<string>();
+  let file: string | undefined; // the current file's name as the headers give it
+  let files = false; // a ---/+++ pair (or a diff --git line) came before
+  let hunks = 0;
+  let ext = false; // git extended header lines (mode, rename, binary, …)
+  const name = (l: string) => l.replace(/^(---|\+\+\+) /, '').replace(/\t.*$/, '').replace(/^[ab]\//, '');
+  const close = (): string | undefined => {
+    if (file !== undefined && hunks === 0 && !ext) return `${file}: a file header with no hunk under it (nothing to apply)`;
+    return undefined;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const git = /^diff --git (?:"?a\/)?(\S+) (?:"?b\/)?(\S+?)"?$/.exec(l);
+    if (git || /^diff -/.test(l) || /^Index: /.test(l)) {
+      const e = close(); if (e) return { error: e, binary };
+      file = git ? git[2] : l.replace(/^(diff -\S*|Index:)\s+/, '').split(/\s+/).pop(); files = !!git; hunks = 0; ext = false;
+      continue;
+    }
+    if (/^--- /.test(l)) {
+      if (!/^\+\+\+ /.test(lines[i + 1] ?? '')) return { error: `'${l}' is not followed by a '+++' line: the new file's name is missing`, binary };
+      // a git header's ---/+++ belong to it; elsewhere they start a file
+      if (!(files && file !== undefined && hunks === 0 && /^diff --git/.test(lines.slice(0, i).reverse().find(x => /^(diff |--- |@@ )/.test(x)) ?? ''))) {
+        const e = close(); if (e) return { error: e, binary };
+      }
+      const n = name(lines[i + 1]);
+      file = n === '/dev/null' ? name(l) : n; files = true; hunks = 0; ext = false;
+      i++;
+      continue;
+    }
+    if (/^\+\+\+ /.test(l)) return { error: `'${l}' has no '---' line before it: the old file's name is missing`, binary };
+    if (GIT_EXT.test(l) && file !== undefined) {
+      ext = true;
+      if (GIT_BINARY.test(l)) binary.add(file);
+      continue;
+    }
+    const h = HUNK_HEADER.exec(l);
+    if (!h) continue;
+    hunks++;
+    const where = file === undefined ? `hunk ${hunks} (${l})` : `${file}: hunk ${hunks} (${l})`;
+    if (!files) return { error: `${where} has no '---'/'+++' lines before it: which file it changes is missing`, binary };
+    const nums = [h[1], h[2] ?? '1', h[3], h[4] ?? '1'].map(Number);
+    if (nums.some(n => !Number.isSafeInteger(n) || n > MAX_HUNK_LINE)) {
+      return { error: `${where} has line numbers past ${MAX_HUNK_LINE}, which no source file has`, binary };
+    }
+    let oldLeft = nums[1], newLeft = nums[3];
+    const want = `${oldLeft} old and ${newLeft} new line(s)`;
+    let j = i + 1, body = 0;
+    for (; j < lines.length && (oldLeft > 0 || newLeft > 0); j++) {
+      const c = lines[j][0];
+      if (lines[j] === '' || c === ' ') { oldLeft--; newLeft--; }
+      else if (c === '-' && !/^--- /.test(lines[j]) ) oldLeft--;
+      else if (c === '+' && !/^\+\+\+ /.test(lines[j])) newLeft--;
+      else if (c !== '\\') break;
+      body++;
+    }
+    if (body === 0 && (nums[1] > 0 || nums[3] > 0)) return { error: `${where} has no lines; its header promises ${want}`, binary };
+    if (oldLeft < 0 || newLeft < 0) return { error: `${where} has more lines than its header says (${want})`, binary };
+    if (j === lines.length && oldLeft === newLeft && oldLeft < trailing) { oldLeft = newLeft = 0; }
+    if (oldLeft > 0 || newLeft > 0) {
+      return { error: `${where} ends after ${body} line(s), ${oldLeft} old and ${newLeft} new line(s) short of its header (${want}): the patch is cut short or its counts are wrong`, binary };
+    }
+    while (j < lines.length && lines[j].startsWith('\\')) j++;
+    const next = lines[j];
+    if (next !== undefined && /^[-+ ]/.test(next) && !/^(--- |\+\+\+ )/.test(next)) {
+      return { error: `${where} has more lines than its header says (${want})`, binary };
+    }
+    i = j - 1;
+  }
+  const e = close();
+  return e ? { error: e, binary } : { binary };
+}
+
 /** Layer 2: diff text → FilePatch[], hunk headers kept as written. */
 export function parseDiff(diff: string): { files: FilePatch[]; error?: string } {
+  const shape = checkDiffShape(diff);
+  if (shape.error !== undefined) return { files: [], error: shape.error };
   let structured: StructuredPatch[];
   try {
     structured = parsePatch(diff);
@@ -447,7 +538,7 @@ export function parseDiff(diff: string): { files: FilePatch[]; error?: string } 
     if (sp.oldFileName === undefined && sp.newFileName === undefined && sp.hunks.length === 0) continue;
     const { oldPath, newPath } = normalisePaths(sp.oldFileName, sp.newFileName, !!sp.isGit);
     let status: FileStatus;
-    if (sp.isBinary) status = 'binary';
+    if (sp.isBinary || shape.binary.has(newPath ?? '') || shape.binary.has(oldPath ?? '')) status = 'binary';
     else if (sp.isCreate || (oldPath === undefined && newPath !== undefined)) status = 'added';
     else if (sp.isDelete || (newPath === undefined && oldPath !== undefined)) status = 'deleted';
     else if (sp.isRename) status = 'renamed';
@@ -481,7 +572,8 @@ export function parseSeries(inputs: PatchInput[]): SeriesParse {
   const notes: string[] = [];
   const problems: PatchProblem[] = [];
   for (const input of inputs) {
-    const { text, crlf } = normaliseLineEnds(input.text);
+    // a byte order mark some editors write is not part of the first line
+    const { text, crlf } = normaliseLineEnds(input.text.replace(/^\uFEFF/, ''));
     const { mail, messages } = splitMessages(text);
     const quotedReplies: string[] = [];
     const before = patches.length;
@@ -563,6 +655,8 @@ function locateExact(lines: string[], hunk: Hunk, want: number, minLine: number)
     return true;
   };
   const max = lines.length - old.length;
+  // the header's line may lie past the end: search from the end (each offset once)
+  want = Math.max(minLine, Math.min(want, max));
   if (fits(want)) return want;
   for (let d = 1; want + d <= max || want - d >= minLine; d++) {
     if (fits(want + d)) return want + d;
@@ -579,7 +673,7 @@ function oneHunk(h: Hunk, oldStart: number): StructuredPatch {
 }
 
 /** Applies one file's hunks in order; on failure says which hunk. */
-export function applyHunks(text: string, hunks: Hunk[], fuzz = 2): { ok: true; text: string; hunks: AppliedHunk[] } | { ok: false; hunk: Hunk; index: number } {
+export function applyHunks(text: string, hunks: Hunk[], fuzz = 2): { ok: true; text: string; hunks: AppliedHunk[] } | { ok: false; hunk: Hunk; index: number; why?: string } {
   let cur = text;
   let shift = 0; // lines added minus removed by the hunks applied so far
   let minLine = 0; // later hunks land after the changed lines of earlier ones
@@ -588,7 +682,12 @@ export function applyHunks(text: string, hunks: Hunk[], fuzz = 2): { ok: true; t
   for (let k = 0; k < hunks.length; k++) {
     const h = hunks[k];
     const lines = splitLines(cur);
-    const want = Math.max(0, h.oldStart - 1 + shift + prevOffset);
+    const numbers = [h.oldStart, h.oldLines, h.newStart, h.newLines];
+    if (numbers.some(n => !Number.isSafeInteger(n) || n < 0 || n > MAX_HUNK_LINE)) {
+      return { ok: false, hunk: h, index: k, why: `has line numbers past ${MAX_HUNK_LINE}, which no source file has` };
+    }
+    // a start past the end of the file is searched for from the end
+    const want = Math.max(0, Math.min(h.oldStart - 1 + shift + prevOffset, lines.length));
     let at = locateExact(lines, h, want, minLine);
     let out: string | false = false;
     let used = 0;
@@ -604,7 +703,7 @@ export function applyHunks(text: string, hunks: Hunk[], fuzz = 2): { ok: true; t
         });
       }
     }
-    if (out === false) return { ok: false, hunk: h, index: k };
+    if (out === false) return { ok: false, hunk: h, index: k, ...(h.oldStart - 1 > lines.length ? { why: `starts at line ${h.oldStart}, past the end of the file (${lines.length} lines), and its lines are nowhere in it` } : {}) };
     const after = splitLines(out);
     if (at === undefined) {
       // fuzzy: where the text starts to differ tells where the hunk went
@@ -670,10 +769,10 @@ export function requiredFiles(patches: ParsedPatch[]): string[] {
   return [...need];
 }
 
-function hunkProblem(p: ParsedPatch, file: string, h: Hunk, index: number, of: number): PatchProblem {
+function hunkProblem(p: ParsedPatch, file: string, h: Hunk, index: number, of: number, why = 'does not match the tree'): PatchProblem {
   return {
     kind: 'hunk-failed', input: p.input, patch: p.subject, file, hunk: h.header,
-    message: `patch ${describePatch(p)} does not apply: ${file}: hunk ${index + 1} of ${of} (${h.header}) does not match the tree`,
+    message: `patch ${describePatch(p)} does not apply: ${file}: hunk ${index + 1} of ${of} (${h.header}) ${why}`,
   };
 }
 
@@ -710,7 +809,7 @@ export function applySeries(files: ReadonlyMap<string, string>, patches: ParsedP
           message: `patch ${describePatch(p)} does not apply: ${f.newPath} already exists in the tree` } };
       }
       const r = applyHunks(before ?? '', f.hunks, fuzz);
-      if (!r.ok) return { ok: false, applied, problem: hunkProblem(p, path, r.hunk, r.index, f.hunks.length) };
+      if (!r.ok) return { ok: false, applied, problem: hunkProblem(p, path, r.hunk, r.index, f.hunks.length, r.why) };
       if (f.status === 'deleted' && r.text !== '') {
         return { ok: false, applied, problem: { kind: 'hunk-failed', input: p.input, patch: p.subject, file: path,
           hunk: f.hunks[f.hunks.length - 1]?.header,

@@ -10,6 +10,8 @@ import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
 
 export interface SimOptions {
   pathBudget: number;
+  /** the simulator's work budget (simulate.ts WORK_BUDGET when not given) */
+  workBudget?: number;
   summaries: Map<string, FunctionSummary>;
   checkers: Checker[];
   cx: CheckContext;

@@ -13,6 +13,7 @@
 // The parts: sim-state.ts (what they share), eval.ts (statements and
 // expressions), calls.ts (calls), conditions.ts (branch conditions).
 import { ACQUIRE_BY_NAME } from './apis';
+import { DEFAULT_SETTINGS } from './types';
 import type { Cfg } from './cfg';
 import { AcquireSite, State, cloneState, initialState, mayHold, newSet, pushStep, stateKey } from './ledger';
 import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
@@ -30,6 +31,23 @@ export { WILL_PIN_GUARD } from './calls';
 
 const STEP_LIMIT = 60_000;
 
+/**
+ * The work budget beside the path budget, clock-free so that every run (CLI
+ * thread or worker, editor) gives the same answer: each step costs its
+ * state's size (the characters of its key: cloning, hashing and remembering
+ * it grow with that) plus STEP_COST. The largest kernel functions seen (mm/,
+ * block/, lib/, io_uring/, fs/fuse) need under 16 million; 40 million is one
+ * to two seconds of one core here.
+ */
+export const WORK_BUDGET = 40_000_000;
+const STEP_COST = 100;
+/**
+ * Path steps the findings of one function may carry in all: each finding
+ * keeps its whole path, so a function of thousands of releases of the same
+ * pages would otherwise hold (and print) a quadratic number of steps.
+ */
+export const REPORT_BUDGET = 200_000;
+
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [] };
   const fn: Fn = {
@@ -40,101 +58,127 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
   collectAcquireHolders(fn);
   const start = initialState(cfg.entry);
   seedParams(fn, start);
+  if (cfg.incomplete) { result.incomplete = cfg.incomplete; return result; }
   const seen = new Set<string>();
   const work: State[] = [start];
   let steps = 0;
   let endedPaths = 0;
-  while (work.length) {
-    const st = work.pop()!;
-    if (++steps > STEP_LIMIT || endedPaths > opts.pathBudget) {
-      result.incomplete = `the path budget ran out after ${endedPaths} paths and ${steps} steps`;
-      break;
+  let cost = 0;
+  // a raised pinlens.pathBudget raises these too (the incomplete note says to raise it)
+  const scale = Math.max(1, opts.pathBudget / DEFAULT_SETTINGS.pathBudget);
+  const workBudget = opts.workBudget ?? WORK_BUDGET * scale;
+  const reportBudget = REPORT_BUDGET * scale;
+  // the cx is this function's own: count what the findings carry
+  let reported = 0;
+  const report = opts.cx.report;
+  opts.cx.report = (s, r) => {
+    reported += (s.trail?.len ?? 0) + 1;
+    if (reported <= reportBudget) report(s, r);
+  };
+  try {
+    while (work.length) {
+      const st = work.pop()!;
+      if (++steps > STEP_LIMIT || endedPaths > opts.pathBudget) {
+        result.incomplete = `the path budget ran out after ${endedPaths} paths and ${steps} steps`;
+        break;
+      }
+      if (cost > workBudget) {
+        result.incomplete = `the work budget ran out after ${endedPaths} paths and ${steps} steps (the states grew large)`;
+        break;
+      }
+      if (reported > reportBudget) {
+        result.incomplete = `the findings' paths grew past ${reportBudget} steps after ${endedPaths} paths`;
+        break;
+      }
+      const key = stateKey(st);
+      cost += key.length + STEP_COST;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const node = cfg.nodes[st.node];
+      fn.cur = node;
+      switch (node.kind) {
+        case 'exit':
+          finishPath(fn, st, null);
+          endedPaths++;
+          break;
+        case 'return': {
+          const value = node.value;
+          if (value) evalExpr(fn, st, value);
+          finishPath(fn, st, node.ast, value);
+          endedPaths++;
+          break;
+        }
+        case 'stmt':
+          evalStmt(fn, st, node.ast);
+          st.node = node.next;
+          work.push(st);
+          break;
+        case 'nop':
+          if (node.ast?.type === 'goto_statement') {
+            // a backward goto (retry loops: `goto again;`) is taken once per path
+            const target = cfg.nodes[node.next];
+            const back = target.kind === 'nop' && target.ast && target.ast.startIndex < node.ast.startIndex;
+            if (back) {
+              const key = -st.node;
+              if ((st.visits[key] ?? 0) >= 1) break;
+              st.visits[key] = 1;
+            }
+            pushStep(st, { range: rangeOf(node.ast), note: node.ast.text.replace(/;$/, '') });
+          }
+          if (node.iterEnd && node.ast) for (const c of fn.opts.checkers) c.onIterationEnd?.(fn.opts.cx, st, node.iterEnd, node.ast);
+          st.node = node.next;
+          work.push(st);
+          break;
+        case 'switch': {
+          evalExpr(fn, st, node.value);
+          for (const t of [...new Set(node.targets)]) {
+            const c = cloneState(st); c.node = t; work.push(c);
+          }
+          break;
+        }
+        case 'branch': {
+          st.temps = {};
+          evalExpr(fn, st, node.cond);
+          const visits = node.head ? (st.visits[node.head.id] ?? 0) : 0;
+          const outs: State[] = [];
+          if (node.head && visits >= 1) {
+            // the body ran once: that stands for every iteration
+            if (!node.always) {
+              for (const c of assume(fn, cloneState(st), node.cond, false)) {
+                c.node = node.f; c.temps = {}; delete c.visits[node.head.id]; outs.push(c);
+              }
+            }
+          } else {
+            for (const truth of node.always ? [true] : [false, true]) {
+              const base = cloneState(st);
+              if (node.head) base.visits[node.head.id] = visits + 1;
+              const ctext = norm(node.cond.text);
+              if (fn.repeated.has(ctext)) {
+                if (base.conds[ctext] === !truth) continue;
+                base.conds[ctext] = truth;
+              }
+              const states = node.always ? [base]
+                : node.head?.bound && visits === 0 && (node.head.fromZero || node.head.bound === node.head.index)
+                ? assumeLoopEntry(fn, base, node.head, truth)
+                : assume(fn, base, node.cond, truth);
+              for (const s of states) {
+                s.temps = {};
+                if (!truth && node.head) delete s.visits[node.head.id];
+                if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
+                s.node = truth ? node.t : node.f;
+                noteBranch(s, node.cond, truth);
+                outs.push(s);
+              }
+            }
+          }
+          // depth-first: explore the `true` side first
+          for (const o of outs) work.push(o);
+          break;
+        }
+      }
     }
-    const key = stateKey(st);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const node = cfg.nodes[st.node];
-    fn.cur = node;
-    switch (node.kind) {
-      case 'exit':
-        finishPath(fn, st, null);
-        endedPaths++;
-        break;
-      case 'return': {
-        const value = node.value;
-        if (value) evalExpr(fn, st, value);
-        finishPath(fn, st, node.ast, value);
-        endedPaths++;
-        break;
-      }
-      case 'stmt':
-        evalStmt(fn, st, node.ast);
-        st.node = node.next;
-        work.push(st);
-        break;
-      case 'nop':
-        if (node.ast?.type === 'goto_statement') {
-          // a backward goto (retry loops: `goto again;`) is taken once per path
-          const target = cfg.nodes[node.next];
-          const back = target.kind === 'nop' && target.ast && target.ast.startIndex < node.ast.startIndex;
-          if (back) {
-            const key = -st.node;
-            if ((st.visits[key] ?? 0) >= 1) break;
-            st.visits[key] = 1;
-          }
-          pushStep(st, { range: rangeOf(node.ast), note: node.ast.text.replace(/;$/, '') });
-        }
-        if (node.iterEnd && node.ast) for (const c of fn.opts.checkers) c.onIterationEnd?.(fn.opts.cx, st, node.iterEnd, node.ast);
-        st.node = node.next;
-        work.push(st);
-        break;
-      case 'switch': {
-        evalExpr(fn, st, node.value);
-        for (const t of [...new Set(node.targets)]) {
-          const c = cloneState(st); c.node = t; work.push(c);
-        }
-        break;
-      }
-      case 'branch': {
-        st.temps = {};
-        evalExpr(fn, st, node.cond);
-        const visits = node.head ? (st.visits[node.head.id] ?? 0) : 0;
-        const outs: State[] = [];
-        if (node.head && visits >= 1) {
-          // the body ran once: that stands for every iteration
-          if (!node.always) {
-            for (const c of assume(fn, cloneState(st), node.cond, false)) {
-              c.node = node.f; c.temps = {}; delete c.visits[node.head.id]; outs.push(c);
-            }
-          }
-        } else {
-          for (const truth of node.always ? [true] : [false, true]) {
-            const base = cloneState(st);
-            if (node.head) base.visits[node.head.id] = visits + 1;
-            const ctext = norm(node.cond.text);
-            if (fn.repeated.has(ctext)) {
-              if (base.conds[ctext] === !truth) continue;
-              base.conds[ctext] = truth;
-            }
-            const states = node.always ? [base]
-              : node.head?.bound && visits === 0 && (node.head.fromZero || node.head.bound === node.head.index)
-              ? assumeLoopEntry(fn, base, node.head, truth)
-              : assume(fn, base, node.cond, truth);
-            for (const s of states) {
-              s.temps = {};
-              if (!truth && node.head) delete s.visits[node.head.id];
-              if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
-              s.node = truth ? node.t : node.f;
-              noteBranch(s, node.cond, truth);
-              outs.push(s);
-            }
-          }
-        }
-        // depth-first: explore the `true` side first
-        for (const o of outs) work.push(o);
-        break;
-      }
-    }
+  } finally {
+    opts.cx.report = report;
   }
   result.paths = endedPaths;
   for (const [k, v] of fn.allEffects) {

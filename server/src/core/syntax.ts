@@ -238,3 +238,32 @@ export function identifiersIn(n: Node): string[] {
   walk(n);
   return out;
 }
+
+/**
+ * Syntax nesting deeper than this is not analysed: the CFG builder, the
+ * expression evaluator and the checkers recurse over the tree, and a function
+ * of a thousand nested blocks would overflow the stack (the real kernel's
+ * deepest functions nest about 40 levels of syntax nodes).
+ */
+export const MAX_DEPTH = 400;
+
+/** Does the tree below n nest more than `limit` levels deep? (a cursor walk, no recursion) */
+export function nestsDeeperThan(n: Node, limit: number): boolean {
+  const c = n.walk();
+  let depth = 0;
+  try {
+    for (;;) {
+      if (c.gotoFirstChild()) {
+        if (++depth > limit) return true;
+        continue;
+      }
+      for (;;) {
+        if (c.gotoNextSibling()) break;
+        if (!c.gotoParent()) return false;
+        depth--;
+      }
+    }
+  } finally {
+    c.delete();
+  }
+}

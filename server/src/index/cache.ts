@@ -41,6 +41,60 @@ export function isInside(inner: string, outer: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** A file that is not a regular file (a FIFO, a device, a folder): never read, it might block or never end. */
+export class NotRegularFile extends Error {
+  readonly code = 'ENOTREG';
+  constructor(readonly file: string) { super(`${file} is not a regular file`); }
+}
+
+/**
+ * Reads a regular file, and nothing else: opened without blocking (a FIFO
+ * would wait for a writer) and checked by its descriptor before the read.
+ * `follow: false` also refuses a symbolic link (the cache's own files).
+ */
+export function readRegular(f: string, follow = true): Buffer {
+  const st = (follow ? fs.statSync : fs.lstatSync)(f);
+  if (!st.isFile()) throw new NotRegularFile(f);
+  const fd = fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (follow ? 0 : fs.constants.O_NOFOLLOW));
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new NotRegularFile(f);
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Creates the cache folder, one component at a time and once (fs.mkdirSync's
+ * recursive mode retries forever where a parent exists but refuses children,
+ * as in /proc). Returns why it cannot be used, or undefined when it can.
+ */
+export function prepareCacheDir(dir: string): string | undefined {
+  const missing: string[] = [];
+  let cur = path.resolve(dir);
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try { st = fs.statSync(cur); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    }
+    if (st) { if (!st.isDirectory()) return `${cur} is not a folder`; break; }
+    const up = path.dirname(cur);
+    if (up === cur) return 'no existing parent folder';
+    missing.unshift(cur);
+    cur = up;
+  }
+  for (const d of missing) {
+    try { fs.mkdirSync(d); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') return code ?? (e as Error).message;
+    }
+  }
+  try {
+    if (!fs.statSync(dir).isDirectory()) return `${dir} is not a folder`;
+  } catch (e) { return (e as NodeJS.ErrnoException).code ?? (e as Error).message; }
+  return undefined;
+}
+
 let fingerprint: string | undefined;
 /** Identifies the analysis that produced a cache entry: the package version and this very build. */
 export function buildFingerprint(): string {
@@ -136,9 +190,17 @@ export class DiskCache<T> {
 
   /** The value stored under this key, or undefined (missing, or discarded as corrupt or foreign). */
   get(key: string): T | undefined {
+    if (this.broken) return undefined;
     const f = this.file(key);
     let raw: string;
-    try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
+    try { raw = readRegular(f, false).toString('utf8'); } catch (e) {
+      if (e instanceof NotRegularFile || (e as NodeJS.ErrnoException).code === 'ELOOP') {
+        // a FIFO, device or link where an entry should be: someone else's files, leave the cache alone
+        this.broken = true;
+        this.note(`cache not used: ${f} is not a regular file`);
+      }
+      return undefined;
+    }
     let doc: unknown;
     try { doc = JSON.parse(raw); } catch { doc = undefined; }
     if (isObj(doc) && doc.format === this.format && doc.key === key && this.valid(doc.value)) return doc.value;
@@ -196,10 +258,19 @@ export class ScanFileStore implements ScanStore {
     return joined;
   }
 
+  private broken = false;
+
   private loadOne(root: string, part: string): ScanMemo | undefined {
+    if (this.broken) return undefined;
     const { f, key } = this.file(root, part);
     let raw: string;
-    try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
+    try { raw = readRegular(f, false).toString('utf8'); } catch (e) {
+      if (e instanceof NotRegularFile || (e as NodeJS.ErrnoException).code === 'ELOOP') {
+        this.broken = true;
+        this.note(`scan cache not used: ${f} is not a regular file`);
+      }
+      return undefined;
+    }
     try {
       const doc: unknown = JSON.parse(raw);
       if (!isObj(doc) || doc.format !== SCAN_FORMAT || doc.key !== key || doc.root !== root) throw new Error('foreign');
@@ -226,6 +297,7 @@ export class ScanFileStore implements ScanStore {
   }
 
   save(root: string, memo: ScanMemo, part = ''): void {
+    if (this.broken) return;
     const { f, key } = this.file(root, part);
     const files: string[] = [], stamps: number[] = [], counts: number[] = [];
     let n = 0;
@@ -248,8 +320,11 @@ export class ScanFileStore implements ScanStore {
 export function writeAtomic(f: string, data: string, fail: (why: string) => void): boolean {
   const tmp = `${f}.${process.pid}.${threadId}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(tmp, data);
+    const bad = prepareCacheDir(path.dirname(f));
+    if (bad) throw new Error(bad);
+    // a stale temp file of an earlier process with this pid goes; 'wx' never opens what exists (a FIFO)
+    try { fs.unlinkSync(tmp); } catch { /* none */ }
+    fs.writeFileSync(tmp, data, { flag: 'wx' });
     fs.renameSync(tmp, f);
     return true;
   } catch (e) {

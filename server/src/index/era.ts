@@ -2,8 +2,8 @@
 // Makefile: 6.1-era rules (BIO_NO_PAGE_REF, vmas, iov_iter_get_pages) for
 // trees before 6.5, else 6.12. Shared by the CLI (plain and patch checks) and
 // the language server, so that a file gets the same answer from each.
-import * as fs from 'fs';
 import * as path from 'path';
+import { readRegular } from './cache';
 import type { Settings } from '../core/types';
 
 const kernelOfDir = new Map<string, '6.1' | '6.12' | undefined>();
@@ -21,7 +21,7 @@ export function kernelEraOf(file: string): '6.1' | '6.12' | undefined {
     if (kernelOfDir.has(dir)) { era = kernelOfDir.get(dir); break; }
     dirs.push(dir);
     try {
-      const mk = fs.readFileSync(path.join(dir, 'Makefile'), 'utf8').slice(0, 2000);
+      const mk = readRegular(path.join(dir, 'Makefile')).toString('utf8', 0, 2000);
       const v = /^VERSION\s*=\s*(\d+)/m.exec(mk), p = /^PATCHLEVEL\s*=\s*(\d+)/m.exec(mk);
       if (v && p) { era = Number(v[1]) * 100 + Number(p[1]) < 605 ? '6.1' : '6.12'; break; }
     } catch { /* no Makefile here */ }

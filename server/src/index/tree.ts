@@ -21,7 +21,7 @@ import { ACQUIRE_APIS } from '../core/apis';
 import { type ArgMode, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
 import {
   CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
-  isCachedResult, isFillList, isInside, isSummaryList,
+  isCachedResult, isFillList, isInside, isSummaryList, prepareCacheDir, readRegular,
 } from './cache';
 import { MAX_SCAN_BYTES, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
 import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
@@ -58,6 +58,8 @@ export interface IndexStats {
   discarded: number;
   /** names skipped because too many files define them. */
   ambiguous: number;
+  /** why the disk cache was not used (a folder that cannot be made, a FIFO where an entry should be) */
+  cacheSkipped?: string;
 }
 
 interface FileInfo {
@@ -124,6 +126,8 @@ export function usableCacheDir(absRoot: string, dir: string | null | undefined, 
   const d = dir === undefined ? defaultCacheDir() : dir;
   if (!d) return undefined;
   if (isInside(d, absRoot)) { note(`cache ${d} is inside the tree: not used (results kept in memory)`); return undefined; }
+  const bad = prepareCacheDir(d);
+  if (bad) { note(`cache ${d} cannot be used (${bad}): results kept in memory`); return undefined; }
   return d;
 }
 
@@ -313,7 +317,8 @@ export class TreeIndex {
   }
 
   get stats(): IndexStats {
-    return { ...this.counts, discarded: (this.disk?.discarded ?? 0) + (this.results?.discarded ?? 0) + (this.fillsDisk?.discarded ?? 0) };
+    const skipped = this.notes.find(n => /^(scan )?cache (not used:|\S+ cannot be used)/.test(n));
+    return { ...this.counts, discarded: (this.disk?.discarded ?? 0) + (this.results?.discarded ?? 0) + (this.fillsDisk?.discarded ?? 0), ...(skipped ? { cacheSkipped: skipped } : {}) };
   }
 
   /** A cache key: this build, what is computed, and everything it is computed from. */
@@ -370,7 +375,7 @@ export class TreeIndex {
     if (given !== null) {
       info = given === undefined ? null : { abs, text: given, sha: createHash('sha256').update(given).digest('hex'), defs: definitions(given) };
     } else try {
-      const buf = fs.readFileSync(abs);
+      const buf = readRegular(abs);
       if (buf.length > MAX_SCAN_BYTES) this.notes.push(`${abs}: not analysed by the index, ${buf.length} bytes is over ${MAX_SCAN_BYTES}`);
       else if (buf.subarray(0, 65536).includes(0)) this.notes.push(`${abs}: not analysed by the index, binary (NUL bytes)`);
       else {

@@ -346,6 +346,9 @@ function hunkLenses(files: FileChange[], s: PatchSummary): Lens[] {
 // ---------------------------------------------------------------- without a tree: the hunks as fragments
 
 /** A file's hunks in one patch as a C text: each post-image line at its own line number, gaps blank, braces closed. */
+/** Hunks said to start past this line are not analysed alone: their fragment would be that many lines. */
+export const MAX_FRAGMENT_LINE = 200_000;
+
 export function hunkFragment(hunks: Hunk[]): string {
   const out: string[] = [];
   for (const h of hunks) {
@@ -389,7 +392,8 @@ export function partialView(text: string, patches: ParsedPatch[], analyze: (path
     for (const fp of p.files) {
       const path = fp.newPath ?? fp.oldPath ?? '';
       if (!/\.[ch]$/.test(path) || !fp.newPath) continue;
-      const hunks = fp.hunks.filter(h => h.inputLine !== undefined && h.newLines > 0);
+      // (the fragment keeps each hunk at its line: one past any real file is not padded out to)
+      const hunks = fp.hunks.filter(h => h.inputLine !== undefined && h.newLines > 0 && h.newStart + h.newLines <= MAX_FRAGMENT_LINE);
       if (!hunks.length) continue;
       let a: FileAnalysis;
       try { a = analyze(path, hunkFragment(hunks)); } catch { a = EMPTY_ANALYSIS; }
