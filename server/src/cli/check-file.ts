@@ -1,19 +1,55 @@
-// One file of `pinlens check`: load, analyse (with the --tree index's helper
-// summaries and the struct-field fills of its folder), and the plain result the
-// formats print. The same function runs on the main thread (sequential) and in
-// the worker threads (parallel.ts), so both give the same answer.
+// One file of `pinlens check`: load, select (select.ts: can it have a finding
+// at all?), analyse (with the --tree index's helper summaries and the
+// struct-field fills of its folder), and the plain result the formats print.
+// The same function runs on the main thread (sequential) and in the worker
+// threads (parallel.ts), so both give the same answer.
+import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { analyzeSource } from '../core/analyze';
 import type { FieldFill, Settings } from '../core/types';
 import type { TreeIndex } from '../index/tree';
+import type { ScanResult } from '../index/scan';
+import { CLASSIFIED, MAY_TAKE_HELPERS, NAMES_API, type Skipped, acquiresOrReleases, classifyText } from '../index/select';
 import type { FileResult } from './format';
 import { withKernelEra } from '../index/era';
 import { SourceFile, load } from './files';
 
-export function checkFile(file: SourceFile, parser: Parser, settings: Settings, index?: TreeIndex): FileResult {
+/** How a file is chosen: `all` checks every file; else `cls`, the class the definition scan found (0: unknown, read it). */
+export interface Selection { all: boolean; cls?: number }
+
+export function skippedResult(file: SourceFile, why: Skipped): FileResult {
+  return { file: file.display, findings: [], callSites: [], functions: 0, notes: [], skipped: why };
+}
+
+/** The definition scan's class of each file (0 where the scan did not read it: outside the tree, oversized, unreadable). */
+export function scanClasses(files: SourceFile[], scan: ScanResult | undefined): Uint8Array {
+  const out = new Uint8Array(files.length);
+  if (!scan) return out;
+  const at = new Map<string, number>();
+  scan.files.forEach((f, i) => at.set(f, i));
+  files.forEach((f, i) => {
+    const k = at.get(path.resolve(f.abs));
+    if (k !== undefined) out[i] = scan.classes[k];
+  });
+  return out;
+}
+
+/** A class that rules the file out without reading it (it names no page API, no page type, no hand-off). */
+export const skippedByClass = (cls: number): boolean => (cls & CLASSIFIED) !== 0 && (cls & (NAMES_API | MAY_TAKE_HELPERS)) === 0;
+
+export function checkFile(file: SourceFile, parser: Parser, settings: Settings, index?: TreeIndex, sel: Selection = { all: true }): FileResult {
   const f = load(file);
-  if (f.text === undefined) return { file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'] };
+  if (f.text === undefined) return { file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'], selected: 'unread' };
+  let selected: FileResult['selected'] = 'all';
+  if (!sel.all) {
+    const cls = sel.cls && sel.cls & CLASSIFIED ? sel.cls : classifyText(f.text);
+    if (cls & NAMES_API) selected = 'api';
+    else if (cls & MAY_TAKE_HELPERS && index?.pageHelper(f.text, f.abs) !== undefined) selected = 'helper';
+    else return skippedResult(f, cls & MAY_TAKE_HELPERS ? 'no-page-helper' : 'no-page-api');
+  }
   const external = index?.summariesFor(f.text, f.abs);
+  // no helper it calls acquires or releases: without page APIs of its own, nothing can happen to pages
+  if (selected === 'helper' && !acquiresOrReleases(external?.values())) return skippedResult(f, 'no-page-helper');
   const s = withKernelEra(settings, f.abs);
   const text = f.text;
   // with the index, an unchanged file analysed before with the same helpers comes from its disk cache
@@ -25,5 +61,5 @@ export function checkFile(file: SourceFile, parser: Parser, settings: Settings, 
   // teardowns of struct fields this file never fills: ask the other files of its folder
   const fills = index && a.openFieldReleases?.length ? index.fieldFillsFor(f.abs, a.openFieldReleases) : [];
   if (fills.length) a = analyse(fills);
-  return { file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes };
+  return { file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes, selected };
 }

@@ -160,14 +160,17 @@ export class DiskCache<T> {
 export const isSummaryList = (v: unknown): v is FunctionSummary[] => listOf(v, isSummary);
 export const isFillList = (v: unknown): v is FieldFill[] => listOf(v, isFieldFill);
 
-export const SCAN_FORMAT = 'pinlens-scan/1';
-/** The ways runs split the scan: whole (one thread, the server), or two shares (`pinlens check` with workers). */
-const SCAN_LAYOUTS = ['', '0/2', '1/2'];
+export const SCAN_FORMAT = 'pinlens-scan/2';
+/**
+ * The ways runs split the scan: whole (one thread, the server), or two shares
+ * (`pinlens check` with workers); `h`: with the headers listed too (`pinlens check`).
+ */
+const SCAN_LAYOUTS = ['', '0/2', '1/2', 'h', '0/2h', '1/2h'];
 
 /**
  * The definition scan's memory between runs: one file per tree root under
  * `<cache>/scan/`, holding each C file's stamp (size, mtime, inode) and the
- * hashes of the names it defines. A file whose stamp is unchanged is not read
+ * hashes of the names it defines and its class (select.ts). A file whose stamp is unchanged is not read
  * again. The document must name this build and this root, and be consistent
  * (counts add up, stamps are numbers), else it is deleted and the tree read.
  */
@@ -196,6 +199,15 @@ export class ScanFileStore implements ScanStore {
     return joined;
   }
 
+  age(root: string, part = ''): number | undefined {
+    try { return Date.now() - fs.statSync(this.file(root, part).f).mtimeMs; } catch { return undefined; }
+  }
+
+  touch(root: string, part = ''): void {
+    const now = new Date();
+    try { fs.utimesSync(this.file(root, part).f, now, now); } catch { /* gone or read-only: validated again next time */ }
+  }
+
   private loadOne(root: string, part: string): ScanMemo | undefined {
     const { f, key } = this.file(root, part);
     let raw: string;
@@ -203,9 +215,10 @@ export class ScanFileStore implements ScanStore {
     try {
       const doc: unknown = JSON.parse(raw);
       if (!isObj(doc) || doc.format !== SCAN_FORMAT || doc.key !== key || doc.root !== root) throw new Error('foreign');
-      const { files, stamps, counts, hashes } = doc;
-      if (!Array.isArray(files) || !Array.isArray(stamps) || !Array.isArray(counts) || typeof hashes !== 'string') throw new Error('shape');
-      if (stamps.length !== files.length * 3 || counts.length !== files.length || !stamps.every(x => typeof x === 'number') || !counts.every(isNat)) throw new Error('shape');
+      const { files, stamps, counts, hashes, classes } = doc;
+      if (!Array.isArray(files) || !Array.isArray(stamps) || !Array.isArray(counts) || !Array.isArray(classes) || typeof hashes !== 'string') throw new Error('shape');
+      if (stamps.length !== files.length * 3 || counts.length !== files.length || classes.length !== files.length
+        || !stamps.every(x => typeof x === 'number') || !counts.every(isNat) || !classes.every(c => isNat(c) && (c as number) < 256)) throw new Error('shape');
       const all = Buffer.from(hashes, 'base64');
       if (all.length % 4) throw new Error('hashes');
       const words = new Uint32Array(new Uint8Array(all).buffer);
@@ -214,7 +227,7 @@ export class ScanFileStore implements ScanStore {
       let at = 0;
       for (let i = 0; i < files.length; i++) {
         if (typeof files[i] !== 'string') throw new Error('shape');
-        memo.set(path.join(root, files[i] as string), { stamp: { size: stamps[3 * i], mtimeMs: stamps[3 * i + 1], ino: stamps[3 * i + 2] }, hashes: words.subarray(at, at + counts[i]) });
+        memo.set(path.join(root, files[i] as string), { stamp: { size: stamps[3 * i], mtimeMs: stamps[3 * i + 1], ino: stamps[3 * i + 2] }, hashes: words.subarray(at, at + counts[i]), cls: classes[i] as number });
         at += counts[i];
       }
       return memo;
@@ -227,7 +240,7 @@ export class ScanFileStore implements ScanStore {
 
   save(root: string, memo: ScanMemo, part = ''): void {
     const { f, key } = this.file(root, part);
-    const files: string[] = [], stamps: number[] = [], counts: number[] = [];
+    const files: string[] = [], stamps: number[] = [], counts: number[] = [], classes: number[] = [];
     let n = 0;
     for (const m of memo.values()) n += m.hashes.length;
     const words = new Uint32Array(n);
@@ -236,11 +249,12 @@ export class ScanFileStore implements ScanStore {
       files.push(path.relative(root, abs));
       stamps.push(m.stamp.size, m.stamp.mtimeMs, m.stamp.ino);
       counts.push(m.hashes.length);
+      classes.push(m.cls);
       words.set(m.hashes, at);
       at += m.hashes.length;
     }
     const hashes = Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('base64');
-    writeAtomic(f, JSON.stringify({ format: SCAN_FORMAT, key, root, files, stamps, counts, hashes }), e => this.note(`scan cache not written (${e}): ${this.dir}`));
+    writeAtomic(f, JSON.stringify({ format: SCAN_FORMAT, key, root, files, stamps, counts, classes, hashes }), e => this.note(`scan cache not written (${e}): ${this.dir}`));
   }
 }
 

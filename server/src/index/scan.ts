@@ -7,6 +7,7 @@
 // collision costs one file read, never a wrong answer.
 import * as fs from 'fs';
 import * as path from 'path';
+import { classifyBytes } from './select';
 
 /** Files larger than this are not scanned (generated tables), with a note. */
 export const MAX_SCAN_BYTES = 2 * 1024 * 1024;
@@ -17,6 +18,12 @@ const SKIP_ANY = new Set(['.git', 'node_modules', '.pc']);
 
 export interface ScanResult {
   files: string[];
+  /**
+   * Each file's class (select.ts: whether it names a page API, or may take
+   * helpers' summaries), read in the same pass; 0 for a file not read
+   * (oversized, unreadable, or another thread's share before the join).
+   */
+  classes: Uint8Array;
   /** sorted: hash * FILE_SLOTS + file number. */
   keys: Float64Array;
   notes: string[];
@@ -29,8 +36,8 @@ export interface ScanResult {
 const FILE_SLOTS = 2 ** 21;
 const RECENT_MS = 2000;
 
-/** Every *.c file under root, symlinked folders followed once (no loops). */
-export function listCFiles(root: string, notes: string[]): string[] {
+/** Every *.c file (and with `headers`, *.h file) under root, symlinked folders followed once (no loops). */
+export function listCFiles(root: string, notes: string[], headers = false): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const visit = (dir: string, top: boolean) => {
@@ -51,7 +58,7 @@ export function listCFiles(root: string, notes: string[]): string[] {
         try { const st = fs.statSync(abs); isDir = st.isDirectory(); isFile = st.isFile(); } catch { continue; } // dangling or looping link
       }
       if (isDir) visit(abs, false);
-      else if (isFile && e.name.endsWith('.c')) out.push(abs);
+      else if (isFile && (e.name.endsWith('.c') || (headers && e.name.endsWith('.h')))) out.push(abs);
     }
   };
   visit(root, true);
@@ -136,7 +143,7 @@ export function scanBuffer(b: Buffer, n: number, push: (hash: number) => void): 
 export interface FileStamp { size: number; mtimeMs: number; ino: number }
 
 /** Earlier hashes of files, by absolute path, reused while the file's stamp is unchanged. */
-export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array }>;
+export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array; cls: number }>;
 
 /**
  * Scans the files (any order); unreadable and oversized files become notes.
@@ -144,8 +151,9 @@ export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array }>;
  * read again: its hashes are reused; `fresh` receives every file's stamp and
  * hashes (the next run's memo).
  */
-export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; bytes: number; reused: number } {
+export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; classes: Uint8Array; bytes: number; reused: number } {
   let keys = new Float64Array(1 << 16);
+  const classes = new Uint8Array(files.length);
   let len = 0, bytes = 0, reused = 0;
   let buf = Buffer.allocUnsafe(1 << 20);
   const push = (h: number, i: number) => {
@@ -161,6 +169,7 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
         const m = memo.get(files[i]);
         if (m && m.stamp.size === st.size && m.stamp.mtimeMs === st.mtimeMs && m.stamp.ino === st.ino) {
           for (const h of m.hashes) push(h, i);
+          classes[i] = m.cls;
           fresh?.set(files[i], m);
           reused++;
           continue;
@@ -174,13 +183,15 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
       while (n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, n)) > 0) n += r;
       bytes += n;
       const start = len;
-      scanBuffer(buf, n, h => push(h, i));
+      // definitions only in .c files (a header's are static inline); the class of every file
+      if (files[i].endsWith('.c')) scanBuffer(buf, n, h => push(h, i));
+      classes[i] = classifyBytes(buf, n);
       // a file that changed while it was read, or may still be changing (written in the
       // last seconds, within the clock's reach), is not remembered: its stamp could lie
       if (fresh && n === st.size && Date.now() - st.mtimeMs > RECENT_MS) {
         const hashes = new Uint32Array(len - start);
         for (let k = start; k < len; k++) hashes[k - start] = Math.floor(keys[k] / FILE_SLOTS);
-        fresh.set(files[i], { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, hashes });
+        fresh.set(files[i], { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, hashes, cls: classes[i] });
       }
     } catch (e) {
       notes.push(`${files[i]}: unreadable, not indexed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
@@ -188,13 +199,17 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
       if (fd !== undefined) try { fs.closeSync(fd); } catch { /* closed */ }
     }
   }
-  return { keys: keys.slice(0, len).sort(), bytes, reused };
+  return { keys: keys.slice(0, len).sort(), classes, bytes, reused };
 }
 
 /** Where a scan's hashes are remembered between runs (the XDG cache; never the tree): see scan-cache.ts. */
 export interface ScanStore {
   /** `part`: which share of the files ('1/2'), '' for all of them */
   load(root: string, part?: string): ScanMemo | undefined;
+  /** milliseconds since this share was saved or found unchanged (undefined: never) */
+  age?(root: string, part?: string): number | undefined;
+  /** this share was found unchanged now */
+  touch?(root: string, part?: string): void;
   save(root: string, memo: ScanMemo, part?: string): void;
 }
 
@@ -202,27 +217,58 @@ export interface ScanStore {
 export interface ScanPart { index: number; count: number }
 
 /**
+ * `headers`: list the *.h files too (classified for `pinlens check`'s
+ * selection; they define nothing for the index). `trustFor`: a scan saved
+ * less than this many milliseconds ago is taken as it is, the tree neither
+ * listed nor its files' stamps read (pinlens-kbuild: one process per file of
+ * a build, which does not edit its sources; the first one validates it).
+ */
+export interface ScanOptions { headers?: boolean; trustFor?: number }
+
+/**
  * Lists the tree and scans its files (with `part`, only that share: every
  * thread lists the same tree, so file numbers agree and mergeScans() can
  * join the shares).
  */
-export function scanTree(root: string, store?: ScanStore, part?: ScanPart): ScanResult {
+export function scanTree(root: string, store?: ScanStore, part?: ScanPart, opts: ScanOptions = {}): ScanResult {
   const t0 = performance.now();
   const notes: string[] = [];
-  const files = listCFiles(root, notes);
+  const files = listCFiles(root, notes, opts.headers);
   if (files.length >= FILE_SLOTS) {
     notes.push(`the tree has ${files.length} C files; only the first ${FILE_SLOTS - 1} are indexed`);
     files.length = FILE_SLOTS - 1;
   }
   // every share lists the tree: its notes are said once
   if (part && part.index > 0) notes.length = 0;
-  const key = part ? `${part.index}/${part.count}` : '';
+  const key = (part ? `${part.index}/${part.count}` : '') + (opts.headers ? 'h' : '');
+  if (store && opts.trustFor && !part) {
+    const age = store.age?.(root, key);
+    const memo = age !== undefined && age < opts.trustFor ? store.load(root, key) : undefined;
+    if (memo) return fromMemo(memo, performance.now() - t0);
+  }
   const memo = store?.load(root, key);
   const fresh: ScanMemo | undefined = store ? new Map() : undefined;
   const only = part ? (i: number) => i % part.count === part.index : undefined;
-  const { keys, bytes, reused } = scanFiles(files, notes, memo, fresh, only);
-  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size)) store.save(root, fresh, key);
-  return { files, keys, notes, bytes, reused, ms: performance.now() - t0 };
+  const { keys, classes, bytes, reused } = scanFiles(files, notes, memo, fresh, only);
+  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size || (opts.trustFor && store.age?.(root, key) === undefined))) store.save(root, fresh, key);
+  else if (store && opts.trustFor && !part) store.touch?.(root, key);
+  return { files, keys, classes, notes, bytes, reused, ms: performance.now() - t0 };
+}
+
+/** A remembered scan as it was saved (scanTree's `trustFor`). */
+function fromMemo(memo: ScanMemo, ms: number): ScanResult {
+  const files = [...memo.keys()];
+  const classes = new Uint8Array(files.length);
+  let n = 0;
+  for (const m of memo.values()) n += m.hashes.length;
+  const keys = new Float64Array(n);
+  let at = 0;
+  files.forEach((f, i) => {
+    const m = memo.get(f)!;
+    classes[i] = m.cls;
+    for (const h of m.hashes) keys[at++] = h * FILE_SLOTS + i;
+  });
+  return { files, keys: keys.sort(), classes, notes: [], bytes: 0, reused: files.length, ms };
 }
 
 /** The shares of one scan joined; undefined when their listings differ (the tree changed between them). */
@@ -232,8 +278,11 @@ export function mergeScans(parts: ScanResult[]): ScanResult | undefined {
   const keys = new Float64Array(parts.reduce((n, p) => n + p.keys.length, 0));
   let at = 0;
   for (const p of parts) { keys.set(p.keys, at); at += p.keys.length; }
+  // each share classified its own files (the others are 0)
+  const classes = new Uint8Array(first.files.length);
+  for (const p of parts) for (let i = 0; i < classes.length; i++) classes[i] |= p.classes[i];
   return {
-    files: first.files, keys: keys.sort(), notes: parts.flatMap(p => p.notes),
+    files: first.files, keys: keys.sort(), classes, notes: parts.flatMap(p => p.notes),
     bytes: parts.reduce((n, p) => n + p.bytes, 0), reused: parts.reduce((n, p) => n + p.reused, 0), ms: Math.max(...parts.map(p => p.ms)),
   };
 }
