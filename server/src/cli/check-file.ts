@@ -3,11 +3,13 @@
 // struct-field fills of its folder), and the plain result the formats print.
 // The same function runs on the main thread (sequential) and in the worker
 // threads (parallel.ts), so both give the same answer.
+import { createHash } from 'crypto';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { analyzeSource } from '../core/analyze';
-import type { FieldFill, Settings } from '../core/types';
-import type { TreeIndex } from '../index/tree';
+import type { CheckSettings, FieldFill, Settings } from '../core/types';
+import { type TreeIndex, settingsJson, usableCacheDir } from '../index/tree';
+import { SelectionStore, buildFingerprint } from '../index/cache';
 import type { ScanResult } from '../index/scan';
 import { CLASSIFIED, MAY_TAKE_HELPERS, NAMES_API, type Skipped, acquiresOrReleases, classifyText } from '../index/select';
 import type { FileResult } from './format';
@@ -62,4 +64,39 @@ export function checkFile(file: SourceFile, parser: Parser, settings: Settings, 
   const fills = index && a.openFieldReleases?.length ? index.fieldFillsFor(f.abs, a.openFieldReleases) : [];
   if (fills.length) a = analyse(fills);
   return { file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes, selected };
+}
+
+/**
+ * What earlier runs learnt about the tree's files that name page types but
+ * call no helper that acquires or releases pages (skipped 'no-page-helper'):
+ * under a key of this build, the settings and every file's stamp (the scan's),
+ * so a run of an unchanged tree skips them without reading them again.
+ */
+export class KnownSkips {
+  private constructor(private readonly root: string, private readonly key: string, private readonly store: SelectionStore, private readonly known: Set<string>) {}
+
+  static open(tree: string, scan: ScanResult | undefined, settings: CheckSettings, note: (m: string) => void = () => undefined): KnownSkips | undefined {
+    const root = path.resolve(tree);
+    const dir = usableCacheDir(root, undefined, note);
+    if (!dir || !scan?.stamps) return undefined;
+    const key = createHash('sha256').update(buildFingerprint()).update('\0').update(settingsJson(settings)).update('\0').update(scan.stamps).digest('hex');
+    const store = new SelectionStore(path.join(dir, 'selection'), note);
+    return new KnownSkips(root, key, store, store.load(root, key) ?? new Set());
+  }
+
+  /** Was this file (of class `cls`) found to have no page helper under the same key? */
+  skips(file: SourceFile, cls: number): boolean {
+    return (cls & CLASSIFIED) !== 0 && (cls & NAMES_API) === 0 && this.known.has(path.relative(this.root, path.resolve(file.abs)));
+  }
+
+  /** Remembers this run's 'no-page-helper' files (within the tree) with the earlier ones. */
+  record(files: SourceFile[], results: FileResult[]): void {
+    const before = this.known.size;
+    results.forEach((r, i) => {
+      if (r.skipped !== 'no-page-helper') return;
+      const rel = path.relative(this.root, path.resolve(files[i].abs));
+      if (!rel.startsWith('..') && !path.isAbsolute(rel)) this.known.add(rel);
+    });
+    if (this.known.size !== before) this.store.save(this.root, this.key, this.known);
+  }
 }

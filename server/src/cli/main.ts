@@ -10,7 +10,7 @@ import { SourceFile, walk } from './files';
 import { isScanThread, runScanThread } from '../index/scan-thread';
 import { type IndexStats, TreeIndex } from '../index/tree';
 import { runPatchMode } from './patch-mode';
-import { checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
+import { KnownSkips, checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
 import { PARALLEL_MIN_FILES, canUseWorkers, checkParallel, defaultJobs, isCheckWorker, runWorker } from './parallel';
 
 const VERSION = '0.1.0';
@@ -162,13 +162,17 @@ export async function main(argv: string[]): Promise<number> {
     const parser = await loadParser();
     const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings, { scanHeaders: true }) : undefined;
     // the definition scan classified the tree's files: those that cannot have a finding are not read again
-    const classes = scanClasses(files, !opts.allFiles ? index?.scanned() : undefined);
+    const scan = !opts.allFiles ? index?.scanned() : undefined;
+    const classes = scanClasses(files, scan);
+    const known = scan && opts.tree ? KnownSkips.open(opts.tree, scan, opts.settings) : undefined;
     results = [];
     for (let i = 0; i < files.length; i++) {
       results.push(!opts.allFiles && skippedByClass(classes[i]) ? skippedResult(files[i], 'no-page-api')
-        : checkFile(files[i], parser, opts.settings, index, { all: opts.allFiles, cls: classes[i] }));
+        : known?.skips(files[i], classes[i]) ? skippedResult(files[i], 'no-page-helper')
+          : checkFile(files[i], parser, opts.settings, index, { all: opts.allFiles, cls: classes[i] }));
       progress?.(i + 1, files[i]);
     }
+    known?.record(files, results);
     indexStats = index?.stats;
   }
   bar?.end();

@@ -17,7 +17,7 @@ import { loadParser } from '../host/treesitter';
 import { type IndexStats, TreeIndex } from '../index/tree';
 import type { ScanResult } from '../index/scan';
 import { scanInThreads } from '../index/scan-thread';
-import { checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
+import { KnownSkips, checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
 import type { SourceFile } from './files';
 import type { FileResult } from './format';
 
@@ -100,12 +100,14 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
   let order: number[] = [];
   let classes: Uint8Array = new Uint8Array(files.length);
   let next = 0, done = 0, failed = false;
+  let known: KnownSkips | undefined;
   let fallback: Promise<(file: SourceFile, cls: number) => FileResult> | undefined;
   return new Promise((resolve, reject) => {
     const finish = (err?: Error) => {
       if (failed) return;
       if (err) failed = true;
       for (const w of workers) void w.terminate();
+      if (!err) known?.record(files, results);
       if (err) reject(err); else resolve({ results, ...(stats.size ? { index: sumStats([...stats.values()]) } : {}) });
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
@@ -114,9 +116,11 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     // the files the scan ruled out are answered here, unread; the others go to the workers
     const planned = scan.then(m => {
       if (!all) classes = scanClasses(files, m?.scan);
+      if (!all && tree) known = KnownSkips.open(tree, m?.scan, settings);
       const rest: number[] = [];
       for (let i = 0; i < files.length; i++) {
         if (!all && skippedByClass(classes[i])) answered(i, skippedResult(files[i], 'no-page-api'));
+        else if (known?.skips(files[i], classes[i])) answered(i, skippedResult(files[i], 'no-page-helper'));
         else rest.push(i);
       }
       order = largestFirst(files, rest);

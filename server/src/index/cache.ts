@@ -258,6 +258,43 @@ export class ScanFileStore implements ScanStore {
   }
 }
 
+export const SELECTION_FORMAT = 'pinlens-selection/1';
+
+/**
+ * The files of a tree that earlier runs found cannot have a finding although
+ * they name page types (no helper they call acquires or releases pages): one
+ * file per tree root, valid only under its key (this build, the settings, and
+ * every file's stamp: any change in the tree and it is not used). Saves the
+ * next run from reading those files and their helpers' definitions again.
+ */
+export class SelectionStore {
+  constructor(readonly dir: string, private readonly note: (msg: string) => void) {}
+
+  private file(root: string): string {
+    return path.join(this.dir, `${createHash('sha256').update(root).digest('hex')}.json`);
+  }
+
+  /** Paths relative to root; undefined when missing, foreign, or under another key. */
+  load(root: string, key: string): Set<string> | undefined {
+    const f = this.file(root);
+    let raw: string;
+    try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
+    try {
+      const doc: unknown = JSON.parse(raw);
+      if (!isObj(doc) || doc.format !== SELECTION_FORMAT || doc.root !== root || typeof doc.key !== 'string' || !listOf(doc.files, isStr)) throw new Error('foreign');
+      return doc.key === key ? new Set(doc.files as string[]) : undefined;
+    } catch {
+      this.note(`discarded a corrupt or foreign selection cache file ${f}`);
+      try { fs.unlinkSync(f); } catch { /* read-only: ignored all the same */ }
+      return undefined;
+    }
+  }
+
+  save(root: string, key: string, files: Set<string>): void {
+    writeAtomic(this.file(root), JSON.stringify({ format: SELECTION_FORMAT, key, root, files: [...files].sort() }), e => this.note(`selection cache not written (${e}): ${this.dir}`));
+  }
+}
+
 /** Writes through a temp file private to this process and thread, renamed into place (atomic). */
 export function writeAtomic(f: string, data: string, fail: (why: string) => void): boolean {
   const tmp = `${f}.${process.pid}.${threadId}.tmp`;

@@ -5,6 +5,7 @@
 // kept as 32-bit hashes beside a file number (a few MB for all of Linux); a
 // lookup's candidates are confirmed later on the file's text, so a hash
 // collision costs one file read, never a wrong answer.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { classifyBytes } from './select';
@@ -24,6 +25,12 @@ export interface ScanResult {
    * (oversized, unreadable, or another thread's share before the join).
    */
   classes: Uint8Array;
+  /**
+   * A hash of every listed file's path and stamp (size, mtime, inode): equal
+   * only when no file of the tree changed. Undefined when a stamp could not
+   * be trusted (a file unreadable, or written in the last seconds).
+   */
+  stamps?: string;
   /** sorted: hash * FILE_SLOTS + file number. */
   keys: Float64Array;
   notes: string[];
@@ -151,9 +158,15 @@ export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array; cls:
  * read again: its hashes are reused; `fresh` receives every file's stamp and
  * hashes (the next run's memo).
  */
-export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; classes: Uint8Array; bytes: number; reused: number } {
+export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; classes: Uint8Array; bytes: number; reused: number; stamps?: string } {
   let keys = new Float64Array(1 << 16);
   const classes = new Uint8Array(files.length);
+  const stamps = createHash('sha256');
+  let sure = true;
+  const stamp = (f: string, st: fs.Stats) => {
+    stamps.update(`${f}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`);
+    if (Date.now() - st.mtimeMs <= RECENT_MS) sure = false;
+  };
   let len = 0, bytes = 0, reused = 0;
   let buf = Buffer.allocUnsafe(1 << 20);
   const push = (h: number, i: number) => {
@@ -166,6 +179,7 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
     try {
       if (memo) {
         const st = fs.statSync(files[i]);
+        stamp(files[i], st);
         const m = memo.get(files[i]);
         if (m && m.stamp.size === st.size && m.stamp.mtimeMs === st.mtimeMs && m.stamp.ino === st.ino) {
           for (const h of m.hashes) push(h, i);
@@ -177,6 +191,7 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
       }
       fd = fs.openSync(files[i], 'r');
       const st = fs.fstatSync(fd);
+      if (!memo) stamp(files[i], st);
       if (st.size > MAX_SCAN_BYTES) { notes.push(`${files[i]}: skipped by the index, ${st.size} bytes is over ${MAX_SCAN_BYTES}`); continue; }
       if (st.size + 1 > buf.length) buf = Buffer.allocUnsafe(Math.max(st.size + 1, buf.length * 2));
       let n = 0, r: number;
@@ -194,12 +209,13 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
         fresh.set(files[i], { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, hashes, cls: classes[i] });
       }
     } catch (e) {
+      sure = false;
       notes.push(`${files[i]}: unreadable, not indexed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     } finally {
       if (fd !== undefined) try { fs.closeSync(fd); } catch { /* closed */ }
     }
   }
-  return { keys: keys.slice(0, len).sort(), classes, bytes, reused };
+  return { keys: keys.slice(0, len).sort(), classes, bytes, reused, ...(sure ? { stamps: stamps.digest('hex') } : {}) };
 }
 
 /** Where a scan's hashes are remembered between runs (the XDG cache; never the tree): see scan-cache.ts. */
@@ -249,10 +265,10 @@ export function scanTree(root: string, store?: ScanStore, part?: ScanPart, opts:
   const memo = store?.load(root, key);
   const fresh: ScanMemo | undefined = store ? new Map() : undefined;
   const only = part ? (i: number) => i % part.count === part.index : undefined;
-  const { keys, classes, bytes, reused } = scanFiles(files, notes, memo, fresh, only);
+  const { keys, classes, bytes, reused, stamps } = scanFiles(files, notes, memo, fresh, only);
   if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size || (opts.trustFor && store.age?.(root, key) === undefined))) store.save(root, fresh, key);
   else if (store && opts.trustFor && !part) store.touch?.(root, key);
-  return { files, keys, classes, notes, bytes, reused, ms: performance.now() - t0 };
+  return { files, keys, classes, notes, bytes, reused, ms: performance.now() - t0, ...(stamps ? { stamps } : {}) };
 }
 
 /** A remembered scan as it was saved (scanTree's `trustFor`). */
@@ -281,7 +297,9 @@ export function mergeScans(parts: ScanResult[]): ScanResult | undefined {
   // each share classified its own files (the others are 0)
   const classes = new Uint8Array(first.files.length);
   for (const p of parts) for (let i = 0; i < classes.length; i++) classes[i] |= p.classes[i];
+  const stamps = parts.every(p => p.stamps) ? createHash('sha256').update(parts.map(p => p.stamps).join('\0')).digest('hex') : undefined;
   return {
+    ...(stamps ? { stamps } : {}),
     files: first.files, keys: keys.sort(), classes, notes: parts.flatMap(p => p.notes),
     bytes: parts.reduce((n, p) => n + p.bytes, 0), reused: parts.reduce((n, p) => n + p.reused, 0), ms: Math.max(...parts.map(p => p.ms)),
   };

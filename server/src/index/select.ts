@@ -25,7 +25,8 @@ export const NAMES_API = 2;
 /** names page types or hand-off/reference APIs: checked when it calls a helper that handles pages. */
 export const MAY_TAKE_HELPERS = 4;
 
-const API_NAMES = [...ALL_API_NAMES, ...BIO_FLAGS];
+/** The names that make a file checked by itself (the bench's rg reference looks for them too). */
+export const API_NAMES: readonly string[] = [...ALL_API_NAMES, ...BIO_FLAGS];
 export const API_WORDS = new RegExp(`\\b(?:${API_NAMES.join('|')})\\b`);
 
 /**

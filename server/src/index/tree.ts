@@ -111,7 +111,7 @@ function sortedJson(v: unknown): string {
 }
 
 /** Settings in a cache key: a configuration (thousands of options) by its digest. */
-function settingsJson(s: CheckSettings): string {
+export function settingsJson(s: CheckSettings): string {
   return sortedJson(s.config ? { ...s, config: configDigest(s.config) } : s);
 }
 
