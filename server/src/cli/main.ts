@@ -160,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     ({ results, index: indexStats } = await checkParallel(files, opts.tree, opts.settings, jobs, progress, opts.allFiles));
   } else {
     const parser = await loadParser();
-    const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings, { scanHeaders: true }) : undefined;
+    const index = opts.tree ? new TreeIndex(opts.tree, parser, opts.settings, { scanHeaders: !opts.allFiles && files.some(f => f.abs.endsWith('.h')) }) : undefined;
     // the definition scan classified the tree's files: those that cannot have a finding are not read again
     const scan = !opts.allFiles ? index?.scanned() : undefined;
     const classes = scanClasses(files, scan);

@@ -112,7 +112,9 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
     // the scan first: it runs while the check workers load their parsers
-    const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS), { headers: true }).then(s => ({ scan: s })) : Promise.resolve(undefined);
+    // headers are listed (and classified) only when there are some to check
+    const headers = !all && files.some(f => f.abs.endsWith('.h'));
+    const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS), { headers }).then(s => ({ scan: s })) : Promise.resolve(undefined);
     // the files the scan ruled out are answered here, unread; the others go to the workers
     const planned = scan.then(m => {
       if (!all) classes = scanClasses(files, m?.scan);

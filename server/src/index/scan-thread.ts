@@ -39,12 +39,20 @@ export async function scanInThreads(tree: string, threads: number, opts: ScanOpt
   return scanThread(tree, undefined, opts);
 }
 
+/**
+ * A scan thread's heap bound, in MB: reading a whole tree makes short-lived
+ * buffers and strings that an unbounded heap keeps long after (RSS). A
+ * thread that runs out is replaced by the scan on the calling thread.
+ */
+const SCAN_HEAP_MB = 160;
+
 function scanThread(tree: string, part: ScanPart | undefined, opts: ScanOptions): Promise<ScanResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(__filename, { workerData: { kind: SCAN_KIND, tree, ...(part ? { part } : {}), opts } satisfies ScanInit });
+    const w = new Worker(__filename, { workerData: { kind: SCAN_KIND, tree, ...(part ? { part } : {}), opts } satisfies ScanInit,
+      resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 16 } });
     let got: ScanResult | undefined;
     w.once('message', (m: ScanResult) => { got = m; });
-    w.once('error', reject);
+    w.once('error', e => ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? resolve(scanWithCache(tree, undefined, part, opts)) : reject(e)));
     w.once('exit', code => (got ? resolve(got) : reject(new Error(`the definition scan thread exited (code ${code})`))));
   });
 }
