@@ -18,6 +18,16 @@ const ACQUIRE = ['get_user_pages', 'get_user_pages_fast', 'get_user_pages_fast_o
   'iov_iter_get_pages_alloc', 'bio_iov_iter_get_pages', 'extract_iter_to_sg'];
 // `--whole [TREE]`: the whole-tree benchmark of the --tree index (wholeTreeBench below).
 if (process.argv.includes('--whole')) { await wholeTreeBench(process.argv.slice(2).filter(a => a !== '--whole')[0]); process.exit(0); }
+// `--whole-root [TREE]`: only the whole-tree run of --whole (wholeRootRun below).
+if (process.argv.includes('--whole-root')) {
+  const T = kernelTree(process.argv.slice(2).filter(a => a !== '--whole-root')[0], 'bench');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-whole-'));
+  const hook = path.join(tmp, 'rss.cjs');
+  fs.writeFileSync(hook, "process.on('exit', () => process.stderr.write(`\\npinlens-bench-maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
+  const med = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  try { await wholeRootRun(T, tmp, hook, Number(process.env.WHOLE_RUNS ?? 3), med); } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
+  process.exit(0);
+}
 // `--series [TREE]`: a 10-patch series checked against the tree (seriesBench below).
 if (process.argv.includes('--series')) { await seriesBench(process.argv.slice(2).filter(a => a !== '--series')[0]); process.exit(0); }
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -139,6 +149,7 @@ async function wholeTreeBench(treeArg) {
     let entries = 0, bytes = 0;
     for (const f of fs.readdirSync(path.join(cache, 'pinlens', 'summaries'))) { entries++; bytes += fs.statSync(path.join(cache, 'pinlens', 'summaries', f)).size; }
     console.log(`summary cache: ${entries} entries, ${(bytes / 1024).toFixed(0)} KB`);
+    await wholeRootRun(T, tmp, hook, runsW, med);
     const srv = await serverWithTree(T, files, path.join(tmp, 'server-cache'));
     console.log(`${'language server, tree indexed'.padEnd(30)} ${srv.files} files opened, first diagnostics ${srv.firstMs.toFixed(0)} ms, median per file ${srv.medianMs.toFixed(0)} ms   peak RSS ${srv.rssMb.toFixed(0)} MB`);
     const key = f => `${f.file}:${f.line}: ${f.severity}: [${f.code}] ${f.function}(): ${f.message.slice(0, 140)}`;
@@ -153,6 +164,55 @@ async function wholeTreeBench(treeArg) {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+// The whole tree as a maintainer runs it: `cd T && pinlens check --tree . .`
+// (every .c and .h file; the check selects those that can have a finding),
+// cold (an empty cache) and warm, next to `rg -l` for the catalog's API names
+// (the names the selection starts from, read from the sources) over the same
+// tree; medians of `runs`, the CLI's peak RSS, and how many files were selected.
+async function wholeRootRun(T, tmp, hook, runs, med) {
+  const names = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e',
+    "process.stdout.write(require('./server/src/index/select').API_NAMES.join('|'))"], { cwd: root, encoding: 'utf8' });
+  const rgMs = [];
+  let rgFiles = 0;
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    const r = spawnSync('rg', ['-l', '-w', names, '-g', '*.[ch]', '.'], { cwd: T, encoding: 'utf8', maxBuffer: 1 << 26 });
+    rgMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+    rgFiles = r.stdout.trim().split('\n').filter(Boolean).length;
+  }
+  const cli = path.join(root, 'out', 'cli.js');
+  const run = cache => {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ['--require', hook, cli, 'check', '--format', 'json', '--tree', '.', '.'],
+      { cwd: T, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, XDG_CACHE_HOME: cache } });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    if (r.status === 2 || !r.stdout) { console.error(r.stderr); process.exit(2); }
+    const rss = Math.max(0, ...[...r.stderr.matchAll(/pinlens-bench-maxrss (\d+)/g)].map(m => Number(m[1]))) / 1024;
+    const rep = JSON.parse(r.stdout);
+    return { ms, rss, stats: rep.stats, findings: rep.findings.length, callSites: rep.callSites.length };
+  };
+  const cold = [], warm = [];
+  let cache = '';
+  for (let i = 0; i < runs; i++) {
+    cache = path.join(tmp, `whole-root-${i}`);
+    fs.mkdirSync(cache);
+    cold.push(run(cache));
+  }
+  for (let i = 0; i < runs; i++) warm.push(run(cache));
+  const rg = med(rgMs);
+  const line = (label, rs) => {
+    const ms = med(rs.map(r => r.ms));
+    return `${label.padEnd(30)} median ${ms.toFixed(0).padStart(6)} ms  ${(ms / rg).toFixed(1).padStart(5)}x rg   peak RSS ${Math.max(...rs.map(r => r.rss)).toFixed(0)} MB`;
+  };
+  const s = cold[0].stats;
+  console.log(`\nwhole tree: pinlens check --tree . . (${s.files} .c/.h files; ${s.selection.checked} checked: ${s.selection.namePageApi} name a page API, ${s.selection.callPageHelper} call a page helper; ${s.selection.skipped} skipped)`);
+  console.log(`${'rg -l (API names, .c/.h)'.padEnd(30)} median ${rg.toFixed(0).padStart(6)} ms  (${rgFiles} files)`);
+  console.log(line('whole tree, cold cache', cold));
+  console.log(line('whole tree, warm cache', warm));
+  const same = [...cold, ...warm].every(r => r.findings === cold[0].findings && r.callSites === cold[0].callSites);
+  console.log(`findings ${cold[0].findings}, call sites ${cold[0].callSites}${same ? '' : ' (WARNING: runs disagree)'}`);
 }
 
 // The language server with the tree as its workspace folder (the index scans

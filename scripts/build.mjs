@@ -26,6 +26,7 @@ const common = {
 };
 const entries = [
   { in: 'server/src/cli/main.ts', out: 'cli.js', banner: '#!/usr/bin/env node' },
+  { in: 'server/src/cli/kbuild.ts', out: 'kbuild.js', banner: '#!/usr/bin/env node' },
   { in: 'server/src/lsp/main.ts', out: 'server.js', banner: '#!/usr/bin/env node' },
   { in: 'client/src/extension.ts', out: 'client.js', external: ['vscode'] },
 ];

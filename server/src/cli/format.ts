@@ -2,6 +2,7 @@
 // (CONTRACT.md section 2, version 1) and SARIF 2.1.0.
 import { CODES, CallSite, Finding } from '../core/types';
 import type { IndexStats } from '../index/tree';
+import type { Selected, Skipped } from '../index/select';
 
 export interface FileResult {
   file: string;
@@ -9,9 +10,44 @@ export interface FileResult {
   callSites: CallSite[];
   functions: number;
   notes: string[];
+  /** why it was analysed (or, 'unread', only noted); absent for patch reports */
+  selected?: Selected;
+  /** why it was not analysed: it cannot have a finding (select.ts) */
+  skipped?: Skipped;
 }
 
-export interface RunStats { files: number; functions: number; callSites: number; ms: number; index?: IndexSummary }
+export interface RunStats {
+  files: number; functions: number; callSites: number; ms: number; index?: IndexSummary; selection?: SelectionSummary;
+  /** the build configuration the branches followed (autoconf.h under --tree) */
+  config?: { file: string; options: number };
+}
+
+/** How many files were analysed and why, how many skipped and why (absent with --all-files). */
+export interface SelectionSummary {
+  checked: number;
+  /** checked: they name a page API of the catalog (or a bio page flag) */
+  namePageApi: number;
+  /** checked: they call a helper of the tree that handles pages */
+  callPageHelper: number;
+  /** not analysed, only noted: unreadable, binary or oversized */
+  unread: number;
+  skipped: number;
+  /** skipped: no page API, page type or hand-off named */
+  noPageApi: number;
+  /** skipped: page types named, but no page API and no helper that handles pages called */
+  noPageHelper: number;
+}
+
+export function selectionSummary(results: FileResult[]): SelectionSummary {
+  const n = (p: (r: FileResult) => boolean) => results.reduce((k, r) => k + (p(r) ? 1 : 0), 0);
+  const s: SelectionSummary = {
+    checked: 0, namePageApi: n(r => r.selected === 'api'), callPageHelper: n(r => r.selected === 'helper'), unread: n(r => r.selected === 'unread'),
+    skipped: 0, noPageApi: n(r => r.skipped === 'no-page-api'), noPageHelper: n(r => r.skipped === 'no-page-helper'),
+  };
+  s.checked = s.namePageApi + s.callPageHelper + s.unread;
+  s.skipped = s.noPageApi + s.noPageHelper;
+  return s;
+}
 
 /** What the --tree index did in this run: how much came from the caches of earlier runs. */
 export interface IndexSummary {
@@ -45,7 +81,13 @@ export function toText(results: FileResult[], stats: RunStats, quiet: boolean, e
     const all = results.flatMap(r => r.findings);
     const count = (s: string) => all.filter(f => f.severity === s).length;
     lines.push(`pinlens: ${stats.files} file(s), ${stats.functions} function(s), ${stats.callSites} call site(s): ${count('error')} error(s), ${count('warning')} warning(s), ${count('information') + count('hint')} note(s) in ${stats.ms} ms`);
+    const sel = stats.selection;
+    if (sel) {
+      lines.push(`pinlens: ${sel.checked} file(s) checked (${sel.namePageApi} name a page API, ${sel.callPageHelper} call a helper that handles pages${sel.unread ? `, ${sel.unread} unreadable` : ''}), `
+        + `${sel.skipped} skipped: they cannot have a finding (${sel.noPageApi} name no page API, page type or hand-off; ${sel.noPageHelper} name page types but call no page API and no helper that handles pages; --all-files checks them too)`);
+    }
     const x = stats.index;
+    if (stats.config) lines.push(`pinlens: configuration: ${stats.config.file} (${stats.config.options} options): #ifdef/#if/IS_ENABLED() follow it (--no-config: not)`);
     if (x) lines.push(`pinlens: index: ${x.scannedFiles} C files scanned (${x.unchangedFiles} unchanged since the last run), ${x.helpersAnalysed} helper(s) analysed, ${x.helpersFromCache} from the cache, ${x.resultsReused} file analyses reused${x.discarded ? `, ${x.discarded} corrupt cache file(s) discarded` : ''}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';

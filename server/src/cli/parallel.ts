@@ -17,7 +17,7 @@ import { loadParser } from '../host/treesitter';
 import { type IndexStats, TreeIndex } from '../index/tree';
 import type { ScanResult } from '../index/scan';
 import { scanInThreads } from '../index/scan-thread';
-import { checkFile } from './check-file';
+import { KnownSkips, checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
 import type { SourceFile } from './files';
 import type { FileResult } from './format';
 
@@ -39,7 +39,7 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerati
 const SCAN_THREADS = 2;
 
 interface Init { kind: typeof KIND; tree?: string; settings: Settings }
-interface Task { i: number; file: SourceFile }
+interface Task { i: number; file: SourceFile; all: boolean; cls: number }
 /** With --tree, the first message: the definition scan, done once on the main thread while the workers start. */
 interface ScanMsg { scan: ScanResult }
 type Reply = { i: number; result: FileResult; stats?: IndexStats } | { i: number; error: string } | { fatal: string };
@@ -71,7 +71,7 @@ export function runWorker(): void {
       if ('scan' in task) { index = new TreeIndex(init.tree!, parser, init.settings, { scan: task.scan }); return; }
       let reply: Reply;
       try {
-        const result = checkFile(task.file, parser, init.settings, index);
+        const result = checkFile(task.file, parser, init.settings, index, { all: task.all, cls: task.cls });
         reply = { i: task.i, result, ...(index ? { stats: index.stats } : {}) };
       } catch (e) {
         reply = { i: task.i, error: e instanceof Error ? e.stack ?? e.message : String(e) };
@@ -91,24 +91,43 @@ export function runWorker(): void {
  * on the main thread without the bound — a slower answer, never a failure.
  */
 export function checkParallel(files: SourceFile[], tree: string | undefined, settings: Settings, jobs: number,
-  progress?: (done: number, file: SourceFile) => void): Promise<{ results: FileResult[]; index?: IndexStats }> {
+  progress?: (done: number, file: SourceFile) => void, all = true): Promise<{ results: FileResult[]; index?: IndexStats }> {
   const results: FileResult[] = new Array(files.length);
   const workers = new Set<Worker>();
   // each worker's index statistics, as of its last answer (cumulative)
   const stats = new Map<Worker | 'main', IndexStats>();
-  const order = largestFirst(files);
+  // set once the scan is in: the files to hand out (largest first) and each one's class
+  let order: number[] = [];
+  let classes: Uint8Array = new Uint8Array(files.length);
   let next = 0, done = 0, failed = false;
-  let fallback: Promise<(file: SourceFile) => FileResult> | undefined;
+  let known: KnownSkips | undefined;
+  let fallback: Promise<(file: SourceFile, cls: number) => FileResult> | undefined;
   return new Promise((resolve, reject) => {
     const finish = (err?: Error) => {
       if (failed) return;
       if (err) failed = true;
       for (const w of workers) void w.terminate();
+      if (!err) known?.record(files, results);
       if (err) reject(err); else resolve({ results, ...(stats.size ? { index: sumStats([...stats.values()]) } : {}) });
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
     // the scan first: it runs while the check workers load their parsers
-    const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS)).then(s => ({ scan: s })) : Promise.resolve(undefined);
+    // headers are listed (and classified) only when there are some to check
+    const headers = !all && files.some(f => f.abs.endsWith('.h'));
+    const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS), { headers }).then(s => ({ scan: s })) : Promise.resolve(undefined);
+    // the files the scan ruled out are answered here, unread; the others go to the workers
+    const planned = scan.then(m => {
+      if (!all) classes = scanClasses(files, m?.scan);
+      if (!all && tree) known = KnownSkips.open(tree, m?.scan, settings);
+      const rest: number[] = [];
+      for (let i = 0; i < files.length; i++) {
+        if (!all && skippedByClass(classes[i])) answered(i, skippedResult(files[i], 'no-page-api'));
+        else if (known?.skips(files[i], classes[i])) answered(i, skippedResult(files[i], 'no-page-helper'));
+        else rest.push(i);
+      }
+      order = largestFirst(files, rest);
+      return m;
+    });
     const answered = (i: number, r: FileResult) => {
       results[i] = r;
       done++;
@@ -117,17 +136,17 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     };
     // a file whose worker ran out of heap: on the main thread, one at a time, unbounded
     const onMainThread = (i: number) => {
-      fallback ??= Promise.all([loadParser(), scan]).then(([parser, m]) => {
+      fallback ??= Promise.all([loadParser(), planned]).then(([parser, m]) => {
         const index = tree ? new TreeIndex(tree, parser, settings, { scan: m?.scan }) : undefined;
-        return (file: SourceFile) => {
-          const r = checkFile(file, parser, settings, index);
+        return (file: SourceFile, cls: number) => {
+          const r = checkFile(file, parser, settings, index, { all, cls });
           if (index) stats.set('main', index.stats);
           return r;
         };
       });
       fallback.then(check => {
         if (failed) return;
-        const r = check(files[i]);
+        const r = check(files[i], classes[i]);
         answered(i, { ...r, notes: [...r.notes, `checked on the main thread: its worker thread ran out of its ${WORKER_HEAP_MB} MB heap`] });
       }, fail);
     };
@@ -136,10 +155,10 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       workers.add(w);
       let cur = -1;
       const give = () => {
-        if (next >= files.length) return;
+        if (next >= order.length) return;
         cur = order[next++];
         const f = files[cur];
-        w.postMessage({ i: cur, file: { display: f.display, abs: f.abs, ...(f.note ? { note: f.note } : {}) } } satisfies Task);
+        w.postMessage({ i: cur, file: { display: f.display, abs: f.abs, ...(f.note ? { note: f.note } : {}) }, all, cls: classes[cur] } satisfies Task);
       };
       w.on('message', (m: Reply) => {
         if (failed) return;
@@ -155,11 +174,11 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
         if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY' || cur < 0) { fail(e); return; }
         workers.delete(w);
         onMainThread(cur);
-        if (next < files.length) start();
+        if (next < order.length) start();
       });
       w.on('exit', code => { if (workers.has(w) && !failed && done < files.length) finish(new Error(`worker thread exited (code ${code}) before the check was done`)); });
       // messages wait in the worker's queue until its parser is loaded
-      scan.then(m => { if (failed) return; if (m) w.postMessage(m); give(); }, fail);
+      planned.then(m => { if (failed || done === files.length) return; if (m) w.postMessage(m); give(); }, fail);
     };
     for (let k = 0; k < Math.max(1, Math.min(jobs, files.length)); k++) start();
   });
@@ -175,9 +194,9 @@ function sumStats(all: IndexStats[]): IndexStats {
   return out;
 }
 
-/** Indexes of `files`, largest first (a big file last would keep one worker busy while the others idle), equal sizes in input order. */
-function largestFirst(files: SourceFile[]): number[] {
+/** The indexes `which` of `files`, largest first (a big file last would keep one worker busy while the others idle), equal sizes in input order. */
+function largestFirst(files: SourceFile[], which: number[]): number[] {
   const size = (f: SourceFile) => { try { return fs.statSync(f.abs).size; } catch { return 0; } };
-  const sizes = files.map(size);
-  return files.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const sizes = new Map(which.map(i => [i, size(files[i])]));
+  return [...which].sort((a, b) => sizes.get(b)! - sizes.get(a)! || a - b);
 }

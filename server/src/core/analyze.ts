@@ -4,7 +4,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { ALL_API_NAMES, BVEC_KEY, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
-import { buildCfg } from './cfg';
+import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { fieldFindings, fieldKey, flagNamesIn, flagOf, guardKeys, KeyedRelease } from './fields';
@@ -14,7 +14,7 @@ import { holderText, rootOf, simulate, SimResult } from './simulate';
 import type { ParamOrigin } from './sim-state';
 import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
 import {
-  ArgMode, CallSite, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
+  ArgMode, CallSite, CheckSettings, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -77,7 +77,7 @@ interface FunctionResult {
  * `fills`: how other files fill struct fields with pages (from their
  * FileAnalysis.fieldFills), so that a teardown here is judged by them.
  */
-export function analyzeSource(parser: Parser, text: string, settings: Settings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[]): FileAnalysis {
+export function analyzeSource(parser: Parser, text: string, settings: CheckSettings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[]): FileAnalysis {
   const cfg = { ...DEFAULT_SETTINGS, ...settings };
   const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
   if (text.length > cfg.maxFileSize) {
@@ -105,7 +105,9 @@ export function analyzeSource(parser: Parser, text: string, settings: Settings =
 
 function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache, fills: FieldFill[] = [], callers: ArgMode[] = []): FileAnalysis {
   const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text, root) : cfg.kernelVersion;
-  const fns = functionsOf(root);
+  // functions the build's configuration leaves out (#ifdef CONFIG_… around them) are not analysed
+  const config = (cfg as CheckSettings).config;
+  const fns = config ? functionsOf(root).filter(f => compiledUnder(f.node, config)) : functionsOf(root);
   const local = new Set(fns.map(f => f.name));
   const out: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: fns.length, notes: [] };
   if (root.hasError) {
@@ -237,7 +239,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
-    const graph = buildCfg(fn.body);
+    const graph = buildCfg(fn.body, (cfg as CheckSettings).config);
     const locals = localsOf(fn.body);
     const released = releasedHolders(fn);
     const params = new Set(fn.params.map(p => p.name));

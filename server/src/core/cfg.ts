@@ -4,8 +4,12 @@
 // Loops keep what the simulation needs to treat `for (i = 0; i < n; i++)
 // put_page(pages[i]);` as one release of pages[0..n): the index variable,
 // its bound and whether the index starts at 0.
+// With the build's configuration (Settings `config`), `#if`/`#ifdef`/`#elif`
+// blocks and C conditions of IS_ENABLED()/IS_BUILTIN()/IS_MODULE() take the
+// branch the build compiles; the other is not in the graph.
 import type { Node } from './syntax';
 import { MAX_DEPTH, nestsDeeperThan, norm, strip } from './syntax';
+import type { KernelConfig } from './types';
 
 export interface LoopInfo {
   id: number;
@@ -38,7 +42,104 @@ interface Ctx { brk?: number; cont?: number; loops: LoopInfo[]; loop?: LoopInfo;
 
 const MAX_NODES = 20000;
 
-export function buildCfg(body: Node): Cfg {
+/** Three-valued: true, false, or undefined when the configuration does not decide. */
+type Truth = boolean | undefined;
+
+const not = (a: Truth): Truth => (a === undefined ? undefined : !a);
+const and = (a: Truth, b: () => Truth): Truth => (a === false ? false : ((r: Truth) => (r === false ? false : a && r ? true : undefined))(b()));
+const or = (a: Truth, b: () => Truth): Truth => (a === true ? true : ((r: Truth) => (r === true ? true : a === false && r === false ? false : undefined))(b()));
+
+/** Is the macro defined: known for CONFIG_* names (absent: not set) and for the names the configuration defines. */
+function isDefined(name: string, config: KernelConfig): Truth {
+  if (Object.prototype.hasOwnProperty.call(config, name)) return true;
+  return name.startsWith('CONFIG_') ? false : undefined;
+}
+
+/** include/linux/kconfig.h: IS_BUILTIN, IS_MODULE, IS_ENABLED, IS_REACHABLE of a CONFIG_ option. */
+function kconfigMacro(macro: string, opt: string, config: KernelConfig): Truth {
+  if (!opt.startsWith('CONFIG_')) return undefined;
+  const builtin = config[opt] === '1', module = config[`${opt}_MODULE`] === '1';
+  switch (macro) {
+    case 'IS_BUILTIN': return builtin;
+    case 'IS_MODULE': return module;
+    case 'IS_ENABLED': return builtin || module;
+    case 'IS_REACHABLE': return builtin ? true : !module ? false : isDefined('MODULE', config);
+    default: return undefined;
+  }
+}
+
+/** A condition's value under the configuration (preprocessor or C expression), when it decides it. */
+export function configValue(n: Node, config: KernelConfig): Truth {
+  switch (n.type) {
+    case 'parenthesized_expression': {
+      const inner = n.namedChildren.find(c => c && c.type !== 'comment');
+      return inner ? configValue(inner, config) : undefined;
+    }
+    case 'unary_expression': {
+      const arg = n.childForFieldName('argument');
+      return n.children[0]?.type === '!' && arg ? not(configValue(arg, config)) : undefined;
+    }
+    case 'binary_expression': {
+      const op = n.childForFieldName('operator')?.type ?? n.children[1]?.type;
+      const l = n.childForFieldName('left'), r = n.childForFieldName('right');
+      if (!l || !r) return undefined;
+      if (op === '&&') return and(configValue(l, config), () => configValue(r, config));
+      if (op === '||') return or(configValue(l, config), () => configValue(r, config));
+      return undefined;
+    }
+    case 'preproc_defined': {
+      const id = n.namedChildren.find(c => c?.type === 'identifier');
+      return id ? isDefined(id.text, config) : undefined;
+    }
+    case 'call_expression': {
+      const fn = n.childForFieldName('function');
+      const args = n.childForFieldName('arguments')?.namedChildren.filter(c => c && c.type !== 'comment') ?? [];
+      if (fn?.type !== 'identifier' || args.length !== 1 || args[0]?.type !== 'identifier') return undefined;
+      return kconfigMacro(fn.text, args[0].text, config);
+    }
+    case 'number_literal':
+      // (only in #if: a C condition `if (0)` is left to the simulation)
+      return n.parent?.type.startsWith('preproc_') || n.parent?.parent?.type.startsWith('preproc_') ? /^0+[uUlL]*$/.test(n.text) ? false : /^[1-9]\d*[uUlL]*$/.test(n.text) ? true : undefined : undefined;
+    case 'identifier':
+      // in #if an option's value (1 for =y); an option not set is 0
+      if (!n.text.startsWith('CONFIG_')) return undefined;
+      if (!Object.prototype.hasOwnProperty.call(config, n.text)) return false;
+      return /^\d+$/.test(config[n.text]) ? config[n.text] !== '0' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The value of a preprocessor block's own condition (#if, #ifdef, #ifndef, #elif), when the configuration decides it. */
+export function blockValue(n: Node, config: KernelConfig): Truth {
+  if (n.type === 'preproc_ifdef') {
+    const name = n.childForFieldName('name');
+    const d = name ? isDefined(name.text, config) : undefined;
+    return n.children[0]?.type === '#ifndef' ? not(d) : d;
+  }
+  if (n.type === 'preproc_if' || n.type === 'preproc_elif') {
+    const cond = n.childForFieldName('condition');
+    return cond ? configValue(cond, config) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Does the build compile this node, as far as the preprocessor blocks around
+ * it say (true when the configuration is unknown or does not decide)?
+ */
+export function compiledUnder(node: Node, config: KernelConfig | null | undefined): boolean {
+  if (!config) return true;
+  for (let c: Node | null = node, p = node.parent; c && p; c = p, p = p.parent) {
+    if (p.type !== 'preproc_if' && p.type !== 'preproc_ifdef' && p.type !== 'preproc_elif') continue;
+    const v = blockValue(p, config);
+    const inAlt = p.childForFieldName('alternative')?.id === c.id;
+    if (inAlt ? v === true : v === false) return false;
+  }
+  return true;
+}
+
+export function buildCfg(body: Node, config?: KernelConfig | null): Cfg {
   if (nestsDeeperThan(body, MAX_DEPTH)) {
     return { nodes: [{ kind: 'exit' }], entry: 0, exit: 0, truncated: true, incomplete: `its syntax nests more than ${MAX_DEPTH} levels deep (the depth limit)` };
   }
@@ -107,8 +208,12 @@ export function buildCfg(body: Node): Cfg {
         const cond = n.childForFieldName('condition');
         const cons = n.childForFieldName('consequence');
         const alt = n.childForFieldName('alternative');
-        const t = cons ? stmt(cons, next, ctx) : next;
         const altBody = alt ? (alt.type === 'else_clause' ? alt.namedChildren[0] : alt) : null;
+        // IS_ENABLED(CONFIG_…) and friends the configuration decides: only the branch the build keeps
+        const known = cond && config ? configValue(cond, config) : undefined;
+        if (known === true) return cons ? stmt(cons, next, ctx) : next;
+        if (known === false) return altBody ? stmt(altBody, next, ctx) : next;
+        const t = cons ? stmt(cons, next, ctx) : next;
         const f = altBody ? stmt(altBody, next, ctx) : next;
         if (!cond) return t;
         return add({ kind: 'branch', cond, t, f, loops });
@@ -189,9 +294,11 @@ export function buildCfg(body: Node): Cfg {
       case 'preproc_ifdef':
       case 'preproc_elif':
       case 'preproc_else': {
-        // configuration blocks inside a body: the #if branch is the code we
-        // analyse (one configuration); #else/#elif alternatives are skipped
+        // configuration blocks inside a body: with the configuration, the
+        // branch the build compiles; without it, the #if branch (one
+        // configuration) and #else/#elif alternatives are skipped
         const alt = n.childForFieldName('alternative');
+        if (config && blockValue(n, config) === false) return alt ? stmt(alt, next, ctx) : next;
         const cond = n.childForFieldName('condition') ?? n.childForFieldName('name');
         // (node wrappers are not unique objects: compare ids)
         const body = n.namedChildren.filter(c => c && c.id !== alt?.id && c.id !== cond?.id && c.type !== 'comment') as Node[];

@@ -236,6 +236,25 @@ export interface Settings {
   pathBudget?: number;
 }
 
+/** Settings of a check that may know the build's configuration (the CLI and kbuild; the editor does not). */
+export interface CheckSettings extends Settings {
+  /**
+   * The build's configuration, when known (include/generated/autoconf.h and
+   * the -D's of the command line): `#if`/`#ifdef` blocks and `IS_ENABLED()`
+   * conditions over it take the branch the build compiles, and functions
+   * the build leaves out are not analysed. Absent or null: unknown (the `#if`
+   * branch of a block is analysed, both sides of a C condition).
+   */
+  config?: KernelConfig | null;
+}
+
+/**
+ * Defined macros and their values (`CONFIG_FOO: '1'` for =y, `CONFIG_BAR_MODULE: '1'`
+ * for =m, `MODULE: '1'` from -DMODULE). A CONFIG_* name that is absent is not set;
+ * any other absent name is unknown (the condition is not decided).
+ */
+export type KernelConfig = Record<string, string>;
+
 export const DEFAULT_SETTINGS: Required<Settings> = {
   disabledCodes: [],
   severity: {},

@@ -222,14 +222,17 @@ export class DiskCache<T> {
 export const isSummaryList = (v: unknown): v is FunctionSummary[] => listOf(v, isSummary);
 export const isFillList = (v: unknown): v is FieldFill[] => listOf(v, isFieldFill);
 
-export const SCAN_FORMAT = 'pinlens-scan/1';
-/** The ways runs split the scan: whole (one thread, the server), or two shares (`pinlens check` with workers). */
-const SCAN_LAYOUTS = ['', '0/2', '1/2'];
+export const SCAN_FORMAT = 'pinlens-scan/2';
+/**
+ * The ways runs split the scan: whole (one thread, the server), or two shares
+ * (`pinlens check` with workers); `h`: with the headers listed too (`pinlens check`).
+ */
+const SCAN_LAYOUTS = ['', '0/2', '1/2', 'h', '0/2h', '1/2h'];
 
 /**
  * The definition scan's memory between runs: one file per tree root under
  * `<cache>/scan/`, holding each C file's stamp (size, mtime, inode) and the
- * hashes of the names it defines. A file whose stamp is unchanged is not read
+ * hashes of the names it defines and its class (select.ts). A file whose stamp is unchanged is not read
  * again. The document must name this build and this root, and be consistent
  * (counts add up, stamps are numbers), else it is deleted and the tree read.
  */
@@ -260,6 +263,15 @@ export class ScanFileStore implements ScanStore {
 
   private broken = false;
 
+  age(root: string, part = ''): number | undefined {
+    try { return Date.now() - fs.statSync(this.file(root, part).f).mtimeMs; } catch { return undefined; }
+  }
+
+  touch(root: string, part = ''): void {
+    const now = new Date();
+    try { fs.utimesSync(this.file(root, part).f, now, now); } catch { /* gone or read-only: validated again next time */ }
+  }
+
   private loadOne(root: string, part: string): ScanMemo | undefined {
     if (this.broken) return undefined;
     const { f, key } = this.file(root, part);
@@ -274,9 +286,10 @@ export class ScanFileStore implements ScanStore {
     try {
       const doc: unknown = JSON.parse(raw);
       if (!isObj(doc) || doc.format !== SCAN_FORMAT || doc.key !== key || doc.root !== root) throw new Error('foreign');
-      const { files, stamps, counts, hashes } = doc;
-      if (!Array.isArray(files) || !Array.isArray(stamps) || !Array.isArray(counts) || typeof hashes !== 'string') throw new Error('shape');
-      if (stamps.length !== files.length * 3 || counts.length !== files.length || !stamps.every(x => typeof x === 'number') || !counts.every(isNat)) throw new Error('shape');
+      const { files, stamps, counts, hashes, classes } = doc;
+      if (!Array.isArray(files) || !Array.isArray(stamps) || !Array.isArray(counts) || !Array.isArray(classes) || typeof hashes !== 'string') throw new Error('shape');
+      if (stamps.length !== files.length * 3 || counts.length !== files.length || classes.length !== files.length
+        || !stamps.every(x => typeof x === 'number') || !counts.every(isNat) || !classes.every(c => isNat(c) && (c as number) < 256)) throw new Error('shape');
       const all = Buffer.from(hashes, 'base64');
       if (all.length % 4) throw new Error('hashes');
       const words = new Uint32Array(new Uint8Array(all).buffer);
@@ -285,7 +298,7 @@ export class ScanFileStore implements ScanStore {
       let at = 0;
       for (let i = 0; i < files.length; i++) {
         if (typeof files[i] !== 'string') throw new Error('shape');
-        memo.set(path.join(root, files[i] as string), { stamp: { size: stamps[3 * i], mtimeMs: stamps[3 * i + 1], ino: stamps[3 * i + 2] }, hashes: words.subarray(at, at + counts[i]) });
+        memo.set(path.join(root, files[i] as string), { stamp: { size: stamps[3 * i], mtimeMs: stamps[3 * i + 1], ino: stamps[3 * i + 2] }, hashes: words.subarray(at, at + counts[i]), cls: classes[i] as number });
         at += counts[i];
       }
       return memo;
@@ -299,7 +312,7 @@ export class ScanFileStore implements ScanStore {
   save(root: string, memo: ScanMemo, part = ''): void {
     if (this.broken) return;
     const { f, key } = this.file(root, part);
-    const files: string[] = [], stamps: number[] = [], counts: number[] = [];
+    const files: string[] = [], stamps: number[] = [], counts: number[] = [], classes: number[] = [];
     let n = 0;
     for (const m of memo.values()) n += m.hashes.length;
     const words = new Uint32Array(n);
@@ -308,11 +321,49 @@ export class ScanFileStore implements ScanStore {
       files.push(path.relative(root, abs));
       stamps.push(m.stamp.size, m.stamp.mtimeMs, m.stamp.ino);
       counts.push(m.hashes.length);
+      classes.push(m.cls);
       words.set(m.hashes, at);
       at += m.hashes.length;
     }
     const hashes = Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('base64');
-    writeAtomic(f, JSON.stringify({ format: SCAN_FORMAT, key, root, files, stamps, counts, hashes }), e => this.note(`scan cache not written (${e}): ${this.dir}`));
+    writeAtomic(f, JSON.stringify({ format: SCAN_FORMAT, key, root, files, stamps, counts, classes, hashes }), e => this.note(`scan cache not written (${e}): ${this.dir}`));
+  }
+}
+
+export const SELECTION_FORMAT = 'pinlens-selection/1';
+
+/**
+ * The files of a tree that earlier runs found cannot have a finding although
+ * they name page types (no helper they call acquires or releases pages): one
+ * file per tree root, valid only under its key (this build, the settings, and
+ * every file's stamp: any change in the tree and it is not used). Saves the
+ * next run from reading those files and their helpers' definitions again.
+ */
+export class SelectionStore {
+  constructor(readonly dir: string, private readonly note: (msg: string) => void) {}
+
+  private file(root: string): string {
+    return path.join(this.dir, `${createHash('sha256').update(root).digest('hex')}.json`);
+  }
+
+  /** Paths relative to root; undefined when missing, foreign, or under another key. */
+  load(root: string, key: string): Set<string> | undefined {
+    const f = this.file(root);
+    let raw: string;
+    try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
+    try {
+      const doc: unknown = JSON.parse(raw);
+      if (!isObj(doc) || doc.format !== SELECTION_FORMAT || doc.root !== root || typeof doc.key !== 'string' || !listOf(doc.files, isStr)) throw new Error('foreign');
+      return doc.key === key ? new Set(doc.files as string[]) : undefined;
+    } catch {
+      this.note(`discarded a corrupt or foreign selection cache file ${f}`);
+      try { fs.unlinkSync(f); } catch { /* read-only: ignored all the same */ }
+      return undefined;
+    }
+  }
+
+  save(root: string, key: string, files: Set<string>): void {
+    writeAtomic(this.file(root), JSON.stringify({ format: SELECTION_FORMAT, key, root, files: [...files].sort() }), e => this.note(`selection cache not written (${e}): ${this.dir}`));
   }
 }
 

@@ -5,8 +5,10 @@
 // kept as 32-bit hashes beside a file number (a few MB for all of Linux); a
 // lookup's candidates are confirmed later on the file's text, so a hash
 // collision costs one file read, never a wrong answer.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { classifyBytes } from './select';
 
 /** Files larger than this are not scanned (generated tables), with a note. */
 export const MAX_SCAN_BYTES = 2 * 1024 * 1024;
@@ -17,6 +19,18 @@ const SKIP_ANY = new Set(['.git', 'node_modules', '.pc']);
 
 export interface ScanResult {
   files: string[];
+  /**
+   * Each file's class (select.ts: whether it names a page API, or may take
+   * helpers' summaries), read in the same pass; 0 for a file not read
+   * (oversized, unreadable, or another thread's share before the join).
+   */
+  classes: Uint8Array;
+  /**
+   * A hash of every listed file's path and stamp (size, mtime, inode): equal
+   * only when no file of the tree changed. Undefined when a stamp could not
+   * be trusted (a file unreadable, or written in the last seconds).
+   */
+  stamps?: string;
   /** sorted: hash * FILE_SLOTS + file number. */
   keys: Float64Array;
   notes: string[];
@@ -29,8 +43,8 @@ export interface ScanResult {
 const FILE_SLOTS = 2 ** 21;
 const RECENT_MS = 2000;
 
-/** Every *.c file under root, symlinked folders followed once (no loops). */
-export function listCFiles(root: string, notes: string[]): string[] {
+/** Every *.c file (and with `headers`, *.h file) under root, symlinked folders followed once (no loops). */
+export function listCFiles(root: string, notes: string[], headers = false): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const visit = (dir: string, top: boolean) => {
@@ -51,7 +65,7 @@ export function listCFiles(root: string, notes: string[]): string[] {
         try { const st = fs.statSync(abs); isDir = st.isDirectory(); isFile = st.isFile(); } catch { continue; } // dangling or looping link
       }
       if (isDir) visit(abs, false);
-      else if (isFile && e.name.endsWith('.c')) out.push(abs);
+      else if (isFile && (e.name.endsWith('.c') || (headers && e.name.endsWith('.h')))) out.push(abs);
     }
   };
   visit(root, true);
@@ -136,7 +150,7 @@ export function scanBuffer(b: Buffer, n: number, push: (hash: number) => void): 
 export interface FileStamp { size: number; mtimeMs: number; ino: number }
 
 /** Earlier hashes of files, by absolute path, reused while the file's stamp is unchanged. */
-export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array }>;
+export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array; cls: number }>;
 
 /**
  * Scans the files (any order); unreadable and oversized files become notes.
@@ -144,8 +158,15 @@ export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array }>;
  * read again: its hashes are reused; `fresh` receives every file's stamp and
  * hashes (the next run's memo).
  */
-export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; bytes: number; reused: number } {
+export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; classes: Uint8Array; bytes: number; reused: number; stamps?: string } {
   let keys = new Float64Array(1 << 16);
+  const classes = new Uint8Array(files.length);
+  const stamps = createHash('sha256');
+  let sure = true;
+  const stamp = (f: string, st: fs.Stats) => {
+    stamps.update(`${f}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`);
+    if (Date.now() - st.mtimeMs <= RECENT_MS) sure = false;
+  };
   let len = 0, bytes = 0, reused = 0;
   let buf = Buffer.allocUnsafe(1 << 20);
   const push = (h: number, i: number) => {
@@ -158,9 +179,11 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
     try {
       if (memo) {
         const st = fs.statSync(files[i]);
+        stamp(files[i], st);
         const m = memo.get(files[i]);
         if (m && m.stamp.size === st.size && m.stamp.mtimeMs === st.mtimeMs && m.stamp.ino === st.ino) {
           for (const h of m.hashes) push(h, i);
+          classes[i] = m.cls;
           fresh?.set(files[i], m);
           reused++;
           continue;
@@ -168,33 +191,41 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
       }
       fd = fs.openSync(files[i], 'r');
       const st = fs.fstatSync(fd);
+      if (!memo) stamp(files[i], st);
       if (st.size > MAX_SCAN_BYTES) { notes.push(`${files[i]}: skipped by the index, ${st.size} bytes is over ${MAX_SCAN_BYTES}`); continue; }
       if (st.size + 1 > buf.length) buf = Buffer.allocUnsafe(Math.max(st.size + 1, buf.length * 2));
       let n = 0, r: number;
       while (n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, n)) > 0) n += r;
       bytes += n;
       const start = len;
-      scanBuffer(buf, n, h => push(h, i));
+      // definitions only in .c files (a header's are static inline); the class of every file
+      if (files[i].endsWith('.c')) scanBuffer(buf, n, h => push(h, i));
+      classes[i] = classifyBytes(buf, n);
       // a file that changed while it was read, or may still be changing (written in the
       // last seconds, within the clock's reach), is not remembered: its stamp could lie
       if (fresh && n === st.size && Date.now() - st.mtimeMs > RECENT_MS) {
         const hashes = new Uint32Array(len - start);
         for (let k = start; k < len; k++) hashes[k - start] = Math.floor(keys[k] / FILE_SLOTS);
-        fresh.set(files[i], { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, hashes });
+        fresh.set(files[i], { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, hashes, cls: classes[i] });
       }
     } catch (e) {
+      sure = false;
       notes.push(`${files[i]}: unreadable, not indexed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     } finally {
       if (fd !== undefined) try { fs.closeSync(fd); } catch { /* closed */ }
     }
   }
-  return { keys: keys.slice(0, len).sort(), bytes, reused };
+  return { keys: keys.slice(0, len).sort(), classes, bytes, reused, ...(sure ? { stamps: stamps.digest('hex') } : {}) };
 }
 
 /** Where a scan's hashes are remembered between runs (the XDG cache; never the tree): see scan-cache.ts. */
 export interface ScanStore {
   /** `part`: which share of the files ('1/2'), '' for all of them */
   load(root: string, part?: string): ScanMemo | undefined;
+  /** milliseconds since this share was saved or found unchanged (undefined: never) */
+  age?(root: string, part?: string): number | undefined;
+  /** this share was found unchanged now */
+  touch?(root: string, part?: string): void;
   save(root: string, memo: ScanMemo, part?: string): void;
 }
 
@@ -202,27 +233,58 @@ export interface ScanStore {
 export interface ScanPart { index: number; count: number }
 
 /**
+ * `headers`: list the *.h files too (classified for `pinlens check`'s
+ * selection; they define nothing for the index). `trustFor`: a scan saved
+ * less than this many milliseconds ago is taken as it is, the tree neither
+ * listed nor its files' stamps read (pinlens-kbuild: one process per file of
+ * a build, which does not edit its sources; the first one validates it).
+ */
+export interface ScanOptions { headers?: boolean; trustFor?: number }
+
+/**
  * Lists the tree and scans its files (with `part`, only that share: every
  * thread lists the same tree, so file numbers agree and mergeScans() can
  * join the shares).
  */
-export function scanTree(root: string, store?: ScanStore, part?: ScanPart): ScanResult {
+export function scanTree(root: string, store?: ScanStore, part?: ScanPart, opts: ScanOptions = {}): ScanResult {
   const t0 = performance.now();
   const notes: string[] = [];
-  const files = listCFiles(root, notes);
+  const files = listCFiles(root, notes, opts.headers);
   if (files.length >= FILE_SLOTS) {
     notes.push(`the tree has ${files.length} C files; only the first ${FILE_SLOTS - 1} are indexed`);
     files.length = FILE_SLOTS - 1;
   }
   // every share lists the tree: its notes are said once
   if (part && part.index > 0) notes.length = 0;
-  const key = part ? `${part.index}/${part.count}` : '';
+  const key = (part ? `${part.index}/${part.count}` : '') + (opts.headers ? 'h' : '');
+  if (store && opts.trustFor && !part) {
+    const age = store.age?.(root, key);
+    const memo = age !== undefined && age < opts.trustFor ? store.load(root, key) : undefined;
+    if (memo) return fromMemo(memo, performance.now() - t0);
+  }
   const memo = store?.load(root, key);
   const fresh: ScanMemo | undefined = store ? new Map() : undefined;
   const only = part ? (i: number) => i % part.count === part.index : undefined;
-  const { keys, bytes, reused } = scanFiles(files, notes, memo, fresh, only);
-  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size)) store.save(root, fresh, key);
-  return { files, keys, notes, bytes, reused, ms: performance.now() - t0 };
+  const { keys, classes, bytes, reused, stamps } = scanFiles(files, notes, memo, fresh, only);
+  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size || (opts.trustFor && store.age?.(root, key) === undefined))) store.save(root, fresh, key);
+  else if (store && opts.trustFor && !part) store.touch?.(root, key);
+  return { files, keys, classes, notes, bytes, reused, ms: performance.now() - t0, ...(stamps ? { stamps } : {}) };
+}
+
+/** A remembered scan as it was saved (scanTree's `trustFor`). */
+function fromMemo(memo: ScanMemo, ms: number): ScanResult {
+  const files = [...memo.keys()];
+  const classes = new Uint8Array(files.length);
+  let n = 0;
+  for (const m of memo.values()) n += m.hashes.length;
+  const keys = new Float64Array(n);
+  let at = 0;
+  files.forEach((f, i) => {
+    const m = memo.get(f)!;
+    classes[i] = m.cls;
+    for (const h of m.hashes) keys[at++] = h * FILE_SLOTS + i;
+  });
+  return { files, keys: keys.sort(), classes, notes: [], bytes: 0, reused: files.length, ms };
 }
 
 /** The shares of one scan joined; undefined when their listings differ (the tree changed between them). */
@@ -232,8 +294,13 @@ export function mergeScans(parts: ScanResult[]): ScanResult | undefined {
   const keys = new Float64Array(parts.reduce((n, p) => n + p.keys.length, 0));
   let at = 0;
   for (const p of parts) { keys.set(p.keys, at); at += p.keys.length; }
+  // each share classified its own files (the others are 0)
+  const classes = new Uint8Array(first.files.length);
+  for (const p of parts) for (let i = 0; i < classes.length; i++) classes[i] |= p.classes[i];
+  const stamps = parts.every(p => p.stamps) ? createHash('sha256').update(parts.map(p => p.stamps).join('\0')).digest('hex') : undefined;
   return {
-    files: first.files, keys: keys.sort(), notes: parts.flatMap(p => p.notes),
+    ...(stamps ? { stamps } : {}),
+    files: first.files, keys: keys.sort(), classes, notes: parts.flatMap(p => p.notes),
     bytes: parts.reduce((n, p) => n + p.bytes, 0), reused: parts.reduce((n, p) => n + p.reused, 0), ms: Math.max(...parts.map(p => p.ms)),
   };
 }
@@ -286,5 +353,9 @@ export function rescanFiles(scan: ScanResult, root: string, changed: string[]): 
   keys.set(again.keys, kept.length);
   // a deleted file is no note: it just defines nothing now
   const gone = (n: string) => /\(ENOENT\)$/.test(n);
-  return { files, keys: keys.sort(), notes: [...scan.notes, ...notes.filter(n => !gone(n))], bytes: again.bytes, reused: 0, ms: performance.now() - t0 };
+  // the files read again are classified again; the others keep their class (a new file's slot is new)
+  const classes = new Uint8Array(files.length);
+  classes.set(scan.classes.subarray(0, Math.min(scan.classes.length, files.length)));
+  for (const i of nums) classes[i] = again.classes[i];
+  return { files, keys: keys.sort(), classes, notes: [...scan.notes, ...notes.filter(n => !gone(n))], bytes: again.bytes, reused: 0, ms: performance.now() - t0 };
 }

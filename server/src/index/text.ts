@@ -16,8 +16,10 @@ export const CATALOG = new Set<string>([
 const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__typeof__',
   'defined', 'alignof', '_Alignof', '__alignof__', 'asm', '__asm__', 'volatile', '__attribute__', 'offsetof', 'container_of']);
 
+/** The names that make a body matter for pages: the page APIs, references, hand-offs and the bio page flags. */
+export const RELEVANT_NAMES: readonly string[] = [...ALL_API_NAMES, ...GET_REF, ...BIO_ADD.keys(), ...OWNER_HANDOFF.keys(), ...BIO_FLAGS];
 /** A body that calls the page APIs or names the bio page flags may release, take or acquire its parameters' pages. */
-export const RELEVANT_BODY = new RegExp(`\\b(?:${[...ALL_API_NAMES, ...GET_REF, ...BIO_ADD.keys(), ...OWNER_HANDOFF.keys(), ...BIO_FLAGS].join('|')})\\b`);
+export const RELEVANT_BODY = new RegExp(`\\b(?:${RELEVANT_NAMES.join('|')})\\b`);
 /** So may a function that takes pages, folios or bvecs as parameters (it may store them: `takes`). */
 export const RELEVANT_PARAMS = /\bstruct\s+(?:page|folio)\b|\bbio_vec\b/;
 
@@ -81,7 +83,7 @@ function bodyEnd(text: string, from: number): number {
   return close < 0 ? text.length : close + 2;
 }
 
-const PAGE_WORDS = /\bstruct\s+(?:page|folio)\b|\bbio_vec\b/;
+const PAGE_WORDS = RELEVANT_PARAMS;
 
 /**
  * The names a checked file calls, defined elsewhere, from the functions that

@@ -18,12 +18,14 @@ import { analyzeSource, type ExternalSummaries } from '../core/analyze';
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS } from '../core/apis';
-import { type ArgMode, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
+import { type ArgMode, type CheckSettings, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
+import { configDigest } from './kconfig';
 import {
   CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
   isCachedResult, isFillList, isInside, isSummaryList, prepareCacheDir, readRegular,
 } from './cache';
-import { MAX_SCAN_BYTES, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
+import { MAX_SCAN_BYTES, ScanOptions, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
+import { API_WORDS } from './select';
 import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
 
 export interface TreeIndexOptions {
@@ -39,6 +41,10 @@ export interface TreeIndexOptions {
   onAnalyse?: (abs: string, name: string) => void;
   /** a definition scan of this root done elsewhere (the CLI scans once for all its workers). */
   scan?: ScanResult;
+  /** the scan lists (and classifies) the *.h files too: `pinlens check` selects among them. */
+  scanHeaders?: boolean;
+  /** a definition scan saved less than this many milliseconds ago is used unchecked (pinlens-kbuild). */
+  trustScanFor?: number;
 }
 
 export interface IndexStats {
@@ -74,14 +80,20 @@ interface FileInfo {
 interface Slice {
   abs: string;
   name: string;
-  /** the file's text with everything but these functions dropped, line breaks kept (lines and columns stay). */
-  text: string;
+  /** the definitions kept: the function and those of its file it calls */
+  keep: Definition[];
+  /** the file's text they are offsets of */
+  full: string;
+  /** the file's text with everything but `keep` dropped, line breaks kept (lines and columns stay); made when first analysed */
+  text?: string;
   key: string;
-  sha: string;
+  sha?: string;
   /** the names it calls that the file does not define. */
   calls: Set<string>;
   /** it mentions the page APIs or takes pages as parameters itself. */
   relevant: boolean;
+  /** it names an acquire or release API (or a bio page flag) itself: only then, or through its helpers, can it acquire or release. */
+  namesApi: boolean;
 }
 
 /** how many calls deep a slice follows the functions of its own file. */
@@ -113,6 +125,11 @@ function sortedJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Settings in a cache key: a configuration (thousands of options) by its digest. */
+export function settingsJson(s: CheckSettings): string {
+  return sortedJson(s.config ? { ...s, config: configDigest(s.config) } : s);
+}
+
 /** The summary's effect, without where it was found (equal effects from two files agree). */
 const effectOf = (s: FunctionSummary | undefined) => (s ? sortedJson(s.params) : '');
 
@@ -132,11 +149,11 @@ export function usableCacheDir(absRoot: string, dir: string | null | undefined, 
 }
 
 /** The definition scan of a tree, remembered between runs in the cache folder when there is one. */
-export function scanWithCache(absRoot: string, dir?: string | null, part?: ScanPart): ScanResult {
+export function scanWithCache(absRoot: string, dir?: string | null, part?: ScanPart, opts: ScanOptions = {}): ScanResult {
   // (a cache inside the tree is noted by the TreeIndex that uses this scan)
   const d = usableCacheDir(absRoot, dir, () => undefined);
   const notes: string[] = [];
-  const scan = scanTree(absRoot, d ? new ScanFileStore(path.join(d, 'scan'), m => notes.push(m)) : undefined, part);
+  const scan = scanTree(absRoot, d ? new ScanFileStore(path.join(d, 'scan'), m => notes.push(m)) : undefined, part, opts);
   scan.notes.push(...notes);
   return scan;
 }
@@ -157,6 +174,9 @@ export class TreeIndex {
   private texts = new Map<string, FileInfo | null>();
   private textChars = 0;
   private relevance = new Map<string, boolean>();
+  private apiRelevance = new Map<string, boolean>();
+  /** name and calling folder → whether pageHelper() takes it */
+  private helperMemo = new Map<string, boolean>();
   private resolved = new Map<string, FunctionSummary | null>();
   /** a view's files that differ from the disk (absolute path → text; undefined: deleted) and the index it views. */
   private files?: ReadonlyMap<string, string | undefined>;
@@ -166,9 +186,9 @@ export class TreeIndex {
   /** content hash → the pages of known mode that file passes to functions it does not define */
   private readonly passes = new Map<string, ArgMode[]>();
   private readonly absRoot: string;
-  private readonly helperSettings: Required<Settings>;
+  private readonly helperSettings: Required<Settings> & CheckSettings;
 
-  constructor(readonly root: string, readonly parser: Parser, readonly settings: Settings, readonly opts: TreeIndexOptions = {}) {
+  constructor(readonly root: string, readonly parser: Parser, readonly settings: CheckSettings, readonly opts: TreeIndexOptions = {}) {
     this.absRoot = path.resolve(root);
     this.maxDepth = opts.maxDepth ?? 2;
     this.maxDefiners = opts.maxDefiners ?? 3;
@@ -176,7 +196,7 @@ export class TreeIndex {
     // helpers are summarised with a smaller path budget: a function that runs
     // out of it gets no summary (never a guessed one)
     this.helperSettings = { ...full, pathBudget: Math.min(full.pathBudget, opts.helperPathBudget ?? HELPER_PATH_BUDGET), disabledCodes: [] };
-    this.settingsKey = sortedJson(this.helperSettings);
+    this.settingsKey = settingsJson(this.helperSettings);
     const dir = usableCacheDir(this.absRoot, opts.cacheDir, m => this.notes.push(m));
     if (dir) {
       const note = (m: string) => this.notes.push(m);
@@ -198,6 +218,8 @@ export class TreeIndex {
     v.texts = new Map();
     v.textChars = 0;
     v.relevance = new Map();
+    v.apiRelevance = new Map();
+    v.helperMemo = new Map();
     v.resolved = new Map();
     v.files = new Map([...this.files ?? [], ...[...files].map(([f, t]) => [path.resolve(f), t] as const)]);
     v.base = this.base ?? this;
@@ -221,6 +243,40 @@ export class TreeIndex {
       this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     }
+  }
+
+  /**
+   * A function `text` calls from a function that can hold pages (the only
+   * ones summariesFor() looks up), defined elsewhere in the tree, whose
+   * summary may acquire or release pages: its definition names an acquire or
+   * release API, or calls a helper that does, as deep as summaries are
+   * followed. Undefined when there is none: then no helper's summary can give
+   * the file an acquire or a release. Text only: nothing is parsed.
+   */
+  pageHelper(text: string, abs: string): string | undefined {
+    try {
+      this.ensureScan();
+      const from = path.resolve(abs);
+      const dir = path.dirname(from);
+      for (const name of pageCallees(text, definitions(text))) {
+        const memo = `${name}\0${dir}`;
+        let yes = this.helperMemo.get(memo);
+        if (yes === undefined) {
+          yes = this.definersOf(name, from).some(i => this.apiRelevant(this.sliceOf(i, name), 1));
+          this.helperMemo.set(memo, yes);
+        }
+        if (yes) return name;
+      }
+      return undefined;
+    } catch (e) {
+      this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  /** The definition scan (done now if it was not yet). */
+  scanned(): ScanResult {
+    return this.ensureScan();
   }
 
   /**
@@ -306,7 +362,7 @@ export class TreeIndex {
    */
   analysis(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[],
     compute: () => FileAnalysis, callers: ArgMode[] = []): CachedResult {
-    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), sortedJson(settings), external, fills, callers);
+    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), settingsJson(settings), external, fills, callers);
     const hit = this.results?.get(key);
     if (hit) { this.counts.resultHits++; return hit; }
     const a = compute();
@@ -342,6 +398,8 @@ export class TreeIndex {
     this.textChars = 0;
     this.resolved.clear();
     this.relevance.clear();
+    this.apiRelevance.clear();
+    this.helperMemo.clear();
     if (opts.rescan) this.scan = undefined;
   }
 
@@ -359,7 +417,7 @@ export class TreeIndex {
   private ensureScan(): ScanResult {
     if (this.base) return (this.scan = this.base.ensureScan());
     if (!this.scan) {
-      this.scan = this.opts.scan ?? scanWithCache(this.absRoot, this.opts.cacheDir);
+      this.scan = this.opts.scan ?? scanWithCache(this.absRoot, this.opts.cacheDir, undefined, { headers: this.opts.scanHeaders, trustFor: this.opts.trustScanFor });
       this.notes.push(...this.scan.notes);
       Object.assign(this.counts, { scannedFiles: this.scan.files.length, scannedBytes: this.scan.bytes, scanMs: Math.round(this.scan.ms), reusedScan: this.scan.reused });
     }
@@ -445,7 +503,7 @@ export class TreeIndex {
     if (sl) return sl;
     const keep: Definition[] = [];
     const calls = new Set<string>();
-    let relevant = false;
+    let relevant = false, namesApi = false;
     const seen = new Set([name]);
     let level = [name], chars = 0;
     for (let hop = 0; level.length && hop <= LOCAL_HOPS; hop++) {
@@ -457,6 +515,7 @@ export class TreeIndex {
         keep.push(d);
         const body = info.text.slice(d.start, d.end);
         if (RELEVANT_BODY.test(body) || RELEVANT_PARAMS.test(body.slice(0, body.indexOf('{')))) relevant = true;
+        if (API_WORDS.test(body)) namesApi = true;
         for (const c of calledNames(body)) {
           if (seen.has(c) || CATALOG.has(c)) continue;
           seen.add(c);
@@ -467,24 +526,33 @@ export class TreeIndex {
       level = next;
     }
     keep.sort((x, y) => x.start - y.start);
-    const parts: string[] = [];
-    let at = 0;
-    for (const d of keep) {
-      // a definition starts a line: keeping the gap's line breaks keeps every line and column
-      parts.push(info.text.slice(at, d.start).replace(/[^\n]+/g, ''), info.text.slice(d.start, d.end));
-      at = d.end;
-    }
-    const text = parts.join('');
-    sl = { abs: info.abs, name, text, key: `${info.abs}\0${name}`, sha: createHash('sha256').update(text).digest('hex'), calls, relevant };
+    sl = { abs: info.abs, name, keep, full: info.text, key: `${info.abs}\0${name}`, calls, relevant, namesApi };
     (info.slices ??= new Map()).set(name, sl);
     return sl;
+  }
+
+  /** The slice's text and its hash, made on first need (only analysed slices need them). */
+  private material(sl: Slice): { text: string; sha: string } {
+    if (sl.text === undefined || sl.sha === undefined) {
+      const full = sl.full;
+      const parts: string[] = [];
+      let at = 0;
+      for (const d of sl.keep) {
+        // a definition starts a line: keeping the gap's line breaks keeps every line and column
+        parts.push(full.slice(at, d.start).replace(/[^\n]+/g, ''), full.slice(d.start, d.end));
+        at = d.end;
+      }
+      sl.text = parts.join('');
+      sl.sha = createHash('sha256').update(sl.text).digest('hex');
+    }
+    return { text: sl.text, sha: sl.sha };
   }
 
   /** Can this slice have an effect on pages, by itself or through the helpers it calls (depth permitting)? */
   private relevant(sl: Slice, depth: number): boolean {
     if (sl.relevant) return true;
     if (depth >= this.maxDepth) return false;
-    const memo = `${sl.sha}\0${depth}`;
+    const memo = `${sl.key}\0${depth}`;
     const known = this.relevance.get(memo);
     if (known !== undefined) return known;
     let yes = false;
@@ -492,6 +560,21 @@ export class TreeIndex {
       if (this.definersOf(c, sl.abs).some(i => this.relevant(this.sliceOf(i, c), depth + 1))) { yes = true; break; }
     }
     this.relevance.set(memo, yes);
+    return yes;
+  }
+
+  /** Can this slice's summary acquire or release pages: it names the APIs, or calls a helper that does (depth permitting)? */
+  private apiRelevant(sl: Slice, depth: number): boolean {
+    if (sl.namesApi) return true;
+    if (depth >= this.maxDepth) return false;
+    const memo = `${sl.key}\0${depth}`;
+    const known = this.apiRelevance.get(memo);
+    if (known !== undefined) return known;
+    let yes = false;
+    for (const c of sl.calls) {
+      if (this.definersOf(c, sl.abs).some(i => this.apiRelevant(this.sliceOf(i, c), depth + 1))) { yes = true; break; }
+    }
+    this.apiRelevance.set(memo, yes);
     return yes;
   }
 
@@ -506,7 +589,8 @@ export class TreeIndex {
       }
       stack.delete(sl.key);
     }
-    const key = this.keyOf(CACHE_FORMAT, sl.sha, this.settingsKey, external);
+    const { text, sha } = this.material(sl);
+    const key = this.keyOf(CACHE_FORMAT, sha, this.settingsKey, external);
     const mem = this.summaries.get(key);
     if (mem) { this.counts.memoryHits++; return mem; }
     const disk = this.disk?.get(key);
@@ -515,7 +599,7 @@ export class TreeIndex {
     this.counts.analysed++;
     let sums: FunctionSummary[];
     try {
-      const a = analyzeSource(this.parser, sl.text, this.helperSettings, external.size ? external : undefined);
+      const a = analyzeSource(this.parser, text, this.helperSettings, external.size ? external : undefined);
       const incomplete = new Set(a.findings.filter(f => f.code === 'analysis-incomplete').map(f => f.function));
       sums = a.summaries.filter(x => !incomplete.has(x.name));
     } catch (e) {

@@ -51,7 +51,7 @@ describe('tree index', function () {
       ].join('\n'));
       const names: number[] = [];
       scanBuffer(src, src.length, h => names.push(h));
-      const scan = { files: ['f.c'], keys: new Float64Array(names.map(h => h * 2 ** 21)).sort(), notes: [], bytes: 0, reused: 0, ms: 0 };
+      const scan = { files: ['f.c'], keys: new Float64Array(names.map(h => h * 2 ** 21)).sort(), classes: new Uint8Array(1), notes: [], bytes: 0, reused: 0, ms: 0 };
       assert.deepStrictEqual(['hidden', 'shown', 'two_lines', 'hidden_too', 'proto', 'EXPORT_SYMBOL', 'call', 'if'].filter(n => definers(scan, n).length),
         ['shown', 'two_lines']);
     });
