@@ -7,7 +7,7 @@ import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
-import { fieldFindings, fieldKey, flagNamesIn, flagOf, guardKeys, KeyedRelease } from './fields';
+import { fieldFindings, fieldHead, fieldKey, flagNamesIn, flagOf, guardKeys, KeyedRelease } from './fields';
 import { convertToPinFix } from './fixes';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
@@ -71,6 +71,8 @@ interface FunctionResult {
   fieldReleases: KeyedRelease[];
   /** pages of a known mode this function passes to callees */
   argModes: ArgMode[];
+  /** keys of the struct fields it releases (itself or through a helper's summary) */
+  releasedKeys: string[];
 }
 
 /**
@@ -125,6 +127,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   // flag fields that say whether extracted pages were pinned, set here or in the files that fill our fields
   const flagNames = new Set([...flagNamesIn(text, WILL_PIN_PREDICATES), ...fills.flatMap(f => (f.flag ? [f.flag.key.slice(f.flag.key.lastIndexOf('.') + 1)] : []))]);
   const argModes: ArgMode[] = [];
+  const releasedKeys = new Set<string>();
   // one function's result, from the cache when nothing it depends on changed
   const run = (fn: FunctionDef, paramModes?: Map<number, ParamOrigin>): FunctionResult => {
     const body = fn.body.text;
@@ -149,6 +152,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     fieldStores.push(...r.fieldStores);
     fieldReleases.push(...r.fieldReleases);
     argModes.push(...r.argModes);
+    for (const k of r.releasedKeys) releasedKeys.add(k);
   }
   // top-down: a function that releases pages its callers pass in, all of one
   // mode, is judged again with that mode; what it does wrong is its own
@@ -186,6 +190,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}) }));
   const teardowns = fieldReleases.filter(r => !called.has(r.fn));
+  findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
   findings.push(...fieldFindings([...ownFills, ...fills], teardowns, cfg));
   // where stored pages are released later, and how callbacks are reached
   let installed: ReturnType<typeof installedCallbacks> | undefined;
@@ -235,7 +240,7 @@ function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
 /** Simulates one function: its findings, call sites and summary. */
 function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
   summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis, paramModes?: Map<number, ParamOrigin>): FunctionResult {
-  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [] };
+  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [] };
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
@@ -270,6 +275,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
     }
     for (const r of res.fieldReleases) {
       const key = fieldKey(fn, r.field);
+      if (key) result.releasedKeys.push(key);
       if (!key && !r.viaHelper) addUnjudged(seen, cfg, fn, r.node, `${r.api}() releases ${r.field}, but the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct): how the field was filled is not looked up and this release is not judged`);
       if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards) });
     }
@@ -333,6 +339,7 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     fieldStores: r.fieldStores.map(x => ({ ...mv(x), ...(x.flag ? { flag: mv(x.flag) } : {}) })),
     fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
     argModes: r.argModes.map(x => ({ ...mv(x), call: mv({ range: x.call }).range })),
+    releasedKeys: r.releasedKeys,
   };
 }
 
@@ -357,6 +364,87 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
     helper: r.helper,
     fixes: r.fixes ?? [],
   });
+}
+
+const RELEASE_CALL = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\(`);
+
+/** Calls that keep no object: what an object of the file's own struct may be given without being handed on. */
+const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|k[mvz]?alloc\w*|kcalloc|kmem_cache_\w+|memset|memcpy|memcmp|sizeof|offsetof|container_of|list_\w+|hlist_\w+|INIT_\w+|init_\w+|mutex_\w+|spin_\w+|raw_spin_\w+|rcu_\w+|kref_\w+|refcount_\w+|atomic_\w+|WARN\w*|BUG\w*|pr_\w+|dev_\w+|printk|READ_ONCE|WRITE_ONCE|likely|unlikely|IS_ERR\w*|PTR_ERR\w*|ERR_PTR|min\w*|max\w*|array_size|struct_size|copy_to_user|copy_from_user|put_user|get_user)$/;
+
+/**
+ * In `g`, the field `head` of an object of `struct name` is copied to a local
+ * that a release is called on, given to a release (also through a chain of
+ * pointers: `dev->umem->pages`), or given to another function (the pages
+ * move on: `batch_from_pages(b, user->upages, n)`).
+ */
+function movedOrReleased(g: FunctionDef, name: string, head: string): boolean {
+  const t = g.body.text;
+  if (new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\([^;]*?(->|\\.)${head}\\b`).test(t)) return true;
+  const vars = [...g.node.text.matchAll(new RegExp(`\\bstruct\\s+${name}\\s*\\*+\\s*(\\w+)`, 'g'))].map(m => m[1]);
+  if (!vars.length) return false;
+  const field = `(${vars.join('|')})\\s*(->|\\.)\\s*${head}\\b`;
+  if (new RegExp(`=\\s*&?\\s*${field}`).test(t) && RELEASE_CALL.test(t)) return true;
+  for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*\\([^;{}]*?[(,]?\\s*&?\\s*${field}`, 'g'))) {
+    if (!KEEPS_NOTHING.test(m[1]) && !RELEASE_BY_NAME.has(m[1]) && !/^(if|while|for|switch|return|sizeof)$/.test(m[1])) return true;
+  }
+  return false;
+}
+
+/** The offset of a 0-based line/UTF-16 column position in `text`. */
+function offsetOf(text: string, p: { line: number; character: number }): number {
+  let off = 0;
+  for (let l = 0; l < p.line; l++) { const n = text.indexOf('\n', off); if (n < 0) return text.length; off = n + 1; }
+  return off + p.character;
+}
+
+/**
+ * An object of `struct name` (a pointer declared with that type) given to a
+ * function this file does not define (not one of those that keep nothing):
+ * that function may release what it holds.
+ */
+function escapes(name: string, fns: FunctionDef[]): boolean {
+  const local = new Set(fns.map(f => f.name));
+  const decl = new RegExp(`\\bstruct\\s+${name}\\s*\\*+\\s*(\\w+)`, 'g');
+  for (const f of fns) {
+    const t = f.node.text;
+    const vars = [...t.matchAll(decl)].map(m => m[1]);
+    if (!vars.length) continue;
+    const arg = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*(${vars.join('|')})\\s*[,)]`, 'g');
+    for (const m of t.matchAll(arg)) if (!local.has(m[1]) && !KEEPS_NOTHING.test(m[1])) return true;
+  }
+  return false;
+}
+
+/**
+ * Fields of a struct private to this file (defined in it) that a function
+ * fills with pages and no function of the file releases — not by the field,
+ * not through a helper's summary, not through a local copied from the field
+ * (`pages = obj->pages; unpin_user_pages(pages, n)`): nothing else can
+ * release them, so they stay held after the object goes.
+ */
+function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, cfg: Required<Settings>): Finding[] {
+  const code: Code = 'leaked-pages';
+  if (cfg.disabledCodes.includes(code)) return [];
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const f of fills) {
+    if (seen.has(f.key) || released.has(f.key) || f.key === BVEC_KEY || (f.mode !== 'PIN' && f.mode !== 'GET' && f.mode !== 'EXTRACT')) continue;
+    seen.add(f.key);
+    const struct = /^struct (\w+)\./.exec(f.key)?.[1];
+    if (!struct || !new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(text)) continue;
+    // stored slot by slot (`obj->folios[i] = folio`): a view of pages some other holder keeps
+    if (/^[^=;]*\]\s*=/.test(text.slice(offsetOf(text, f.range.start), offsetOf(text, f.range.end)))) continue;
+    if (escapes(struct, fns)) continue;
+    const head = fieldHead(f.key);
+    if (fns.some(g => movedOrReleased(g, struct, head))) continue;
+    const what = f.mode === 'PIN' ? 'pinned' : f.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
+    out.push({
+      code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], function: f.function, range: f.range, fixes: [],
+      path: [{ range: f.range, note: `${f.function}() stores pages from ${f.api}() in ${f.key}; no function of the file releases it` }],
+      message: `pages ${what} by ${f.api}() are stored in ${f.key.replace(/^struct /, 'struct ')}, but no function of this file releases that field, and struct ${struct} is private to this file: they stay ${f.mode === 'GET' ? 'referenced' : 'pinned'} when the object goes`,
+    });
+  }
+  return out;
 }
 
 /** An information note on what the model could not decide at `node` (never a guess). */
