@@ -440,7 +440,9 @@ for (const file of files) {
 // functions that acquire nothing (teardowns, release helpers, callbacks, error
 // labels), traced through fields, sg entries and helper parameters. Each mutant
 // is local (acquire in the same function, pages not through a field) or not.
-const { sites: relSites } = releaseSites(tree, files, parser, cache);
+// (not in the APIs' own implementation and headers: put_page() itself is no release helper of user pages)
+const OWN = /^(mm\/gup\.c|lib\/iov_iter\.c|include\/)/;
+const relSites = releaseSites(tree, files, parser, cache).sites.filter(s => !OWN.test(s.file));
 const matched = new Set(base.report.callSites.flatMap(c => c.releases.filter(r => !r.via).map(r => `${r.file}:${r.line}`)));
 const shapeOf = (s) => s.local ? 'local' : s.origin === 'local' ? 'same function, other holder'
   : s.origin === 'param' ? 'helper parameter' : s.origin === 'sg' ? 'sg entry'
@@ -609,9 +611,11 @@ for (const m of chosen) {
   if (shape(text) !== ft.shape) { parseSkipped[m.kind]++; continue; }
   m.id = `m${String(mutants.length).padStart(4, '0')}`;
   // mutant line (1-based) → original line, or 'ins' for a line the mutant added or moved
+  // (a line inserted at a known place maps exactly; a diff may pair a duplicated line either way)
   m.map = [null];
   let o = 1;
-  for (const part of diffArrays(ft.lines, m.lines)) {
+  if (m.insertAt) for (let l = 1; l <= m.lines.length; l++) m.map.push(l < m.insertAt ? l : l === m.insertAt ? 'ins' : l - 1);
+  else for (const part of diffArrays(ft.lines, m.lines)) {
     if (part.removed) { o += part.count; continue; }
     for (let j = 0; j < part.count; j++) m.map.push(part.added ? 'ins' : o++);
   }
@@ -745,7 +749,8 @@ for (const m of mutants) {
   const slack = m.kind === 'double' || m.kind === 'rel-double' ? 1 : 0;
   const at = (x, f) => x.anywhere || (x.fn ? f.function === x.fn : x.lo === undefined || (f.line >= x.lo - slack && f.line <= x.hi + slack))
     // a caller's finding that rests on the mutated helper's summary reports the same bug
-    || (x.helper !== undefined && f.helper === x.helper);
+    // (the patch report's JSON has no `helper` field: its message names the helper)
+    || (x.helper !== undefined && (f.helper === x.helper || f.message.includes(`via ${x.helper}()`)));
   const hit = (f) => (f.code === e.code || f.code === e.also) && at(e, f);
   // findings the same bug explains elsewhere (e.g. FOLL_LONGTERM refused after pin → get) are not noise
   const related = (f) => (m.related ?? []).some(r => f.code === r.code && at(r, f));

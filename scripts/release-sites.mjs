@@ -143,6 +143,11 @@ export function releaseSites(tree, files, parser, parsed = new Map()) {
   const fieldOther = new Map(); // dir -> Set(field)
   const other = (dir, field) => { if (!fieldOther.has(dir)) fieldOther.set(dir, new Set()); fieldOther.get(dir).add(field); };
   const copies = [];
+  // one holder filled by acquires of different modes (`pages` pinned in one arm of a switch, got in another) has none
+  const hold = (info, root, mode, from) => {
+    const h = info.holders.get(root);
+    info.holders.set(root, h && h.mode !== mode ? { mode: 'MIXED', from: '' } : h ?? { mode, from });
+  };
   const fill = (dir, field, mode, from) => {
     if (!fieldFills.has(dir)) fieldFills.set(dir, new Map());
     const m = fieldFills.get(dir);
@@ -166,13 +171,13 @@ export function releaseSites(tree, files, parser, parsed = new Map()) {
           const p = h && pagesOf(h);
           if (!p || p.root === 'NULL') continue;
           if (p.fields.length) fill(dir, p.fields[0], ACQ[name].mode, from);
-          else info.holders.set(p.root, { mode: ACQ[name].mode, from });
+          else hold(info, p.root, ACQ[name].mode, from);
         } else if (ACQ_RETURNS[name]) {
           const a = c.parent;
           const lhs = a?.type === 'assignment_expression' ? a.childForFieldName('left') : a?.type === 'init_declarator' ? a.childForFieldName('declarator') : null;
           const p = lhs && pagesOf(lhs.type === 'pointer_declarator' ? lhs.childForFieldName('declarator') : lhs);
           if (p?.fields.length) fill(dir, p.fields[0], ACQ_RETURNS[name], from);
-          else if (p) info.holders.set(p.root, { mode: ACQ_RETURNS[name], from });
+          else if (p) hold(info, p.root, ACQ_RETURNS[name], from);
         }
       }
       // the holders' pages stored in fields or sg entries; any other store marks the field mixed
@@ -180,7 +185,7 @@ export function releaseSites(tree, files, parser, parsed = new Map()) {
         const rn = a.childForFieldName('right'), l = pagesOf(a.childForFieldName('left'));
         if (!l?.fields.length || a.childForFieldName('operator')?.text !== '=') continue;
         const r = pagesOf(rn);
-        if (r && !r.fields.length && info.holders.has(r.root)) { const h = info.holders.get(r.root); fill(dir, l.fields[0], h.mode, h.from); continue; }
+        if (r && !r.fields.length && info.holders.has(r.root)) { const h = info.holders.get(r.root); if (h.mode === 'MIXED') other(dir, l.fields[0]); else fill(dir, l.fields[0], h.mode, h.from); continue; }
         // the array itself (allocated, cleared) is not a fill of pages
         if (/^(NULL|0|\w*(alloc|calloc|zalloc|memdup)\w*\(.*|ERR_PTR\(.*)$/s.test(rn.text.trim())) continue;
         // from another field: the same origin only if that field's own fills are all acquires (judged below)
@@ -193,6 +198,7 @@ export function releaseSites(tree, files, parser, parsed = new Map()) {
         const a = args(c), s = a[sgf[0]] && pagesOf(a[sgf[0]]), p = a[sgf[1]] && pagesOf(a[sgf[1]]);
         if (!p || p.fields.length || !info.holders.has(p.root)) { if (s?.fields.length) other(dir, s.fields[0]); sgModes.set('other', ''); continue; }
         const h = info.holders.get(p.root);
+        if (h.mode === 'MIXED') { sgModes.set('other', ''); if (s?.fields.length) other(dir, s.fields[0]); continue; }
         if (!sgModes.has(h.mode)) sgModes.set(h.mode, h.from);
         if (s?.fields.length) fill(dir, s.fields[0], h.mode, h.from);
       }
@@ -217,7 +223,7 @@ export function releaseSites(tree, files, parser, parsed = new Map()) {
       if (p.sg) { const m = one(sgModes); if (m && m[0] !== 'other') return { origin: 'sg', mode: m[0], from: m[1] }; }
       return null;
     }
-    if (info.holders.has(p.root)) { const h = info.holders.get(p.root); return { origin: 'local', mode: h.mode, from: h.from }; }
+    if (info.holders.has(p.root)) { const h = info.holders.get(p.root); return h.mode === 'MIXED' ? null : { origin: 'local', mode: h.mode, from: h.from }; }
     const k = info.params.indexOf(p.root);
     if (k >= 0) {
       const m = paramProv.get(file)?.get(info.name)?.get(k);
