@@ -2,7 +2,8 @@
 // page APIs, side by side with `rg -l` listing those files, in one run.
 // Prints medians and the ratio, then the call-site census (every acquire call
 // line rg sees, outside the APIs' own implementation, must be a call site the
-// analysis found and gave a mode) and the error-level findings.
+// analysis found and gave a mode), the error-level findings, and the provenance
+// census of release call sites (provenanceCensus below).
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -91,6 +92,72 @@ if (missing.length) {
 const errors = report.findings.filter(f => f.severity === 'error' || f.severity === 'warning');
 console.log(`\nerror and warning findings: ${errors.length}`);
 for (const f of errors) console.log(`  ${f.file}:${f.line}: ${f.severity}: [${f.code}] ${f.function}(): ${f.message.slice(0, 140)}`);
+
+await provenanceCensus(tree, rel, report);
+
+// ---------------------------------------------------------------- provenance census
+// Of the release call sites of user pages in the files that call a user-page
+// API, how many the analysis knows the mode of (docs/real-kernel.md, "Provenance
+// census", defines it). The denominator comes from the benchmarks' own
+// tree-sitter reading (scripts/release-sites.mjs): every unpin_user_page*,
+// unpin_folio*, unpin_user_folio call, and every put_page / folio_put /
+// folio_put_refs / release_pages call whose pages provably come from a
+// user-page API (the same function's acquire, a struct field only acquires
+// fill, a helper parameter every caller passes such pages in, an sg entry of
+// a file whose sg entries only acquires fill), outside the APIs' own
+// implementation (mm/gup.c, lib/iov_iter.c, include/). A site's mode is known
+// when pinlens's JSON ties it to an acquire call site with a mode: listed in a
+// call site's releases, reached through a helper the call site's releases name
+// (`via`), or a teardown of the field the call site filled (`later`). Computed
+// for the plain run and for one run with --tree.
+async function provenanceCensus(T, relFiles, plainReport) {
+  const { Parser, Language } = await import('web-tree-sitter');
+  const { releaseSites } = await import('./release-sites.mjs');
+  const grammars = path.join(root, 'grammars');
+  await Parser.init({ locateFile: () => path.join(grammars, 'tree-sitter.wasm') });
+  const parser = new Parser();
+  parser.setLanguage(await Language.load(fs.readFileSync(path.join(grammars, 'tree-sitter-c.wasm'))));
+  const parsed = new Map();
+  const { sites: all } = releaseSites(T, relFiles, parser, parsed);
+  for (const ft of parsed.values()) ft.tree.delete();
+  const own = /^(mm\/gup\.c|lib\/iov_iter\.c|include\/)/;
+  const sites = all.filter(s => !own.test(s.file));
+  const t = spawnSync(process.execPath, [cli, 'check', '--format', 'json', '--tree', T, ...relFiles], { cwd: T, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const treeReport = t.status === 2 || !t.stdout ? null : JSON.parse(t.stdout);
+  const known = (report) => {
+    const direct = new Set(), via = new Set(), later = new Set();
+    for (const c of report.callSites) {
+      if (!['PIN', 'GET', 'EXTRACT'].includes(c.mode)) continue;
+      for (const r of c.releases) (r.via ? via.add(`${r.file}|${r.via}`) : direct.add(`${r.file}:${r.line}`));
+      for (const l of c.later ?? []) later.add(`${l.file}:${l.line}`);
+    }
+    // a site: its call's rows (a release line is where the call starts)
+    return (s) => {
+      for (let r = s.row + 1; r <= s.endRow + 1; r++) { if (direct.has(`${s.file}:${r}`)) return 'direct'; if (later.has(`${s.file}:${r}`)) return 'teardown'; }
+      return via.has(`${s.file}|${s.fn}`) ? 'helper' : null;
+    };
+  };
+  const pct = (a, b) => b ? `${(100 * a / b).toFixed(0)}%` : '-';
+  const origin = (s) => s.origin ?? 'unpin, provenance not traced';
+  console.log(`\nprovenance census: release call sites of user pages in the ${relFiles.length} files: ${sites.length}`);
+  const byOrigin = new Map();
+  for (const s of sites) byOrigin.set(origin(s), (byOrigin.get(origin(s)) ?? 0) + 1);
+  console.log(`  by where their pages come from: ${[...byOrigin].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  for (const [label, report] of [['plain', plainReport], ['--tree', treeReport]]) {
+    if (!report) { console.log(`  ${label}: the run failed: ${t.stderr.slice(0, 300)}`); continue; }
+    const k = known(report);
+    const how = sites.map(s => ({ s, how: k(s) }));
+    const n = how.filter(x => x.how).length;
+    const ways = ['direct', 'helper', 'teardown'].map(w => `${w} ${how.filter(x => x.how === w).length}`).join(', ');
+    const unk = new Map();
+    for (const x of how.filter(x => !x.how)) unk.set(origin(x.s), (unk.get(origin(x.s)) ?? 0) + 1);
+    console.log(`  ${label.padEnd(7)} known mode: ${n} of ${sites.length} = ${pct(n, sites.length)} (${ways}); unknown by origin: ${[...unk].sort((a, b) => b[1] - a[1]).map(([o, c]) => `${o} ${c}`).join(', ')}`);
+    if (label === '--tree') {
+      const show = Number(process.env.CENSUS_SHOW ?? 12);
+      for (const x of how.filter(x => !x.how).slice(0, show)) console.log(`    unknown: ${x.s.file}:${x.s.row + 1} ${x.s.fn}(): ${x.s.api}  {${origin(x.s)}${x.s.mode ? ` ${x.s.mode}` : ''}${x.s.from ? ` from ${x.s.from}` : ''}}`);
+    }
+  }
+}
 
 // ---------------------------------------------------------------- --whole
 // npm run bench -- --whole [TREE]: pinlens --tree TREE over every file the API

@@ -1,28 +1,45 @@
 // npm run bench:mutants [-- TREE] : an injected-bug benchmark. Takes the files
 // of a kernel tree that call the page APIs, checks the originals once
 // (baseline), then injects one bug per copy of a file — a single textual change
-// at a known line, aimed with pinlens's own call sites — and counts, per kind
-// of bug, the mutants where the expected finding appears at the expected place
-// and was not already in the baseline. Mutants live in a temp folder that is
-// deleted at the end; the report goes to stdout only.
+// at a known line — and counts, per kind of bug, the mutants where the
+// expected finding appears at the expected place and was not already in the
+// baseline. The first kinds are aimed with pinlens's own call sites (the
+// acquiring function); the release kinds (rel-*, free-early, count-*) are aimed
+// with the script's own tree-sitter reading of where released pages come from
+// (scripts/release-sites.mjs): releases in helpers, teardowns, callbacks and
+// error labels, pages read back from struct fields and sg entries, counts kept
+// in fields. Every mutant is local (the acquire in the same function, pages not
+// through a field or sg entry) or non-local, and both recalls are reported.
+// Non-local mutants and the release kinds are also judged the way a
+// maintainer works: the file checked in its tree (--tree), and the mutant as a
+// unified diff against the tree (--tree --patch: `introduced`) and reversed
+// against the mutated tree (`fixed`). Mutants and diffs live in a temp folder
+// that is deleted at the end; the report goes to stdout only.
 //
-// Environment: MUTANTS_MAX (default 400), MUTANTS_SEED (default 1),
+// Environment: MUTANTS_MAX (default 200), MUTANTS_SEED (default 1),
+// MUTANTS_KINDS (`old`, `new`, or a comma list of kinds; default all),
+// MUTANTS_NEW_SHARE (share of the cap for the release kinds, default 0.6),
 // MUTANTS_JOBS (parallel CLI processes, default 2), MUTANTS_BATCH (mutants per
-// process, default 40), MUTANTS_SHOW (missed examples per kind, default 10),
-// MUTANTS_KEEP=1 keeps the temp folder.
+// process, default 40), MUTANTS_TREE=0 skips the --tree / --patch runs,
+// MUTANTS_TREE_BATCH (mutants per --tree / --patch run, default 6),
+// MUTANTS_SHOW (missed examples per kind, default 10), MUTANTS_KEEP=1 keeps
+// the temp folder.
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { kernelTree } from './kernel-tree.mjs';
 import { Parser, Language } from 'web-tree-sitter';
+import { createTwoFilesPatch, diffArrays } from 'diff';
+import { releaseSites, nodesOf, callName } from './release-sites.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
-const MAX = Number(process.env.MUTANTS_MAX ?? 400);
+const MAX = Number(process.env.MUTANTS_MAX ?? 200);
 const SEED = Number(process.env.MUTANTS_SEED ?? 1);
 const JOBS = Number(process.env.MUTANTS_JOBS ?? 2);
 const BATCH = Number(process.env.MUTANTS_BATCH ?? 40);
 const SHOW = Number(process.env.MUTANTS_SHOW ?? 10);
+const TREE_MODE = process.env.MUTANTS_TREE !== '0';
 const started = Date.now();
 
 const tree = kernelTree(process.argv[2], 'mutants');
@@ -89,7 +106,15 @@ const KINDS = {
   'bio-flag': 'BIO_PAGE_PINNED set unconditionally / not set ⇒ bio-flag-mismatch in the function',
   'early-release': 'a release copied before the acquire ⇒ release-without-reference (or double-release) there',
   'early-return': '`if (fault()) return err;` after the acquire ⇒ leaked-pages there',
+  // releases everywhere pages are released (scripts/release-sites.mjs finds them and their provenance)
+  'rel-swap': 'unpin ⇄ put at a release whose pages come from a pin / get (helpers, teardowns, fields, sg entries) ⇒ mismatched-release there',
+  'rel-double': 'such a release duplicated ⇒ double-release at the duplicate',
+  'rel-drop': 'such a release dropped in a function that acquires nothing (teardown, release helper, callback) ⇒ leaked-pages in the file',
+  'free-early': 'kfree/kvfree/vfree of the pages array moved above the release of its pages ⇒ leaked-pages at the free',
+  'count-early': '`nr++` of an acquire loop moved above the acquire (the step that can fail) ⇒ release-without-reference / release-count-mismatch in the file',
+  'count-reset': '`obj->nr = 0` after a release removed (the teardown releases again) ⇒ double-release in the file',
 };
+const NEW_KINDS = new Set(['rel-swap', 'rel-double', 'rel-drop', 'free-early', 'count-early', 'count-reset']);
 
 // ---- random, fixed seed ----
 function mulberry32(a) {
@@ -253,6 +278,9 @@ for (const [file, sites] of sitesByFile) {
     const direct = site.releases.filter(r => r.file === file && REL[r.api] && !r.via);
     const relCalls = direct.map(r => ({ r, call: callAt(ft, r.api, r.line - 1) })).filter(x => x.call);
     const hint = acall && aFn ? holderHint(acall, aFn, api) : '';
+    // local: the acquire API itself is called in this function and its pages are not a struct field's
+    const siteLocal = !!(api && acall && !/->|\.|\bsg_page\b/.test(args(acall)[api.pages]?.text ?? ''));
+    const relLocal = (call) => siteLocal && enclosingFn(call)?.id === aFn?.id && !/->|\.|\bsg_page\b/.test(args(call)[0]?.text ?? '');
 
     // swap-family, drop-release, double, requested-count(-loop)
     for (const { r, call } of relCalls) {
@@ -265,13 +293,13 @@ for (const [file, sites] of sitesByFile) {
         const argl = call.childForFieldName('arguments');
         const kept = a.length === sw[1] ? argl.text : `(${a.slice(0, sw[1]).map(x => x.text).join(', ')})`;
         const lines = edit(ft.lines, row, name.startPosition.column, argl.endPosition.column, sw[0] + kept);
-        add({ kind: 'swap-family', file, line: row + 1, fn, desc: `${r.api}( → ${sw[0]}( on ${site.mode} pages of ${site.api}:${site.line}`, lines, expect: { code: 'mismatched-release', ...span } });
+        add({ local: relLocal(call), kind: 'swap-family', file, line: row + 1, fn, desc: `${r.api}( → ${sw[0]}( on ${site.mode} pages of ${site.api}:${site.line}`, lines, expect: { code: 'mismatched-release', ...span } });
       }
       const st = aloneStatement(ft, call);
       const sameFn = aFn && enclosingFn(call)?.id === aFn.id;
       if (st && sameFn && direct.some(o => o.line !== r.line)) {
         const lines = edit(ft.lines, row, st.startPosition.column, st.endPosition.column, ';');
-        add({ kind: 'drop-release', hint, file, line: row + 1, fn, desc: `drop \`${st.text}\` (${site.api}:${site.line})`, lines, expect: { code: 'leaked-pages', fn } });
+        add({ local: relLocal(call), kind: 'drop-release', hint, file, line: row + 1, fn, desc: `drop \`${st.text}\` (${site.api}:${site.line})`, lines, expect: { code: 'leaked-pages', fn } });
       }
       // `put_page(pages[i++])` twice releases the next slot, not the same page again
       if (st && !/\+\+|--/.test(st.text)) {
@@ -283,7 +311,7 @@ for (const [file, sites] of sitesByFile) {
           lines = edit(ft.lines, row, st.startPosition.column, st.endPosition.column, `{ ${st.text} ${st.text} }`);
           expect = { code: 'double-release', lo: row + 1, hi: row + 1 };
         }
-        add({ kind: 'double', hint, file, line: row + 1, fn, desc: `duplicate \`${st.text}\``, lines, insertAt, expect });
+        add({ local: relLocal(call), kind: 'double', hint, file, line: row + 1, fn, desc: `duplicate \`${st.text}\``, lines, insertAt, expect });
       }
       // requested count: the count variable assigned from the acquire
       if (api && api.returns === 'count' && api.count >= 0 && acall) {
@@ -295,7 +323,7 @@ for (const [file, sites] of sitesByFile) {
         if (v && req && req !== v) {
           if (ARRAY_REL.has(r.api) && a[1] && oneRow(a[1]) && a[1].text.trim() === v) {
             const lines = edit(ft.lines, a[1].startPosition.row, a[1].startPosition.column, a[1].endPosition.column, req);
-            add({ kind: 'requested-count', file, line: row + 1, fn, desc: `${r.api}(…, ${v}) → (…, ${req}) after ${site.api}:${site.line}`, lines, expect: { code: 'release-count-mismatch', ...span } });
+            add({ local: relLocal(call), kind: 'requested-count', file, line: row + 1, fn, desc: `${r.api}(…, ${v}) → (…, ${req}) after ${site.api}:${site.line}`, lines, expect: { code: 'release-count-mismatch', ...span } });
           }
           // a loop over the obtained pages: `for (…; i < v; …) release(pages[i])`
           let loop = call.parent;
@@ -304,7 +332,7 @@ for (const [file, sites] of sitesByFile) {
           if (!ARRAY_REL.has(r.api) && cond?.type === 'binary_expression' && cond.childForFieldName('right')?.text === v && oneRow(cond)) {
             const rt = cond.childForFieldName('right');
             const lines = edit(ft.lines, rt.startPosition.row, rt.startPosition.column, rt.endPosition.column, req);
-            add({ kind: 'requested-loop', file, line: rt.startPosition.row + 1, fn, desc: `loop bound ${v} → ${req} around ${r.api}:${r.line}`, lines, expect: { code: 'release-count-mismatch', lo: rt.startPosition.row + 1, hi: span.hi } });
+            add({ local: relLocal(call), kind: 'requested-loop', file, line: rt.startPosition.row + 1, fn, desc: `loop bound ${v} → ${req} around ${r.api}:${r.line}`, lines, expect: { code: 'release-count-mismatch', lo: rt.startPosition.row + 1, hi: span.hi } });
           }
         }
       }
@@ -324,7 +352,7 @@ for (const [file, sites] of sitesByFile) {
         if (new RegExp(`\\b${flag}\\b`).test(fa.text)) return;
         const t = /[?]|&&|\|\|/.test(fa.text) ? `(${fa.text}) | ${flag}` : `${fa.text} | ${flag}`;
         const lines = edit(ft.lines, fa.startPosition.row, fa.startPosition.column, fa.endPosition.column, t);
-        add({ kind: 'bad-flags', file, line: arow + 1, fn, desc: `${site.api}(… ${fa.text} | ${flag} …)`, lines, expect: { code: 'invalid-gup-flags', ...aspan } });
+        add({ local: siteLocal, kind: 'bad-flags', file, line: arow + 1, fn, desc: `${site.api}(… ${fa.text} | ${flag} …)`, lines, expect: { code: 'invalid-gup-flags', ...aspan } });
       };
       add1('FOLL_PIN');
       add1(api.mode === 'PIN' ? 'FOLL_GET' : 'FOLL_LONGTERM');
@@ -336,7 +364,7 @@ for (const [file, sites] of sitesByFile) {
       const rl = relCalls.map(x => x.call.startPosition.row + 1);
       // a wrong release anywhere in the function (also through a helper) is the bug;
       // FOLL_LONGTERM / FOLL_GET now refused at the call is its consequence, not noise
-      add({ kind: 'swap-acquire', file, line: arow + 1, fn, desc: `${site.api}( → ${SWAP_ACQ[site.api]}( (releases at ${rl.join(',')})`, lines,
+      add({ local: siteLocal, kind: 'swap-acquire', file, line: arow + 1, fn, desc: `${site.api}( → ${SWAP_ACQ[site.api]}( (releases at ${rl.join(',')})`, lines,
         expect: { code: 'mismatched-release', fn }, related: [{ code: 'invalid-gup-flags', ...aspan }, { code: 'mismatched-release' }] });
     }
     // statements around the acquire: only a plain statement in a block
@@ -355,7 +383,7 @@ for (const [file, sites] of sitesByFile) {
     if (holds && first && !inLoop && ft.lines[srow].slice(0, ast.startPosition.column).trim() === '') {
       const lines = ft.lines.slice(); lines.splice(srow, 0, ind + first.st.text);
       // on a retry path (goto back above the acquire) the pages were already released: double-release says it too
-      add({ kind: 'early-release', hint, file, line: srow + 1, fn, desc: `\`${first.st.text}\` inserted before ${site.api}:${site.line}`, lines, insertAt: srow + 1,
+      add({ local: siteLocal, kind: 'early-release', hint, file, line: srow + 1, fn, desc: `\`${first.st.text}\` inserted before ${site.api}:${site.line}`, lines, insertAt: srow + 1,
         expect: { code: 'release-without-reference', also: 'double-release', lo: srow + 1, hi: srow + 1 }, related: [{ code: 'double-release' }] });
     }
     // early error return after the acquire
@@ -366,7 +394,7 @@ for (const [file, sites] of sitesByFile) {
         : /^(int|long|ssize_t|s32|s64|long long|loff_t|vm_fault_t)$/.test(type) ? (type === 'vm_fault_t' ? 'return VM_FAULT_SIGBUS;' : 'return -EIO;') : null;
       if (ret) {
         const lines = ft.lines.slice(); lines.splice(erow + 1, 0, `${ind}if (pinlens_mutant_fault()) ${ret}`);
-        add({ kind: 'early-return', hint, file, line: erow + 1, fn, desc: `\`if (fault) ${ret}\` after ${site.api}:${site.line}`, lines, insertAt: erow + 2, expect: { code: 'leaked-pages', lo: erow + 2, hi: erow + 2 } });
+        add({ local: siteLocal, kind: 'early-return', hint, file, line: erow + 1, fn, desc: `\`if (fault) ${ret}\` after ${site.api}:${site.line}`, lines, insertAt: erow + 2, expect: { code: 'leaked-pages', lo: erow + 2, hi: erow + 2 } });
       }
     }
   }
@@ -392,29 +420,176 @@ for (const file of files) {
     const rel = RELEASE_CALL.exec(body.text);
     if (/BIO_PAGE_PINNED/.test(body.text) && /bio_set_flag/.test(body.text)) {
       const br = body.startPosition.row + body.text.split('\n').findIndex(x => /bio_set_flag/.test(x));
-      add({ kind: 'bio-flag', file, line: br + 1, fn, desc: `unconditional \`${ft.lines[br].trim()}\` (if at ${row + 1} removed)`, lines, expect: { code: 'bio-flag-mismatch', fn } });
+      add({ local: true, kind: 'bio-flag', file, line: br + 1, fn, desc: `unconditional \`${ft.lines[br].trim()}\` (if at ${row + 1} removed)`, lines, expect: { code: 'bio-flag-mismatch', fn } });
       const st = ft.lines[br].trim();
       if (/^bio_set_flag\([^;]*\);$/.test(st)) {
         const dl = edit(ft.lines, br, indentOf(ft.lines[br]).length, ft.lines[br].length, ';');
-        add({ kind: 'bio-flag', file, line: br + 1, fn, desc: `drop \`${st}\``, lines: dl, expect: { code: 'bio-flag-mismatch', fn } });
+        add({ local: true, kind: 'bio-flag', file, line: br + 1, fn, desc: `drop \`${st}\``, lines: dl, expect: { code: 'bio-flag-mismatch', fn } });
       }
     }
     if (rel) {
       const rr = body.startPosition.row + body.text.split('\n').findIndex(x => RELEASE_CALL.test(x));
-      add({ kind: 'unguard', file, line: rr + 1, fn, desc: `\`${l.trim()}\` removed above ${rel[1]}() at ${rr + 1}`, lines, expect: { code: 'mismatched-release', lo: rr + 1, hi: rr + 1 } });
+      add({ local: !/->|\.|\bsg_page\b/.test(ft.lines[rr]), kind: 'unguard', file, line: rr + 1, fn, desc: `\`${l.trim()}\` removed above ${rel[1]}() at ${rr + 1}`, lines, expect: { code: 'mismatched-release', lo: rr + 1, hi: rr + 1 } });
     }
   });
 }
 
-// ---- sampling: an even share per kind, even across files within a kind ----
-const kinds = Object.keys(KINDS);
-const quota = Object.fromEntries(kinds.map(k => [k, 0]));
-let left = MAX;
-for (let open = kinds.filter(k => candidates[k].length); open.length && left > 0;) {
-  const share = Math.max(1, Math.floor(left / open.length));
-  for (const k of open) { const n = Math.min(share, candidates[k].length - quota[k], left); quota[k] += n; left -= n; }
-  open = open.filter(k => quota[k] < candidates[k].length);
+
+// ---- 2b. releases everywhere pages are released (scripts/release-sites.mjs) ----
+// Release sites whose pages provably come from a user-page API, also in
+// functions that acquire nothing (teardowns, release helpers, callbacks, error
+// labels), traced through fields, sg entries and helper parameters. Each mutant
+// is local (acquire in the same function, pages not through a field) or not.
+// (not in the APIs' own implementation and headers: put_page() itself is no release helper of user pages)
+const OWN = /^(mm\/gup\.c|lib\/iov_iter\.c|include\/)/;
+const relSites = releaseSites(tree, files, parser, cache).sites.filter(s => !OWN.test(s.file));
+const matched = new Set(base.report.callSites.flatMap(c => c.releases.filter(r => !r.via).map(r => `${r.file}:${r.line}`)));
+const shapeOf = (s) => s.local ? 'local' : s.origin === 'local' ? 'same function, other holder'
+  : s.origin === 'param' ? 'helper parameter' : s.origin === 'sg' ? 'sg entry'
+  : s.origin === 'field' ? (s.from.startsWith(`${s.file}:`) ? (s.acquires ? 'field, acquiring function' : 'field, other function') : 'field, other file') : '?';
+const FREE = new Set(['kfree', 'kvfree', 'vfree']);
+const norm = (t) => t.replace(/\s+/g, '');
+/** the statement that holds `n` as a direct child of a compound statement */
+function stmtIn(n) { let p = n; while (p?.parent && p.parent.type !== 'compound_statement') p = p.parent; return p?.parent ? p : null; }
+/** a whole-line move of rows [a, b] to just before row `to` (to < a) */
+function moveUp(lines, a, b, to) { const out = lines.slice(); const block = out.splice(a, b - a + 1); out.splice(to, 0, ...block); return out; }
+for (const s of relSites) {
+  const ft = fileText(s.file);
+  const row = s.row;
+  const st = aloneStatement(ft, s.call);
+  const shape = shapeOf(s);
+  const base0 = { file: s.file, line: row + 1, fn: s.fn, local: s.local, shape, hint: `${s.origin ?? 'unknown'} ${s.mode ?? ''}${s.field ? ` .${s.field}` : ''}${s.from ? ` from ${s.from}` : ''}`.trim() };
+  const span = { lo: row + 1, hi: s.endRow + 1 };
+  // the old operators already mutate the releases pinlens matches in the acquiring function
+  const fresh = !(s.local && matched.has(`${s.file}:${row + 1}`));
+  // swap the family: PIN pages put, GET pages unpinned
+  const sw = SWAP[s.api], a = args(s.call);
+  if (fresh && sw && (s.mode === 'PIN' || s.mode === 'GET') && (s.family === 'unpin') === (s.mode === 'PIN') && a.length >= sw[1] && oneRow(s.call)) {
+    const name = s.call.childForFieldName('function'), argl = s.call.childForFieldName('arguments');
+    const kept = a.length === sw[1] ? argl.text : `(${a.slice(0, sw[1]).map(x => x.text).join(', ')})`;
+    add({ ...base0, kind: 'rel-swap', desc: `${s.api}( → ${sw[0]}( on ${s.mode} pages`, lines: edit(ft.lines, row, name.startPosition.column, argl.endPosition.column, sw[0] + kept),
+      expect: { code: 'mismatched-release', ...span, helper: s.fn } });
+  }
+  if (!st || !s.origin) continue;
+  // a release duplicated where the pages are borrowed (a helper, a teardown, a field)
+  if (fresh && !/\+\+|--/.test(st.text)) {
+    let lines, insertAt, expect;
+    if (st.parent?.type === 'compound_statement') { lines = ft.lines.slice(); lines.splice(row + 1, 0, ft.lines[row]); insertAt = row + 2; expect = { code: 'double-release', lo: row + 1, hi: row + 2, helper: s.fn }; }
+    else { lines = edit(ft.lines, row, st.startPosition.column, st.endPosition.column, `{ ${st.text} ${st.text} }`); expect = { code: 'double-release', lo: row + 1, hi: row + 1, helper: s.fn }; }
+    add({ ...base0, kind: 'rel-double', desc: `duplicate \`${st.text}\``, lines, insertAt, expect });
+  }
+  // a release dropped inside a teardown / release helper (a function that acquires nothing)
+  if (!s.acquires) {
+    add({ ...base0, kind: 'rel-drop', desc: `drop \`${st.text}\` in a function that acquires nothing`, lines: edit(ft.lines, row, st.startPosition.column, st.endPosition.column, ';'),
+      expect: { code: 'leaked-pages', anywhere: true } });
+  }
+  // the container freed before the release (kfree(P) moved above the release of P's pages)
+  const pa = a[0] && (ARRAY_REL.has(s.api) ? a[0] : a[0].type === 'subscript_expression' ? a[0].childForFieldName('argument') : null);
+  if (pa) {
+    const relSt = stmtIn(s.call);
+    // the release statement, or the loop around it
+    let outer = relSt;
+    for (let p = s.call.parent; p && p.id !== s.fnNode.id; p = p.parent) if (/^(for|while)_statement$/.test(p.type)) { outer = stmtIn(p) === p ? p : outer; break; }
+    const block = outer?.parent;
+    if (block?.type === 'compound_statement') {
+      const kids = block.namedChildren;
+      const at = kids.findIndex(k => k.id === outer.id);
+      const fr = kids.slice(at + 1, at + 4).find(k => k.type === 'expression_statement' && k.namedChildren[0]?.type === 'call_expression'
+        && FREE.has(callName(k.namedChildren[0])) && norm(args(k.namedChildren[0])[0]?.text ?? '') === norm(pa.text) && oneRow(k));
+      if (fr && aloneStatement(ft, fr.namedChildren[0]) && ft.lines[outer.startPosition.row].slice(0, outer.startPosition.column).trim() === '') {
+        const to = outer.startPosition.row;
+        add({ ...base0, kind: 'free-early', line: fr.startPosition.row + 1, desc: `\`${fr.text}\` moved above the release at ${row + 1}`,
+          lines: moveUp(ft.lines, fr.startPosition.row, fr.startPosition.row, to), expect: { code: 'leaked-pages', lo: to + 1, hi: to + 1 } });
+      }
+    }
+  }
 }
+// count updates: the count a release uses (bulk release count, loop bound), by its text
+const countNames = new Map(); // file -> Set(text)
+for (const s of relSites) {
+  if (!countNames.has(s.file)) countNames.set(s.file, new Set());
+  const a = args(s.call);
+  if (ARRAY_REL.has(s.api) && a[1]) countNames.get(s.file).add(norm(a[1].text));
+  for (let p = s.call.parent, k = 0; p && k < 4; p = p.parent, k++) {
+    if (p.type !== 'for_statement') continue;
+    const c = p.childForFieldName('condition');
+    if (c?.type === 'binary_expression' && /^<=?$/.test(c.childForFieldName('operator')?.text ?? '')) countNames.get(s.file).add(norm(c.childForFieldName('right').text));
+    break;
+  }
+}
+const byFileFn = new Map();
+for (const s of relSites) byFileFn.set(`${s.file}|${s.fn}`, s);
+for (const file of files) {
+  const names = countNames.get(file);
+  if (!names?.size) continue;
+  const ft = fileText(file);
+  for (const fnode of nodesOf(ft.tree.rootNode, 'function_definition')) {
+    const fn = fnName(fnode);
+    const calls = nodesOf(fnode, 'call_expression').filter(c => !inMacroOrComment(c));
+    // `nr++` / `obj->nr += 1` after the acquire of a loop's iteration, moved before it
+    for (const ac of calls.filter(c => ACQ[callName(c)])) {
+      const st = stmtIn(ac);
+      const body = st?.parent;
+      if (!body || !/^(for|while|do)_statement$/.test(body.parent?.type ?? '')) continue;
+      if (ft.lines[st.startPosition.row].slice(0, st.startPosition.column).trim() !== '') continue;
+      const kids = body.namedChildren;
+      for (const k of kids.slice(kids.findIndex(x => x.id === st.id) + 1)) {
+        if (k.type !== 'expression_statement' || !oneRow(k)) continue;
+        const e = k.namedChildren[0];
+        let target = null;
+        if (e?.type === 'update_expression' && /\+\+/.test(e.text)) target = e.childForFieldName('argument');
+        if (e?.type === 'assignment_expression' && e.childForFieldName('operator')?.text === '+=' && /^(1|\w+)$/.test(e.childForFieldName('right')?.text ?? '')
+          && !new RegExp(`\\b${e.childForFieldName('right').text}\\b`).test(st.text)) target = e.childForFieldName('left');
+        if (!target || !names.has(norm(target.text)) || !aloneStatement(ft, e)) continue;
+        const field = /->|\./.test(target.text);
+        const holderField = /->|\./.test(args(ac)[ACQ[callName(ac)]?.pages]?.text ?? '');
+        add({ kind: 'count-early', file, line: k.startPosition.row + 1, fn, local: !field && !holderField, shape: field ? 'count in a field' : holderField ? 'pages in a field' : 'local',
+          hint: `count ${target.text}`, desc: `\`${k.text}\` moved above ${callName(ac)}() at ${ac.startPosition.row + 1}`,
+          lines: moveUp(ft.lines, k.startPosition.row, k.startPosition.row, st.startPosition.row),
+          expect: { code: 'release-without-reference', also: 'release-count-mismatch', anywhere: true } });
+        break;
+      }
+    }
+    // `obj->nr = 0;` right after the release of obj's pages removed: the teardown releases them again
+    for (const s of relSites.filter(x => x.file === file && x.fn === fn)) {
+      let outer = stmtIn(s.call);
+      for (let p = s.call.parent; p && p.id !== fnode.id; p = p.parent) if (/^(for|while)_statement$/.test(p.type)) { if (stmtIn(p) === p) outer = p; break; }
+      const kids = outer?.parent?.type === 'compound_statement' ? outer.parent.namedChildren : [];
+      const at = kids.findIndex(k => k.id === outer?.id);
+      if (at < 0) continue;
+      for (const k of kids.slice(at + 1, at + 4)) {
+        const e = k.type === 'expression_statement' ? k.namedChildren[0] : null;
+        if (e?.type !== 'assignment_expression' || e.childForFieldName('right')?.text !== '0' || !oneRow(k)) continue;
+        const l = e.childForFieldName('left');
+        if (!/->/.test(l.text) || !names.has(norm(l.text)) || !aloneStatement(ft, e)) continue;
+        add({ kind: 'count-reset', file, line: k.startPosition.row + 1, fn, local: false, shape: s.acquires ? 'count field, acquiring function' : 'count field, teardown',
+          hint: `count ${l.text} after ${s.api}:${s.row + 1}`, desc: `\`${k.text}\` removed after the release at ${s.row + 1}`,
+          lines: edit(ft.lines, k.startPosition.row, k.startPosition.column, k.endPosition.column, ';'), expect: { code: 'double-release', anywhere: true } });
+        break;
+      }
+    }
+  }
+}
+
+// ---- sampling: an even share per kind, even across files within a kind ----
+// MUTANTS_KINDS: `old` (the operators of the acquiring function), `new` (releases everywhere,
+// counts, containers) or a comma list of kinds; default all, with MUTANTS_NEW_SHARE (0.6) of the cap for the new ones
+const want = (process.env.MUTANTS_KINDS ?? 'all').split(',');
+const kinds = Object.keys(KINDS).filter(k => want.includes('all') || want.includes(k) || want.includes(NEW_KINDS.has(k) ? 'new' : 'old'));
+const quota = Object.fromEntries(kinds.map(k => [k, 0]));
+const oldKinds = kinds.filter(k => !NEW_KINDS.has(k)), newKinds = kinds.filter(k => NEW_KINDS.has(k));
+const newShare = oldKinds.length && newKinds.length ? Number(process.env.MUTANTS_NEW_SHARE ?? 0.6) : newKinds.length ? 1 : 0;
+function allot(group, cap) {
+  let left = cap;
+  for (let open = group.filter(k => candidates[k].length); open.length && left > 0;) {
+    const share = Math.max(1, Math.floor(left / open.length));
+    for (const k of open) { const n = Math.min(share, candidates[k].length - quota[k], left); quota[k] += n; left -= n; }
+    open = open.filter(k => quota[k] < candidates[k].length);
+  }
+  return left;
+}
+const leftNew = allot(newKinds, Math.round(MAX * newShare));
+allot(oldKinds, MAX - Math.round(MAX * newShare) + leftNew);
 const chosen = [];
 for (const k of kinds) {
   const byFile = new Map();
@@ -435,15 +610,29 @@ for (const m of chosen) {
   const text = m.lines.join('\n');
   if (shape(text) !== ft.shape) { parseSkipped[m.kind]++; continue; }
   m.id = `m${String(mutants.length).padStart(4, '0')}`;
+  // mutant line (1-based) → original line, or 'ins' for a line the mutant added or moved
+  // (a line inserted at a known place maps exactly; a diff may pair a duplicated line either way)
+  m.map = [null];
+  let o = 1;
+  if (m.insertAt) for (let l = 1; l <= m.lines.length; l++) m.map.push(l < m.insertAt ? l : l === m.insertAt ? 'ins' : l - 1);
+  else for (const part of diffArrays(ft.lines, m.lines)) {
+    if (part.removed) { o += part.count; continue; }
+    for (let j = 0; j < part.count; j++) m.map.push(part.added ? 'ins' : o++);
+  }
+  // the mutant as a unified diff against the tree, and its reverse (generated here, never kept)
+  const udiff = (a, b) => `diff --git a/${m.file} b/${m.file}\n` + createTwoFilesPatch(`a/${m.file}`, `b/${m.file}`, a, b, '', '', { context: 3 })
+    .split('\n').filter(l => !/^=+$/.test(l) && !l.startsWith('Index:')).join('\n');
+  m.patch = TREE_MODE && (!m.local || NEW_KINDS.has(m.kind)) ? { fwd: udiff(ft.text, text), rev: udiff(text, ft.text) } : null;
   m.path = path.join(m.id, m.file);
   fs.mkdirSync(path.join(tmp, path.dirname(m.path)), { recursive: true });
   fs.writeFileSync(path.join(tmp, m.path), text);
   delete m.lines;
+  if (m.patch) m.text = text;
   mutants.push(m);
 }
 for (const ft of cache.values()) ft.tree.delete();
 
-// ---- 3. run pinlens on the mutants, in batches ----
+// ---- 3. run pinlens on the mutants, in batches (each file alone) ----
 const byPath = new Map(mutants.map(m => [m.path, m]));
 const batches = [];
 for (let i = 0; i < mutants.length; i += BATCH) batches.push(mutants.slice(i, i + BATCH));
@@ -458,60 +647,199 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: JOBS }, worker));
 
+// ---- 3b. the way a maintainer works: the mutant in its tree (--tree), and as a patch ----
+// Each non-local mutant (and each mutant of the new kinds) is put in place in a
+// "farm" — a folder of symlinks to the tree's entries where only the folders
+// on the mutant's path are real and the mutant's file is its own — and checked
+// with `--tree FARM` (helpers and field fills of the whole tree apply). Its
+// unified diff against the real tree is checked with `--tree TREE --patch`
+// (the finding must be `introduced`), and the reversed diff against the farm
+// (the finding must be `fixed`). One mutant per run; the index caches live in
+// the temp folder (the first run of each root is cold).
+const treeMutants = mutants.filter(m => m.patch);
+const treeStarted = Date.now();
+let treeBase = null;
+if (treeMutants.length) {
+  const env = { ...process.env, XDG_CACHE_HOME: path.join(tmp, '.cache') };
+  const runArgs = (cwd, a) => new Promise((resolve) => {
+    const p = spawn(process.execPath, [cli, 'check', '--format', 'json', '--kernel', kernel, '--jobs', '1', ...a], { cwd, env });
+    const out = [], err = [];
+    p.stdout.on('data', d => out.push(d));
+    p.stderr.on('data', d => err.push(d));
+    p.on('close', (status) => {
+      try { resolve({ status, report: JSON.parse(Buffer.concat(out).toString('utf8')), stderr: '' }); }
+      catch { resolve({ status, report: null, stderr: Buffer.concat(err).toString('utf8') }); }
+    });
+  });
+  // the originals with --tree: what a mutant's tree run is compared with (also warms the caches)
+  const tb = await runArgs(tree, ['--tree', tree, ...[...new Set(treeMutants.map(m => m.file))]]);
+  treeBase = new Map();
+  for (const f of tb.report?.findings ?? []) { if (!treeBase.has(f.file)) treeBase.set(f.file, new Set()); treeBase.get(f.file).add(`${f.code}|${f.function}|${f.line}`); }
+  const farm = (j) => {
+    const dir = path.join(tmp, `.farm-${j}`);
+    fs.mkdirSync(dir);
+    for (const e of fs.readdirSync(tree)) fs.symlinkSync(path.join(tree, e), path.join(dir, e));
+    return {
+      dir,
+      place(rel, text) {
+        const parts = rel.split('/');
+        let cur = dir, orig = tree;
+        this.undo = null;
+        for (let i = 0; i < parts.length; i++) {
+          cur = path.join(cur, parts[i]); orig = path.join(orig, parts[i]);
+          if (fs.lstatSync(cur).isSymbolicLink()) {
+            fs.unlinkSync(cur);
+            this.undo ??= { cur, orig };
+            if (i === parts.length - 1) { fs.writeFileSync(cur, text); break; }
+            fs.mkdirSync(cur);
+            for (const e of fs.readdirSync(orig)) fs.symlinkSync(path.join(orig, e), path.join(cur, e));
+          }
+        }
+      },
+      restore() { if (this.undo) { fs.rmSync(this.undo.cur, { recursive: true, force: true }); fs.symlinkSync(this.undo.orig, this.undo.cur); } },
+    };
+  };
+  // batches of mutants in different folders, none calling a function another one mutates
+  // (helper summaries and field fills are read from the farm: a batch must not see its own mutants)
+  const TB = Number(process.env.MUTANTS_TREE_BATCH ?? 6);
+  const queue = [];
+  for (const m of treeMutants) {
+    const text = m.text;
+    const calls = (t, fn) => /^\w+$/.test(fn) && new RegExp(`\\b${fn}\\s*\\(`).test(t);
+    const fits = (b) => b.length < TB && b.every(o => path.dirname(o.file) !== path.dirname(m.file) && o.file !== m.file && !calls(text, o.fn) && !calls(o.text, m.fn));
+    const b = queue.find(fits);
+    if (b) b.push(m); else queue.push([m]);
+  }
+  let done = 0;
+  await Promise.all(Array.from({ length: JOBS }, async (_, j) => {
+    const F = farm(j);
+    for (let b; (b = queue.shift());) {
+      const fwd = [], rev = [];
+      for (const m of b) {
+        fwd.push('--patch', path.join(tmp, `${m.id}.patch`)); rev.push('--patch', path.join(tmp, `${m.id}.rev.patch`));
+        fs.writeFileSync(fwd[fwd.length - 1], m.patch.fwd); fs.writeFileSync(rev[rev.length - 1], m.patch.rev);
+      }
+      const f = await runArgs(tmp, ['--tree', tree, ...fwd]);
+      const undo = [];
+      try {
+        for (const m of b) { F.place(m.file, m.text); undo.push(F.undo); }
+        const t = await runArgs(F.dir, ['--tree', F.dir, ...b.map(m => m.file)]);
+        const r = await runArgs(tmp, ['--tree', F.dir, ...rev]);
+        for (const m of b) {
+          m.treeFindings = t.report?.findings.filter(x => x.file === m.file) ?? null;
+          m.fwdFindings = f.report?.findings.filter(x => x.file === m.file) ?? null;
+          m.revFindings = r.report?.findings.filter(x => x.file === m.file) ?? null;
+          if (!t.report || !f.report || !r.report) m.treeError = (t.stderr || f.stderr || r.stderr).split('\n')[0];
+        }
+      } finally { for (const u of undo.reverse()) { F.undo = u; F.restore(); } }
+      for (const m of b) delete m.text;
+      done += b.length;
+      if (process.stderr.isTTY) process.stderr.write(`\r--tree / --patch: ${done}/${treeMutants.length}`);
+    }
+  }));
+  if (process.stderr.isTTY) process.stderr.write('\n');
+}
+const treeMs = Date.now() - treeStarted;
+
 // ---- judge ----
-const mapLine = (m, l) => !m.insertAt ? l : l < m.insertAt ? l : l === m.insertAt ? 'ins' : l - 1;
+const mapLine = (m, l) => m.map[l] ?? l;
 const serious = (f) => f.severity === 'error' || f.severity === 'warning';
 for (const m of mutants) {
-  if (!m.findings) continue;
-  const bk = baseKeys.get(m.file);
-  const fresh = m.findings.filter(f => !bk.has(`${f.code}|${f.function}|${mapLine(m, f.line)}`));
   const e = m.expect;
-  const slack = m.kind === 'double' ? 1 : 0;
-  const at = (x, f) => x.fn ? f.function === x.fn : x.lo === undefined || (f.line >= x.lo - slack && f.line <= x.hi + slack);
+  const slack = m.kind === 'double' || m.kind === 'rel-double' ? 1 : 0;
+  const at = (x, f) => x.anywhere || (x.fn ? f.function === x.fn : x.lo === undefined || (f.line >= x.lo - slack && f.line <= x.hi + slack))
+    // a caller's finding that rests on the mutated helper's summary reports the same bug
+    // (the patch report's JSON has no `helper` field: its message names the helper)
+    || (x.helper !== undefined && (f.helper === x.helper || f.message.includes(`via ${x.helper}()`)));
   const hit = (f) => (f.code === e.code || f.code === e.also) && at(e, f);
   // findings the same bug explains elsewhere (e.g. FOLL_LONGTERM refused after pin → get) are not noise
   const related = (f) => (m.related ?? []).some(r => f.code === r.code && at(r, f));
-  m.detected = fresh.some(hit);
-  m.noise = fresh.filter(f => !hit(f) && !related(f) && serious(f));
-  m.incomplete = m.findings.some(f => f.code === 'analysis-incomplete' && f.function === m.fn);
-  m.got = [...new Set(fresh.filter(serious).map(f => `${f.code}@${mapLine(m, f.line)}`))];
+  const judge = (findings, bk) => {
+    const fresh = findings.filter(f => !bk?.has(`${f.code}|${f.function}|${mapLine(m, f.line)}`));
+    return { detected: fresh.some(hit), noise: fresh.filter(f => !hit(f) && !related(f) && serious(f)), got: [...new Set(fresh.filter(serious).map(f => `${f.code}@${mapLine(m, f.line)}`))] };
+  };
+  if (m.findings) {
+    const a = judge(m.findings, baseKeys.get(m.file));
+    m.detected = a.detected; m.noise = a.noise; m.got = a.got;
+    m.incomplete = m.findings.some(f => f.code === 'analysis-incomplete' && f.function === m.fn);
+  }
+  if (m.treeFindings) {
+    const t = judge(m.treeFindings, treeBase.get(m.file));
+    m.treeDetected = t.detected; m.treeNoise = t.noise; m.treeGot = t.got;
+  }
+  if (m.fwdFindings) {
+    const intro = m.fwdFindings.filter(f => f.patch === 'introduced');
+    m.introduced = intro.some(hit);
+    m.patchNoise = intro.filter(f => !hit(f) && !related(f) && serious(f));
+    m.touched = true;
+  }
+  if (m.revFindings) m.fixed = m.revFindings.some(f => f.patch === 'fixed' && hit(f));
+  // the headline: found by the check of the file alone or, where run, in its tree
+  m.found = !!(m.detected || m.treeDetected);
+  m.noisy = !!(m.noise?.length || m.treeNoise?.length);
 }
 
 // ---- 4. report ----
 const pct = (a, b) => b ? `${(100 * a / b).toFixed(0)}%` : '-';
-console.log(`tree: ${tree} (rules ${kernel}); files calling the page APIs: ${files.length}; call sites ${base.report.callSites.length}`);
+console.log(`tree: ${tree} (rules ${kernel}); files calling the page APIs: ${files.length}; call sites ${base.report.callSites.length}; release sites with a provenance ${relSites.filter(s => s.origin).length} (of ${relSites.length})`);
 const fps = base.report.findings.filter(serious);
 console.log(`baseline errors/warnings on the originals (false positives unless real bugs): ${fps.length}`);
 for (const f of fps.slice(0, 20)) console.log(`  ${f.file}:${f.line}: ${f.severity}: [${f.code}] ${f.function}(): ${f.message.slice(0, 120)}`);
-console.log(`\nmutants: ${mutants.length} run (cap ${MAX}, seed ${SEED}); candidates ${kinds.reduce((n, k) => n + candidates[k].length, 0)}`);
+const ok = mutants.filter(m => !m.error);
+const nl = ok.filter(m => !m.local), lo = ok.filter(m => m.local);
+console.log(`\nmutants: ${mutants.length} run (cap ${MAX}, seed ${SEED}, kinds ${want.join(',')}); candidates ${kinds.reduce((n, k) => n + candidates[k].length, 0)}; non-local ${nl.length} (${pct(nl.length, ok.length)})`);
 const row = (cols, w) => cols.map((c, i) => i ? String(c).padStart(w[i]) : String(c).padEnd(w[i])).join('  ');
-const W = [16, 6, 8, 6, 5, 8, 6, 6, 6];
-console.log(row(['kind', 'cands', 'mutants', 'found', 'miss', 'rate', 'noisy', 'incmp', 'skip'], W));
-const tot = { c: 0, n: 0, d: 0, x: 0, z: 0 };
+const W = [16, 3, 6, 7, 6, 6, 7, 6, 6, 6, 6, 6];
+console.log(row(['kind', 'loc', 'cands', 'mutants', 'found', 'rate', 'alone', 'tree', 'intro', 'fixed', 'noisy', 'skip'], W));
+const line = (label, loc, ms, cands, skip) => {
+  const tm = ms.filter(m => m.treeFindings);
+  const pm = ms.filter(m => m.fwdFindings);
+  console.log(row([label, loc, cands, ms.length, ms.filter(m => m.found).length, pct(ms.filter(m => m.found).length, ms.length),
+    pct(ms.filter(m => m.detected).length, ms.length), tm.length ? pct(tm.filter(m => m.treeDetected).length, tm.length) : '-',
+    pm.length ? pct(pm.filter(m => m.introduced).length, pm.length) : '-', pm.length ? pct(pm.filter(m => m.fixed).length, pm.length) : '-',
+    ms.filter(m => m.noisy).length, skip], W));
+};
 for (const k of kinds) {
-  const ms = mutants.filter(m => m.kind === k && !m.error);
-  const d = ms.filter(m => m.detected).length;
-  const z = ms.filter(m => m.noise.length).length;
-  tot.c += candidates[k].length; tot.n += ms.length; tot.d += d; tot.x += ms.length - d; tot.z += z;
-  console.log(row([k, candidates[k].length, ms.length, d, ms.length - d, pct(d, ms.length), z, ms.filter(m => !m.detected && m.incomplete).length, skipped[k] + parseSkipped[k]], W));
+  for (const [loc, f] of [['L', m => m.local], ['N', m => !m.local]]) {
+    const ms = ok.filter(m => m.kind === k && f(m));
+    const cands = candidates[k].filter(f).length;
+    if (!ms.length && !cands) continue;
+    line(k, loc, ms, cands, loc === 'L' ? skipped[k] + parseSkipped[k] : '');
+  }
 }
-console.log(row(['total', tot.c, tot.n, tot.d, tot.x, pct(tot.d, tot.n), tot.z, '', ''], W));
-console.log('(cands: mutants possible; noisy: mutants with other new errors/warnings; incmp: missed with analysis-incomplete in the function;');
-console.log(' skip: expected finding already in the baseline, or the mutant does not parse the same way)');
+line('local', 'L', lo, '', '');
+line('non-local', 'N', nl, '', '');
+line('total', '', ok, kinds.reduce((n, k) => n + candidates[k].length, 0), '');
+console.log('(loc: L local — the acquire in the same function, pages not through a struct field or sg entry; N non-local.');
+console.log(' found: by the check of the mutated file alone or, for non-local mutants and the new kinds, of the file in its tree (--tree);');
+console.log(' alone / tree: each way on its own (tree: of those run that way); intro: the mutant as a patch (--tree --patch) reports the');
+console.log(' expected finding `introduced`; fixed: the reversed patch, against the mutated tree, reports it `fixed`;');
+console.log(' noisy: mutants with any other new error/warning (alone or in the tree); skip: expected finding already in the baseline,');
+console.log(' or the mutant does not parse the same way)');
 for (const k of kinds) console.log(`  ${k}: ${KINDS[k]}`);
-const errs = mutants.filter(m => m.error);
-if (errs.length) console.log(`\nmutants pinlens failed on: ${errs.length} (${failedBatches} batches): ${errs[0].error}`);
+// by the shape of the release site (non-local mutants)
+const shapes = new Map();
+for (const m of nl) { const k = `${m.kind}: ${m.shape ?? m.hint ?? '?'}`; if (!shapes.has(k)) shapes.set(k, []); shapes.get(k).push(m); }
+console.log('\nnon-local mutants by shape (found / mutants; patch introduced; reverse fixed):');
+for (const [k, ms] of [...shapes].sort()) console.log(`  ${k.padEnd(52)} ${String(ms.filter(m => m.found).length).padStart(3)} / ${String(ms.length).padEnd(3)}  intro ${ms.filter(m => m.introduced).length}  fixed ${ms.filter(m => m.fixed).length}`);
+const errs = mutants.filter(m => m.error || m.treeError);
+if (errs.length) console.log(`\nmutants pinlens failed on: ${errs.length} (${failedBatches} batches): ${errs[0].error ?? errs[0].treeError}`);
 for (const k of kinds) {
-  const miss = mutants.filter(m => m.kind === k && !m.error && !m.detected);
+  const miss = ok.filter(m => m.kind === k && !m.found);
   if (!miss.length) continue;
   console.log(`\nmissed ${k} (${miss.length}):`);
-  for (const m of miss.slice(0, SHOW)) console.log(`  ${m.file}:${m.line} ${m.fn}(): ${m.desc}${m.hint ? ` {${m.hint}}` : ''}${m.incomplete ? ' [analysis-incomplete]' : ''}${m.got.length ? `  — new: ${m.got.join(', ')}` : ''}`);
+  for (const m of miss.slice(0, SHOW)) console.log(`  ${m.local ? 'L' : 'N'} ${m.file}:${m.line} ${m.fn}(): ${m.desc}${m.hint ? ` {${m.shape ? `${m.shape}; ` : ''}${m.hint}}` : ''}${m.incomplete ? ' [analysis-incomplete]' : ''}${m.got?.length || m.treeGot?.length ? `  — new: ${[...new Set([...(m.got ?? []), ...(m.treeGot ?? [])])].join(', ')}` : ''}`);
 }
-const noisy = mutants.filter(m => m.noise?.length);
+const noisy = ok.filter(m => m.noisy);
 if (noisy.length) {
   console.log(`\nnoise examples (${noisy.length} mutants):`);
-  for (const m of noisy.slice(0, 10)) console.log(`  ${m.kind} ${m.file}:${m.line} ${m.fn}(): ${m.noise.slice(0, 2).map(f => `[${f.code}]@${mapLine(m, f.line)} ${f.message.slice(0, 90)}`).join(' | ')}`);
+  for (const m of noisy.slice(0, 10)) console.log(`  ${m.kind} ${m.file}:${m.line} ${m.fn}(): ${[...(m.noise ?? []), ...(m.treeNoise ?? [])].slice(0, 2).map(f => `[${f.code}]@${mapLine(m, f.line)} ${f.function}(): ${f.message.slice(0, 90)}`).join(' | ')}`);
 }
-console.log(`\ntime: ${((Date.now() - started) / 1000).toFixed(1)} s (baseline ${(baselineMs / 1000).toFixed(1)} s)`);
+const pn = ok.filter(m => m.patchNoise?.length);
+if (pn.length) {
+  console.log(`patch runs with other introduced errors/warnings: ${pn.length}`);
+  for (const m of pn.slice(0, 5)) console.log(`  ${m.kind} ${m.file}:${m.line} ${m.fn}(): ${m.patchNoise.slice(0, 2).map(f => `[${f.code}]@${f.line} ${f.function}(): ${f.message.slice(0, 90)}`).join(' | ')}`);
+}
+console.log(`\ntime: ${((Date.now() - started) / 1000).toFixed(1)} s (baseline ${(baselineMs / 1000).toFixed(1)} s; --tree / --patch runs ${(treeMs / 1000).toFixed(1)} s for ${treeMutants.length} mutants in batches of up to ${process.env.MUTANTS_TREE_BATCH ?? 6})`);
 if (process.env.MUTANTS_KEEP) console.log(`mutants kept in ${tmp}`);
 else fs.rmSync(tmp, { recursive: true, force: true });
