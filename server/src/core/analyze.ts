@@ -67,12 +67,14 @@ interface FunctionResult {
   callSites: CallSite[];
   summary?: FunctionSummary;
   /** `struct foo.pages` filled with pages of a mode, and released without a page set */
-  fieldStores: { key: string; field: string; mode: Mode; api: string; range: Range; fn: string; flag?: FieldFlag }[];
+  fieldStores: { key: string; field: string; mode: Mode; api: string; range: Range; fn: string; flag?: FieldFlag; sg?: boolean }[];
   fieldReleases: KeyedRelease[];
   /** pages of a known mode this function passes to callees */
   argModes: ArgMode[];
   /** keys of the struct fields it releases (itself or through a helper's summary) */
   releasedKeys: string[];
+  /** struct fields' arrays it frees before their pages were released on that path */
+  fieldFrees: { key: string; field: string; api: string; range: Range; fn: string; ownFill?: boolean; releasedBelow?: boolean }[];
 }
 
 /**
@@ -128,6 +130,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const flagNames = new Set([...flagNamesIn(text, WILL_PIN_PREDICATES), ...fills.flatMap(f => (f.flag ? [f.flag.key.slice(f.flag.key.lastIndexOf('.') + 1)] : []))]);
   const argModes: ArgMode[] = [];
   const releasedKeys = new Set<string>();
+  const fieldFrees: FunctionResult['fieldFrees'] = [];
   // one function's result, from the cache when nothing it depends on changed
   const run = (fn: FunctionDef, paramModes?: Map<number, ParamOrigin>): FunctionResult => {
     const body = fn.body.text;
@@ -153,6 +156,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     fieldReleases.push(...r.fieldReleases);
     argModes.push(...r.argModes);
     for (const k of r.releasedKeys) releasedKeys.add(k);
+    fieldFrees.push(...r.fieldFrees);
   }
   // top-down: a function that releases pages its callers pass in, all of one
   // mode, is judged again with that mode; what it does wrong is its own
@@ -182,15 +186,16 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     if (!changed) break;
   }
   for (const [name, stores] of storesBy) fieldStores.splice(0, fieldStores.length, ...fieldStores.filter(f => f.fn !== name), ...stores);
-  out.argModes = argModes.filter(a => !local.has(a.callee));
+  out.argModes = argModes.filter(a => !local.has(a.callee) && a.mode !== 'UNKNOWN');
   // a release in a helper that this file calls directly is judged at its call
   // sites, through the helper's summary; teardowns reached otherwise (ops
   // tables, kref and completion callbacks) are judged here, by their field
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
-  const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}) }));
+  const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
   const teardowns = fieldReleases.filter(r => !called.has(r.fn));
   findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
+  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], cfg));
   findings.push(...fieldFindings([...ownFills, ...fills], teardowns, cfg));
   // where stored pages are released later, and how callbacks are reached
   let installed: ReturnType<typeof installedCallbacks> | undefined;
@@ -225,6 +230,7 @@ function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
   for (const list of by.values()) {
     const modes = new Set(list.map(c => c.mode));
     const mode = [...modes][0];
+    // one mode at every call (a call that passes anything else — UNKNOWN — leaves the parameter unjudged)
     if (modes.size !== 1 || (mode !== 'PIN' && mode !== 'GET')) continue;
     const where = (c: ArgMode) => `${c.function}() (${c.file ? `${c.file}:` : 'line '}${c.range.start.line + 1})`;
     const seen = [...new Map(list.map(c => [where(c), c])).values()];
@@ -240,7 +246,7 @@ function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
 /** Simulates one function: its findings, call sites and summary. */
 function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
   summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis, paramModes?: Map<number, ParamOrigin>): FunctionResult {
-  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [] };
+  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [], fieldFrees: [] };
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
@@ -271,7 +277,12 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
     for (const f of res.fieldStores) {
       const key = fieldKey(fn, f.field);
       const flag = f.mode === 'EXTRACT' ? flagOf(fn, f, res.flagStores) : undefined;
-      if (key) result.fieldStores.push({ key, field: f.field, mode: f.mode, api: f.api, range: rangeOf(f.node), fn: fn.name, ...(flag ? { flag } : {}) });
+      if (key) result.fieldStores.push({ key, field: f.field, mode: f.mode, api: f.api, range: rangeOf(f.node), fn: fn.name, ...(flag ? { flag } : {}), ...(f.sg ? { sg: true } : {}) });
+    }
+    for (const r of res.fieldFrees) {
+      const key = fieldKey(fn, r.field);
+      const ownFill = res.fieldStores.some(x => fieldKey(fn, x.field) === key);
+      if (key) result.fieldFrees.push({ key, field: r.field, api: r.api, range: rangeOf(r.node), fn: fn.name, ownFill, releasedBelow: r.releasedBelow });
     }
     for (const r of res.fieldReleases) {
       const key = fieldKey(fn, r.field);
@@ -340,6 +351,7 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
     argModes: r.argModes.map(x => ({ ...mv(x), call: mv({ range: x.call }).range })),
     releasedKeys: r.releasedKeys,
+    fieldFrees: r.fieldFrees.map(mv),
   };
 }
 
@@ -367,6 +379,36 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
 }
 
 const RELEASE_CALL = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\(`);
+
+/**
+ * A struct field's array freed (`kfree(dma->pages)`) on a path that did not
+ * release its pages first, where the file (or, given their fills, another
+ * file of the folder) fills that field with pages of one mode: the pages are
+ * lost with the array (and a release after the free reads freed memory).
+ */
+function freedHolding(frees: FunctionResult['fieldFrees'], fills: FieldFill[], cfg: Required<Settings>): Finding[] {
+  const code: Code = 'leaked-pages';
+  if (cfg.disabledCodes.includes(code)) return [];
+  const out: Finding[] = [];
+  for (const f of frees) {
+    // judged where the freeing function itself fills the field, or releases it (below the free):
+    // elsewhere the array may hold other pages on this path (a kernel allocation, another mode)
+    if (!f.ownFill && !f.releasedBelow) continue;
+    const by = fills.filter(x => x.key === f.key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
+    // an sg table is freed after its entries went back by walking it (sg_free_table()): not an array of pages
+    if (by.some(x => x.sg)) continue;
+    if (!by.length || new Set(by.map(x => x.mode)).size > 1) continue;
+    const fill = by[0];
+    const what = fill.mode === 'PIN' ? 'pinned' : fill.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
+    const where = `${fill.function}()${fill.file ? ` (${fill.file}:${fill.range.start.line + 1})` : ` (line ${fill.range.start.line + 1})`}`;
+    out.push({
+      code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], function: f.fn, range: f.range, fixes: [],
+      path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
+      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${what} by ${fill.api}() in ${where}, before this path released them: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
+    });
+  }
+  return out;
+}
 
 /** Calls that keep no object: what an object of the file's own struct may be given without being handed on. */
 const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|k[mvz]?alloc\w*|kcalloc|kmem_cache_\w+|memset|memcpy|memcmp|sizeof|offsetof|container_of|list_\w+|hlist_\w+|INIT_\w+|init_\w+|mutex_\w+|spin_\w+|raw_spin_\w+|rcu_\w+|kref_\w+|refcount_\w+|atomic_\w+|WARN\w*|BUG\w*|pr_\w+|dev_\w+|printk|READ_ONCE|WRITE_ONCE|likely|unlikely|IS_ERR\w*|PTR_ERR\w*|ERR_PTR|min\w*|max\w*|array_size|struct_size|copy_to_user|copy_from_user|put_user|get_user)$/;

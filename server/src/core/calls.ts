@@ -184,7 +184,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       // an sg entry or table that is a struct's field (`sg_set_page(&tab->page[i].mem, page, …)`,
       // `sg_alloc_table_from_pages(&obj->sgt, pages, …)`): the field holds the pages now
       const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? norm(strip(args[0]).text).replace(/^&/, '') : sgTablePath(args[0])) : '';
-      if (entry.includes('->')) recordFieldStore(fn, entry, st.sets[idx], call);
+      if (entry.includes('->')) recordFieldStore(fn, entry, st.sets[idx], call, true);
     }
     return null;
   }
@@ -237,6 +237,12 @@ function recordArgModes(fn: Fn, st: State, call: Node, name: string, args: Node[
   args.forEach((a, index) => {
     const idx = findSetByHolder(st, holderText(a).text);
     const set = idx >= 0 ? st.sets[idx] : undefined;
+    // a local function given something else at this position (pages of no known mode — a
+    // kernel allocation, a field — or nothing at all): its parameter has no one mode
+    if ((!set || set.mode === 'UNKNOWN') && fn.opts.local?.has(name) && !isNullLiteral(a) && strip(a).type !== 'number_literal') {
+      if (!fn.result.argCalls.some(c => c.call.id === call.id && c.index === index)) fn.result.argCalls.push({ callee: name, index, mode: 'UNKNOWN', api: '', acquire: call, call });
+      return;
+    }
     if (!set || set.state !== 'held' || !mayHold(set) || set.mode === 'UNKNOWN') return;
     const site = siteOf(fn, set);
     // a parameter's pages with a mode from the callers pass it on (a chain of helpers)
@@ -263,6 +269,21 @@ function freeContainer(fn: Fn, st: State, call: Node, api: string, arg: Node | u
     if (set.site < 0 || (!stored && !inArray)) return;
     for (const c of fn.opts.checkers) c.onFree?.(fn.opts.cx, st, set, call, api);
   });
+  // a field's array no page set of this function explains (a teardown's), freed before this path released its pages
+  // (a release of it written above, in a loop this path skipped because it had nothing to release, counts)
+  if (/^[A-Za-z_]\w*->[\w>.-]+$/.test(freed) && findSetByHolder(st, freed) < 0 && !st.relFields[freed] && !releasedAbove(fn, freed, call)
+    && !fn.result.fieldFrees.some(f => f.node.id === call.id)) fn.result.fieldFrees.push({ field: freed, api, node: call, releasedBelow: releasedAbove(fn, freed, call, true) });
+}
+
+/** A release call of the function, above `at` in the text (or below it), whose pages argument is `field` or one of its slots. */
+function releasedAbove(fn: Fn, field: string, at: Node, below = false): boolean {
+  for (const c of fn.def.body.descendantsOfType('call_expression')) {
+    if (!c || (below ? c.startIndex <= at.startIndex : c.startIndex >= at.startIndex)) continue;
+    const rel = RELEASE_BY_NAME.get(calleeName(c) ?? '');
+    const a = rel ? callArgs(c)[rel.pagesArg] : undefined;
+    if (a && holderText(a).text === field) return true;
+  }
+  return false;
 }
 
 /**
@@ -359,7 +380,7 @@ export function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string
   recordEffect(fn, st, set, { effect: 'takes' });
 }
 
-function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node): void {
+function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node, sg = false): void {
   const site = siteOf(fn, set);
   // extracted pages are pinned or bare as the iterator is: a teardown that
   // does not know which must ask the flag kept beside them
@@ -371,7 +392,7 @@ function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node): void
   // one path pinned what another only listed (the iterator decided both ways)
   if (prev && prev.mode !== mode && prev.mode !== 'GET' && prev.mode !== 'UNKNOWN' && mode !== 'GET') prev.mode = 'EXTRACT';
   if (prev) return;
-  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api, node, ...(site?.iter ? { iter: site.iter } : {}) });
+  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api, node, ...(site?.iter ? { iter: site.iter } : {}), ...(sg ? { sg } : {}) });
 }
 
 function recordEffect(fn: Fn, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
@@ -552,6 +573,11 @@ function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent)
 
 function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(fn, st, holder, ev);
+  // a local copied from a field (`pages = obj->pages`) releases the field's pages
+  const from = st.derived[holder];
+  if (from && from.includes('->') && !from.endsWith('+') && ev.whole && !st.relFields[from]) {
+    st.relFields[from] = { line: ev.node.startPosition.row + 1, api: `${ev.api}()`, count: ev.count ?? '', field: from };
+  }
   // the same field released whole again on this path, neither it nor its count written between
   if (holder.includes('->') && ev.family !== 'bio' && ev.whole && /^[\w>.-]+$/.test(holder)) {
     const before = st.relFields[holder];

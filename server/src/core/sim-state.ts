@@ -49,7 +49,7 @@ export interface SimResult {
    * with their mode (EXTRACT when paths decided the iterator both ways) and
    * the iterator they were extracted from
    */
-  fieldStores: { field: string; mode: Mode; api: string; node: Node; iter?: string }[];
+  fieldStores: { field: string; mode: Mode; api: string; node: Node; iter?: string; sg?: boolean }[];
   /** flag fields set from iov_iter_extract_will_pin(iter): `ap->args.is_pinned = iov_iter_extract_will_pin(ii)` */
   flagStores: { field: string; iter: string; node: Node }[];
   /**
@@ -58,6 +58,8 @@ export interface SimResult {
    * (SimOptions.flagNames) the path tested, as it decided them
    */
   fieldReleases: { field: string; family: Family; api: string; node: Node; viaHelper?: string; guards: Record<string, boolean>[] }[];
+  /** a struct field's array freed (`kfree(dma->pages)`) on a path that had not released the field's pages: judged by how the field is filled */
+  fieldFrees: { field: string; api: string; node: Node; releasedBelow: boolean }[];
   /** pages of a known mode given to callees (every path's, each distinct once) */
   argCalls: ArgCall[];
 }

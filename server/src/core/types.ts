@@ -160,6 +160,8 @@ export interface FieldFill {
   file?: string;
   /** for EXTRACT pages: the flag field the filling function set beside them from iov_iter_extract_will_pin() */
   flag?: FieldFlag;
+  /** the field is an sg table or entry the pages went into (sg_alloc_table_from_pages(), sg_set_page()) */
+  sg?: true;
 }
 
 /** A flag field that says whether a field's extracted pages were pinned (`ap->args.is_pinned = iov_iter_extract_will_pin(ii)`). */
