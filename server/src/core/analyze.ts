@@ -187,16 +187,20 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   }
   for (const [name, stores] of storesBy) fieldStores.splice(0, fieldStores.length, ...fieldStores.filter(f => f.fn !== name), ...stores);
   out.argModes = argModes.filter(a => !local.has(a.callee) && a.mode !== 'UNKNOWN');
-  // a release in a helper that this file calls directly is judged at its call
-  // sites, through the helper's summary; teardowns reached otherwise (ops
-  // tables, kref and completion callbacks) are judged here, by their field
+  // a release of a struct field's pages is judged by how the field is filled
+  // (in this file, or — given fills — in others), whether the function is a
+  // teardown reached through an ops table or callback or a helper called by name
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
-  const teardowns = fieldReleases.filter(r => !called.has(r.fn));
   findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
   findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], cfg));
-  findings.push(...fieldFindings([...ownFills, ...fills], teardowns, cfg));
+  // a helper the file calls by name is judged by its field too: its callers hold no page set
+  // for the field (filled in another function); where one did, the finding at that call gives way
+  // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)
+  const byField = fieldFindings([...ownFills, ...fills], fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn)), cfg);
+  const fieldJudged = new Set(byField.map(f => `${f.function}\u0000${f.code}`));
+  findings.splice(0, findings.length, ...findings.filter(f => !(f.helper && fieldJudged.has(`${f.helper}\u0000${f.code}`))), ...byField);
   // where stored pages are released later, and how callbacks are reached
   let installed: ReturnType<typeof installedCallbacks> | undefined;
   const explained = explainOwnership(out.callSites, findings, fieldStores, fieldReleases, () => (installed ??= installedCallbacks(root, local)), called,
@@ -208,7 +212,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const allFills = [...ownFills, ...fills];
   out.fieldReleases = fieldReleases.map(r => ({ range: r.range, function: r.fn, api: r.api, field: r.field, key: r.key, fills: allFills.filter(f => f.key === r.key) }))
     .filter(r => r.fills.length);
-  out.openFieldReleases = [...new Set(teardowns.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
+  out.openFieldReleases = [...new Set(fieldReleases.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
   out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);

@@ -579,7 +579,9 @@ function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): 
     st.relFields[from] = { line: ev.node.startPosition.row + 1, api: `${ev.api}()`, count: ev.count ?? '', field: from };
   }
   // the same field released whole again on this path, neither it nor its count written between
-  if (holder.includes('->') && ev.family !== 'bio' && ev.whole && /^[\w>.-]+$/.test(holder)) {
+  // (a field that is one page, `vm->ring_page`, is released whole by a one-page release)
+  const onePage = !ev.whole && !/\[/.test(ev.argText) && !!ev.release && ev.release.countArg < 0 && !ev.release.array && !st.derived[holder];
+  if (holder.includes('->') && ev.family !== 'bio' && (ev.whole || onePage) && /^[\w>.-]+$/.test(holder)) {
     const before = st.relFields[holder];
     if (before) ev.releasedBefore = before;
     st.relFields[holder] = { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field: holder };
