@@ -106,10 +106,11 @@ export function findAutoconf(o: KbuildArgs, tree: string, cwd: string): string |
 }
 
 /**
- * A definition scan saved this recently is used as it is (PINLENS_KBUILD_SCAN_TRUST_S
+ * A whole definition scan saved this recently is used as it is (PINLENS_KBUILD_SCAN_TRUST_S
  * overrides it; 0: always check every file's stamp). A build runs one process per
  * file and does not edit its sources: listing and stat()ing the whole tree again
- * for each file would cost more than the check.
+ * for each file would cost more than the check. A scan saved without some files
+ * (written in its last seconds, unreadable) is not whole: the process scans.
  */
 const SCAN_TRUST_MS = (() => {
   const s = Number(process.env.PINLENS_KBUILD_SCAN_TRUST_S);

@@ -53,15 +53,32 @@ export class NotRegularFile extends Error {
  * `follow: false` also refuses a symbolic link (the cache's own files).
  */
 export function readRegular(f: string, follow = true): Buffer {
+  return readRegularStat(f, follow).data;
+}
+
+/** readRegular(), with the status of the very file read (its descriptor's: a rename in between cannot mix two files). */
+export function readRegularStat(f: string, follow = true): { data: Buffer; st: fs.Stats } {
   const st = (follow ? fs.statSync : fs.lstatSync)(f);
   if (!st.isFile()) throw new NotRegularFile(f);
   const fd = fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (follow ? 0 : fs.constants.O_NOFOLLOW));
   try {
-    if (!fs.fstatSync(fd).isFile()) throw new NotRegularFile(f);
-    return fs.readFileSync(fd);
+    const own = fs.fstatSync(fd);
+    if (!own.isFile()) throw new NotRegularFile(f);
+    return { data: fs.readFileSync(fd), st: own };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Deletes a cache file found corrupt, unless another process has renamed a
+ * new one into its place since it was read (that one is whole: it stays).
+ */
+function discardFile(f: string, read?: fs.Stats): void {
+  try {
+    if (read && fs.lstatSync(f).ino !== read.ino) return;
+    fs.unlinkSync(f);
+  } catch { /* gone, or a read-only cache: it is ignored all the same */ }
 }
 
 /**
@@ -192,8 +209,8 @@ export class DiskCache<T> {
   get(key: string): T | undefined {
     if (this.broken) return undefined;
     const f = this.file(key);
-    let raw: string;
-    try { raw = readRegular(f, false).toString('utf8'); } catch (e) {
+    let raw: string, st: fs.Stats;
+    try { const r = readRegularStat(f, false); raw = r.data.toString('utf8'); st = r.st; } catch (e) {
       if (e instanceof NotRegularFile || (e as NodeJS.ErrnoException).code === 'ELOOP') {
         // a FIFO, device or link where an entry should be: someone else's files, leave the cache alone
         this.broken = true;
@@ -206,7 +223,7 @@ export class DiskCache<T> {
     if (isObj(doc) && doc.format === this.format && doc.key === key && this.valid(doc.value)) return doc.value;
     this.discarded++;
     this.note(`discarded a corrupt or foreign cache file ${f}`);
-    try { fs.unlinkSync(f); } catch { /* read-only cache: it is ignored all the same */ }
+    discardFile(f, st);
     return undefined;
   }
 
@@ -222,7 +239,7 @@ export class DiskCache<T> {
 export const isSummaryList = (v: unknown): v is FunctionSummary[] => listOf(v, isSummary);
 export const isFillList = (v: unknown): v is FieldFill[] => listOf(v, isFieldFill);
 
-export const SCAN_FORMAT = 'pinlens-scan/2';
+export const SCAN_FORMAT = 'pinlens-scan/3';
 /**
  * The ways runs split the scan: whole (one thread, the server), or two shares
  * (`pinlens check` with workers); `h`: with the headers listed too (`pinlens check`).
@@ -235,6 +252,9 @@ const SCAN_LAYOUTS = ['', '0/2', '1/2', 'h', '0/2h', '1/2h'];
  * hashes of the names it defines and its class (select.ts). A file whose stamp is unchanged is not read
  * again. The document must name this build and this root, and be consistent
  * (counts add up, stamps are numbers), else it is deleted and the tree read.
+ * `complete` says the document holds every file its scan listed: only such a
+ * document can stand for the tree unchecked (trusted()); one saved while
+ * files were being written lacks them and is a source of stamps only.
  */
 export class ScanFileStore implements ScanStore {
   constructor(readonly dir: string, private readonly note: (msg: string) => void) {}
@@ -250,12 +270,12 @@ export class ScanFileStore implements ScanStore {
    * what the other layouts remember, joined.
    */
   load(root: string, part = ''): ScanMemo | undefined {
-    const own = this.loadOne(root, part);
+    const own = this.loadOne(root, part)?.memo;
     if (own) return own;
     let joined: ScanMemo | undefined;
     for (const other of SCAN_LAYOUTS) {
       if (other === part) continue;
-      const m = this.loadOne(root, other);
+      const m = this.loadOne(root, other)?.memo;
       if (m) { joined ??= new Map(); for (const [k, v] of m) joined.set(k, v); }
     }
     return joined;
@@ -263,20 +283,23 @@ export class ScanFileStore implements ScanStore {
 
   private broken = false;
 
-  age(root: string, part = ''): number | undefined {
-    try { return Date.now() - fs.statSync(this.file(root, part).f).mtimeMs; } catch { return undefined; }
+  /**
+   * This share's own document when it is complete and was saved less than
+   * `maxAgeMs` ago (the age of the very file read); never another layout's,
+   * never an incomplete one.
+   */
+  trusted(root: string, part: string, maxAgeMs: number): ScanMemo | undefined {
+    const doc = this.loadOne(root, part);
+    if (!doc?.complete) return undefined;
+    // (a document dated ahead of the clock is as old as it is ahead)
+    return Math.abs(Date.now() - doc.mtimeMs) < maxAgeMs ? doc.memo : undefined;
   }
 
-  touch(root: string, part = ''): void {
-    const now = new Date();
-    try { fs.utimesSync(this.file(root, part).f, now, now); } catch { /* gone or read-only: validated again next time */ }
-  }
-
-  private loadOne(root: string, part: string): ScanMemo | undefined {
+  private loadOne(root: string, part: string): { memo: ScanMemo; complete: boolean; mtimeMs: number } | undefined {
     if (this.broken) return undefined;
     const { f, key } = this.file(root, part);
-    let raw: string;
-    try { raw = readRegular(f, false).toString('utf8'); } catch (e) {
+    let raw: string, st: fs.Stats;
+    try { const r = readRegularStat(f, false); raw = r.data.toString('utf8'); st = r.st; } catch (e) {
       if (e instanceof NotRegularFile || (e as NodeJS.ErrnoException).code === 'ELOOP') {
         this.broken = true;
         this.note(`scan cache not used: ${f} is not a regular file`);
@@ -286,7 +309,8 @@ export class ScanFileStore implements ScanStore {
     try {
       const doc: unknown = JSON.parse(raw);
       if (!isObj(doc) || doc.format !== SCAN_FORMAT || doc.key !== key || doc.root !== root) throw new Error('foreign');
-      const { files, stamps, counts, hashes, classes } = doc;
+      const { files, stamps, counts, hashes, classes, complete } = doc;
+      if (typeof complete !== 'boolean') throw new Error('shape');
       if (!Array.isArray(files) || !Array.isArray(stamps) || !Array.isArray(counts) || !Array.isArray(classes) || typeof hashes !== 'string') throw new Error('shape');
       if (stamps.length !== files.length * 3 || counts.length !== files.length || classes.length !== files.length
         || !stamps.every(x => typeof x === 'number') || !counts.every(isNat) || !classes.every(c => isNat(c) && (c as number) < 256)) throw new Error('shape');
@@ -301,15 +325,16 @@ export class ScanFileStore implements ScanStore {
         memo.set(path.join(root, files[i] as string), { stamp: { size: stamps[3 * i], mtimeMs: stamps[3 * i + 1], ino: stamps[3 * i + 2] }, hashes: words.subarray(at, at + counts[i]), cls: classes[i] as number });
         at += counts[i];
       }
-      return memo;
+      return { memo, complete, mtimeMs: st.mtimeMs };
     } catch {
       this.note(`discarded a corrupt or foreign scan cache file ${f}`);
-      try { fs.unlinkSync(f); } catch { /* read-only: ignored all the same */ }
+      discardFile(f, st);
       return undefined;
     }
   }
 
-  save(root: string, memo: ScanMemo, part = ''): void {
+  /** `complete`: the memo holds every file its scan listed (else it is never trusted()). */
+  save(root: string, memo: ScanMemo, part = '', complete = false): void {
     if (this.broken) return;
     const { f, key } = this.file(root, part);
     const files: string[] = [], stamps: number[] = [], counts: number[] = [], classes: number[] = [];
@@ -326,7 +351,7 @@ export class ScanFileStore implements ScanStore {
       at += m.hashes.length;
     }
     const hashes = Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('base64');
-    writeAtomic(f, JSON.stringify({ format: SCAN_FORMAT, key, root, files, stamps, counts, classes, hashes }), e => this.note(`scan cache not written (${e}): ${this.dir}`));
+    writeAtomic(f, JSON.stringify({ format: SCAN_FORMAT, key, root, complete, files, stamps, counts, classes, hashes }), e => this.note(`scan cache not written (${e}): ${this.dir}`));
   }
 }
 
@@ -349,15 +374,15 @@ export class SelectionStore {
   /** Paths relative to root; undefined when missing, foreign, or under another key. */
   load(root: string, key: string): Set<string> | undefined {
     const f = this.file(root);
-    let raw: string;
-    try { raw = fs.readFileSync(f, 'utf8'); } catch { return undefined; }
+    let raw: string, st: fs.Stats;
+    try { const r = readRegularStat(f, false); raw = r.data.toString('utf8'); st = r.st; } catch { return undefined; }
     try {
       const doc: unknown = JSON.parse(raw);
       if (!isObj(doc) || doc.format !== SELECTION_FORMAT || doc.root !== root || typeof doc.key !== 'string' || !listOf(doc.files, isStr)) throw new Error('foreign');
       return doc.key === key ? new Set(doc.files as string[]) : undefined;
     } catch {
       this.note(`discarded a corrupt or foreign selection cache file ${f}`);
-      try { fs.unlinkSync(f); } catch { /* read-only: ignored all the same */ }
+      discardFile(f, st);
       return undefined;
     }
   }

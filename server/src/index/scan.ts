@@ -158,11 +158,13 @@ export type ScanMemo = Map<string, { stamp: FileStamp; hashes: Uint32Array; cls:
  * read again: its hashes are reused; `fresh` receives every file's stamp and
  * hashes (the next run's memo).
  */
-export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; classes: Uint8Array; bytes: number; reused: number; stamps?: string } {
+export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fresh?: ScanMemo, only?: (i: number) => boolean): { keys: Float64Array; classes: Uint8Array; bytes: number; reused: number; stamps?: string; complete: boolean } {
   let keys = new Float64Array(1 << 16);
   const classes = new Uint8Array(files.length);
   const stamps = createHash('sha256');
   let sure = true;
+  // every file scanned is in `fresh` (or was passed over for its size, as it would be again)
+  let complete = true;
   const stamp = (f: string, st: fs.Stats) => {
     stamps.update(`${f}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`);
     if (Date.now() - st.mtimeMs <= RECENT_MS) sure = false;
@@ -207,26 +209,35 @@ export function scanFiles(files: string[], notes: string[], memo?: ScanMemo, fre
         const hashes = new Uint32Array(len - start);
         for (let k = start; k < len; k++) hashes[k - start] = Math.floor(keys[k] / FILE_SLOTS);
         fresh.set(files[i], { stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, hashes, cls: classes[i] });
-      }
+      } else complete = false;
     } catch (e) {
       sure = false;
+      complete = false;
       notes.push(`${files[i]}: unreadable, not indexed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     } finally {
       if (fd !== undefined) try { fs.closeSync(fd); } catch { /* closed */ }
     }
   }
-  return { keys: keys.slice(0, len).sort(), classes, bytes, reused, ...(sure ? { stamps: stamps.digest('hex') } : {}) };
+  return { keys: keys.slice(0, len).sort(), classes, bytes, reused, complete, ...(sure ? { stamps: stamps.digest('hex') } : {}) };
 }
 
-/** Where a scan's hashes are remembered between runs (the XDG cache; never the tree): see scan-cache.ts. */
+/** Where a scan's hashes are remembered between runs (the XDG cache; never the tree): see cache.ts ScanFileStore. */
 export interface ScanStore {
-  /** `part`: which share of the files ('1/2'), '' for all of them */
+  /**
+   * Stamps to reuse (`part`: which share of the files, '1/2'; '' for all of
+   * them): only a source of hashes for files whose stamp is unchanged, never
+   * a listing of the tree (it may lack files, e.g. those written in the last
+   * seconds).
+   */
   load(root: string, part?: string): ScanMemo | undefined;
-  /** milliseconds since this share was saved or found unchanged (undefined: never) */
-  age?(root: string, part?: string): number | undefined;
-  /** this share was found unchanged now */
-  touch?(root: string, part?: string): void;
-  save(root: string, memo: ScanMemo, part?: string): void;
+  /**
+   * The memo saved for this share, as the scan itself, when it is whole
+   * (saved `complete`: every file its scan listed is in it) and was saved
+   * less than `maxAgeMs` ago; else undefined (the caller scans).
+   */
+  trusted?(root: string, part: string, maxAgeMs: number): ScanMemo | undefined;
+  /** `complete`: every file of the share is in `memo` (none unreadable, changing or written in the last seconds). */
+  save(root: string, memo: ScanMemo, part?: string, complete?: boolean): void;
 }
 
 /** One share of a scan split across threads: the files whose number is `index` modulo `count`. */
@@ -234,10 +245,12 @@ export interface ScanPart { index: number; count: number }
 
 /**
  * `headers`: list the *.h files too (classified for `pinlens check`'s
- * selection; they define nothing for the index). `trustFor`: a scan saved
- * less than this many milliseconds ago is taken as it is, the tree neither
- * listed nor its files' stamps read (pinlens-kbuild: one process per file of
- * a build, which does not edit its sources; the first one validates it).
+ * selection; they define nothing for the index). `trustFor`: a whole scan
+ * (every file of the tree remembered) saved less than this many milliseconds
+ * ago is taken as it is, the tree neither listed nor its files' stamps read
+ * (pinlens-kbuild: one process per file of a build, which does not edit its
+ * sources; the first one validates it). A scan that is not whole is only
+ * reused file by file, by stamp.
  */
 export interface ScanOptions { headers?: boolean; trustFor?: number }
 
@@ -248,6 +261,14 @@ export interface ScanOptions { headers?: boolean; trustFor?: number }
  */
 export function scanTree(root: string, store?: ScanStore, part?: ScanPart, opts: ScanOptions = {}): ScanResult {
   const t0 = performance.now();
+  const key = (part ? `${part.index}/${part.count}` : '') + (opts.headers ? 'h' : '');
+  const trusting = !!(store && opts.trustFor && !part);
+  if (trusting) {
+    // only a whole scan stands for the tree: one saved while files were still
+    // being written (or unreadable) lacks them, and its helpers would be missing
+    const memo = store!.trusted?.(root, key, opts.trustFor!);
+    if (memo) return fromMemo(memo, performance.now() - t0);
+  }
   const notes: string[] = [];
   const files = listCFiles(root, notes, opts.headers);
   if (files.length >= FILE_SLOTS) {
@@ -256,22 +277,17 @@ export function scanTree(root: string, store?: ScanStore, part?: ScanPart, opts:
   }
   // every share lists the tree: its notes are said once
   if (part && part.index > 0) notes.length = 0;
-  const key = (part ? `${part.index}/${part.count}` : '') + (opts.headers ? 'h' : '');
-  if (store && opts.trustFor && !part) {
-    const age = store.age?.(root, key);
-    const memo = age !== undefined && age < opts.trustFor ? store.load(root, key) : undefined;
-    if (memo) return fromMemo(memo, performance.now() - t0);
-  }
   const memo = store?.load(root, key);
   const fresh: ScanMemo | undefined = store ? new Map() : undefined;
   const only = part ? (i: number) => i % part.count === part.index : undefined;
-  const { keys, classes, bytes, reused, stamps } = scanFiles(files, notes, memo, fresh, only);
-  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size || (opts.trustFor && store.age?.(root, key) === undefined))) store.save(root, fresh, key);
-  else if (store && opts.trustFor && !part) store.touch?.(root, key);
+  const { keys, classes, bytes, reused, stamps, complete } = scanFiles(files, notes, memo, fresh, only);
+  // saved when it differs from the memory, and (trusting) whenever it is whole:
+  // the saved time is what later processes trust it by
+  if (store && fresh && (!memo || reused !== memo.size || fresh.size !== memo.size || (trusting && complete))) store.save(root, fresh, key, complete);
   return { files, keys, classes, notes, bytes, reused, ms: performance.now() - t0, ...(stamps ? { stamps } : {}) };
 }
 
-/** A remembered scan as it was saved (scanTree's `trustFor`). */
+/** A whole remembered scan as it was saved (scanTree's `trustFor`). */
 function fromMemo(memo: ScanMemo, ms: number): ScanResult {
   const files = [...memo.keys()];
   const classes = new Uint8Array(files.length);

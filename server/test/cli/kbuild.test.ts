@@ -143,11 +143,45 @@ describe('pinlens-kbuild (make C=1 CHECK=pinlens-kbuild)', function () {
     assert.match(r.err, /missing\.c: pinlens: unreadable/);
   });
 
+  it('a saved scan that is not whole (files being written, truncated, emptied by another process) is never taken for the tree', () => {
+    const USER = /user\.c:9:2: error: release_pages\(\) via xdemo_drop\(\) .*\[mismatched-release\]/;
+    const scanDir = path.join(cache, 'pinlens', 'scan');
+    const doc = () => { const [f] = fs.readdirSync(scanDir); return path.join(scanDir, f); };
+    // the helper's file was written "now" (a stamp in the future is within the clock's reach
+    // whatever the machine's speed): the first process cannot remember it, the second must
+    // not take that scan as the whole tree and lose xdemo_drop()
+    const soon = new Date(Date.now() + 3600_000);
+    fs.utimesSync(path.join(tree, 'lib/xdemo_lib.c'), soon, soon);
+    assert.match(run(kbuildArgv('drivers/xdemo/user.c')).err, USER);
+    assert.strictEqual(JSON.parse(fs.readFileSync(doc(), 'utf8')).complete, false);
+    assert.match(run(kbuildArgv('drivers/xdemo/user.c')).err, USER);
+    // settled files: the scan is saved whole, and trusted
+    const old = new Date(Date.now() - 3600_000);
+    for (const f of ['drivers/xdemo/user.c', 'drivers/xdemo/xdemo.c', 'drivers/xdemo/plain.c', 'lib/xdemo_lib.c']) fs.utimesSync(path.join(tree, f), old, old);
+    assert.match(run(kbuildArgv('drivers/xdemo/user.c')).err, USER);
+    const whole = fs.readFileSync(doc(), 'utf8');
+    assert.strictEqual(JSON.parse(whole).complete, true);
+    assert.strictEqual(JSON.parse(whole).files.length, 4);
+    // cut short, empty, or another process's scan that remembered nothing: each process scans itself
+    const { key, root } = JSON.parse(whole);
+    for (const damaged of [whole.slice(0, whole.length >> 1), '',
+      JSON.stringify({ format: SCAN_FORMAT, key, root, complete: false, files: [], stamps: [], counts: [], classes: [], hashes: '' }),
+      JSON.stringify({ format: SCAN_FORMAT, key, root, files: [], stamps: [], counts: [], classes: [], hashes: '' })]) {
+      fs.writeFileSync(doc(), damaged);
+      assert.match(run(kbuildArgv('drivers/xdemo/user.c')).err, USER, JSON.stringify(damaged));
+      assert.deepStrictEqual(JSON.parse(fs.readFileSync(doc(), 'utf8')).files, JSON.parse(whole).files, 'saved whole again');
+    }
+  });
+
   it('many processes at once (make -j) share the disk cache: same findings as one at a time, whole cache files', async () => {
     const files = ['drivers/xdemo/user.c', 'drivers/xdemo/xdemo.c', 'drivers/xdemo/plain.c', 'lib/xdemo_lib.c'];
     const one = files.map(f => run(kbuildArgv(f)).err);
     assert.match(one[0], /user\.c:9:2: error: release_pages\(\) via xdemo_drop\(\) .*\[mismatched-release\]/);
     fs.rmSync(cache, { recursive: true, force: true });
+    // the sources just written, as a build writes generated ones: the first processes' scans
+    // cannot remember them (their stamps may still change), and the later ones must not lose them
+    const now = new Date();
+    for (const f of files) fs.utimesSync(path.join(tree, f), now, now);
     const together = await Promise.all([...files, ...files, ...files].map(f => new Promise<string>((resolve, reject) => {
       const p = spawn(process.execPath, [KBUILD, ...kbuildArgv(f)], { cwd: tree, env: { ...process.env, XDG_CACHE_HOME: cache } });
       let err = '';

@@ -244,6 +244,59 @@ describe('tree index', function () {
       assert.strictEqual(scanTree(tree, store).reused, 0);
     });
 
+    it('a saved scan is taken for the tree unchecked (trustFor) only when whole: never one that lacks files being written, nor a damaged one', () => {
+      const tree = path.join(tmp, 't');
+      fs.cpSync(BASIC, tree, { recursive: true });
+      const old = new Date(Date.now() - 3600_000);
+      for (const f of walkAll(tree)) if (f.endsWith('.c') && fs.statSync(f).isFile()) fs.utimesSync(f, old, old);
+      const helper = path.join(tree, 'drivers', 'xdev', 'xdev_pages.c');
+      // the helpers' file was just written (a stamp ahead of the clock is recent whatever the machine's speed)
+      const soon = new Date(Date.now() + 3600_000);
+      fs.utimesSync(helper, soon, soon);
+      const notes: string[] = [];
+      const store = new ScanFileStore(path.join(tmp, 'cache', 'scan'), m => notes.push(m));
+      const trust = { trustFor: 600_000 };
+      const plain = scanTree(tree);
+      const first = scanTree(tree, store, undefined, trust);
+      assert.deepStrictEqual(definers(first, 'xdev_drop_pages'), [helper]);
+      const [doc] = fs.readdirSync(path.join(tmp, 'cache', 'scan'));
+      const file = path.join(tmp, 'cache', 'scan', doc);
+      const partial = JSON.parse(fs.readFileSync(file, 'utf8'));
+      assert.strictEqual(partial.complete, false);
+      assert.ok(!partial.files.includes(path.relative(tree, helper)), 'a file written in the last seconds is not remembered');
+      assert.strictEqual(store.trusted(tree, '', trust.trustFor), undefined);
+      // the next process does not take it for the tree: it lists and stats, reads what is missing
+      const second = scanTree(tree, store, undefined, trust);
+      assert.deepStrictEqual(definers(second, 'xdev_drop_pages'), [helper]);
+      assert.deepStrictEqual(Array.from(second.keys), Array.from(plain.keys));
+      assert.strictEqual(second.reused, second.files.length - 1);
+      // once the file has settled, the scan is saved whole and trusted: the tree is not even listed
+      fs.utimesSync(helper, old, old);
+      const third = scanTree(tree, store, undefined, trust);
+      assert.strictEqual(JSON.parse(fs.readFileSync(file, 'utf8')).complete, true);
+      assert.ok(store.trusted(tree, '', trust.trustFor));
+      assert.strictEqual(store.trusted(tree, '', 0), undefined, 'too old');
+      fs.writeFileSync(path.join(tree, 'drivers', 'xdev', 'late.c'), 'int late_helper(void)\n{\n\treturn 0;\n}\n');
+      const fourth = scanTree(tree, store, undefined, trust);
+      assert.deepStrictEqual(Array.from(fourth.keys), Array.from(third.keys));
+      assert.deepStrictEqual(definers(fourth, 'late_helper'), [], 'trusted as saved (a build does not add sources)');
+      fs.rmSync(path.join(tree, 'drivers', 'xdev', 'late.c'));
+      assert.deepStrictEqual(notes, []);
+      // cut short, empty, emptied by another process, or of the format before `complete`: never trusted, the tree is scanned
+      const whole = fs.readFileSync(file, 'utf8');
+      const { format, key, root } = JSON.parse(whole);
+      const head = { format, key, root };
+      for (const damaged of [whole.slice(0, whole.length >> 1), '',
+        JSON.stringify({ ...head, complete: false, files: [], stamps: [], counts: [], classes: [], hashes: '' }),
+        JSON.stringify({ ...head, complete: undefined, files: [], stamps: [], counts: [], classes: [], hashes: '' })]) {
+        fs.writeFileSync(file, damaged);
+        const again = scanTree(tree, store, undefined, trust);
+        assert.deepStrictEqual(Array.from(again.keys), Array.from(plain.keys), JSON.stringify(damaged));
+        assert.strictEqual(fs.readFileSync(file, 'utf8'), whole, 'saved whole again');
+      }
+      assert.ok(notes.some(n => /discarded a corrupt or foreign scan cache file/.test(n)), notes.join('\n'));
+    });
+
     it('a scan split in shares across threads joins into the whole scan; each share is remembered apart', () => {
       const tree = path.join(tmp, 't');
       fs.cpSync(BASIC, tree, { recursive: true });
