@@ -21,6 +21,7 @@ import { ledger } from './counters';
 import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, outcome } from './sim-state';
 import type { Fn, SimOptions, SimResult } from './sim-state';
 import { evalStmt, evalExpr } from './eval';
+import { describeCondition } from './describe';
 import { assumeLoopEntry, skipLoop, assume } from './conditions';
 
 export type { SimOptions, SimResult, SiteOutcome } from './sim-state';
@@ -108,6 +109,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
             }
           }
         } else {
+          let beforeKey: string | undefined;
           for (const truth of node.always ? [true] : [false, true]) {
             const base = cloneState(st);
             if (node.head) base.visits[node.head.id] = visits + 1;
@@ -125,7 +127,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
               if (!truth && node.head) delete s.visits[node.head.id];
               if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
               s.node = truth ? node.t : node.f;
-              noteBranch(s, node.cond, truth);
+              noteBranch(s, node.cond, truth, st, beforeKey ??= pageKey(st));
               outs.push(s);
             }
           }
@@ -157,12 +159,19 @@ function repeatedConditions(cfg: Cfg): Set<string> {
   return twice;
 }
 
-/** The branch a path takes, as a reader would write its condition: `ret <= 0`, `!(ret <= 0)`, `pages` for the false side of `!pages`. */
-function noteBranch(s: State, cond: Node, truth: boolean): void {
-  let t = cond.text.replace(/\s+/g, ' ').trim();
-  if (t.startsWith('(') && t.endsWith(')') && !t.slice(1, -1).includes('(')) t = t.slice(1, -1);
-  const negated = /^!\s*[\w>.-]+$/.test(t) ? t.replace(/^!\s*/, '') : /^[\w>.-]+$/.test(t) ? `!${t}` : `!(${t})`;
-  pushStep(s, { range: rangeOf(cond), note: truth ? t : negated });
+/** What a branch can decide about the pages: each set's mode, outcomes and state, the iterators' backing, the bios' flags, pending releases. */
+function pageKey(s: State): string {
+  return JSON.stringify([s.sets.map(p => [p.mode, p.outcomes.join(''), p.state]), s.iters, Object.values(s.bios).map(b => b.flags), Object.keys(s.pending)]);
+}
+
+/** The branch a path takes, in words (describe.ts), with the page set it changed. */
+function noteBranch(s: State, cond: Node, truth: boolean, before: State, beforeKey: string): void {
+  const decides = beforeKey !== pageKey(s);
+  const i = decides ? s.sets.findIndex((p, k) => !before.sets[k] || p.mode !== before.sets[k].mode || p.outcomes.join() !== before.sets[k].outcomes.join()) : -1;
+  const p = i >= 0 ? s.sets[i] : undefined;
+  const changed = p && (p.mode !== before.sets[i]?.mode || !mayHold(p))
+    ? ledger(p.holder, p.mode, mayHold(p) ? p.state : 'failed', p.countVars.find(v => v !== '<returned>') ?? '', p.folios) : undefined;
+  pushStep(s, { range: rangeOf(cond), note: describeCondition(cond, truth), decides, ...(changed ? { ledger: changed } : {}) });
 }
 
 function collectAcquireHolders(fn: Fn): void {
