@@ -30,6 +30,7 @@ import { readSource, walkC } from './folder';
 import { Policy, Scheduler, Snapshot } from './scheduler';
 import { Baselines } from './baseline';
 import { ServerSettings, normalizeServerSettings } from './settings';
+import { Activity } from './activity';
 
 export interface ServerOptions { docsBase: string; version: string; policy?: Policy }
 
@@ -71,6 +72,8 @@ export function isC(doc: TextDocument): boolean {
 
 export function startServer(conn: Connection, opts: ServerOptions): void {
   const documents = new TextDocuments(TextDocument);
+  // editor hooks (activity.ts): indexing state for the status bar, the Output channel's log
+  const activity = new Activity(conn);
   const parser: Promise<Parser> = loadParser();
   const settingsCache = new Map<string, Promise<ServerSettings>>();
   /** uris whose diagnostics came from a folder check (kept when their editor closes). */
@@ -133,6 +136,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   /** (Re)scans a folder on a thread; the old index, if any, serves until the new one is ready. */
   function startScan(folder: string, p: Parser, s: Settings): void {
     scanning.add(folder);
+    activity.indexStarted(folder);
     // the editor shows that the helpers of other files are still to come
     const report = progress ? conn.window.createWorkDoneProgress().then(r => { r.begin('pinlens: indexing', undefined, path.basename(folder)); return r; }, () => undefined) : undefined;
     const ready = (index: TreeIndex) => {
@@ -143,7 +147,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       void report?.then(r => r?.done());
       if (rescanAfter.delete(folder)) startScan(folder, p, s);
     };
-    scanInThreads(path.resolve(folder), 1).then(scan => ready(new TreeIndex(folder, p, s, { scan })), err => {
+    scanInThreads(path.resolve(folder), 1).then(scan => { activity.indexDone(folder, scan); ready(new TreeIndex(folder, p, s, { scan })); }, err => {
+      activity.indexDone(folder, undefined, err instanceof Error ? err.message : String(err));
       // the index scans on the main thread instead, when it is first asked
       conn.console.error(`pinlens: scanning ${folder} on a thread failed (${err instanceof Error ? err.message : String(err)}); scanning here`);
       ready(new TreeIndex(folder, p, s));
@@ -187,6 +192,12 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     }
     summariesChanged();
   }
+  /** The built index of the folder holding a document, if any (for the log). */
+  function indexOfUri(uri: string): TreeIndex | undefined {
+    const f = fileOf(uri);
+    const folder = [...indexes.keys()].filter(d => f.startsWith(d + path.sep)).sort((a, b) => b.length - a.length)[0];
+    return folder ? indexes.get(folder) : undefined;
+  }
   function externalFor(uri: string, text: string, p: Parser, s: Required<Settings>): ExternalSummaries | undefined {
     if (externals.has(uri)) return externals.get(uri);
     let file = '';
@@ -228,6 +239,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms`);
+      activity.analysed(uri, r.version, r.value, externals.get(uri)?.size, indexOfUri(uri)?.stats);
       publish(uri, r.value, r.version);
     },
     opts.policy,
