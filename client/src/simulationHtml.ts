@@ -7,7 +7,7 @@
 // then the path that breaks the rule step by step with the page's counters
 // after each step, the bad step highlighted. A picker switches between the
 // paths the server sent (the failing one first). The layout fits a half-width
-// pane: the table wraps its text, and below 560px each step becomes a card.
+// pane: below 700px each step becomes a card with its cells labelled.
 import type { LedgerState, Mode, PageCounters } from '../../server/src/core/types';
 import type { SimulationPath, SimulationResult, SimulationStep } from '../../server/src/protocol';
 
@@ -52,7 +52,7 @@ const yes = (x: boolean) => (x ? 'yes' : 'no');
 function ledgerCells(l: LedgerState | undefined, pinned: LedgerState | undefined, carried: boolean): string {
   if (!l) return '<td colspan="4" class="none" data-label="pages">no pages held yet</td>';
   const cls = carried ? ' carried' : '';
-  const state = l.mode === 'NONE' && l.state === 'held' ? 'held (no reference)' : l.state;
+  const state = l.state;
   const detail = [modeText(l.mode), l.count].filter(Boolean).join(' · ');
   return `<td class="pages${cls}" data-label="pages"><code>${escapeHtml(l.holder)}</code> `
     + `<span class="state state-${escapeHtml(l.state.split(' ')[0])}">${escapeHtml(state)}</span>`
@@ -89,7 +89,7 @@ function pathSection(p: SimulationPath, index: number, selected: boolean): strin
     ? `<table class="timeline">
 <thead>
 <tr><th>#</th><th>where</th><th>step</th><th>pages</th>
-<th class="num">small folio refcount</th><th class="num">large folio refcount / _pincount</th><th class="flag" title="folio_maybe_dma_pinned()">dma-pinned</th></tr>
+<th class="num" title="a small folio's refcount">small: ref</th><th class="num" title="a large folio's refcount / _pincount">large: ref / pin</th><th class="flag" title="folio_maybe_dma_pinned()">dma-pinned</th></tr>
 </thead>
 <tbody>
 ${rows.join('\n')}

@@ -63,7 +63,16 @@ export class StatusItem implements vscode.Disposable {
 
   /** A folder's index started or finished building (the server's pinlens/indexing). */
   setIndexing(folder: string, on: boolean): void {
-    if (on) this.indexing.add(folder); else this.indexing.delete(folder);
+    if (on) this.indexing.add(folder);
+    else {
+      this.indexing.delete(folder);
+      // the folder's files are analysed again with other files' helpers: until then, no verdict
+      const inside = folder.endsWith('/') ? folder : folder + '/';
+      for (const u of [...this.published]) {
+        const uri = vscode.Uri.parse(u);
+        if (uri.scheme === 'file' && uri.fsPath.startsWith(inside)) this.published.delete(u);
+      }
+    }
     this.schedule(0);
   }
 
