@@ -109,7 +109,6 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
             }
           }
         } else {
-          let beforeKey: string | undefined;
           for (const truth of node.always ? [true] : [false, true]) {
             const base = cloneState(st);
             if (node.head) base.visits[node.head.id] = visits + 1;
@@ -127,7 +126,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
               if (!truth && node.head) delete s.visits[node.head.id];
               if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
               s.node = truth ? node.t : node.f;
-              noteBranch(s, node.cond, truth, st, beforeKey ??= pageKey(st));
+              noteBranch(s, node.cond, truth, st);
               outs.push(s);
             }
           }
@@ -159,14 +158,24 @@ function repeatedConditions(cfg: Cfg): Set<string> {
   return twice;
 }
 
-/** What a branch can decide about the pages: each set's mode, outcomes and state, the iterators' backing, the bios' flags, pending releases. */
-function pageKey(s: State): string {
-  return JSON.stringify([s.sets.map(p => [p.mode, p.outcomes.join(''), p.state]), s.iters, Object.values(s.bios).map(b => b.flags), Object.keys(s.pending)]);
+/** Whether taking a branch changed what the path knows about the pages: a set's mode, outcomes or state, an iterator's backing, a bio's flags, a pending release. */
+function pagesChanged(b: State, s: State): boolean {
+  if (b.sets.length !== s.sets.length) return true;
+  for (let i = 0; i < s.sets.length; i++) {
+    const x = b.sets[i], y = s.sets[i];
+    if (x.mode !== y.mode || x.state !== y.state || x.outcomes.length !== y.outcomes.length || x.outcomes.some((o, k) => o !== y.outcomes[k])) return true;
+  }
+  const same = <T>(p: Record<string, T>, q: Record<string, T>, eq: (a: T, b: T) => boolean) => {
+    const pk = Object.keys(p), qk = Object.keys(q);
+    return pk.length === qk.length && pk.every(k => k in q && eq(p[k], q[k]));
+  };
+  return !same(b.iters, s.iters, (x, y) => x === y) || !same(b.pending, s.pending, () => true)
+    || !same(b.bios, s.bios, (x, y) => x.flags.length === y.flags.length && x.flags.every((f, k) => f === y.flags[k]));
 }
 
 /** The branch a path takes, in words (describe.ts), with the page set it changed. */
-function noteBranch(s: State, cond: Node, truth: boolean, before: State, beforeKey: string): void {
-  const decides = beforeKey !== pageKey(s);
+function noteBranch(s: State, cond: Node, truth: boolean, before: State): void {
+  const decides = pagesChanged(before, s);
   const i = decides ? s.sets.findIndex((p, k) => !before.sets[k] || p.mode !== before.sets[k].mode || p.outcomes.join() !== before.sets[k].outcomes.join()) : -1;
   const p = i >= 0 ? s.sets[i] : undefined;
   const changed = p && (p.mode !== before.sets[i]?.mode || !mayHold(p))

@@ -22,11 +22,6 @@ export class Activity {
 
   constructor(private readonly conn: Connection) {}
 
-  /** Folders whose index is being built right now. */
-  get busy(): string[] {
-    return [...this.indexing.keys()];
-  }
-
   indexStarted(folder: string): void {
     this.indexing.set(folder, performance.now());
     this.conn.console.info(`indexing ${folder}: looking for the definitions of helpers (other files' helpers are used once this is done)`);

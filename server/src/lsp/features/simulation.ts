@@ -28,12 +28,11 @@ export function simulationAt(a: FileAnalysis, pos: Position): SimulationResult |
     if (cs.trace.length) paths.push(tracePath(cs));
   }
   const first = paths[0];
-  const head = f ?? undefined;
   return {
-    title: head ? `${head.code}: ${head.message}` : `${cs!.api} (${modeLabel(cs!.mode)})`,
-    function: head?.function ?? cs!.function,
-    api: head?.acquire?.api ?? cs?.api,
-    mode: head?.acquire?.mode ?? cs?.mode,
+    title: f ? `${f.code}: ${f.message}` : `${cs!.api} (${modeLabel(cs!.mode)})`,
+    function: f?.function ?? cs!.function,
+    api: f?.acquire?.api ?? cs?.api,
+    mode: f?.acquire?.mode ?? cs?.mode,
     steps: first?.steps ?? [],
     final: first?.final,
     paths,
