@@ -23,7 +23,7 @@ import { Analysed, analyse, mentionsPages } from './analysis';
 import { isRange, noteDiagnostic, toCodeActions, toCodeLens, toDiagnostic, toHover, toPatchDiagnostic } from './convert';
 import { patchHover } from './features/patch';
 import { PatchAnalysed, analysePatch, isPatchDocument } from './patch';
-import { codeLenses } from './features/lenses';
+import { Neighbour, codeLenses } from './features/lenses';
 import { hoverAt } from './features/hover';
 import { simulationAt } from './features/simulation';
 import { readSource, walkC } from './folder';
@@ -344,9 +344,24 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       return p ? p.view.lenses.map(toCodeLens) : [];
     }
     const r = await analysisOf(uri);
+    const others = r ? await openNeighbours(uri) : [];
     checkCancelled(token);
-    return r ? codeLenses(uri, r.analysis).map(toCodeLens) : [];
+    return r ? codeLenses(uri, r.analysis, others).map(toCodeLens) : [];
   });
+
+  /** Editor hook for the lenses: the analyses of the other open C files of the document's folder (their teardowns may release its pages badly). */
+  async function openNeighbours(uri: string): Promise<Neighbour[]> {
+    const file = fileOf(uri);
+    if (!file) return [];
+    const out: Neighbour[] = [];
+    for (const d of documents.all()) {
+      const other = fileOf(d.uri);
+      if (d.uri === uri || !other || !isC(d) || isPatchDocument(d.uri, d.languageId) || path.dirname(other) !== path.dirname(file)) continue;
+      const a = (await scheduler.current(d.uri))?.value.analysis;
+      if (a) out.push({ file: path.basename(other), analysis: a });
+    }
+    return out;
+  }
 
   conn.onCodeAction(params => {
     const uri = docUri(params);

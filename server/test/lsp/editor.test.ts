@@ -176,6 +176,33 @@ diff --git a/drivers/x/pin.c b/drivers/x/pin.c
 2.43.0
 `;
 
+/** Pins into a struct field here… */
+const XFILL = `#include <linux/mm.h>
+
+int x_map(struct xbuf *b, unsigned long uaddr, int nr)
+{
+	int got;
+
+	got = pin_user_pages_fast(uaddr, nr, FOLL_WRITE, b->pages);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	b->nr = got;
+	return 0;
+}
+`;
+
+/** …and put_page()s it in another file's teardown. */
+const XFREE = `#include <linux/mm.h>
+
+void x_unmap(struct xbuf *b)
+{
+	int i;
+
+	for (i = 0; i < b->nr; i++)
+		put_page(b->pages[i]);
+}
+`;
+
 describe('lsp: quick fixes in a patch document, the index and the log', () => {
   let c: LspClient;
   let dir: string;
@@ -186,6 +213,8 @@ describe('lsp: quick fixes in a patch document, the index and the log', () => {
     fs.mkdirSync(path.join(dir, 'drivers', 'x'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'drivers', 'x', 'pin.c'), TREE_C);
     fs.writeFileSync(path.join(dir, 'drivers', 'x', 'helper.c'), 'void x_helper(void) { }\n');
+    fs.writeFileSync(path.join(dir, 'drivers', 'x', 'xfill.c'), XFILL);
+    fs.writeFileSync(path.join(dir, 'drivers', 'x', 'xfree.c'), XFREE);
     c = await LspClient.start({}, { rootUri: null, workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'tree' }] });
     c.conn.onNotification('pinlens/indexing', (p: { folder: string; indexing: boolean; files?: number }) => { indexing.push(p); if (!p.indexing) indexed(); });
   });
@@ -226,5 +255,23 @@ describe('lsp: quick fixes in a patch document, the index and the log', () => {
     const logs = c.logs.join('\n');
     assert.match(logs, new RegExp(`indexed ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in \\d+ ms: \\d+ C files`), logs);
     assert.match(logs, /analysed file:\/\/\S+pin\.c v1 in [\d.]+ ms: 1 function, 1 call site, 0 findings; (?:no helpers from other files yet|\d+ helper summar)/, logs);
+  });
+
+  it('names the bad release of a call site\'s pages in another open file of the folder on its lens', async () => {
+    const free = pathToFileURL(path.join(dir, 'drivers', 'x', 'xfree.c')).href;
+    const fill = pathToFileURL(path.join(dir, 'drivers', 'x', 'xfill.c')).href;
+    await c.open(free, XFREE);
+    // the teardown is judged once the folder's other files say how the field is filled
+    const put = lineOf(XFREE, 'put_page(b->pages[i])');
+    await c.diagnostics(free, p => p.diagnostics.some(d => d.code === 'mismatched-release' && d.range.start.line === put));
+    await c.open(fill, XFILL);
+    await c.version(fill, 1);
+    const lens = (await c.codeLens(fill)).find(l => l.command?.command === 'pinlens.showSimulation');
+    assert.ok(lens, 'a lens on the acquire');
+    assert.match(lens!.command!.title, new RegExp(`^FOLL_PIN · bad release at xfree\\.c:${put + 1}`));
+    // closed, the other file is not looked at
+    await c.close(free);
+    const alone = (await c.codeLens(fill)).find(l => l.command?.command === 'pinlens.showSimulation');
+    assert.doesNotMatch(alone!.command!.title, /xfree/);
   });
 });

@@ -11,6 +11,31 @@ import { sameRange } from './steps';
 
 export interface Lens { range: Range; title: string; command: string; args?: unknown[] }
 
+/** Another file of the folder and its analysis (an open document's): its teardowns may release this file's pages. */
+export interface Neighbour { file: string; analysis: FileAnalysis }
+
+/** A bad release in another file of pages a call site of this one put into a struct field. */
+export interface RemoteBadRelease { file: string; function: string; line: number; code: string; fill: Range }
+
+/**
+ * The bad releases other files make of the fields this file fills: a
+ * teardown there judged by a fill of this file (its fills name this file) and
+ * reported on its release.
+ */
+export function remoteBadReleases(file: string, others: Neighbour[]): RemoteBadRelease[] {
+  const out: RemoteBadRelease[] = [];
+  for (const o of others) {
+    for (const r of o.analysis.fieldReleases ?? []) {
+      const bad = o.analysis.findings.find(f => BAD_RELEASE.has(f.code) && sameRange(f.range, r.range));
+      if (!bad) continue;
+      for (const fill of r.fills) {
+        if (fill.file && fill.file.split('/').pop() === file) out.push({ file: o.file, function: r.function, line: lineNo(r.range), code: bad.code, fill: fill.range });
+      }
+    }
+  }
+  return out;
+}
+
 /** Lenses longer than this lose their details (the hover has them). */
 export const LENS_MAX = 80;
 
@@ -27,12 +52,17 @@ export function badReleasesOf(cs: CallSite, findings: Finding[]): Finding[] {
 }
 
 /** e.g. `FOLL_PIN · bad release at line 20 · released by unpin_user_pages` */
-export function callSiteTitle(cs: CallSite, findings: Finding[] = []): string {
+export function callSiteTitle(cs: CallSite, findings: Finding[] = [], remote: RemoteBadRelease[] = []): string {
   const p = cs.paths;
   const head = [modeLabel(cs.mode)];
   const bad = badReleasesOf(cs, findings);
-  if (bad.length) {
-    const where = distinct(bad.map(f => f.function === cs.function ? `line ${lineNo(f.range)}` : `${f.function}()`));
+  const stores = [cs.range, ...cs.handoffs.map(h => h.range)];
+  const far = remote.filter(x => stores.some(r => sameRange(r, x.fill)));
+  if (bad.length || far.length) {
+    const where = distinct([
+      ...bad.map(f => f.function === cs.function ? `line ${lineNo(f.range)}` : `${f.function}()`),
+      ...far.map(x => `${x.file}:${x.line}`),
+    ]);
     head.push(`bad release ${where.length === 1 ? `at ${where[0]}` : `at ${where.length} places`}`);
   }
   const leaks = findings.filter(f => f.code === 'leaked-pages' && f.acquire && sameRange(f.acquire.range, cs.range));
@@ -72,15 +102,17 @@ function clip(t: string): string {
   return t.slice(0, cut > LENS_MAX / 2 ? cut : LENS_MAX - 1) + '…';
 }
 
-export function codeLenses(uri: string, a: FileAnalysis): Lens[] {
+export function codeLenses(uri: string, a: FileAnalysis, others: Neighbour[] = []): Lens[] {
   const lenses: Lens[] = [];
+  const file = decodeURIComponent(uri.replace(/[?#].*$/, '').split('/').pop() ?? '');
+  const remote = others.length ? remoteBadReleases(file, others) : [];
   for (const s of a.summaries) {
     if (s.text) lenses.push({ range: s.range, title: summaryTitle(s.text), command: '' });
   }
   for (const cs of a.callSites) {
     const at = cs.range.start;
     const sim: ShowSimulationArgs = [{ uri, line: at.line, character: at.character }];
-    lenses.push({ range: cs.range, title: callSiteTitle(cs, a.findings), command: ShowSimulationCommand, args: sim });
+    lenses.push({ range: cs.range, title: callSiteTitle(cs, a.findings, remote), command: ShowSimulationCommand, args: sim });
     if (cs.releases.length) {
       const rev: RevealReleasesArgs = [uri, cs.releases.map(r => r.range)];
       lenses.push({ range: cs.range, title: plural(cs.releases.length, 'release'), command: RevealReleasesCommand, args: rev });
