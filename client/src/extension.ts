@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { CodeLensRequest, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import {
-  CheckFolderParams, CheckFolderRequest, CheckFolderResult, RevealReleasesCommand, ShowSimulationCommand,
+  CheckFolderParams, CheckFolderRequest, CheckFolderResult, IndexingNotification, IndexingParams, RevealReleasesCommand, ShowSimulationCommand,
   SimulationParams, SimulationRequest, SimulationResult,
 } from '../../server/src/protocol';
 import type { Range as CoreRange } from '../../server/src/core/types';
@@ -139,6 +139,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       // when settings.json is rewritten during start-up): ask it to fetch again.
       handleDiagnostics: (uri, diagnostics, next) => {
         next(uri, diagnostics);
+        status.noteDiagnostics(uri);
         refreshCodeLenses(uri);
       },
       provideCodeLenses: async (document, token, next) => {
@@ -165,6 +166,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.setReady(true);
     }),
   );
+
+  // the status bar says "indexing" while a folder's index is built
+  context.subscriptions.push(client.onNotification(IndexingNotification, (p: IndexingParams) => {
+    if (typeof p?.folder === 'string' && typeof p.indexing === 'boolean') status.setIndexing(p.folder, p.indexing);
+  }));
 
   log.info(`activating pinlens ${context.extension.packageJSON.version ?? ''} (VS Code ${vscode.version})`);
   try {

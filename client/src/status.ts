@@ -3,6 +3,11 @@
 // that open a simulation (the server puts exactly one on each call site), as the
 // editor's own code lens requests return them (the client's middleware passes
 // them here), so the item adds no request of its own.
+//
+// It never shows a clean verdict it does not have: until the server has
+// published diagnostics for the file it says "analysing", and while the index
+// of the file's folder is being built (helpers of other files still to come)
+// it says "indexing", with the findings so far.
 import * as vscode from 'vscode';
 import { ShowSimulationCommand } from '../../server/src/protocol';
 
@@ -19,6 +24,10 @@ export class StatusItem implements vscode.Disposable {
   private ready = false;
   /** call sites per document uri, from the last code lens answer. */
   private readonly callSites = new Map<string, number>();
+  /** documents the server has published diagnostics for */
+  private readonly published = new Set<string>();
+  /** folders (paths) whose index is being built */
+  private readonly indexing = new Set<string>();
 
   constructor(private readonly selector: vscode.DocumentSelector) {
     this.item.name = 'pinlens';
@@ -28,7 +37,7 @@ export class StatusItem implements vscode.Disposable {
       vscode.languages.onDidChangeDiagnostics(e => {
         if (e.uris.some(u => this.isActive(u))) this.schedule(50);
       }),
-      vscode.workspace.onDidCloseTextDocument(d => { this.callSites.delete(d.uri.toString()); }),
+      vscode.workspace.onDidCloseTextDocument(d => { this.callSites.delete(d.uri.toString()); this.published.delete(d.uri.toString()); }),
     );
   }
 
@@ -46,9 +55,37 @@ export class StatusItem implements vscode.Disposable {
     if (this.isActive(uri)) this.schedule(0);
   }
 
+  /** The server published diagnostics for a document: its counts mean something. */
+  noteDiagnostics(uri: vscode.Uri): void {
+    this.published.add(uri.toString());
+    if (this.isActive(uri)) this.schedule(0);
+  }
+
+  /** A folder's index started or finished building (the server's pinlens/indexing). */
+  setIndexing(folder: string, on: boolean): void {
+    if (on) this.indexing.add(folder);
+    else {
+      this.indexing.delete(folder);
+      // the folder's files are analysed again with other files' helpers: until then, no verdict
+      const inside = folder.endsWith('/') ? folder : folder + '/';
+      for (const u of [...this.published]) {
+        const uri = vscode.Uri.parse(u);
+        if (uri.scheme === 'file' && uri.fsPath.startsWith(inside)) this.published.delete(u);
+      }
+    }
+    this.schedule(0);
+  }
+
+  private indexingFor(doc: vscode.TextDocument): string | undefined {
+    if (doc.uri.scheme !== 'file') return undefined;
+    const f = doc.uri.fsPath;
+    return [...this.indexing].find(d => f === d || f.startsWith(d.endsWith('/') ? d : d + '/'));
+  }
+
   /** The server is up: from now on the counts mean something. */
   setReady(ready: boolean): void {
     this.ready = ready;
+    if (!ready) { this.published.clear(); this.indexing.clear(); }
     this.schedule(0);
   }
 
@@ -67,6 +104,20 @@ export class StatusItem implements vscode.Disposable {
       return;
     }
     const findings = vscode.languages.getDiagnostics(doc.uri).filter(d => d.source === SOURCE);
+    if (!this.published.has(doc.uri.toString())) {
+      this.item.text = '$(sync~spin) pinlens: analysing';
+      this.item.tooltip = 'pinlens: waiting for the first analysis of this file';
+      this.item.show();
+      return;
+    }
+    const folder = this.indexingFor(doc);
+    if (folder) {
+      this.item.text = `$(sync~spin) pinlens: indexing${findings.length ? ` · ${plural(findings.length, 'finding')} so far` : ''}`;
+      this.item.tooltip = `pinlens: indexing ${folder}: helpers defined in other files are not known yet, so this file is not judged yet`
+        + (findings.length ? ` (${plural(findings.length, 'finding')} found without them)` : '') + '. Click for the Problems view.';
+      this.item.show();
+      return;
+    }
     const callSites = this.callSites.get(doc.uri.toString());
     const errors = findings.filter(d => d.severity === vscode.DiagnosticSeverity.Error).length;
     const icon = errors ? '$(error)' : findings.length ? '$(warning)' : '$(pass)';

@@ -104,6 +104,20 @@ export const RELEASE_APIS: ReleaseApi[] = [
 export const ACQUIRE_BY_NAME = new Map(ACQUIRE_APIS.map(a => [a.name, a]));
 export const RELEASE_BY_NAME = new Map(RELEASE_APIS.map(r => [r.name, r]));
 
+/**
+ * The releases that fit an acquire's pages, from the release catalog: the
+ * family its mode needs (bio_release_pages() for pages put into a bio), folio
+ * releases for folio APIs and page releases for the others, 5.x names left out.
+ * Extracted pages are unpinned only if iov_iter_extract_will_pin().
+ */
+export function releasesFor(api: AcquireApi): ReleaseApi[] {
+  if (api.returns === 'into-bio') return RELEASE_APIS.filter(r => r.family === 'bio');
+  const family: Family | undefined = api.mode === 'GET' ? 'put' : api.mode === 'PIN' || api.mode === 'EXTRACT' ? 'unpin' : undefined;
+  if (!family) return [];
+  const folios = /folio/.test(api.name);
+  return RELEASE_APIS.filter(r => r.family === family && /folio/.test(r.name) === folios && !r.doc.startsWith('(5.'));
+}
+
 export function lookupApi(name: string): KernelApi | undefined {
   return ACQUIRE_BY_NAME.get(name) ?? RELEASE_BY_NAME.get(name);
 }

@@ -22,6 +22,7 @@ import { ledger } from './counters';
 import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, outcome } from './sim-state';
 import type { Fn, SimOptions, SimResult } from './sim-state';
 import { evalStmt, evalExpr } from './eval';
+import { describeCondition } from './describe';
 import { assumeLoopEntry, skipLoop, assume } from './conditions';
 
 export type { SimOptions, SimResult, SiteOutcome } from './sim-state';
@@ -166,7 +167,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
                 if (!truth && node.head) delete s.visits[node.head.id];
                 if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
                 s.node = truth ? node.t : node.f;
-                noteBranch(s, node.cond, truth);
+                noteBranch(s, node.cond, truth, st);
                 outs.push(s);
               }
             }
@@ -201,12 +202,29 @@ function repeatedConditions(cfg: Cfg): Set<string> {
   return twice;
 }
 
-/** The branch a path takes, as a reader would write its condition: `ret <= 0`, `!(ret <= 0)`, `pages` for the false side of `!pages`. */
-function noteBranch(s: State, cond: Node, truth: boolean): void {
-  let t = cond.text.replace(/\s+/g, ' ').trim();
-  if (t.startsWith('(') && t.endsWith(')') && !t.slice(1, -1).includes('(')) t = t.slice(1, -1);
-  const negated = /^!\s*[\w>.-]+$/.test(t) ? t.replace(/^!\s*/, '') : /^[\w>.-]+$/.test(t) ? `!${t}` : `!(${t})`;
-  pushStep(s, { range: rangeOf(cond), note: truth ? t : negated });
+/** Whether taking a branch changed what the path knows about the pages: a set's mode, outcomes or state, an iterator's backing, a bio's flags, a pending release. */
+function pagesChanged(b: State, s: State): boolean {
+  if (b.sets.length !== s.sets.length) return true;
+  for (let i = 0; i < s.sets.length; i++) {
+    const x = b.sets[i], y = s.sets[i];
+    if (x.mode !== y.mode || x.state !== y.state || x.outcomes.length !== y.outcomes.length || x.outcomes.some((o, k) => o !== y.outcomes[k])) return true;
+  }
+  const same = <T>(p: Record<string, T>, q: Record<string, T>, eq: (a: T, b: T) => boolean) => {
+    const pk = Object.keys(p), qk = Object.keys(q);
+    return pk.length === qk.length && pk.every(k => k in q && eq(p[k], q[k]));
+  };
+  return !same(b.iters, s.iters, (x, y) => x === y) || !same(b.pending, s.pending, () => true)
+    || !same(b.bios, s.bios, (x, y) => x.flags.length === y.flags.length && x.flags.every((f, k) => f === y.flags[k]));
+}
+
+/** The branch a path takes, in words (describe.ts), with the page set it changed. */
+function noteBranch(s: State, cond: Node, truth: boolean, before: State): void {
+  const decides = pagesChanged(before, s);
+  const i = decides ? s.sets.findIndex((p, k) => !before.sets[k] || p.mode !== before.sets[k].mode || p.outcomes.join() !== before.sets[k].outcomes.join()) : -1;
+  const p = i >= 0 ? s.sets[i] : undefined;
+  const changed = p && (p.mode !== before.sets[i]?.mode || !mayHold(p))
+    ? ledger(p.holder, p.mode, mayHold(p) ? p.state : 'failed', p.countVars.find(v => v !== '<returned>') ?? '', p.folios) : undefined;
+  pushStep(s, { range: rangeOf(cond), note: describeCondition(cond, truth), decides, ...(changed ? { ledger: changed } : {}) });
 }
 
 function collectAcquireHolders(fn: Fn): void {

@@ -68,6 +68,8 @@ export interface PathStep {
   note: string;
   /** the page set's ledger after this step, when the step changed it. */
   ledger?: LedgerState;
+  /** a branch taken: whether it decided something about the pages (an acquire's outcome, the iterator's backing, a bio's flags); absent for other steps. */
+  decides?: boolean;
 }
 
 export interface AcquireRef { range: Range; api: string; mode: Mode }

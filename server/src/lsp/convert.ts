@@ -9,6 +9,7 @@ import type { HoverInfo } from './features/hover';
 import type { Lens } from './features/lenses';
 import type { PatchDiag } from './features/patch';
 import { modeLabel } from './features/labels';
+import { keySteps, sameRange } from './features/steps';
 
 export const SOURCE = 'pinlens';
 
@@ -30,9 +31,11 @@ export const INTRODUCED_SUFFIX = ' (introduced by the uncommitted change)';
 
 /** docsBase: file: URI of docs/codes/ with a trailing slash; mark: the finding against HEAD, when known. */
 export function toDiagnostic(f: Finding, uri: string, docsBase: string, mark?: 'introduced' | 'unchanged'): Diagnostic {
-  const related: DiagnosticRelatedInformation[] = f.path.map(step => ({ location: { uri, range: step.range }, message: step.note }));
+  // the steps that matter; the whole path is in the hover and the simulation view
+  const steps = keySteps(f);
+  const related: DiagnosticRelatedInformation[] = steps.map(step => ({ location: { uri, range: step.range }, message: step.note }));
   const acq = f.acquire;
-  if (acq && !f.path.some(step => sameRange(step.range, acq.range))) {
+  if (acq && !steps.some(step => sameRange(step.range, acq.range))) {
     related.unshift({ location: { uri, range: acq.range }, message: `${acq.api} acquires the pages (${modeLabel(acq.mode)})` });
   }
   const data: DiagnosticData = mark ? { fixes: f.fixes, change: mark } : { fixes: f.fixes };
@@ -48,9 +51,9 @@ export function toDiagnostic(f: Finding, uri: string, docsBase: string, mark?: '
   };
 }
 
-/** A diagnostic on a patch document (features/patch.ts); its fixes would edit the C file, so it carries none. */
+/** A diagnostic on a patch document (features/patch.ts); its fixes edit the patch's `+` lines. */
 export function toPatchDiagnostic(d: PatchDiag, uri: string, docsBase: string): Diagnostic {
-  const data: DiagnosticData = { fixes: [] };
+  const data: DiagnosticData = { fixes: d.fixes ?? [] };
   return {
     range: d.range,
     severity: SEVERITY[d.severity],
@@ -111,11 +114,6 @@ function isEdit(e: unknown): e is TextEdit {
 function isPos(p: unknown): boolean {
   const x = p as { line?: unknown; character?: unknown } | null;
   return !!x && Number.isInteger(x.line) && Number.isInteger(x.character);
-}
-
-function sameRange(a: Range, b: Range): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character &&
-    a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 export function isRange(r: unknown): r is Range {

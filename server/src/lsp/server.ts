@@ -20,13 +20,14 @@ import { Analysed, mentionsPages } from './analysis';
 import { isRange, noteDiagnostic, toCodeActions, toCodeLens, toDiagnostic, toHover, toPatchDiagnostic } from './convert';
 import { patchHover } from './features/patch';
 import { PatchAnalysed, analysePatch, isPatchDocument } from './patch';
-import { codeLenses } from './features/lenses';
+import { Neighbour, codeLenses } from './features/lenses';
 import { hoverAt } from './features/hover';
 import { simulationAt } from './features/simulation';
 import { readSource, walkC } from './folder';
 import { Policy, Scheduler, Snapshot } from './scheduler';
 import { ServerSettings, normalizeServerSettings } from './settings';
 import { Workspace, fileOf } from './workspace';
+import { Activity } from './activity';
 
 export interface ServerOptions { docsBase: string; version: string; policy?: Policy }
 
@@ -62,6 +63,8 @@ export function isC(doc: TextDocument): boolean {
 
 export function startServer(conn: Connection, opts: ServerOptions): void {
   const documents = new TextDocuments(TextDocument);
+  // editor hooks (activity.ts): indexing state for the status bar, the Output channel's log
+  const activity = new Activity(conn);
   const parser: Promise<Parser> = loadParser();
   const settingsCache = new Map<string, Promise<ServerSettings>>();
   /** uris whose diagnostics came from a folder check (kept when their editor closes). */
@@ -96,6 +99,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       }
     },
     reanalyseAll: () => scheduler.invalidateAll(),
+    // editor hook: the status bar says indexing while the scan runs, the log says what it found
+    scan: (folder, end) => end ? activity.indexDone(folder, end.scan, end.error) : activity.indexStarted(folder),
   });
 
   /** A file that is not open, analysed in its tree. */
@@ -127,6 +132,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms`);
+      const file = fileOf(uri);
+      activity.analysed(uri, r.version, r.value, r.value.facts.external?.size, file ? workspace.indexStats(file) : undefined);
       publish(uri, r.value, r.version);
     },
     opts.policy,
@@ -228,9 +235,24 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       return p ? p.view.lenses.map(toCodeLens) : [];
     }
     const r = await analysisOf(uri);
+    const others = r ? await openNeighbours(uri) : [];
     checkCancelled(token);
-    return r ? codeLenses(uri, r.analysis).map(toCodeLens) : [];
+    return r ? codeLenses(uri, r.analysis, others).map(toCodeLens) : [];
   });
+
+  /** Editor hook for the lenses: the analyses of the other open C files of the document's folder (their teardowns may release its pages badly). */
+  async function openNeighbours(uri: string): Promise<Neighbour[]> {
+    const file = fileOf(uri);
+    if (!file) return [];
+    const out: Neighbour[] = [];
+    for (const d of documents.all()) {
+      const other = fileOf(d.uri);
+      if (d.uri === uri || !other || !isC(d) || isPatchDocument(d.uri, d.languageId) || path.dirname(other) !== path.dirname(file)) continue;
+      const a = (await scheduler.current(d.uri))?.value.analysis;
+      if (a) out.push({ file: path.basename(other), analysis: a });
+    }
+    return out;
+  }
 
   conn.onCodeAction(params => {
     const uri = docUri(params);

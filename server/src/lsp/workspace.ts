@@ -12,8 +12,9 @@ import type { Parser } from 'web-tree-sitter';
 import { AnalysisCache } from '../core/analyze';
 import type { Finding, Settings } from '../core/types';
 import { TreeFacts } from '../index/facts';
+import type { ScanResult } from '../index/scan';
 import { scanInThreads } from '../index/scan-thread';
-import { TreeIndex } from '../index/tree';
+import { IndexStats, TreeIndex } from '../index/tree';
 import { Analysed, analyse } from './analysis';
 import { Baselines, Mark } from './baseline';
 
@@ -25,6 +26,12 @@ export interface WorkspaceHost {
   reanalyse(where: (file: string) => boolean): void;
   /** every open document must be analysed again (their facts are forgotten already). */
   reanalyseAll(): void;
+  /**
+   * A folder's definition scan started, or ended (`end`: its result, or the
+   * thread's error when it failed and the index scans on the main thread
+   * instead); the end comes before the folder's documents are analysed again.
+   */
+  scan?(folder: string, end?: { scan?: ScanResult; error?: string }): void;
 }
 
 /** The file path of a file: URI; '' for anything else. */
@@ -80,6 +87,12 @@ export class Workspace {
     const st = this.stateOf(folder);
     if (!st.index && !st.scanning) this.startScan(folder, parser, settings);
     return st.index;
+  }
+
+  /** The counters of the built index of the folder holding `file` (a scan is not started). */
+  indexStats(file: string): IndexStats | undefined {
+    const folder = this.folderOf(file);
+    return folder ? this.folders.get(folder)?.index?.stats : undefined;
   }
 
   /** The index of the folder holding `file` once its scan is done (undefined: no workspace folder holds it). */
@@ -173,6 +186,7 @@ export class Workspace {
   private startScan(folder: string, parser: Parser, settings: Settings): void {
     const st = this.stateOf(folder);
     st.scanning = { again: false };
+    this.host.scan?.(folder);
     // the editor shows that the facts of other files are still to come
     const report = this.host.progress('pinlens: indexing', path.basename(folder));
     const ready = (index: TreeIndex) => {
@@ -186,9 +200,14 @@ export class Workspace {
       void report?.then(r => r?.done());
       if (again) this.startScan(folder, parser, settings);
     };
-    scanInThreads(path.resolve(folder), 1).then(scan => ready(new TreeIndex(folder, parser, settings, { scan })), err => {
+    scanInThreads(path.resolve(folder), 1).then(scan => {
+      this.host.scan?.(folder, { scan });
+      ready(new TreeIndex(folder, parser, settings, { scan }));
+    }, err => {
+      const error = err instanceof Error ? err.message : String(err);
+      this.host.scan?.(folder, { error });
       // the index scans on the main thread instead, when it is first asked
-      this.host.error(`pinlens: scanning ${folder} on a thread failed (${err instanceof Error ? err.message : String(err)}); scanning here`);
+      this.host.error(`pinlens: scanning ${folder} on a thread failed (${error}); scanning here`);
       ready(new TreeIndex(folder, parser, settings));
     });
   }

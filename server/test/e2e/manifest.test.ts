@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { renderSimulation } from '../../../client/src/simulationHtml';
 import { CODES, LedgerState } from '../../src/core/types';
-import { RevealReleasesCommand, ShowSimulationCommand, SimulationResult } from '../../src/protocol';
+import { RevealReleasesCommand, ShowSimulationCommand, SimulationPath, SimulationResult } from '../../src/protocol';
 import { ROOT } from './harness';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -46,13 +46,26 @@ describe('simulation view HTML', () => {
     holder: 'pages', mode: 'PIN', state: 'held', count: 'ret',
     small: counters, large: { refcount: 1, pincount: 1, maybeDmaPinned: true },
   };
+  const extracted: LedgerState = {
+    holder: 'pages', mode: 'EXTRACT', state: 'held', count: 'n',
+    small: { refcount: 0, pincount: 0, maybeDmaPinned: false }, large: { refcount: 0, pincount: 0, maybeDmaPinned: false },
+  };
+  const r = (line: number) => ({ start: { line, character: 1 }, end: { line, character: 9 } });
+  const failing: SimulationPath = {
+    label: 'mismatched-release at line 21', code: 'mismatched-release', message: 'put_page() on pinned pages', consequence: 'the pin is never dropped',
+    steps: [
+      { range: r(19), note: 'pin_user_pages_fast pins ret pages', ledger },
+      { range: r(20), note: 'ret >= 0 & "x"', decides: true },
+      { range: r(21), note: 'put_page()', flagged: true, ledger: { ...ledger, state: 'released with the wrong family', small: { refcount: 1023, pincount: 0, maybeDmaPinned: true } } },
+    ],
+  };
+  const other: SimulationPath = {
+    label: 'a path that releases them',
+    steps: [{ range: r(30), note: 'iov_iter_extract_pages()', ledger: extracted, ifPinned: { ...extracted, mode: 'PIN', small: { refcount: 1024, pincount: 0, maybeDmaPinned: true } } }],
+  };
   const sim: SimulationResult = {
     title: 'mismatched-release: <script>alert(1)</script>', function: 'f', api: 'pin_user_pages_fast', mode: 'PIN',
-    steps: [
-      { range: { start: { line: 19, character: 1 }, end: { line: 19, character: 9 } }, note: 'pin_user_pages_fast pins ret pages', ledger },
-      { range: { start: { line: 20, character: 1 }, end: { line: 20, character: 9 } }, note: 'ret >= 0 & "x"' },
-    ],
-    final: { ...ledger, state: 'released' },
+    steps: failing.steps, final: { ...ledger, state: 'released' }, paths: [failing, other],
   };
   const html = renderSimulation(sim, { cspSource: 'vscode-resource:', styleUri: 'vscode-resource:/s.css', scriptUri: 'vscode-resource:/s.js', nonce: 'abc' });
 
@@ -69,10 +82,27 @@ describe('simulation view HTML', () => {
   });
 
   it('draws one row per step with its line and the ledger carried forward', () => {
-    const rows = html.match(/<tr class="step[^"]*" data-line="(\d+)"/g) ?? [];
-    assert.deepStrictEqual(rows.map(r => /data-line="(\d+)"/.exec(r)![1]), ['19', '20']);
-    assert.ok(html.includes('>line 20<') && html.includes('>line 21<'));
-    assert.strictEqual((html.match(/<td class="num">1024<\/td>/g) ?? []).length, 3); // two steps + final
-    assert.ok(html.includes('class="carried"'));
+    const first = html.slice(html.indexOf('<section class="path" data-index="0"'), html.indexOf('<section class="path" data-index="1"'));
+    const rows = first.match(/<tr class="step[^"]*" data-line="(\d+)"/g) ?? [];
+    assert.deepStrictEqual(rows.map(x => /data-line="(\d+)"/.exec(x)![1]), ['19', '20', '21']);
+    assert.ok(first.includes('>line 20<') && first.includes('>line 21<'));
+    assert.strictEqual((first.match(/>\+1024<\/td>/g) ?? []).length, 2); // the acquire, carried to the branch
+    assert.ok(first.includes('carried'));
+  });
+
+  it('highlights the step that breaks the rule and says what it does', () => {
+    assert.match(html, /<tr class="step changed flagged" data-line="21"[^>]*aria-current="step"/);
+    assert.match(html, /breaks the rule/);
+    assert.match(html, /class="consequence">the pin is never dropped</);
+  });
+
+  it('offers every path in a picker, the failing one first and shown', () => {
+    assert.match(html, /<select id="path-picker"><option value="0" selected>1\. mismatched-release at line 21 \(3 steps\)<\/option><option value="1">2\. a path that releases them/);
+    assert.match(html, /<section class="path" data-index="0">/);
+    assert.match(html, /<section class="path" data-index="1" hidden>/);
+  });
+
+  it('shows both counters of extracted pages whose iterator is not decided', () => {
+    assert.match(html, /<span title="kernel-backed iterator">0<\/span> <span class="or">or<\/span> <span title="user-backed iterator \(pinned\)">\+1024<\/span>/);
   });
 });

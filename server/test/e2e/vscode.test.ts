@@ -217,7 +217,7 @@ describe('VS Code extension (code-server + Chromium)', function () {
     const steps: Locator = webview.locator('tr.step');
     await steps.first().waitFor();
     assert.ok(await steps.count() >= 2, 'the simulation has steps');
-    assert.match(await webview.locator('table.timeline thead').innerText(), /refcount[\s\S]*pincount/);
+    assert.match(await webview.locator('table.timeline thead').first().innerText(), /small: ref[\s\S]*large: ref \/ pin/);
     await screenshot('simulation');
     // Clicking the put_page step moves the cursor there.
     await goTo(0, 0);

@@ -49,7 +49,7 @@ describe('lsp: round trip over stdio', () => {
     const mine = lenses.filter(l => l.range.start.line === at.line);
     const sim = mine.find(l => l.command?.command === 'pinlens.showSimulation');
     assert.ok(sim, JSON.stringify(lenses));
-    assert.match(sim!.command!.title, /^FOLL_PIN · released by unpin_user_pages \(\d+ paths?\)/);
+    assert.strictEqual(sim!.command!.title, 'FOLL_PIN · released by unpin_user_pages()');
     assert.deepStrictEqual(sim!.command!.arguments, [{ uri: good.uri, line: at.line, character: sim!.range.start.character }]);
     const rev = mine.find(l => l.command?.command === 'pinlens.revealReleases');
     assert.ok(rev, JSON.stringify(mine));
@@ -81,12 +81,13 @@ describe('lsp: round trip over stdio', () => {
       JSON.stringify(ds[0].relatedInformation));
     const at = positionOf(td.text, 'pin_user_pages_fast(');
     const lens = (await c.codeLens(td.uri)).find(l => l.range.start.line === at.line && l.command?.command === 'pinlens.showSimulation');
-    assert.match(lens?.command?.title ?? '', /released later by xdev_free \(put_page\)/);
+    // the bad release in the teardown, said on the call site whose pages it releases
+    assert.match(lens?.command?.title ?? '', /^FOLL_PIN · bad release at xdev_free\(\)/);
     const hover = (await c.hover(td.uri, positionOf(td.text, 'pin_user_pages_fast(', 3)))?.contents as { value: string };
     assert.match(hover.value, /Released later, from `struct xdev\.pages`:\n- `put_page` in `xdev_free\(\)` on line \d+ — xdev_free\(\) runs as the kref release of kref_put/);
     // and the release says where the field was filled
     const onPut = (await c.hover(td.uri, positionOf(td.text, 'put_page(x->pages[i])', 2)))?.contents as { value: string };
-    assert.match(onPut.value, /\*\*put_page\*\* releases `x->pages` \(`struct xdev\.pages`\), which is filled by:\n- `xdev_map\(\)` on line \d+: `pin_user_pages_fast` \(FOLL_PIN/);
+    assert.match(onPut.value, /\*\*put_page\*\* releases `x->pages` \(`struct xdev\.pages`\), which is filled by:\n- `xdev_map\(\)`: pinned (?:and stored )?on line \d+ by `pin_user_pages_fast\(\)`/);
   });
 
   it('answers lenses, hovers and simulations from the cached analysis of the version', async () => {

@@ -10,6 +10,7 @@
 // the flag leaks the pins.
 // False-positive policy: only bios whose pages or flag the function itself
 // sets are judged; bios filled by bio_iov_iter_get_pages() flag themselves.
+import { bioFlagFixes, missingBioFlagFix } from '../fixes';
 import type { PageSet } from '../ledger';
 import type { Mode } from '../types';
 import type { CheckContext, Checker } from './checker';
@@ -43,6 +44,7 @@ function check(cx: CheckContext, st: State, bio: string, set: PageSet, flag: str
   const site = cx.sites.find(s => s.id === set.site);
   cx.report(st, {
     code: 'bio-flag-mismatch', node, set, step: `${bio}: ${flag} vs ${set.mode} pages`,
+    fixes: bioFlagFixes(cx, site, set.mode, flag, node, bio),
     message: `${bio} is marked ${flag}, but its pages come from ${site?.api.name ?? 'an acquire'}() (line ${(site?.call.startPosition.row ?? 0) + 1}, ${set.mode}): ${why}`,
   });
 }
@@ -69,6 +71,7 @@ export const bioFlagMismatch: Checker = {
         const site = cx.sites.find(s => s.id === set.site);
         cx.report(st, {
           code: 'bio-flag-mismatch', node: b.addedAt[0] ?? site?.call ?? cx.fn.body, set, step: `${bio} never marked ${needed}`,
+          fixes: missingBioFlagFix(cx, site, extracted ? 'EXTRACT' : set.mode, bio, b.addedAt[0], needed),
           message: cx.kernel === '6.1'
             ? `pages pinned by ${site?.api.name ?? 'an acquire'}() are added to ${bio}, which is not marked BIO_NO_PAGE_REF on this path: in 6.1 bio_release_pages() will put_page() them, dropping references that were never taken`
             : extracted

@@ -27,6 +27,7 @@
 // on purpose: `if (!page) get_user_pages(…, &page)`) or the pointer is named
 // after the loop (it carries the page out).
 import { consequence, ledger } from '../counters';
+import { leakFixes } from '../fixes';
 import { mayHold } from '../ledger';
 import { callArgs, norm } from '../syntax';
 import type { Node } from '../syntax';
@@ -74,7 +75,7 @@ function heldHere(set: PageSet): boolean {
   return set.site >= 0 && set.state === 'held' && !set.escaped && !set.partial && mayHold(set) && set.mode !== 'NONE' && set.mode !== 'UNKNOWN';
 }
 
-function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, node: Node, where: string, callerOwned = false): void {
+function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, node: Node, where: string, callerOwned = false, exit?: { node: Node | null }): void {
   const partial = set.outcomes.includes('partial') && !set.outcomes.includes('full');
   // a 0-or-errno helper's 'partial': it failed and left its pages there
   const leftOnFailure = partial && site.returns === 'status';
@@ -89,6 +90,7 @@ function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, no
       after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
       consequence: consequence(set.folios, set.mode),
     },
+    fixes: exit ? leakFixes(cx, st, set, site, exit.node) : undefined,
   });
 }
 
@@ -155,7 +157,7 @@ export const leakedPages: Checker = {
       // the same loop body, which leaves this iteration's pages behind
       // (a page per iteration that a `break` carries out of the loop, unnamed after it, is lost)
       if (!site || (site.inLoop && !earlier && !(ev.node && sameLoop(site.call, ev.node, cx.fn.body)) && !perIterationPointer(cx, set, site))) continue;
-      report(cx, st, set, site, at, where, callerOwned);
+      report(cx, st, set, site, at, where, callerOwned, { node: ev.node });
     }
   },
 };

@@ -8,8 +8,17 @@
 // False-positive policy: a release whose count is the acquire's own result is
 // a no-op on failure and is not reported; a holder that the function also
 // fills by other means (plain assignment) is not tracked by name.
+import { consequence, dropPair, ledger, pairFor } from '../counters';
 import { holdsNothing } from '../ledger';
+import type { Family } from '../types';
 import type { Checker } from './checker';
+
+/** The page counters of a release of pages that hold nothing from this caller: the release takes what others hold. */
+function underflow(holder: string, family: Family, count: string) {
+  const none = pairFor('NONE');
+  const after = dropPair(none, family);
+  return { before: ledger(holder, 'NONE', 'held', count, none), after: ledger(holder, 'NONE', 'released', count, after), consequence: consequence(after, 'NONE') };
+}
 
 export const releaseWithoutReference: Checker = {
   code: 'release-without-reference',
@@ -18,7 +27,7 @@ export const releaseWithoutReference: Checker = {
     if (!set) {
       if (!ev.acquiredHere || (ev.count && st.zero.includes(ev.count))) return;
       cx.report(st, {
-        code: 'release-without-reference', node: ev.node, step: 'nothing acquired yet',
+        code: 'release-without-reference', node: ev.node, step: 'nothing acquired yet', counters: underflow(ev.argText, ev.family, ev.count ?? ''),
         message: `${ev.api}() releases ${ev.argText} on a path where nothing has been acquired into it yet: the pages hold no reference from this function`,
       });
       return;
@@ -27,7 +36,8 @@ export const releaseWithoutReference: Checker = {
     const site = cx.sites.find(s => s.id === set.site);
     if (set.mode === 'NONE' && site?.api.name === 'iov_iter_extract_pages') {
       cx.report(st, {
-        code: 'release-without-reference', node: ev.node, set, step: 'kernel-backed iterator: no reference',
+        code: 'release-without-reference', node: ev.node, set, step: `${ev.api}() on pages that carry no reference (kernel-backed iterator)`,
+        counters: underflow(set.holder, ev.family, ev.count ?? ''),
         message: `${ev.api}() releases pages that iov_iter_extract_pages() listed from a kernel-backed iterator (${site.iter ?? 'iter'}): they carry no reference or pin, so the release underflows the page`,
       });
       return;
@@ -39,7 +49,8 @@ export const releaseWithoutReference: Checker = {
     if (holdsNothing(set) && tied && !ev.viaHelper && !site?.inLoop && !(ev.count && st.zero.includes(ev.count))) {
       const failed = set.outcomes.includes('neg') ? 'failed' : 'obtained no pages';
       cx.report(st, {
-        code: 'release-without-reference', node: ev.node, set, step: `${site?.api.name ?? 'acquire'}() ${failed} on this path`,
+        code: 'release-without-reference', node: ev.node, set, step: `${ev.api}() after ${site?.api.name ?? 'the acquire'}() ${failed}`,
+        counters: underflow(set.holder, ev.family, ev.count ?? ''),
         message: `${ev.api}() releases ${ev.argText} on a path where ${site?.api.name ?? 'the acquire'}() (line ${(site?.call.startPosition.row ?? 0) + 1}) ${failed}: nothing is held to release`,
       });
     }

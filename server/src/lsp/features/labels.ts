@@ -19,3 +19,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function distinct(xs: string[]): string[] {
   return [...new Set(xs)];
 }
+
+/** A hand-off as the core words it (`stored in ctx->pages`, `passed to foo()`), ready to follow "pages". */
+export function handoffWords(kind: string): string {
+  return kind.replace(/^passed to a callee\(\)$/, 'passed to a callee');
+}

@@ -11,12 +11,13 @@ import {
   FileChange, FunctionSpan, Hunk, LineSpan, ParsedPatch, PatchProblem, SeriesApply,
   decodeHeaderWords, findFunctionSpans, inputLineOf, touchedFunctions,
 } from '../../core/patch';
-import type { Code, FileAnalysis, Finding, Position, Range, Severity } from '../../core/types';
+import type { Code, FileAnalysis, Finding, Fix, Position, Range, Severity, TextEdit } from '../../core/types';
 import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-check';
 import { findingMarkdown, hoverAt, HoverInfo } from './hover';
 import type { Lens } from './lenses';
 import { modeLabel, plural } from './labels';
 import { contains } from './positions';
+import { keySteps } from './steps';
 
 /** One diagnostic on the patch document. */
 export interface PatchDiag {
@@ -25,6 +26,8 @@ export interface PatchDiag {
   code?: Code;
   message: string;
   related: { range: Range; message: string }[];
+  /** the finding's quick fixes as edits of the patch's `+` lines (and the hunk headers' counts) */
+  fixes?: Fix[];
 }
 
 /** A finding placed on the patch, kept for hovers. */
@@ -250,13 +253,19 @@ export function treeView(text: string, patches: ParsedPatch[], series: SeriesApp
       const a = placeFinal(series, lines, m.file, f.acquire.range.start.line);
       if (a?.exact) related.push({ range: onPatchLine(lines, a.line, f.acquire.range, true), message: `${f.acquire.api} acquires the pages (${modeLabel(f.acquire.mode)})` });
     }
-    for (const step of f.path) {
+    for (const step of keySteps(f)) {
       const s = placeFinal(series, lines, m.file, step.range.start.line);
       if (s?.exact && !related.some(r => r.range.start.line === s.line)) related.push({ range: onPatchLine(lines, s.line, step.range, true), message: step.note });
     }
+    const finalText = series.final.get(m.file);
+    const fixes = finalText === undefined ? [] : patchFixes(f.fixes, finalText, line => {
+      const q = placeFinal(series, lines, m.file, line, m.by);
+      return q?.exact ? q.line : undefined;
+    }, text);
     diagnostics.push({
       range, severity: f.severity, code: f.code, related,
       message: `(${m.patch}) ${f.message}${p?.exact ? '' : ` [at ${where}, not shown in the patch]`}`,
+      ...(fixes.length ? { fixes } : {}),
     });
     findings.push({ range, mark: m.patch, file: m.file, finding: f });
   }
@@ -343,6 +352,80 @@ function hunkLenses(files: FileChange[], s: PatchSummary): Lens[] {
   });
 }
 
+// ---------------------------------------------------------------- quick fixes on the patch
+
+const HUNK_HEADER = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
+
+/**
+ * A fix of the file, as an edit of the patch: each edit becomes whole `+`
+ * lines replaced (or new `+` lines inserted before a line the hunk shows), and
+ * each hunk's header gets its new line count. A fix that would change a line
+ * the patch does not add (context, or not shown) is not offered: the patch
+ * could no longer apply.
+ */
+export function patchFixes(fixes: Fix[], fileText: string, place: (line: number) => number | undefined, docText: string): Fix[] {
+  const out: Fix[] = [];
+  for (const fix of fixes) {
+    const f = patchFix(fix, fileText, place, docText);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+function patchFix(fix: Fix, fileText: string, place: (line: number) => number | undefined, docText: string): Fix | undefined {
+  const file = fileText.split('\n');
+  const doc = docText.split(/\r?\n/);
+  const eol = /\r\n/.test(docText) ? '\r\n' : '\n';
+  const edits: TextEdit[] = [];
+  const delta = new Map<number, number>();
+  const used = new Set<number>();
+  for (const e of fix.edits) {
+    const { start, end } = e.range;
+    const pure = start.line === end.line && start.character === 0 && end.character === 0 && e.newText.endsWith('\n');
+    let first = start.line, count: number, newLines: string[];
+    if (pure) {
+      count = 0;
+      newLines = e.newText.slice(0, -1).split('\n');
+    } else {
+      const last = end.character === 0 && end.line > start.line ? end.line - 1 : end.line;
+      count = last - first + 1;
+      const seg = file.slice(first, last + 1).join('\n') + '\n';
+      const offEnd = end.line > last ? seg.length : file.slice(first, end.line).join('\n').length + (end.line > first ? 1 : 0) + end.character;
+      const changed = seg.slice(0, start.character) + e.newText + seg.slice(offEnd);
+      if (!changed.endsWith('\n')) return undefined;
+      newLines = changed.slice(0, -1).split('\n');
+    }
+    const at = place(first);
+    if (at === undefined || at >= doc.length) return undefined;
+    // the lines replaced must be consecutive `+` lines; an insertion goes before a `+` or context line
+    for (let k = 0; k < count; k++) {
+      if (place(first + k) !== at + k || doc[at + k]?.[0] !== '+' || used.has(at + k)) return undefined;
+      used.add(at + k);
+    }
+    if (count === 0 && !(doc[at]?.[0] === '+' || doc[at]?.[0] === ' ')) return undefined;
+    let header = at - 1;
+    while (header >= 0 && !HUNK_HEADER.test(doc[header])) {
+      if (!/^[ +\-\\]/.test(doc[header])) return undefined;
+      header--;
+    }
+    if (header < 0) return undefined;
+    delta.set(header, (delta.get(header) ?? 0) + newLines.length - count);
+    edits.push({
+      range: { start: { line: at, character: 0 }, end: { line: at + count, character: 0 } },
+      newText: newLines.map(l => `+${l}${eol}`).join(''),
+    });
+  }
+  for (const [line, d] of delta) {
+    if (d === 0) continue;
+    const m = HUNK_HEADER.exec(doc[line])!;
+    const plusAt = doc[line].indexOf(`+${m[1]}`);
+    const old = `+${m[1]}${m[2] !== undefined ? `,${m[2]}` : ''}`;
+    const n = (m[2] !== undefined ? Number(m[2]) : 1) + d;
+    edits.push({ range: { start: { line, character: plusAt }, end: { line, character: plusAt + old.length } }, newText: `+${m[1]},${n}` });
+  }
+  return edits.length ? { title: fix.title, edits, ...(fix.preferred ? { preferred: true } : {}) } : undefined;
+}
+
 // ---------------------------------------------------------------- without a tree: the hunks as fragments
 
 /** A file's hunks in one patch as a C text: each post-image line at its own line number, gaps blank, braces closed. */
@@ -396,7 +479,8 @@ export function partialView(text: string, patches: ParsedPatch[], analyze: (path
       const hunks = fp.hunks.filter(h => h.inputLine !== undefined && h.newLines > 0 && h.newStart + h.newLines <= MAX_FRAGMENT_LINE);
       if (!hunks.length) continue;
       let a: FileAnalysis;
-      try { a = analyze(path, hunkFragment(hunks)); } catch { a = EMPTY_ANALYSIS; }
+      const fragment = hunkFragment(hunks);
+      try { a = analyze(path, fragment); } catch { a = EMPTY_ANALYSIS; }
       const fc = asChange(path, hunks);
       for (const f of a.findings) {
         const n = inputLineOf(fc, f.range.start.line);
@@ -405,7 +489,8 @@ export function partialView(text: string, patches: ParsedPatch[], analyze: (path
         const related: PatchDiag['related'] = [];
         const an = f.acquire && inputLineOf(fc, f.acquire.range.start.line);
         if (f.acquire && an !== undefined) related.push({ range: onPatchLine(lines, an, f.acquire.range, true), message: `${f.acquire.api} acquires the pages (${modeLabel(f.acquire.mode)})` });
-        diagnostics.push({ range, severity: f.severity, code: f.code, related, message: `(in the hunks) ${f.message}` });
+        const fixes = patchFixes(f.fixes, fragment, line => inputLineOf(fc, line), text);
+        diagnostics.push({ range, severity: f.severity, code: f.code, related, message: `(in the hunks) ${f.message}`, ...(fixes.length ? { fixes } : {}) });
         findings.push({ range, mark: 'partial', file: path, finding: f });
         count++;
       }

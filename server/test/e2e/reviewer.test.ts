@@ -1,0 +1,313 @@
+// The editor tried as a reviewer would, in code-server driven by Chromium:
+// the status bar while the folder is indexed, the Output channel's log, the
+// Problems rows of a finding, the hover, the simulation view (failing path
+// first, the bad step highlighted, a path picker, a half-width pane) and a
+// quick fix in a patch document. Every wait is on the DOM, with a deadline;
+// nothing sleeps. Needs scripts/e2e-setup.sh, like vscode.test.ts.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import {
+  ARTIFACTS, E2eEnv, Profile, Server, buildVsix, findEnv, freshProfile, installExtension, startCodeServer,
+} from './harness';
+
+const FIXTURE = path.join(__dirname, 'review-workspace');
+const HASH = 'drivers/pinhash.c';
+const HASH_LINES = fs.readFileSync(path.join(FIXTURE, HASH), 'utf8').split('\n');
+const UNPIN_LINE = HASH_LINES.findIndex(l => /^\s*unpin_user_page\(pages\[i\]\);/.test(l));
+const EXTRACT_LINE = HASH_LINES.findIndex(l => /iov_iter_extract_pages\(/.test(l));
+const PATCH = 'patches/0001-pinfill-add-pinfill_get.patch';
+/** Other C files in the folder, so that its index takes long enough to be seen being built. */
+const FILLER_FILES = 600;
+
+const SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': 'off',
+  'chat.disableAIFeatures': true,
+  'editor.hover.delay': 200,
+  'editor.minimap.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+  'files.associations': { '*.patch': 'diff' },
+};
+
+const WAIT = 60_000;
+
+describe('the editor, tried as a reviewer would (code-server + Chromium)', function () {
+  this.timeout(300_000);
+
+  let env: E2eEnv;
+  let profile: Profile;
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let shot = 0;
+  const consoleLines: string[] = [];
+
+  async function screenshot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `review-${String(++shot).padStart(2, '0')}-${name}.png`) });
+  }
+
+  const editor = () => page.locator('.editor-instance .monaco-editor').first();
+  const status = () => page.locator('.statusbar-item', { hasText: 'pinlens' });
+
+  async function quickOpen(name: string): Promise<void> {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(name) }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+    await page.locator('.tab.active', { hasText: path.basename(name) }).waitFor();
+  }
+
+  async function command(title: string): Promise<void> {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+  }
+
+  /** Moves the cursor to a 0-based line (column 1) through Quick Open. */
+  async function goToLine(line: number): Promise<void> {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+1');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`:${line + 1}`);
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+    await page.locator('.statusbar-item', { hasText: `Ln ${line + 1},` }).waitFor();
+  }
+
+  before(async function () {
+    if (process.env.PINLENS_SKIP_E2E && !process.env.CI) {
+      console.log('      skipped: PINLENS_SKIP_E2E is set (a quick local run; ignored when CI is set)');
+      return this.skip();
+    }
+    const found = findEnv();
+    if ('missing' in found) {
+      if (process.env.CI) throw new Error(`the editor end-to-end environment is missing (CI is set, so this fails): ${found.missing}`);
+      console.log(`      skipped: ${found.missing}`);
+      return this.skip();
+    }
+    env = found.env;
+    assert.ok(UNPIN_LINE > 0 && EXTRACT_LINE > 0, 'fixture lines found');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const f of fs.readdirSync(ARTIFACTS)) if (f.startsWith('review-')) fs.rmSync(path.join(ARTIFACTS, f), { recursive: true });
+    const vsix = buildVsix();
+    profile = freshProfile(FIXTURE, SETTINGS);
+    const gen = path.join(profile.workspace, 'gen');
+    fs.mkdirSync(gen);
+    for (let i = 0; i < FILLER_FILES; i++) {
+      fs.writeFileSync(path.join(gen, `gen${i}.c`), `int gen_${i}(int x)\n{\n\treturn x + ${i};\n}\n`);
+    }
+    installExtension(env, profile, vsix);
+    server = await startCodeServer(env, profile);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: env.chromium, headless: true, env: profile.env,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(WAIT);
+    page.on('console', m => { consoleLines.push(`${new Date().toISOString()} ${m.type()} ${m.text()}`); });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor();
+    // every text the pinlens status item shows, in order, as the DOM changes
+    // (a string: the test is compiled without the DOM's types)
+    await page.evaluate(`(() => {
+      const seen = [];
+      window.pinlensStatus = seen;
+      const record = () => {
+        for (const el of document.querySelectorAll('.statusbar-item')) {
+          const t = el.innerText.trim();
+          if (/pinlens/.test(t) && seen[seen.length - 1] !== t) seen.push(t);
+        }
+      };
+      new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    })()`);
+    await page.locator('.part.editor').click({ position: { x: 300, y: 300 } });
+    // the first file: its finding needs a helper of another file, known once the folder is indexed
+    await quickOpen('pinuser.c');
+    await status().filter({ hasText: '1 call site, 1 finding' }).waitFor();
+  });
+
+  let failed = false;
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      failed = true;
+      await screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    await browser?.close().catch(() => undefined);
+    server?.stop();
+    if (profile && failed) {
+      const dest = path.join(ARTIFACTS, 'review-logs');
+      fs.rmSync(dest, { recursive: true, force: true });
+      fs.cpSync(path.join(profile.userData, 'logs'), dest, { recursive: true });
+      fs.copyFileSync(path.join(profile.dir, 'code-server.log'), path.join(dest, 'code-server.log'));
+      fs.writeFileSync(path.join(dest, 'browser-console.log'), consoleLines.join('\n') + '\n');
+      console.log(`      logs of the failed run: ${dest}`);
+    }
+  });
+
+  it('says "indexing" in the status bar while the folder is indexed, never a clean verdict', async function () {
+    const seen = await page.evaluate('window.pinlensStatus') as string[];
+    assert.ok(seen.some(t => /pinlens: indexing/.test(t)), seen.join('\n'));
+    assert.ok(!seen.some(t => /0 findings/.test(t)), `a clean verdict was shown: ${seen.join(' | ')}`);
+    assert.match(seen[seen.length - 1], /1 call site, 1 finding/);
+  });
+
+  it('logs what it analysed, the index and its cache in the Output channel', async function () {
+    await command('pinlens: Show Output');
+    const out = page.locator('.part.panel .monaco-editor .view-lines');
+    // the channel holds the LSP trace too, which soon pushes the log lines out of view: they are
+    // read only through its filter (the panel's: cleared after), once the Output view is shown
+    const filter = page.locator('.part.panel .viewpane-filter input:visible').first();
+    await filter.waitFor();
+    // (the lines wrap at the panel's width: any space may be a line break)
+    const shows = async (what: string, line: RegExp): Promise<void> => {
+      await filter.fill(what);
+      await out.filter({ hasText: new RegExp(line.source.replace(/ /g, '\\s+')) }).waitFor();
+    };
+    try {
+      await shows('indexed', /indexed \S+ in \d+ ms: \d+ C files \([\d.]+ (?:KB|MB)\) scanned in \d+ ms, \d+ reused from the cache/);
+      await shows('analysed file', /analysed file:\/\/\S+pinuser\.c v1 in [\d.]+ ms: 1 function, 1 call site, 1 finding; 1 helper summary from other files; index cache:/);
+      await screenshot('output');
+    } finally {
+      await filter.fill('');
+    }
+  });
+
+  it('keeps a finding to a few rows in Problems, the steps in words', async function () {
+    await quickOpen('pinhash.c');
+    await status().filter({ hasText: '1 finding' }).waitFor();
+    await status().click();
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await rows.filter({ hasText: 'release-without-reference' }).first().waitFor();
+    await rows.filter({ hasText: 'iov_iter_is_kvec(iter) is true' }).first().waitFor();
+    // the rows of pinhash.c's group: the file (level 1), then its finding and steps until the next file
+    const all = await rows.evaluateAll(els => els.map(e => ({ level: e.getAttribute('aria-level'), text: (e as unknown as { innerText: string }).innerText })));
+    const start = all.findIndex(r => r.level === '1' && /pinhash\.c/.test(r.text));
+    assert.ok(start >= 0, JSON.stringify(all));
+    let end = start + 1;
+    while (end < all.length && all[end].level !== '1') end++;
+    const texts = all.slice(start, end).map(r => r.text);
+    // the file, the finding, and at most four steps
+    assert.ok(texts.length >= 4 && texts.length <= 6, texts.join('\n---\n'));
+    assert.ok(!texts.some(t => /!\(\(|unlikely\(/.test(t)), texts.join('\n---\n'));
+    await screenshot('problems');
+  });
+
+  it('hovers the finding with its counters first and the acquire with how to release its pages', async function () {
+    await goToLine(UNPIN_LINE);
+    const squiggle = editor().locator('.squiggly-error').first();
+    await squiggle.waitFor();
+    const box = await squiggle.boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover', { hasText: 'The path' }).first();
+    await hover.waitFor();
+    const text = await hover.innerText();
+    assert.ok(text.indexOf('small folio: refcount') < text.indexOf('The path'), text);
+    assert.match(text, /shm was allocated/);
+    assert.match(text, /len > 0/);
+    await screenshot('hover-finding');
+    await page.keyboard.press('Escape');
+    await page.mouse.move(5, 5);
+    await hover.waitFor({ state: 'hidden' });
+    await goToLine(EXTRACT_LINE);
+    const call = editor().locator('.view-line span span', { hasText: /^iov_iter_extract_pages$/ }).first();
+    const cbox = await call.boundingBox();
+    assert.ok(cbox);
+    await page.mouse.move(cbox.x + cbox.width / 2, cbox.y + cbox.height / 2);
+    const acq = page.locator('.monaco-hover', { hasText: 'Released with' }).first();
+    await acq.waitFor();
+    assert.match(await acq.innerText(), /Released with unpin_user_page\(\), unpin_user_pages\(\)[^\n]*only if iov_iter_extract_will_pin\(\)/);
+    await page.keyboard.press('Escape');
+    await page.mouse.move(5, 5);
+  });
+
+  it('shows the failing path in the simulation view, the bad step highlighted, other paths in a picker, in half a window', async function () {
+    await editor().locator('.codelens-decoration a', { hasText: 'bad release' }).first().click();
+    const webview: FrameLocator = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const shown = webview.locator('section.path:not([hidden])');
+    await shown.locator('tr.step').first().waitFor();
+    const notes = await shown.locator('td.note').allInnerTexts();
+    assert.ok(notes.includes('iov_iter_is_kvec(iter) is true'), notes.join('\n'));
+    assert.ok(notes.includes('len > 0') && notes.includes('shm was allocated'), notes.join('\n'));
+    const flagged = shown.locator('tr.flagged');
+    assert.strictEqual(await flagged.count(), 1);
+    assert.strictEqual(await flagged.getAttribute('data-line'), String(UNPIN_LINE));
+    assert.match(await flagged.innerText(), /breaks the rule[\s\S]*-1024/);
+    // the kvec test decided the pages hold nothing
+    assert.match(await shown.locator('tr.step', { hasText: 'iov_iter_is_kvec(iter) is true' }).innerText(), /no reference/);
+    // extracted pages before that: both counters
+    assert.match(await shown.locator('tr.step', { hasText: 'iov_iter_extract_pages()' }).innerText(), /0\s+or\s+\+1024/);
+    const options = await webview.locator('#path-picker option').allInnerTexts();
+    assert.ok(options.length >= 2, options.join('\n'));
+    assert.match(options[0], /release-without-reference at line \d+/);
+    await screenshot('simulation');
+    // the other path, from the picker
+    await webview.locator('#path-picker').selectOption('1');
+    await webview.locator('section.path[data-index="1"]:not([hidden]) tr.step').first().waitFor();
+    await webview.locator('#path-picker').selectOption('0');
+    await webview.locator('section.path[data-index="0"]:not([hidden]) tr.flagged').waitFor();
+    // half a window: the view is at most about 550px wide, nothing scrolls sideways
+    await page.setViewportSize({ width: 1100, height: 1000 });
+    const body = webview.locator('body');
+    await body.waitFor();
+    // the webview's own resize event, once it is narrow
+    await body.evaluate(el => new Promise<void>(resolve => {
+      const w = el.ownerDocument.defaultView as unknown as { innerWidth: number; addEventListener(e: string, f: () => void): void; removeEventListener(e: string, f: () => void): void };
+      if (w.innerWidth <= 600) { resolve(); return; }
+      w.addEventListener('resize', function narrow() { if (w.innerWidth <= 600) { w.removeEventListener('resize', narrow); resolve(); } });
+    }));
+    const m = await body.evaluate(el => ({ w: el.ownerDocument.documentElement.scrollWidth, c: el.ownerDocument.documentElement.clientWidth }));
+    assert.ok(m.c <= 600, `the pane is ${m.c}px wide`);
+    assert.ok(m.w <= m.c + 1, `the view scrolls sideways: ${m.w} > ${m.c}`);
+    await screenshot('simulation-half-width');
+    await page.setViewportSize({ width: 1600, height: 1000 });
+  });
+
+  it('fixes a leak in a patch document by editing its + lines', async function () {
+    await page.keyboard.press('Control+1');
+    await quickOpen(path.basename(PATCH));
+    const leakLine = fs.readFileSync(path.join(FIXTURE, PATCH), 'utf8').split('\n').findIndex(l => l === '+\t\treturn -EFAULT;');
+    await goToLine(leakLine);
+    const squiggle = editor().locator('.squiggly-warning').first();
+    await squiggle.waitFor();
+    const box = await squiggle.boundingBox();
+    assert.ok(box);
+    await page.mouse.click(box.x + 4, box.y + box.height / 2);
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Release pages with unpin_user_pages() before this return' }).first();
+    await fix.waitFor();
+    await screenshot('patch-quick-fix');
+    await fix.click();
+    await editor().locator('.view-lines', { hasText: '@@ -0,0 +1,19 @@' }).waitFor();
+    await editor().locator('.view-lines', { hasText: 'unpin_user_pages(pages, got);' }).waitFor();
+    // the finding goes: the patch still applies and no longer leaks
+    await editor().locator('.squiggly-warning').first().waitFor({ state: 'detached' });
+    await screenshot('patch-fixed');
+  });
+});
