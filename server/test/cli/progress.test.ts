@@ -55,6 +55,7 @@ describe('pinlens check: progress on stderr', function () {
     assert.deepStrictEqual(out, ['\rpinlens: 3/3 files, drivers/x/\x1b[K', '\r\x1b[K']);
   });
 
+  // skipped only where `script` (util-linux, which gives the run a pseudo-terminal) is not installed
   (hasScript ? it : it.skip)('on a terminal: progress lines with the count and folder; none with -q or with JSON down a pipe', () => {
     const text = onTerminal(['check', '--jobs', '1', '--tree', TREE, TREE]);
     assert.match(text, /pinlens: \d+\/10 files, .*trees\/select\/(drivers\/sel|lib|include)\//);

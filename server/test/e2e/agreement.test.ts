@@ -9,7 +9,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, Profile, Server, buildVsix, findEnv, freshProfile, installExtension, startCodeServer } from './harness';
+import { ARTIFACTS, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, installExtension, startCodeServer } from './harness';
 
 const FIXTURE = path.join(__dirname, '..', 'index', 'trees', 'agree');
 const FILE = 'drivers/xa/xa_release.c';
@@ -42,27 +42,18 @@ describe('VS Code extension: Check Workspace and the open file agree on a cross-
   let page: Page;
 
   before(async function () {
-    if (process.env.PINLENS_SKIP_E2E && !process.env.CI) {
-      // skipped only off CI: PINLENS_SKIP_E2E asks for a quick local run without the editor tests
-      console.log('      skipped: PINLENS_SKIP_E2E is set (a quick local run; ignored when CI is set)');
-      return this.skip();
-    }
-    const found = findEnv();
-    if ('missing' in found) {
-      if (process.env.CI) throw new Error(`the editor end-to-end environment is missing (CI is set, so this fails): ${found.missing}`);
-      // skipped only off CI: the editor environment is missing (the printed line says what to install)
-      console.log(`      skipped: ${found.missing}`);
-      return this.skip();
-    }
+    const found = e2eEnvOrSkip();
+    // skipped (off CI only) when the editor environment is not there: e2eEnvOrSkip() printed why
+    if (!found) return this.skip();
     assert.ok(LINE > 0, 'the fixture has the put_page() of the ring');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const vsix = buildVsix();
     profile = freshProfile(FIXTURE, SETTINGS);
-    installExtension(found.env, profile, vsix);
-    server = await startCodeServer(found.env, profile);
+    installExtension(found, profile, vsix);
+    server = await startCodeServer(found, profile);
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
-      executablePath: found.env.chromium, headless: true, env: profile.env,
+      executablePath: found.chromium, headless: true, env: profile.env,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });

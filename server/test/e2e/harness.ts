@@ -43,6 +43,27 @@ export function findEnv(): { env: E2eEnv } | { missing: string } {
 }
 
 /** Builds the bundles and packages the .vsix; returns its path. */
+/**
+ * The editor environment, or undefined when the suite must skip: off CI only,
+ * with PINLENS_SKIP_E2E set or the environment missing (a line says why).
+ * Under CI a missing environment fails instead.
+ */
+export function e2eEnvOrSkip(): E2eEnv | undefined {
+  if (process.env.PINLENS_SKIP_E2E && !process.env.CI) {
+    // skipped only off CI: PINLENS_SKIP_E2E asks for a quick local run without the editor tests
+    console.log('      skipped: PINLENS_SKIP_E2E is set (a quick local run; ignored when CI is set)');
+    return undefined;
+  }
+  const found = findEnv();
+  if ('missing' in found) {
+    if (process.env.CI) throw new Error(`the editor end-to-end environment is missing (CI is set, so this fails): ${found.missing}`);
+    // skipped only off CI: the editor environment is missing (the printed line says what to install)
+    console.log(`      skipped: ${found.missing}`);
+    return undefined;
+  }
+  return found.env;
+}
+
 export function buildVsix(): string {
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'package-vsix.mjs')], {

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
-  ARTIFACTS, E2eEnv, Profile, Server, buildVsix, findEnv, freshProfile, installExtension, startCodeServer,
+  ARTIFACTS, E2eEnv, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, installExtension, startCodeServer,
 } from './harness';
 
 const FIXTURE = path.join(__dirname, 'review-workspace');
@@ -97,17 +97,10 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
   }
 
   before(async function () {
-    if (process.env.PINLENS_SKIP_E2E && !process.env.CI) {
-      console.log('      skipped: PINLENS_SKIP_E2E is set (a quick local run; ignored when CI is set)');
-      return this.skip();
-    }
-    const found = findEnv();
-    if ('missing' in found) {
-      if (process.env.CI) throw new Error(`the editor end-to-end environment is missing (CI is set, so this fails): ${found.missing}`);
-      console.log(`      skipped: ${found.missing}`);
-      return this.skip();
-    }
-    env = found.env;
+    const found = e2eEnvOrSkip();
+    // skipped (off CI only) when the editor environment is not there: e2eEnvOrSkip() printed why
+    if (!found) return this.skip();
+    env = found;
     assert.ok(UNPIN_LINE > 0 && EXTRACT_LINE > 0, 'fixture lines found');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     for (const f of fs.readdirSync(ARTIFACTS)) if (f.startsWith('review-')) fs.rmSync(path.join(ARTIFACTS, f), { recursive: true });

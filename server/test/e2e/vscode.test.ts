@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import {
-  ARTIFACTS, E2eEnv, Profile, ROOT, Server, activationMs, buildVsix, findEnv, freshProfile, installExtension,
+  ARTIFACTS, E2eEnv, Profile, ROOT, Server, activationMs, buildVsix, e2eEnvOrSkip, freshProfile, installExtension,
   startCodeServer, waitForFile,
 } from './harness';
 
@@ -98,19 +98,10 @@ describe('VS Code extension (code-server + Chromium)', function () {
   }
 
   before(async function () {
-    if (process.env.PINLENS_SKIP_E2E && !process.env.CI) {
-      // skipped only off CI: PINLENS_SKIP_E2E asks for a quick local run without the editor tests
-      console.log('      skipped: PINLENS_SKIP_E2E is set (a quick local run; ignored when CI is set)');
-      return this.skip();
-    }
-    const found = findEnv();
-    if ('missing' in found) {
-      if (process.env.CI) throw new Error(`the editor end-to-end environment is missing (CI is set, so this fails): ${found.missing}`);
-      // skipped only off CI: the editor environment is missing (the printed line says what to install)
-      console.log(`      skipped: ${found.missing}`);
-      return this.skip();
-    }
-    env = found.env;
+    const found = e2eEnvOrSkip();
+    // skipped (off CI only) when the editor environment is not there: e2eEnvOrSkip() printed why
+    if (!found) return this.skip();
+    env = found;
     assert.ok(PUT_PAGE_LINE > 0 && PUT_PAGE_COLUMN > 0, 'fixture has a put_page line');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     for (const f of fs.readdirSync(ARTIFACTS)) if (f.startsWith('e2e-')) fs.rmSync(path.join(ARTIFACTS, f), { recursive: true });
