@@ -271,14 +271,14 @@ function freeContainer(fn: Fn, st: State, call: Node, api: string, arg: Node | u
   });
   // a field's array no page set of this function explains (a teardown's), freed before this path released its pages
   // (a release of it written above, in a loop this path skipped because it had nothing to release, counts)
-  if (/^[A-Za-z_]\w*->[\w>.-]+$/.test(freed) && findSetByHolder(st, freed) < 0 && !st.relFields[freed] && !releasedAbove(fn, freed, call)
-    && !fn.result.fieldFrees.some(f => f.node.id === call.id)) fn.result.fieldFrees.push({ field: freed, api, node: call, releasedBelow: releasedAbove(fn, freed, call, true) });
+  if (/^[A-Za-z_]\w*->[\w>.-]+$/.test(freed) && findSetByHolder(st, freed) < 0 && !st.relFields[freed] && !releaseCallOf(fn, freed, call, 'before')
+    && !fn.result.fieldFrees.some(f => f.node.id === call.id)) fn.result.fieldFrees.push({ field: freed, api, node: call, releasedBelow: releaseCallOf(fn, freed, call, 'after') });
 }
 
-/** A release call of the function, above `at` in the text (or below it), whose pages argument is `field` or one of its slots. */
-function releasedAbove(fn: Fn, field: string, at: Node, below = false): boolean {
+/** A release call of the function, written before (or after) `at`, whose pages argument is `field` or one of its slots. */
+function releaseCallOf(fn: Fn, field: string, at: Node, where: 'before' | 'after'): boolean {
   for (const c of fn.def.body.descendantsOfType('call_expression')) {
-    if (!c || (below ? c.startIndex <= at.startIndex : c.startIndex >= at.startIndex)) continue;
+    if (!c || (where === 'after' ? c.startIndex <= at.startIndex : c.startIndex >= at.startIndex)) continue;
     const rel = RELEASE_BY_NAME.get(calleeName(c) ?? '');
     const a = rel ? callArgs(c)[rel.pagesArg] : undefined;
     if (a && holderText(a).text === field) return true;
@@ -571,20 +571,26 @@ function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent)
   if (!r.guards.some(x => JSON.stringify(x) === g)) r.guards.push(guard);
 }
 
+/** What a path remembers of a struct field it released whole (State.relFields). */
+function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][string] {
+  return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field };
+}
+
 function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(fn, st, holder, ev);
   // a local copied from a field (`pages = obj->pages`) releases the field's pages
   const from = st.derived[holder];
   if (from && from.includes('->') && !from.endsWith('+') && ev.whole && !st.relFields[from]) {
-    st.relFields[from] = { line: ev.node.startPosition.row + 1, api: `${ev.api}()`, count: ev.count ?? '', field: from };
+    st.relFields[from] = fieldReleased(ev, from);
   }
   // the same field released whole again on this path, neither it nor its count written between
   // (a field that is one page, `vm->ring_page`, is released whole by a one-page release)
   const onePage = !ev.whole && !/\[/.test(ev.argText) && !!ev.release && ev.release.countArg < 0 && !ev.release.array && !st.derived[holder];
   if (holder.includes('->') && ev.family !== 'bio' && (ev.whole || onePage) && /^[\w>.-]+$/.test(holder)) {
     const before = st.relFields[holder];
-    if (before) ev.releasedBefore = before;
-    st.relFields[holder] = { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field: holder };
+    // (the same call reached again is a loop's next iteration, with the field filled again)
+    if (before && before.line !== ev.node.startPosition.row + 1) ev.releasedBefore = before;
+    st.relFields[holder] = fieldReleased(ev, holder);
   }
   const root = rootOf(holder);
   const pi = fn.params.indexOf(root);

@@ -135,7 +135,8 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
       const val = evalExpr(fn, st, right);
       const lt = norm(left.text);
       for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
-      for (const [k, r] of Object.entries(st.relFields)) if (k === lt || r.count === lt) delete st.relFields[k];
+      // the field, its count or the object it lives in written again: a later release is of other pages
+      for (const [k, r] of Object.entries(st.relFields)) if (k === lt || r.count === lt || k.startsWith(`${lt}->`) || k.startsWith(`${lt}.`)) delete st.relFields[k];
       zeroedStore(st, left, right);
       const l = strip(left);
       if (l.type === 'identifier') {

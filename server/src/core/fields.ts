@@ -14,7 +14,7 @@
 // the same flag (a mode kept some other way, a bit in a flags word, is not
 // known here).
 import { consequence, dropPair, ledger, pairFor } from './counters';
-import { BIO_PAGES, BVEC_KEY } from './apis';
+import { BIO_PAGES, BVEC_KEY, RELEASE_BY_NAME } from './apis';
 import { rightRelease } from './fixes';
 import { rootOf, WILL_PIN_GUARD } from './simulate';
 import type { FunctionDef, Node } from './syntax';
@@ -117,7 +117,7 @@ export function fieldFindings(stores: FieldFill[], releases: KeyedRelease[], cfg
 
 const whereOf = (fill: FieldFill) => `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${fill.range.start.line + 1})`;
 
-function finding(code: Code, cfg: Required<Settings>, r: KeyedRelease, rest: Omit<Finding, 'code' | 'severity' | 'function' | 'range'>): Finding | undefined {
+function finding(code: Code, cfg: Required<Settings>, r: { fn: string; range: Range }, rest: Omit<Finding, 'code' | 'severity' | 'function' | 'range'>): Finding | undefined {
   if (cfg.disabledCodes.includes(code)) return undefined;
   return { code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], function: r.fn, range: r.range, ...rest };
 }
@@ -186,3 +186,118 @@ function extractedRelease(fills: FieldFill[], r: KeyedRelease, cfg: Required<Set
   });
 }
 
+// ---------------------------------------------------------------- fields no function releases
+
+const RELEASE_NAMES = [...RELEASE_BY_NAME.keys()].join('|');
+const RELEASE_CALL = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\(`);
+
+/** A field's array freed before this path released the pages in it (analyze.ts collects them per function). */
+export interface FieldFree { key: string; field: string; api: string; range: Range; fn: string; ownFill?: boolean; releasedBelow?: boolean }
+
+const heldBy = (mode: string) => (mode === 'PIN' ? 'pinned' : mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)');
+
+/** The pointers a function declares as `struct name *v`. */
+function structVars(text: string, name: string): string[] {
+  return [...text.matchAll(new RegExp(`\\bstruct\\s+${name}\\s*\\*+\\s*(\\w+)`, 'g'))].map(m => m[1]);
+}
+
+/**
+ * A struct field's array freed (`kfree(dma->pages)`) on a path that did not
+ * release its pages first, where the file (or, given their fills, another
+ * file of the folder) fills that field with pages of one mode: the pages are
+ * lost with the array (and a release after the free reads freed memory).
+ */
+export function freedHolding(frees: FieldFree[], fills: FieldFill[], cfg: Required<Settings>): Finding[] {
+  const out: Finding[] = [];
+  for (const f of frees) {
+    // judged where the freeing function itself fills the field, or releases it (below the free):
+    // elsewhere the array may hold other pages on this path (a kernel allocation, another mode)
+    if (!f.ownFill && !f.releasedBelow) continue;
+    const by = fills.filter(x => x.key === f.key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
+    // an sg table is freed after its entries went back by walking it (sg_free_table()): not an array of pages
+    if (by.some(x => x.sg)) continue;
+    if (!by.length || new Set(by.map(x => x.mode)).size > 1) continue;
+    const fill = by[0];
+    const x = finding('leaked-pages', cfg, f, {
+      fixes: [], path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
+      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, before this path released them: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
+    });
+    if (x) out.push(x);
+  }
+  return out;
+}
+
+/** Calls that keep no object: what an object of the file's own struct may be given without being handed on. */
+const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|k[mvz]?alloc\w*|kcalloc|kmem_cache_\w+|memset|memcpy|memcmp|sizeof|offsetof|container_of|list_\w+|hlist_\w+|INIT_\w+|init_\w+|mutex_\w+|spin_\w+|raw_spin_\w+|rcu_\w+|kref_\w+|refcount_\w+|atomic_\w+|WARN\w*|BUG\w*|pr_\w+|dev_\w+|printk|READ_ONCE|WRITE_ONCE|likely|unlikely|IS_ERR\w*|PTR_ERR\w*|ERR_PTR|min\w*|max\w*|array_size|struct_size|copy_to_user|copy_from_user|put_user|get_user)$/;
+
+/**
+ * In `g`, the field `head` of an object of `struct name` is copied to a local
+ * that a release is called on, given to a release (also through a chain of
+ * pointers: `dev->umem->pages`), or given to another function (the pages
+ * move on: `batch_from_pages(b, user->upages, n)`).
+ */
+function movedOrReleased(g: FunctionDef, name: string, head: string): boolean {
+  const t = g.body.text;
+  if (new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)${head}\\b`).test(t)) return true;
+  const vars = structVars(g.node.text, name);
+  if (!vars.length) return false;
+  const field = `(${vars.join('|')})\\s*(->|\\.)\\s*${head}\\b`;
+  if (new RegExp(`=\\s*&?\\s*${field}`).test(t) && RELEASE_CALL.test(t)) return true;
+  for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*\\([^;{}]*?[(,]?\\s*&?\\s*${field}`, 'g'))) {
+    if (!KEEPS_NOTHING.test(m[1]) && !RELEASE_BY_NAME.has(m[1]) && !/^(if|while|for|switch|return|sizeof)$/.test(m[1])) return true;
+  }
+  return false;
+}
+
+/** The offset of a 0-based line/UTF-16 column position in `text`. */
+function offsetOf(text: string, p: { line: number; character: number }): number {
+  let off = 0;
+  for (let l = 0; l < p.line; l++) { const n = text.indexOf('\n', off); if (n < 0) return text.length; off = n + 1; }
+  return off + p.character;
+}
+
+/**
+ * An object of `struct name` (a pointer declared with that type) given to a
+ * function this file does not define (not one of those that keep nothing):
+ * that function may release what it holds.
+ */
+function escapes(name: string, fns: FunctionDef[]): boolean {
+  const local = new Set(fns.map(f => f.name));
+  for (const f of fns) {
+    const t = f.node.text;
+    const vars = structVars(t, name);
+    if (!vars.length) continue;
+    const arg = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*(${vars.join('|')})\\s*[,)]`, 'g');
+    for (const m of t.matchAll(arg)) if (!local.has(m[1]) && !KEEPS_NOTHING.test(m[1])) return true;
+  }
+  return false;
+}
+
+/**
+ * Fields of a struct private to this file (defined in it) that a function
+ * fills with pages and no function of the file releases — not by the field,
+ * not through a helper's summary, not through a local copied from the field
+ * (`pages = obj->pages; unpin_user_pages(pages, n)`): nothing else can
+ * release them, so they stay held after the object goes.
+ */
+export function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, cfg: Required<Settings>): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const f of fills) {
+    if (seen.has(f.key) || released.has(f.key) || f.key === BVEC_KEY || (f.mode !== 'PIN' && f.mode !== 'GET' && f.mode !== 'EXTRACT')) continue;
+    seen.add(f.key);
+    const struct = /^struct (\w+)\./.exec(f.key)?.[1];
+    if (!struct || !new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(text)) continue;
+    // stored slot by slot (`obj->folios[i] = folio`): a view of pages some other holder keeps
+    if (/^[^=;]*\]\s*=/.test(text.slice(offsetOf(text, f.range.start), offsetOf(text, f.range.end)))) continue;
+    if (escapes(struct, fns)) continue;
+    const head = fieldHead(f.key);
+    if (fns.some(g => movedOrReleased(g, struct, head))) continue;
+    const x = finding('leaked-pages', cfg, { fn: f.function, range: f.range }, {
+      fixes: [], path: [{ range: f.range, note: `${f.function}() stores pages from ${f.api}() in ${f.key}; no function of the file releases it` }],
+      message: `pages ${heldBy(f.mode)} by ${f.api}() are stored in ${f.key}, but no function of this file releases that field, and struct ${struct} is private to this file: they stay ${f.mode === 'GET' ? 'referenced' : 'pinned'} when the object goes`,
+    });
+    if (x) out.push(x);
+  }
+  return out;
+}

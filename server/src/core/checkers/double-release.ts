@@ -47,7 +47,7 @@ export const doubleRelease: Checker = {
 /** A second whole release of a parameter's pages, by another call, of the parameter as written, whose slots are never cleared. */
 function borrowedTwice(body: string, holder: string, first: number, ev: ReleaseEvent): boolean {
   if (!ev.whole || ev.node.id === first || !/^\w+$/.test(holder)) return false;
-  const arg = ev.argText.replace(/\s+/g, '');
-  if (arg !== holder && !(arg.startsWith(`${holder}[`) && !ev.count)) return false;
+  // (not a slot in a loop: `put_page(pages[i]); goto fail;` releases one slot, which the loop body would stand for)
+  if (ev.argText.replace(/\s+/g, '') !== holder) return false;
   return !new RegExp(`\\b${holder}\\s*(\\[[^\\]]*\\])?\\s*=\\s*NULL\\b`).test(body);
 }
