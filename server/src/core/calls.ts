@@ -573,7 +573,7 @@ function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent)
 
 /** What a path remembers of a struct field it released whole (State.relFields). */
 function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][string] {
-  return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field };
+  return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field, at: ev.node.id };
 }
 
 function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
@@ -589,7 +589,7 @@ function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): 
   if (holder.includes('->') && ev.family !== 'bio' && (ev.whole || onePage) && /^[\w>.-]+$/.test(holder)) {
     const before = st.relFields[holder];
     // (the same call reached again is a loop's next iteration, with the field filled again)
-    if (before && before.line !== ev.node.startPosition.row + 1) ev.releasedBefore = before;
+    if (before && before.at !== ev.node.id) ev.releasedBefore = before;
     st.relFields[holder] = fieldReleased(ev, holder);
   }
   const root = rootOf(holder);

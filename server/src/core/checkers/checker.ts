@@ -29,7 +29,7 @@ export interface ReleaseEvent {
   /** for a release that matches no page set: the function acquires into this holder elsewhere. */
   acquiredHere?: boolean;
   /** for a release of a struct field's pages that matches no page set: this path released that field whole before, and did not write it or its count since */
-  releasedBefore?: { line: number; api: string; count: string; field: string };
+  releasedBefore?: { line: number; api: string; count: string; field: string; at: number };
 }
 
 export interface ExitEvent {
