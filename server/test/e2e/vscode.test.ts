@@ -173,7 +173,9 @@ describe('VS Code extension (code-server + Chromium)', function () {
     // Our status bar item: the command opens the Problems view.
     const status = page.locator('.statusbar-item', { hasText: 'pinlens:' });
     await status.filter({ hasText: '1 call site, 1 finding' }).waitFor();
-    await status.click();
+    // the label itself, not a point on the screen (the item's width changes with its text)
+    await status.locator('.statusbar-item-label').dispatchEvent('click');
+    await page.locator('.markers-panel').waitFor();
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'mismatched-release' }).first();
     await row.waitFor();
     assert.match(await row.innerText(), /pinlens/);
