@@ -1,14 +1,14 @@
 // Branch conditions for the path simulator: what a condition tells about an
 // acquire's outcome, a helper's 0-or-errno result, the iterator's backing, bio
 // flags, flag fields and local booleans (assume()), and a loop's first test.
-import { KERNEL_ITER_PREDICATES, WILL_PIN_PREDICATES } from './apis';
+import { KERNEL_ITER_PREDICATES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
 import type { LoopInfo } from './cfg';
 import { pairFor } from './counters';
 import { ALL_OUTCOMES, AcquireSite, Outcome, State, cloneState, mayHold } from './ledger';
 import { callArgs, calleeName, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { knownZeroField } from './zeroed';
-import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf } from './sim-state';
+import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop } from './sim-state';
 import type { Fn } from './sim-state';
 import { pageCountTerms } from './eval';
 import { release } from './calls';
@@ -253,7 +253,30 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     const l = c.childForFieldName('left');
     return l ? assume(fn, st, l, truth) : [st];
   }
+  if (c.type === 'subscript_expression' && !truth && emptySlotOfReleaseLoop(fn, st, c)) return [];
   return [st];
+}
+
+/**
+ * `if (pages[i])` (or `if (!pages[i]) continue;`) in a loop over the slots of
+ * held pages whose body releases `pages[i]`: the simulator runs such a body
+ * once for every slot, so the side where this slot is empty says nothing of
+ * the others — the iteration that releases stands for the loop. Without
+ * this the empty-slot side would leave the whole set held after the loop.
+ */
+function emptySlotOfReleaseLoop(fn: Fn, st: State, c: Node): boolean {
+  const h = holderText(c);
+  if (!h.element || !h.index) return false;
+  const loop = enclosingLoop(fn, h.index);
+  const idx = findSetByHolder(st, h.text);
+  if (!loop || idx < 0 || st.sets[idx].state !== 'held') return false;
+  const slot = norm(strip(c).text);
+  return loop.node.descendantsOfType('call_expression').some(call => {
+    const name = call ? calleeName(call) : undefined;
+    if (!call || !name) return false;
+    const releases = RELEASE_BY_NAME.has(name) || fn.opts.summaries.get(name)?.params.some(e => e.effect === 'releases');
+    return !!releases && callArgs(call).some(a => norm(holderText(a).text) === norm(h.text) && norm(strip(a).text).includes(slot));
+  });
 }
 
 /** The helper's result `v` tested: non-zero (it failed) means it released the pages; 0 means it did not. */
