@@ -108,8 +108,10 @@ await provenanceCensus(tree, rel, report);
 // implementation (mm/gup.c, lib/iov_iter.c, include/). A site's mode is known
 // when pinlens's JSON ties it to an acquire call site with a mode: listed in a
 // call site's releases, reached through a helper the call site's releases name
-// (`via`), or a teardown of the field the call site filled (`later`). Computed
-// for the plain run and for one run with --tree.
+// (`via`), or a teardown of the field the call site filled (`later`); or when
+// its `releaseSites` entry has a mode and says where it came from (an acquire,
+// a helper's summary, the callers that pass the pages in, the field's fills).
+// Computed for the plain run and for one run with --tree.
 async function provenanceCensus(T, relFiles, plainReport) {
   const { Parser, Language } = await import('web-tree-sitter');
   const { releaseSites } = await import('./release-sites.mjs');
@@ -126,6 +128,9 @@ async function provenanceCensus(T, relFiles, plainReport) {
   const treeReport = t.status === 2 || !t.stdout ? null : JSON.parse(t.stdout);
   const known = (report) => {
     const direct = new Set(), via = new Set(), later = new Set();
+    // the release sites the analysis judged by a known mode, and where that mode came from
+    const judged = new Map();
+    for (const r of report.releaseSites ?? []) if (r.modes.length && r.provenance !== 'unknown') judged.set(`${r.file}:${r.line}`, r.provenance);
     for (const c of report.callSites) {
       if (!['PIN', 'GET', 'EXTRACT'].includes(c.mode)) continue;
       for (const r of c.releases) (r.via ? via.add(`${r.file}|${r.via}`) : direct.add(`${r.file}:${r.line}`));
@@ -134,7 +139,12 @@ async function provenanceCensus(T, relFiles, plainReport) {
     // a site: its call's rows (a release line is where the call starts)
     return (s) => {
       for (let r = s.row + 1; r <= s.endRow + 1; r++) { if (direct.has(`${s.file}:${r}`)) return 'direct'; if (later.has(`${s.file}:${r}`)) return 'teardown'; }
-      return via.has(`${s.file}|${s.fn}`) ? 'helper' : null;
+      if (via.has(`${s.file}|${s.fn}`)) return 'helper';
+      for (let r = s.row + 1; r <= s.endRow + 1; r++) {
+        const p = judged.get(`${s.file}:${r}`);
+        if (p) return p === 'callers' ? 'callers' : p === 'field' ? 'teardown' : p === 'helper' ? 'helper' : 'direct';
+      }
+      return null;
     };
   };
   const pct = (a, b) => b ? `${(100 * a / b).toFixed(0)}%` : '-';
@@ -148,7 +158,7 @@ async function provenanceCensus(T, relFiles, plainReport) {
     const k = known(report);
     const how = sites.map(s => ({ s, how: k(s) }));
     const n = how.filter(x => x.how).length;
-    const ways = ['direct', 'helper', 'teardown'].map(w => `${w} ${how.filter(x => x.how === w).length}`).join(', ');
+    const ways = ['direct', 'helper', 'teardown', 'callers'].map(w => `${w} ${how.filter(x => x.how === w).length}`).join(', ');
     const unk = new Map();
     for (const x of how.filter(x => !x.how)) unk.set(origin(x.s), (unk.get(origin(x.s)) ?? 0) + 1);
     console.log(`  ${label.padEnd(7)} known mode: ${n} of ${sites.length} = ${pct(n, sites.length)} (${ways}); unknown by origin: ${[...unk].sort((a, b) => b[1] - a[1]).map(([o, c]) => `${o} ${c}`).join(', ')}`);

@@ -53,7 +53,7 @@ export function checkFile(file: SourceFile, parser: Parser, settings: Settings, 
   // no helper it calls acquires or releases: without page APIs of its own, nothing can happen to pages
   if (selected === 'helper' && !acquiresOrReleases(external?.values())) return skippedResult(f, 'no-page-helper');
   const { analysis: a } = analyseInTree(parser, f.text, f.abs, settings, { index, resultCache: true });
-  return { file: f.display, findings: a.findings, callSites: a.callSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes, selected };
+  return { file: f.display, findings: a.findings, callSites: a.callSites, releaseSites: a.releaseSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes, selected };
 }
 
 /**

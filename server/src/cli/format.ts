@@ -1,6 +1,6 @@
 // Output formats of `pinlens check`: text (gcc/checkpatch shape), JSON
 // (CONTRACT.md section 2, version 1) and SARIF 2.1.0.
-import { CODES, CallSite, Finding } from '../core/types';
+import { CODES, CallSite, Finding, ReleaseSite } from '../core/types';
 import type { IndexStats } from '../index/tree';
 import type { Selected, Skipped } from '../index/select';
 
@@ -8,6 +8,8 @@ export interface FileResult {
   file: string;
   findings: (Finding & { patch?: 'introduced' | 'fixed' | 'unchanged' })[];
   callSites: CallSite[];
+  /** every release call met and the mode of what it releases, where known */
+  releaseSites?: ReleaseSite[];
   functions: number;
   notes: string[];
   /** why it was analysed (or, 'unread', only noted); absent for patch reports */
@@ -126,8 +128,13 @@ export function toJson(results: FileResult[], stats: RunStats): string {
     ...(c.later?.length ? { later: c.later.map(l => ({ file: r.file, line: l.range.start.line + 1, function: l.function, api: l.api, field: l.field, ...(l.via ? { via: l.via } : {}) })) } : {}),
     paths: c.paths,
   })));
+  // (an extension: each release call and where the mode of what it releases came from)
+  const releaseSites = results.flatMap(r => (r.releaseSites ?? []).map(s => ({
+    file: r.file, line: s.range.start.line + 1, function: s.function, api: s.api, ...(s.via ? { via: s.via } : {}),
+    modes: s.modes, provenance: s.provenance, from: s.from,
+  })));
   const notes = results.flatMap(r => r.notes.map(n => ({ file: r.file, note: n })));
-  return JSON.stringify({ version: 1, findings, callSites, notes, stats }, null, 2) + '\n';
+  return JSON.stringify({ version: 1, findings, callSites, releaseSites, notes, stats }, null, 2) + '\n';
 }
 
 const LEVEL: Record<string, string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };

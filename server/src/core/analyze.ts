@@ -2,7 +2,7 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, BVEC_KEY, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
+import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
@@ -14,7 +14,7 @@ import { holderText, rootOf, simulate, SimResult } from './simulate';
 import type { ParamOrigin } from './sim-state';
 import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
 import {
-  ArgMode, CallSite, CheckSettings, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, Settings,
+  ArgMode, CallSite, CheckSettings, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -75,6 +75,8 @@ interface FunctionResult {
   releasedKeys: string[];
   /** struct fields' arrays it frees before their pages were released on that path */
   fieldFrees: FieldFree[];
+  /** its release calls and the mode of what they release, where known */
+  releaseSites: ReleaseSite[];
 }
 
 /**
@@ -131,6 +133,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const argModes: ArgMode[] = [];
   const releasedKeys = new Set<string>();
   const fieldFrees: FunctionResult['fieldFrees'] = [];
+  const releaseSites: ReleaseSite[] = [];
   // one function's result, from the cache when nothing it depends on changed
   const run = (fn: FunctionDef, paramModes?: Map<number, ParamOrigin>): FunctionResult => {
     const body = fn.body.text;
@@ -144,10 +147,8 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     if (key !== undefined) used.add(key);
     return r;
   };
-  for (const fn of bottomUp(fns, callees0)) {
-    const interesting = INTEREST.test(fn.body.text) || fn.params.some(p => PAGE_PARAM.test(p.type))
-      || [...callees0(fn)].some(c => summaries.get(c)?.params.length);
-    if (!interesting) continue;
+  const skipped: FunctionDef[] = [];
+  const take = (fn: FunctionDef) => {
     const r = run(fn);
     if (r.summary) { summaries.set(fn.name, r.summary); out.summaries.push(r.summary); }
     findings.push(...r.findings);
@@ -157,7 +158,18 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     argModes.push(...r.argModes);
     for (const k of r.releasedKeys) releasedKeys.add(k);
     fieldFrees.push(...r.fieldFrees);
+    releaseSites.push(...r.releaseSites);
+  };
+  for (const fn of bottomUp(fns, callees0)) {
+    const interesting = INTEREST.test(fn.body.text) || fn.params.some(p => PAGE_PARAM.test(p.type))
+      || [...callees0(fn)].some(c => summaries.get(c)?.params.length);
+    if (interesting) take(fn); else skipped.push(fn);
   }
+  // a function that names no page API but frees the array of a field that holds pages
+  // (`vfree(map->pages)` in a teardown whose release went missing) is simulated too
+  const held = new Set([...fieldStores.map(f => f.key), ...fills.map(f => f.key)].map(k => k.slice(k.lastIndexOf('.') + 1)));
+  const frees = held.size ? new RegExp(`\\b(?:${[...CONTAINER_FREES].join('|')})\\s*\\(\\s*[\\w>.-]*->(?:${[...held].join('|')})\\s*\\)`) : undefined;
+  for (const fn of skipped) if (frees?.test(fn.body.text)) take(fn);
   // top-down: a function that releases pages its callers pass in, all of one
   // mode, is judged again with that mode; what it does wrong is its own
   // finding, and the callers' findings through its summary give way to it
@@ -182,6 +194,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
       // what it passes on and stores now has a mode too
       argModes.splice(0, argModes.length, ...argModes.filter(a => a.function !== fn.name), ...r.argModes);
       storesBy.set(fn.name, r.fieldStores);
+      releaseSites.splice(0, releaseSites.length, ...releaseSites.filter(x => x.function !== fn.name), ...r.releaseSites);
     }
     if (!changed) break;
   }
@@ -194,7 +207,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
   findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
-  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], cfg));
+  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, cfg));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)
@@ -212,11 +225,23 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const allFills = [...ownFills, ...fills];
   out.fieldReleases = fieldReleases.map(r => ({ range: r.range, function: r.fn, api: r.api, field: r.field, key: r.key, fills: allFills.filter(f => f.key === r.key) }))
     .filter(r => r.fills.length);
+  out.releaseSites = withFieldModes(releaseSites, out.fieldReleases);
   out.openFieldReleases = [...new Set(fieldReleases.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
   out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return out;
+}
+
+/** Release sites of struct fields take the mode of the field's fills (this file's and, given them, other files'). */
+function withFieldModes(sites: ReleaseSite[], fieldReleases: FieldReleaseInfo[]): ReleaseSite[] {
+  const at = (r: { range: Range }) => `${r.range.start.line}:${r.range.start.character}`;
+  const byAt = new Map(fieldReleases.map(r => [at(r), r]));
+  return sites.map(s => {
+    const f = s.provenance === 'unknown' ? byAt.get(at(s)) : undefined;
+    if (!f) return s;
+    return { ...s, modes: [...new Set(f.fills.map(x => x.mode))].sort(), provenance: 'field' as const, from: [...new Set(f.fills.map(x => x.api))].sort() };
+  }).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
 
 /**
@@ -250,7 +275,7 @@ function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
 /** Simulates one function: its findings, call sites and summary. */
 function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
   summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis, paramModes?: Map<number, ParamOrigin>): FunctionResult {
-  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [], fieldFrees: [] };
+  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [], fieldFrees: [], releaseSites: [] };
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
@@ -277,6 +302,11 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
       addIncomplete(seen, cfg, fn, res.incomplete ?? 'the function is too large for the CFG limit');
     }
     result.summary = summarize(fn, res.effects);
+    result.releaseSites = [...res.releaseModes.values()].map(r => {
+      // a path that knew the mode outweighs one that did not (a guard the simulation could not tie to the pages)
+      const how = [...r.how].find(h => h !== 'unknown') ?? 'unknown';
+      return { range: rangeOf(r.node), function: fn.name, api: r.api, ...(r.via ? { via: r.via } : {}), modes: [...r.modes].sort(), provenance: how, from: [...r.from].sort() };
+    });
     result.argModes = res.argCalls.map(c => ({ callee: c.callee, index: c.index, mode: c.mode, api: c.api, function: fn.name, range: rangeOf(c.acquire), call: rangeOf(c.call) }));
     for (const f of res.fieldStores) {
       const key = fieldKey(fn, f.field);
@@ -356,6 +386,7 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     argModes: r.argModes.map(x => ({ ...mv(x), call: mv({ range: x.call }).range })),
     releasedKeys: r.releasedKeys,
     fieldFrees: r.fieldFrees.map(mv),
+    releaseSites: r.releaseSites.map(mv),
   };
 }
 

@@ -11,7 +11,7 @@ import type { ReleaseEvent } from './checkers/checker';
 import { ALL_OUTCOMES, AcquireSite, Outcome, PageSet, State, mayHold, newSet, pushStep } from './ledger';
 import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
 import type { Node } from './syntax';
-import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
+import type { Family, FunctionSummary, Mode, ParamEffect, Provenance } from './types';
 import { zeroedCall } from './zeroed';
 import {
   CONVERSIONS, sgTablePath, sgTableWalked, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, outcome,
@@ -533,6 +533,9 @@ export function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void 
   const bound = set.mode !== 'EXTRACT' || ev.family === 'bio';
   ev.guarded = ev.guarded || bound;
   for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, set, ev);
+  const site = set.site >= 0 ? fn.sites.find(s => s.id === set.site) : undefined;
+  const how = set.mode === 'UNKNOWN' ? 'unknown' : set.param !== undefined ? (set.origin ? 'callers' : 'unknown') : site?.api.kind === 'summary' ? 'helper' : 'acquire';
+  noteRelease(fn, ev, how, set.mode === 'UNKNOWN' ? undefined : set.mode, set.origin?.api ?? site?.api.name);
   if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
   if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) }; }
   else set.partial = true;
@@ -543,6 +546,19 @@ export function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void 
     ledger: ledger(set.holder, set.mode, set.state, ev.count ?? '', set.folios),
   });
   recordEffect(fn, st, set, { effect: 'releases', family: ev.family, api: ev.api });
+}
+
+/** A release call met on a path, with what the path knew of the pages' mode (FileAnalysis.releaseSites). */
+function noteRelease(fn: Fn, ev: ReleaseEvent, how: Provenance, mode?: Mode, from?: string): void {
+  if (ev.family === 'bio') return;
+  let r = fn.result.releaseModes.get(ev.node.startIndex);
+  if (!r) {
+    r = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}), modes: new Set(), how: new Set(), from: new Set() };
+    fn.result.releaseModes.set(ev.node.startIndex, r);
+  }
+  r.how.add(how);
+  if (mode) r.modes.add(mode);
+  if (from) r.from.add(from);
 }
 
 /** The guard key for a path that tested the iterator itself (true: user-backed, pinned). */
@@ -577,6 +593,8 @@ function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][stri
 }
 
 function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
+  // (a field's release is told its mode by the field's fills, in analyze.ts)
+  noteRelease(fn, ev, 'unknown');
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(fn, st, holder, ev);
   // a local copied from a field (`pages = obj->pages`) releases the field's pages
   const from = st.derived[holder];
@@ -685,14 +703,19 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
       const site: AcquireSite = fn.siteByCall.get(call.id) ?? {
         id: fn.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: e.mode ?? 'UNKNOWN',
         modeReason: `${sum.name}() ${e.api ? `calls ${e.api}()` : 'acquires'} on its parameter ${e.name}`, holder, requested: '', perElement: false,
-        // a helper that fails may still have kept what it pinned before the failure — unless its
-        // summary says which failing paths keep them (keptOnError: they are judged as held)
-        inLoop: !(e.returns === 'status' && e.keptOnError), offset: '', returns: 'count',
+        // a 0-or-errno helper that fails may still have kept what it pinned before the failure —
+        // unless its summary says which failing paths keep them (keptOnError: they are judged as
+        // held); a helper that returns the count it obtained on every path is judged like the API it
+        // wraps (one that acquires on some paths only may say which by other means: `*need_drop = 1`)
+        inLoop: e.returns === 'count' && e.always ? !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length) : !(e.returns === 'status' && e.keptOnError),
+        offset: '', returns: 'count',
       };
       if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
       if (e.returns === 'status') site.returns = 'status';
       // 'partial' of a 0-or-errno helper: it failed but left pages there (keptOnError)
       const set = newSet(site, site.mode, site.returns === 'status' ? (e.keptOnError ? ['neg', 'partial', 'full'] : ['neg', 'full']) : [...ALL_OUTCOMES]);
+      // the helper also gave the caller another handle on them (an out-parameter): not judged as leaked here
+      if (e.alsoStored) set.escaped = true;
       st.sets.push(set);
       outcome(fn, site.id);
       st.temps[call.id] = st.sets.length - 1;

@@ -206,13 +206,22 @@ function structVars(text: string, name: string): string[] {
  * release its pages first, where the file (or, given their fills, another
  * file of the folder) fills that field with pages of one mode: the pages are
  * lost with the array (and a release after the free reads freed memory).
+ * Judged where the freeing function fills the field itself or releases it
+ * (below the free); and where this file fills the field and no function of
+ * the file releases it — not by the field, a helper's summary, or a local
+ * copied from it (a teardown whose release went missing: nothing in the file
+ * could have released the pages before the free). Elsewhere another function
+ * may have released the pages before this path frees the array.
  */
-export function freedHolding(frees: FieldFree[], fills: FieldFill[], cfg: Required<Settings>): Finding[] {
+export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, cfg: Required<Settings>): Finding[] {
   const out: Finding[] = [];
   for (const f of frees) {
-    // judged where the freeing function itself fills the field, or releases it (below the free):
-    // elsewhere the array may hold other pages on this path (a kernel allocation, another mode)
-    if (!f.ownFill && !f.releasedBelow) continue;
+    const struct = /^struct (\w+)\./.exec(f.key)?.[1];
+    // (a struct private to the file: neverReleased() reports the fill instead)
+    const unreleased = () => !released.has(f.key) && fills.some(x => x.key === f.key && !x.file)
+      && !!struct && !privateStruct(text, struct) && !fns.some(g => movedOrReleased(g, struct, fieldHead(f.key)));
+    const nowhere = !f.ownFill && !f.releasedBelow;
+    if (nowhere && !unreleased()) continue;
     const by = fills.filter(x => x.key === f.key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
     // an sg table is freed after its entries went back by walking it (sg_free_table()): not an array of pages
     if (by.some(x => x.sg)) continue;
@@ -220,7 +229,7 @@ export function freedHolding(frees: FieldFree[], fills: FieldFill[], cfg: Requir
     const fill = by[0];
     const x = finding('leaked-pages', cfg, f, {
       fixes: [], path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
-      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, before this path released them: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
+      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
     });
     if (x) out.push(x);
   }
@@ -228,7 +237,7 @@ export function freedHolding(frees: FieldFree[], fills: FieldFill[], cfg: Requir
 }
 
 /** Calls that keep no object: what an object of the file's own struct may be given without being handed on. */
-const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|k[mvz]?alloc\w*|kcalloc|kmem_cache_\w+|memset|memcpy|memcmp|sizeof|offsetof|container_of|list_\w+|hlist_\w+|INIT_\w+|init_\w+|mutex_\w+|spin_\w+|raw_spin_\w+|rcu_\w+|kref_\w+|refcount_\w+|atomic_\w+|WARN\w*|BUG\w*|pr_\w+|dev_\w+|printk|READ_ONCE|WRITE_ONCE|likely|unlikely|IS_ERR\w*|PTR_ERR\w*|ERR_PTR|min\w*|max\w*|array_size|struct_size|copy_to_user|copy_from_user|put_user|get_user)$/;
+const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|kvfree_sensitive|vfree|kmem_cache_free|free_pages?|__free_pages?|k[mvz]?alloc\w*|kcalloc|kmem_cache_\w+|memset|memcpy|memcmp|sizeof|offsetof|container_of|list_\w+|hlist_\w+|INIT_\w+|init_\w+|mutex_\w+|spin_\w+|raw_spin_\w+|rcu_\w+|kref_\w+|refcount_\w+|atomic_\w+|WARN\w*|BUG\w*|pr_\w+|dev_\w+|printk|READ_ONCE|WRITE_ONCE|likely|unlikely|IS_ERR\w*|PTR_ERR\w*|ERR_PTR|min\w*|max\w*|array_size|struct_size|copy_to_user|copy_from_user|put_user|get_user)$/;
 
 /**
  * In `g`, the field `head` of an object of `struct name` is copied to a local
@@ -273,6 +282,9 @@ function escapes(name: string, fns: FunctionDef[]): boolean {
   return false;
 }
 
+/** The struct is defined in this file (not in a header another file includes). */
+const privateStruct = (text: string, struct: string) => new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(text);
+
 /**
  * Fields of a struct private to this file (defined in it) that a function
  * fills with pages and no function of the file releases — not by the field,
@@ -287,7 +299,7 @@ export function neverReleased(fills: FieldFill[], released: Set<string>, fns: Fu
     if (seen.has(f.key) || released.has(f.key) || f.key === BVEC_KEY || (f.mode !== 'PIN' && f.mode !== 'GET' && f.mode !== 'EXTRACT')) continue;
     seen.add(f.key);
     const struct = /^struct (\w+)\./.exec(f.key)?.[1];
-    if (!struct || !new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(text)) continue;
+    if (!struct || !privateStruct(text, struct)) continue;
     // stored slot by slot (`obj->folios[i] = folio`): a view of pages some other holder keeps
     if (/^[^=;]*\]\s*=/.test(text.slice(offsetOf(text, f.range.start), offsetOf(text, f.range.end)))) continue;
     if (escapes(struct, fns)) continue;

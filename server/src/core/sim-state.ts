@@ -6,7 +6,7 @@ import type { CheckContext, Checker } from './checkers/checker';
 import type { AcquireSite, PageSet, PendingRelease, State } from './ledger';
 import { callArgs, calleeName, norm, strip } from './syntax';
 import type { FunctionDef, Node } from './syntax';
-import type { Family, FunctionSummary, Mode, ParamEffect } from './types';
+import type { Family, FunctionSummary, Mode, ParamEffect, Provenance } from './types';
 
 export interface SimOptions {
   pathBudget: number;
@@ -62,7 +62,12 @@ export interface SimResult {
   fieldFrees: { field: string; api: string; node: Node; releasedBelow: boolean }[];
   /** pages of a known mode given to callees (every path's, each distinct once) */
   argCalls: ArgCall[];
+  /** each release call met (by the call's offset): the modes and provenance of what paths released there */
+  releaseModes: Map<number, ReleaseMode>;
 }
+
+/** What the paths that reach a release call released there. */
+export interface ReleaseMode { node: Node; api: string; via?: string; modes: Set<Mode>; how: Set<Provenance>; from: Set<string> }
 
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */
 export const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',

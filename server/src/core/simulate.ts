@@ -50,7 +50,7 @@ const STEP_COST = 100;
 export const REPORT_BUDGET = 200_000;
 
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
-  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [], fieldFrees: [] };
+  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [], fieldFrees: [], releaseModes: new Map() };
   const fn: Fn = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
@@ -187,9 +187,24 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
     // released on every path that fails and on none that succeeds: the caller can tell by the result
     const onError = v.eff.effect === 'releases' && fn.errPaths > 0 && fn.okPaths > 0 && v.err === fn.errPaths && v.ok === 0 && v.paths === v.err;
     const kept = returns === 'status' && fn.keptOnError.has(k);
-    result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}), ...(onError ? { when: 'error' as const } : {}), ...(kept ? { keptOnError: true } : {}) });
+    const also = v.eff.effect === 'acquires' && storedThroughOtherParam(fn, v.eff.index, v.eff.name);
+    result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}), ...(onError ? { when: 'error' as const } : {}), ...(kept ? { keptOnError: true } : {}),
+      ...(also ? { alsoStored: true } : {}) });
   }
   return result;
+}
+
+/** The pages an acquire put in parameter `index` (`name`) were also stored through another parameter (`*pfn = page_to_pfn(pages[0])`). */
+function storedThroughOtherParam(fn: Fn, index: number, name: string): boolean {
+  for (const site of fn.result.sites) {
+    if (site.id < 0 || site.holder !== name) continue;
+    for (const h of fn.result.outcomes.get(site.id)?.handoffs.values() ?? []) {
+      const m = /^stored in [*&(]*([A-Za-z_]\w*)/.exec(h.kind);
+      const pi = m ? fn.params.indexOf(m[1]) : -1;
+      if (pi >= 0 && pi !== index) return true;
+    }
+  }
+  return false;
 }
 
 function repeatedConditions(cfg: Cfg): Set<string> {

@@ -141,6 +141,11 @@ export interface ParamEffect {
   count?: string;
   /** for `acquires` (0 / -errno functions): some path that fails still leaves pages there — the caller's error path must release them. */
   keptOnError?: boolean;
+  /**
+   * for `acquires`: the function also stored the pages (or their pfn: `*pfn = page_to_pfn(pages[0])`)
+   * through another parameter, where the caller keeps track of them: this parameter is not their only handle
+   */
+  alsoStored?: boolean;
 }
 
 export interface FunctionSummary {
@@ -211,6 +216,28 @@ export interface ArgMode {
   file?: string;
 }
 
+/**
+ * Where the mode of the pages a release call releases came from: an acquire in
+ * the same function, a helper whose summary acquires them, the callers that
+ * pass them in (top-down), the fills of the struct field it releases (in this
+ * file or others), or nowhere the analysis can see.
+ */
+export type Provenance = 'acquire' | 'helper' | 'callers' | 'field' | 'unknown';
+
+/** A release call (`unpin_user_pages(p, n)`, a helper that releases) and the mode of what it releases, as the analysis knows it. */
+export interface ReleaseSite {
+  range: Range;
+  function: string;
+  api: string;
+  /** the helper the release goes through, when it is a helper's summary */
+  via?: string;
+  /** the mode of the pages (several paths may disagree: each mode once); absent when unknown */
+  modes: Mode[];
+  provenance: Provenance;
+  /** the acquire API the pages came from (each once) */
+  from: string[];
+}
+
 export interface FileAnalysis {
   findings: Finding[];
   callSites: CallSite[];
@@ -226,6 +253,8 @@ export interface FileAnalysis {
   fieldReleases?: FieldReleaseInfo[];
   /** pages of a known mode this file passes to functions it does not define, for their files' top-down judgement */
   argModes?: ArgMode[];
+  /** every release call of pages the simulation met, with the mode it judged it by (where known) */
+  releaseSites?: ReleaseSite[];
 }
 
 export interface Settings {

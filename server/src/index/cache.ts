@@ -10,12 +10,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { threadId } from 'worker_threads';
-import { CODES, type CallSite, type FieldFill, type Finding, type FunctionSummary, type ParamEffect } from '../core/types';
+import { CODES, type CallSite, type FieldFill, type Finding, type FunctionSummary, type ParamEffect, type ReleaseSite } from '../core/types';
 import pkg from '../../../package.json';
 import type { ScanMemo, ScanStore } from './scan';
 
 export const CACHE_FORMAT = 'pinlens-summaries/2';
-export const RESULT_FORMAT = 'pinlens-results/1';
+export const RESULT_FORMAT = 'pinlens-results/2';
 export const FILLS_FORMAT = 'pinlens-fills/1';
 
 /** `$XDG_CACHE_HOME/pinlens`, else `~/.cache/pinlens`. */
@@ -182,11 +182,19 @@ export interface CachedResult {
   notes: string[];
   fieldFills: FieldFill[];
   openFieldReleases: string[];
+  releaseSites: ReleaseSite[];
+}
+
+const PROVENANCES = ['acquire', 'helper', 'callers', 'field', 'unknown'];
+
+export function isReleaseSite(v: unknown): v is ReleaseSite {
+  return isObj(v) && isRange(v.range) && isStr(v.function) && isStr(v.api) && (v.via === undefined || isStr(v.via))
+    && listOf(v.modes, m => optIn(m, MODES)) && typeof v.provenance === 'string' && PROVENANCES.includes(v.provenance) && listOf(v.from, isStr);
 }
 
 export function isCachedResult(v: unknown): v is CachedResult {
   return isObj(v) && listOf(v.findings, isFinding) && listOf(v.callSites, isCallSite) && isNat(v.functions)
-    && listOf(v.notes, isStr) && listOf(v.fieldFills, isFieldFill) && listOf(v.openFieldReleases, isStr);
+    && listOf(v.notes, isStr) && listOf(v.fieldFills, isFieldFill) && listOf(v.openFieldReleases, isStr) && listOf(v.releaseSites, isReleaseSite);
 }
 
 /**

@@ -367,7 +367,7 @@ export class TreeIndex {
     if (hit) { this.counts.resultHits++; return hit; }
     const a = compute();
     const r: CachedResult = { findings: a.findings, callSites: a.callSites, functions: a.functions, notes: a.notes,
-      fieldFills: a.fieldFills ?? [], openFieldReleases: a.openFieldReleases ?? [] };
+      fieldFills: a.fieldFills ?? [], openFieldReleases: a.openFieldReleases ?? [], releaseSites: a.releaseSites ?? [] };
     this.results?.put(key, r);
     return r;
   }
