@@ -252,9 +252,15 @@ function movedOrReleased(g: FunctionDef, name: string, head: string): boolean {
   if (!vars.length) return false;
   const field = `(${vars.join('|')})\\s*(->|\\.)\\s*${head}\\b`;
   if (new RegExp(`=\\s*&?\\s*${field}`).test(t) && RELEASE_CALL.test(t)) return true;
-  for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*\\([^;{}]*?[(,]?\\s*&?\\s*${field}`, 'g'))) {
-    if (!KEEPS_NOTHING.test(m[1]) && !RELEASE_BY_NAME.has(m[1]) && !/^(if|while|for|switch|return|sizeof)$/.test(m[1])) return true;
-  }
+  const passes = (arg: string) => {
+    for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*\\([^;{}]*?[(,]?\\s*&?\\s*${arg}`, 'g'))) {
+      if (!KEEPS_NOTHING.test(m[1]) && !RELEASE_BY_NAME.has(m[1]) && !/^(if|while|for|switch|return|sizeof)$/.test(m[1])) return true;
+    }
+    return false;
+  };
+  if (passes(field)) return true;
+  // copied to a local that goes to another function (`pages = &tidbuf->pages[idx]; release_helper(mm, pages, n)`)
+  for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*=\\s*&?\\s*${field}`, 'g'))) if (passes(`${m[1]}\\s*[,)]`)) return true;
   return false;
 }
 
