@@ -207,7 +207,11 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
   findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
-  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, cfg));
+  // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
+  // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
+  const scratch = new Set(fieldStores.filter(fs => out.callSites.some(c => c.function === fs.fn
+    && c.handoffs.some(h => /^given to the (sg table|skb|bio_vec)\b|\bbio\b/.test(h.kind)))).map(fs => fs.key));
+  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, cfg, scratch));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)

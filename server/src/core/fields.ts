@@ -210,15 +210,17 @@ function structVars(text: string, name: string): string[] {
  * (below the free); and where this file fills the field and no function of
  * the file releases it — not by the field, a helper's summary, or a local
  * copied from it (a teardown whose release went missing: nothing in the file
- * could have released the pages before the free). Elsewhere another function
+ * could have released the pages before the free) — unless the filling
+ * function passed the pages on to an owner (`scratch`: the field is a scratch
+ * array, `sg_set_page(sg, pages[i], …)`). Elsewhere another function
  * may have released the pages before this path frees the array.
  */
-export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, cfg: Required<Settings>): Finding[] {
+export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, cfg: Required<Settings>, scratch = new Set<string>()): Finding[] {
   const out: Finding[] = [];
   for (const f of frees) {
     const struct = /^struct (\w+)\./.exec(f.key)?.[1];
     // (a struct private to the file: neverReleased() reports the fill instead)
-    const unreleased = () => !released.has(f.key) && fills.some(x => x.key === f.key && !x.file)
+    const unreleased = () => !released.has(f.key) && !scratch.has(f.key) && fills.some(x => x.key === f.key && !x.file)
       && !!struct && !privateStruct(text, struct) && !fns.some(g => movedOrReleased(g, struct, fieldHead(f.key)));
     const nowhere = !f.ownFill && !f.releasedBelow;
     if (nowhere && !unreleased()) continue;
