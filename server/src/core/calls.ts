@@ -538,6 +538,10 @@ export function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void 
   noteRelease(fn, ev, how, set.mode === 'UNKNOWN' ? undefined : set.mode, set.origin?.api ?? site?.api.name);
   if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
   if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) }; }
+  // an object's field released whole with a count kept in the object: the path remembers it until either is reset
+  if (ev.whole && ev.family !== 'bio' && /^[A-Za-z_]\w*->[\w>.-]+$/.test(set.holder) && ev.count?.includes('->') && !st.relFields[set.holder]) {
+    st.relFields[set.holder] = fieldReleased(ev, set.holder);
+  }
   else set.partial = true;
   if (set.site >= 0) outcome(fn, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
   pushStep(st, {
@@ -589,7 +593,7 @@ function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent)
 
 /** What a path remembers of a struct field it released whole (State.relFields). */
 function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][string] {
-  return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field, at: ev.node.id };
+  return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field, at: ev.node.id, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) };
 }
 
 function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {

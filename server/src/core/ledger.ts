@@ -103,7 +103,7 @@ export interface State {
    * path released whole, with the count it gave; forgotten when the field or
    * that count is written again (`obj->nr = 0`)
    */
-  relFields: Record<string, { line: number; api: string; count: string; field: string; at: number }>;
+  relFields: Record<string, { line: number; api: string; count: string; field: string; at: number; via?: string }>;
   /** keys of the effects on parameters this path has had (for the summary) */
   effects: string[];
   trail: Trail | null;

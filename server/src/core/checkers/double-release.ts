@@ -14,8 +14,20 @@
 // A struct field's pages that no page set tracks (the object came from the
 // caller) are judged the same way: released whole twice on one path, with no
 // write to the field or to the count given to the first release between.
+//
+// A stale count: a path that releases an object's field whole with a count
+// that is a field of the object too (`unpin_user_pages(b->pages, b->nr)`),
+// then leaves the function with neither reset (`b->nr = 0`, `b->pages =
+// NULL`), leaves the object claiming the pages: the next release of it
+// releases them again. Claimed only where the object is reused and not freed
+// here: the release is guarded by a test of that count or field (a put
+// written to be called again), another path of the function resets the
+// count after releasing, or the function is called inside a loop of the file.
+import { CONTAINER_FREES } from '../apis';
 import { consequence, dropPair, ledger } from '../counters';
-import type { Checker, ReleaseEvent } from './checker';
+import { callArgs, calleeName, norm } from '../syntax';
+import type { Node } from '../syntax';
+import type { CheckContext, Checker, ReleaseEvent } from './checker';
 
 export const doubleRelease: Checker = {
   code: 'double-release',
@@ -42,7 +54,62 @@ export const doubleRelease: Checker = {
       },
     });
   },
+  onExit(cx, st) {
+    for (const [field, r] of Object.entries(st.relFields)) {
+      // (a helper's release: its summary does not say whether it resets the count)
+      if (r.via || !r.count.includes('->') || !/^[A-Za-z_]\w*->[\w>.-]+$/.test(field) || !/^[A-Za-z_]\w*->[\w>.-]+$/.test(r.count)) continue;
+      const root = field.slice(0, field.indexOf('->'));
+      if (!r.count.startsWith(`${root}->`)) continue;
+      const node = cx.fn.body.descendantsOfType('call_expression').find(c => c?.id === r.at);
+      const why = node && !freesObject(cx, root) ? reused(cx, field, r.count, node) : undefined;
+      if (!node || !why) continue;
+      cx.report(st, {
+        code: 'double-release', node, step: `leaves the function with ${r.count} unchanged`,
+        message: `${r.api} releases ${field} but this path leaves ${r.count} (and ${field}) as they were: ${why}, so the next release of the object releases the same pages again (reset ${r.count} to 0 after the release)`,
+      });
+    }
+  },
 };
+
+const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+/** The function frees the object (`kfree(obj)`) or the struct around it: its count goes with it. */
+function freesObject(cx: CheckContext, root: string): boolean {
+  return cx.fn.body.descendantsOfType('call_expression').some(c => {
+    const name = c ? calleeName(c) : undefined;
+    return !!c && !!name && CONTAINER_FREES.has(name) && new RegExp(`^\\(\\s*\\(?\\s*${root}\\b`).test(c.childForFieldName('arguments')?.text ?? '');
+  });
+}
+
+/** Why the object outlives this release and is released again (see the header), or undefined. */
+function reused(cx: CheckContext, field: string, count: string, release: Node): string | undefined {
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
+  for (let p = release.parent; p && p.id !== cx.fn.body.id; p = p.parent) {
+    const cond = p.type === 'if_statement' ? p.childForFieldName('condition') : null;
+    const tested = cond ? [count, field].find(t => new RegExp(`${esc(t)}\\b`).test(norm(cond.text))) : undefined;
+    // (not a field this function wrote above the test: `pb->pages = NULL; … if (pb->pages)` tests its own reset)
+    const before = cond ? cx.text.slice(cx.fn.body.startIndex, cond.startIndex) : '';
+    if (cond && tested && !new RegExp(`${esc(tested)}\\s*=[^=]`).test(before)) return `the release is guarded by a test of ${norm(cond.text).replace(/^\(|\)$/g, '')}, written for a second call`;
+  }
+  const reset = new RegExp(`${esc(count)}\\s*=\\s*0\\s*;`);
+  if (reset.test(cx.fn.body.text)) return `other paths of ${cx.fn.name}() reset ${count} after releasing`;
+  // called in a loop with the same object every iteration (`for (…) { …; put_pages(batch); }`)
+  const pi = cx.fn.params.findIndex(p => p.name === field.slice(0, field.indexOf('->')));
+  if (pi < 0) return undefined;
+  for (const c of cx.fn.node.tree.rootNode.descendantsOfType('call_expression')) {
+    if (!c || calleeName(c) !== cx.fn.name) continue;
+    const arg = norm(callArgs(c)[pi]?.text ?? '');
+    if (!/^&?[A-Za-z_]\w*(->\w+)*$/.test(arg)) continue;
+    const obj = arg.replace(/^&/, '').split('->')[0];
+    for (let p = c.parent; p; p = p.parent) {
+      if (p.type === 'function_definition') break;
+      if (!LOOP_TYPES.has(p.type)) continue;
+      if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text)) break;
+      return `${cx.fn.name}() is called in a loop with the same ${obj} each time (line ${c.startPosition.row + 1})`;
+    }
+  }
+  return undefined;
+}
 
 /** A second whole release of a parameter's pages, by another call, of the parameter as written, whose slots are never cleared. */
 function borrowedTwice(body: string, holder: string, first: number, ev: ReleaseEvent): boolean {
