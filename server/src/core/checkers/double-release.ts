@@ -73,6 +73,16 @@ export const doubleRelease: Checker = {
 
 const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'do_statement']);
 
+/** The statements after `call` in its block, inside `loop`, leave the loop (`cleanup(x); return NULL;`). */
+function leavesAfter(call: Node, loop: Node): boolean {
+  let stmt: Node | null = call;
+  while (stmt && stmt.parent && stmt.parent.type !== 'compound_statement' && stmt.parent.id !== loop.id) stmt = stmt.parent;
+  for (let s = stmt?.nextNamedSibling; s; s = s.nextNamedSibling) {
+    if (s.type === 'return_statement' || s.type === 'break_statement' || s.type === 'goto_statement') return true;
+  }
+  return false;
+}
+
 /** The function frees the object (`kfree(obj)`) or the struct around it: its count goes with it. */
 function freesObject(cx: CheckContext, root: string): boolean {
   return cx.fn.body.descendantsOfType('call_expression').some(c => {
@@ -86,7 +96,9 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
   const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
   for (let p = release.parent; p && p.id !== cx.fn.body.id; p = p.parent) {
     const cond = p.type === 'if_statement' ? p.childForFieldName('condition') : null;
-    const tested = cond ? [count, field].find(t => new RegExp(`${esc(t)}\\b`).test(norm(cond.text))) : undefined;
+    // a test that the object still holds pages (`if (m->npages)`, `if (b->pages && …)`), not any test that names the count
+    const terms = cond ? norm(cond.text).replace(/^\((.*)\)$/, '$1').split('&&').map(t => t.trim().replace(/^\((.*)\)$/, '$1')) : [];
+    const tested = [count, field].find(t => terms.some(x => new RegExp(`^(!!)?${esc(t)}(\\s*(!=|>)\\s*(0|NULL))?$`).test(x)));
     // (not a field this function wrote above the test: `pb->pages = NULL; … if (pb->pages)` tests its own reset)
     const before = cond ? cx.text.slice(cx.fn.body.startIndex, cond.startIndex) : '';
     if (cond && tested && !new RegExp(`${esc(tested)}\\s*=[^=]`).test(before)) return `the release is guarded by a test of ${norm(cond.text).replace(/^\(|\)$/g, '')}, written for a second call`;
@@ -104,7 +116,7 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
     for (let p = c.parent; p; p = p.parent) {
       if (p.type === 'function_definition') break;
       if (!LOOP_TYPES.has(p.type)) continue;
-      if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text)) break;
+      if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || leavesAfter(c, p)) break;
       return `${cx.fn.name}() is called in a loop with the same ${obj} each time (line ${c.startPosition.row + 1})`;
     }
   }
