@@ -20,10 +20,14 @@
 // then leaves the function with neither reset (`b->nr = 0`, `b->pages =
 // NULL`), leaves the object claiming the pages: the next release of it
 // releases them again. Claimed only where the object is reused and not freed
-// here: the release is guarded by a test of that count or field (a put
+// here: the release is guarded by a test that the object holds pages (a put
 // written to be called again), another path of the function resets the
-// count after releasing, or the function is called inside a loop of the file.
-import { CONTAINER_FREES } from '../apis';
+// count after releasing, or the function is called inside a loop of the file
+// that goes on after the call, with the same object. Not where the count is
+// reset some other way: its address given to a call after the release, or
+// another function of the file that zeroes it without releasing (an object
+// taken again from a free list is reset there).
+import { CONTAINER_FREES, RELEASE_BY_NAME } from '../apis';
 import { consequence, dropPair, ledger } from '../counters';
 import { callArgs, calleeName, norm } from '../syntax';
 import type { Node } from '../syntax';
@@ -61,7 +65,7 @@ export const doubleRelease: Checker = {
       const root = field.slice(0, field.indexOf('->'));
       if (!r.count.startsWith(`${root}->`)) continue;
       const node = cx.fn.body.descendantsOfType('call_expression').find(c => c?.id === r.at);
-      const why = node && !freesObject(cx, root) ? reused(cx, field, r.count, node) : undefined;
+      const why = node && !freesObject(cx, root) && !resetElsewhere(cx, field, r.count, node) ? reused(cx, field, r.count, node) : undefined;
       if (!node || !why) continue;
       cx.report(st, {
         code: 'double-release', node, step: `leaves the function with ${r.count} unchanged`,
@@ -81,6 +85,23 @@ function leavesAfter(call: Node, loop: Node): boolean {
     if (s.type === 'return_statement' || s.type === 'break_statement' || s.type === 'goto_statement') return true;
   }
   return false;
+}
+
+/**
+ * The count is reset some other way: its address goes to a call after the
+ * release (`io_pages_unmap(…, &bl->nr_pages, …)`), or another function of the
+ * file zeroes it without releasing (an object reused from a free list is
+ * reset where it is taken again).
+ */
+function resetElsewhere(cx: CheckContext, field: string, count: string, release: Node): boolean {
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
+  const after = cx.text.slice(release.endIndex, cx.fn.body.endIndex);
+  if (new RegExp(`&\\s*(${esc(count)}|${esc(field)})\\b`).test(after)) return true;
+  const name = (t: string) => t.slice(t.lastIndexOf('->') + 2);
+  const zeroed = new RegExp(`->\\s*${name(count)}\\s*=\\s*0\\s*;`);
+  const released = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\([^;]*->\\s*${name(field)}\\b`);
+  return cx.fn.node.tree.rootNode.descendantsOfType('function_definition')
+    .some(f => !!f && f.id !== cx.fn.node.id && zeroed.test(f.text) && !released.test(f.text));
 }
 
 /** The function frees the object (`kfree(obj)`) or the struct around it: its count goes with it. */
