@@ -22,6 +22,8 @@ export type ExternalSummaries = Map<string, FunctionSummary>;
 
 const INTEREST = new RegExp(`\\b(${[...ALL_API_NAMES, 'bio_set_flag', 'BIO_PAGE_PINNED', 'BIO_NO_PAGE_REF', 'BIO_PAGE_REFFED'].join('|')})\\b`);
 const API_NAMES = new Set(ALL_API_NAMES);
+/** A release of the page of an sg entry (`put_page(sg_page(sg))`, `unpin_user_page(sg_page(&s[i]))`). */
+const SG_ENTRY_RELEASE = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\(\\s*sg_page\\s*\\(`);
 const PAGE_PARAM = /struct\s+(page|folio)\b|\bbio_vec\b/;
 
 /** Calls whose 6.1 signature had one more argument (the vmas array, removed in 6.5). */
@@ -209,8 +211,11 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
   // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
   // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
+  // (an sg table only where the file releases pages through its entries: `put_page(sg_page(sg))`;
+  // sg_free_table() frees the entries, not the pages)
+  const owners = SG_ENTRY_RELEASE.test(text) ? /^given to the (sg table|skb|bio_vec)\b|\bbio\b/ : /^given to the (skb|bio_vec)\b|\bbio\b/;
   const scratch = new Set(fieldStores.filter(fs => out.callSites.some(c => c.function === fs.fn
-    && c.handoffs.some(h => /^given to the (sg table|skb|bio_vec)\b|\bbio\b/.test(h.kind)))).map(fs => fs.key));
+    && c.handoffs.some(h => owners.test(h.kind)))).map(fs => fs.key));
   findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, cfg, scratch));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way

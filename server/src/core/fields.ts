@@ -14,7 +14,7 @@
 // the same flag (a mode kept some other way, a bit in a flags word, is not
 // known here).
 import { consequence, dropPair, ledger, pairFor } from './counters';
-import { BIO_PAGES, BVEC_KEY, RELEASE_BY_NAME } from './apis';
+import { BIO_PAGES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME } from './apis';
 import { rightRelease } from './fixes';
 import { rootOf, WILL_PIN_GUARD } from './simulate';
 import type { FunctionDef, Node } from './syntax';
@@ -223,7 +223,8 @@ export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: S
     const unreleased = () => !released.has(f.key) && !scratch.has(f.key) && fills.some(x => x.key === f.key && !x.file)
       && !!struct && !privateStruct(text, struct) && !fns.some(g => movedOrReleased(g, struct, fieldHead(f.key)));
     const nowhere = !f.ownFill && !f.releasedBelow;
-    if (nowhere && !unreleased()) continue;
+    const twin = nowhere && !scratch.has(f.key) ? releasingTwin(fns, f) : undefined;
+    if (nowhere && !twin && !unreleased()) continue;
     const by = fills.filter(x => x.key === f.key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
     // an sg table is freed after its entries went back by walking it (sg_free_table()): not an array of pages
     if (by.some(x => x.sg)) continue;
@@ -231,7 +232,7 @@ export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: S
     const fill = by[0];
     const x = finding('leaked-pages', cfg, f, {
       fixes: [], path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
-      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
+      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${twin ? `before this path released them (${twin}() releases them before it frees that array)` : nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
     });
     if (x) out.push(x);
   }
@@ -288,6 +289,28 @@ function escapes(name: string, fns: FunctionDef[]): boolean {
     for (const m of t.matchAll(arg)) if (!local.has(m[1]) && !KEEPS_NOTHING.test(m[1])) return true;
   }
   return false;
+}
+
+/**
+ * Another function of the file that releases the field's pages and then
+ * frees its array — the file's way of tearing it down — where the freeing
+ * function neither releases them nor calls a function of the file that
+ * does: its release went missing. The other function's name, or undefined.
+ */
+function releasingTwin(fns: FunctionDef[], f: FieldFree): string | undefined {
+  const head = fieldHead(f.key);
+  const own = fns.find(g => g.name === f.fn);
+  if (!own) return undefined;
+  const release = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)\\s*${head}\\b`);
+  const free = new RegExp(`\\b(${[...CONTAINER_FREES].join('|')})\\s*\\([^;]*?(->|\\.)\\s*${head}\\s*\\)`);
+  const releasers = new Set(fns.filter(g => release.test(g.body.text)).map(g => g.name));
+  if (releasers.has(own.name)) return undefined;
+  for (const m of own.body.text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (releasers.has(m[1])) return undefined;
+  return fns.find(g => {
+    if (g.name === own.name) return false;
+    const r = release.exec(g.body.text), x = free.exec(g.body.text);
+    return !!r && !!x && r.index < x.index;
+  })?.name;
 }
 
 /** The struct is defined in this file (not in a header another file includes). */
