@@ -137,7 +137,9 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
     for (let p = c.parent; p; p = p.parent) {
       if (p.type === 'function_definition') break;
       if (!LOOP_TYPES.has(p.type)) continue;
-      if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || leavesAfter(c, p)) break;
+      // (a loop over objects — its header names the object, `list_for_each_entry(obj, …)` — releases another each time)
+      const header = cx.text.slice(p.startIndex, p.childForFieldName('body')?.startIndex ?? p.startIndex);
+      if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || new RegExp(`\\b${obj}\\b`).test(header) || leavesAfter(c, p)) break;
       return `${cx.fn.name}() is called in a loop with the same ${obj} each time (line ${c.startPosition.row + 1})`;
     }
   }
