@@ -159,8 +159,8 @@ export class Workspace {
 
   private event(e: Event): void {
     if (e.event === 'needIndex') {
-      const st = this.ensureScan(e.folder, e.settings);
-      if (st?.ready) this.pool.notify({ op: 'index', folder: e.folder, ...st.ready });
+      // (a folder already scanned: every thread was told, before this event was handled)
+      this.ensureScan(e.folder, e.settings);
     } else {
       // HEAD moved (a checkout changes files on disk): facts again, the folder's documents again
       this.pool.notify({ op: 'forgetFacts' });
