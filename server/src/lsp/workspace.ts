@@ -51,13 +51,14 @@ export class Workspace {
 
   constructor(private readonly host: WorkspaceHost) {
     this.pool = new AnalysisPool({ init: () => this.notices(), event: e => this.event(e), log: m => host.error(m) });
+    // the first analysis thread starts now: it loads its parser while the client initializes
+    this.pool.warm();
   }
 
-  /** rootUri and workspace folders (file: URIs); the first analysis thread starts. */
+  /** rootUri and workspace folders (file: URIs). */
   setFolders(uris: string[]): void {
     this.folderPaths = uris.map(fileOf).filter(Boolean);
     this.pool.notify({ op: 'folders', folders: this.folderPaths });
-    this.pool.warm();
   }
 
   /** The workspace folder holding `file` (the deepest), or undefined. */
