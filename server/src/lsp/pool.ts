@@ -21,8 +21,9 @@
 // - running work overtaken by an edit runs to its end and its result is
 //   dropped by the caller: the functions it finished fill the document's
 //   cache, so the newer version re-analyses only what the edit touched.
-// From TypeScript sources (tests through tsx), or when no thread can start,
-// one Analyst runs on the main thread instead.
+// From TypeScript sources (tests through tsx), when no thread can start, or
+// after threads ended on their own three times in a row with no answer
+// between, one Analyst runs on the main thread instead.
 import * as os from 'os';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import { Analyst, type Event, type Job, type JobResult, type Notice } from './analyst';
@@ -101,7 +102,9 @@ export class AnalysisPool {
   private nextId = 1;
   private closed = false;
   private readonly max: number;
-  private readonly threaded = __filename.endsWith('.js');
+  private threaded = __filename.endsWith('.js');
+  /** threads that ended on their own since the last answer. */
+  private losses = 0;
 
   constructor(private readonly host: PoolHost, threads = Number(process.env.PINLENS_ANALYSIS_THREADS) || Math.max(2, Math.min(os.availableParallelism(), 3))) {
     this.max = Math.max(1, threads);
@@ -192,6 +195,7 @@ export class AnalysisPool {
     const p = s.running;
     if (!p || p.id !== m.id) return;
     s.running = undefined;
+    this.losses = 0;
     if ('error' in m) this.fail(p, new Error(m.error));
     else this.settle(p, m.result);
     this.pump();
@@ -244,7 +248,13 @@ export class AnalysisPool {
     const p = s.running;
     this.remove(s);
     if (p) this.fail(p, new Error(why));
-    if (!this.closed) { this.host.log(`pinlens: ${why}`); this.pump(); }
+    if (this.closed) return;
+    this.host.log(`pinlens: ${why}`);
+    if (++this.losses >= 3 && this.threaded) {
+      this.threaded = false;
+      this.host.log('pinlens: analysis threads keep ending; analysing on the main thread from now on');
+    }
+    this.pump();
   }
 
   /** Ends a thread we no longer want (its running job was settled already). */

@@ -37,7 +37,7 @@ describe('lsp: one slow document blocks no other', function () {
     slowUri = pathToFileURL(file).href;
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  afterEach(() => { c?.kill(); c = undefined; delete process.env.PINLENS_ANALYSIS_THREADS; });
+  afterEach(() => { c?.kill(); c = undefined; delete process.env.PINLENS_ANALYSIS_THREADS; delete process.env.PINLENS_ANALYSIS_HEAP_MB; });
 
   const published = (uri: string) => c!.published.filter(p => p.uri === uri);
   const started = (uri: string, v: number) => c!.tracesUntil(ts => ts.some(t => t.includes(`analysing ${uri} v${v}`)), 30_000);
@@ -113,5 +113,23 @@ describe('lsp: one slow document blocks no other', function () {
     // the only publish of the closed document is the empty one that clears it
     assert.deepStrictEqual(published(slowUri).map(p => p.diagnostics.length), [0]);
     assert.ok(!c.traces.some(t => t.includes(`analysed ${slowUri}`)), c.traces.join('\n'));
+  });
+
+  it('says so when an analysis thread runs out of memory, stays up, and analyses on the main thread when threads keep ending', async () => {
+    process.env.PINLENS_ANALYSIS_HEAP_MB = '8'; // too little for a thread to load its parser
+    c = await LspClient.start({}, { rootUri: null });
+    await c.open(small.uri, small.text);
+    const v1 = await c.version(small.uri, 1);
+    assert.deepStrictEqual(v1.map(d => d.code), ['analysis-incomplete']);
+    assert.match(String(v1[0].message), /ran out of memory \(8 MB\)/);
+    let v = 1, ds = v1;
+    while (!ds.some(d => d.code === 'mismatched-release') && v < 6) {
+      v++;
+      await c.change(small.uri, v, [{ text: small.text + '\n'.repeat(v) }]);
+      ds = await c.version(small.uri, v);
+    }
+    assert.ok(ds.some(d => d.code === 'mismatched-release'), JSON.stringify(ds));
+    assert.ok(c.logs.some(l => /analysing on the main thread from now on/.test(l)), c.logs.join('\n'));
+    assert.strictEqual(await c.stop(), 0);
   });
 });
