@@ -132,4 +132,20 @@ describe('lsp: one slow document blocks no other', function () {
     assert.ok(c.logs.some(l => /analysing on the main thread from now on/.test(l)), c.logs.join('\n'));
     assert.strictEqual(await c.stop(), 0);
   });
+
+  it('answers RequestCancelled at once to a cancelled Check Workspace whose file is being analysed, and publishes nothing of it', async () => {
+    c = await LspClient.start({}, { rootUri: pathToFileURL(dir).href });
+    const source = new CancellationTokenSource();
+    const answer = c.conn.sendRequest('pinlens/checkFolder', { uri: pathToFileURL(dir).href }, source.token).then(() => undefined, (e: unknown) => e);
+    // the folder is listed and its one file's analysis begins
+    while (!c.progress.some(p => /^0\/1 files/.test(p.message ?? ''))) await new Promise(r => setTimeout(r, 20));
+    const t0 = performance.now();
+    source.cancel();
+    const err = await answer;
+    const ms = performance.now() - t0;
+    assert.ok(err instanceof ResponseError && err.code === -32800, `expected RequestCancelled, got ${String(err)}`);
+    assert.ok(ms < QUICK_MS, `the cancelled check took ${ms.toFixed(0)} ms`);
+    assert.strictEqual(await c.stop(), 0);
+    assert.deepStrictEqual(published(slowUri), []);
+  });
 });
