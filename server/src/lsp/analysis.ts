@@ -47,6 +47,14 @@ export function analyse(parser: Parser, text: string, settings: Required<Setting
   }
 }
 
+/** The analysis that could not be made (the analysis thread failed or ran out of memory): a note, no findings. */
+export function failedAnalysis(text: string, err: unknown): Analysed {
+  return {
+    text, analysis: EMPTY, ms: 0, facts: NO_FACTS,
+    note: { code: 'analysis-incomplete', message: `pinlens: internal error, file not analysed: ${err instanceof Error ? err.message : String(err)}` },
+  };
+}
+
 const MENTION = new RegExp(`\\b(?:${[...ALL_API_NAMES, ...BIO_FLAGS].join('|')})\\b`);
 
 /** A file that names no catalog API or bio flag cannot have a finding: folder checks skip it. */

@@ -8,6 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { FrameFilter, Lifecycle } from './transport';
 import { isScanThread, runScanThread } from '../index/scan-thread';
+import { isAnalysisThread, runAnalysisThread } from './pool';
 import { startServer } from './server';
 
 const USAGE = 'usage: pinlens-server --stdio | --node-ipc | --socket=PORT | --pipe=NAME';
@@ -74,6 +75,7 @@ function main(): void {
   startServer(conn, { docsBase: pathToFileURL(path.join(root, 'docs', 'codes')).href + '/', version: version(root) });
 }
 
-// out/server.js also runs as the thread that scans a workspace folder
+// out/server.js also runs as the thread that scans a workspace folder, and as the analysis threads
 if (isScanThread()) runScanThread();
+else if (isAnalysisThread()) runAnalysisThread();
 else main();

@@ -56,6 +56,15 @@ async function holdsAll(root: string, files: string[]): Promise<boolean> {
   return true;
 }
 
+/** The report that could not be made (the analysis thread failed or ran out of memory): one note on the first line. */
+export function failedPatch(text: string, err: unknown): PatchAnalysed {
+  const start = { line: 0, character: 0 };
+  return { text, ms: 0, view: { findings: [], lenses: [], diagnostics: [{
+    range: { start, end: start }, severity: 'information', code: 'analysis-incomplete', related: [],
+    message: `pinlens: internal error, patch not analysed: ${err instanceof Error ? err.message : String(err)}`,
+  }] } };
+}
+
 /**
  * `indexOf`: the index of a folder the series applies to (the workspace's,
  * once scanned), for the same cross-file facts an open file of it gets.

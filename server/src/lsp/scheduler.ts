@@ -7,7 +7,10 @@
 //   the analysis and its result is never published;
 // - results are cached per (uri, version, settings generation); stale(uri)
 //   makes a document's result stale (what it was computed from changed:
-//   another file's facts), even one whose run is under way.
+//   another file's facts), even one whose run is under way;
+// - forget(uri) (the document closed) aborts the signal its running run was
+//   given; a run overtaken by an edit is not aborted (the runner decides what
+//   that costs: the server lets the analysis end and drops its result).
 // No LSP imports: `run` and `publish` are given by the server.
 
 export interface Snapshot { uri: string; version: number; text: string }
@@ -21,6 +24,8 @@ interface DocState<R> {
   /** cancels the scheduled start, when one is scheduled. */
   scheduled?: () => void;
   running?: Promise<void>;
+  /** aborted when the document is forgotten while its run is under way. */
+  abort?: AbortController;
   rerun: boolean;
   result?: Stamped<R>;
   /** bumped by stale(); the result is fresh only if computed at the current epoch. */
@@ -29,7 +34,7 @@ interface DocState<R> {
 }
 
 /** `run` returns undefined when it noticed (via isCurrent) that it was superseded. */
-export type Runner<R> = (snap: Snapshot, isCurrent: () => boolean) => Promise<R | undefined>;
+export type Runner<R> = (snap: Snapshot, isCurrent: () => boolean, signal: AbortSignal) => Promise<R | undefined>;
 
 export class Scheduler<R> {
   private docs = new Map<string, DocState<R>>();
@@ -54,6 +59,7 @@ export class Scheduler<R> {
   forget(uri: string): void {
     const s = this.docs.get(uri);
     s?.scheduled?.();
+    s?.abort?.abort();
     this.docs.delete(uri);
   }
 
@@ -83,6 +89,11 @@ export class Scheduler<R> {
     return this.docs.get(uri)?.result;
   }
 
+  /** The last result published for the document, of whatever version; no analysis is started or waited for. */
+  latest(uri: string): Stamped<R> | undefined {
+    return this.docs.get(uri)?.result;
+  }
+
   private fresh(s: DocState<R>): boolean {
     return s.result !== undefined && s.result.version === s.snap.version && s.result.generation === this.generation && s.resultEpoch === s.epoch;
   }
@@ -104,7 +115,13 @@ export class Scheduler<R> {
     const generation = this.generation;
     const epoch = s.epoch;
     const isCurrent = () => this.docs.get(snap.uri) === s && s.snap.version === snap.version && this.generation === generation;
-    const value = await this.run(snap, isCurrent);
+    const abort = s.abort = new AbortController();
+    let value: R | undefined;
+    try {
+      value = await this.run(snap, isCurrent, abort.signal);
+    } finally {
+      if (s.abort === abort) s.abort = undefined;
+    }
     if (value === undefined || !isCurrent()) return;
     // (a result made stale meanwhile is still published: it is the document's best so far, and it runs again)
     s.result = { version: snap.version, generation, value };

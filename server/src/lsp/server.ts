@@ -1,7 +1,10 @@
 // Binds LSP requests to the feature functions. Holds the open documents, the
 // schedulers (debounce + cache per version) and the settings per resource;
 // what the server knows about the files of its folders lives in the
-// workspace (workspace.ts). Code actions read diagnostic data.
+// workspace (workspace.ts), and every analysis runs on an analysis thread
+// (pool.ts), so requests are answered here while one runs: a request waiting
+// for an analysis answers RequestCancelled as soon as it is cancelled, and
+// shutdown ends the threads. Code actions read diagnostic data.
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { promises as fs } from 'fs';
@@ -10,16 +13,15 @@ import {
   InitializeResult, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Parser } from 'web-tree-sitter';
-import { loadParser } from '../host/treesitter';
 import type { Position, Settings } from '../core/types';
 import {
   CheckFolderParams, CheckFolderRequest, CheckFolderResult, SimulationParams, SimulationRequest, SimulationResult,
 } from '../protocol';
 import { Analysed, mentionsPages } from './analysis';
+import type { DocAnalysed } from './analyst';
 import { isRange, noteDiagnostic, toCodeActions, toCodeLens, toDiagnostic, toHover, toPatchDiagnostic } from './convert';
 import { patchHover } from './features/patch';
-import { PatchAnalysed, analysePatch, isPatchDocument } from './patch';
+import { PatchAnalysed, isPatchDocument } from './patch';
 import { Neighbour, codeLenses } from './features/lenses';
 import { hoverAt } from './features/hover';
 import { simulationAt } from './features/simulation';
@@ -53,8 +55,29 @@ function docUri(p: unknown): string {
   return x.textDocument.uri;
 }
 
+function cancelledError(): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+}
+
 function checkCancelled(token: CancellationToken): void {
-  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+  if (token.isCancellationRequested) throw cancelledError();
+}
+
+/** `p`, or RequestCancelled as soon as the request is cancelled (an analysis it waits for may take long). */
+function unlessCancelled<T>(p: Promise<T>, token: CancellationToken): Promise<T> {
+  if (token.isCancellationRequested) return Promise.reject(cancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const d = token.onCancellationRequested(() => reject(cancelledError()));
+    p.then(v => { d.dispose(); resolve(v); }, e => { d.dispose(); reject(e); });
+  });
+}
+
+/** An AbortSignal that follows a request's cancellation. */
+function signalOf(token: CancellationToken): AbortSignal {
+  const c = new AbortController();
+  if (token.isCancellationRequested) c.abort();
+  else token.onCancellationRequested(() => c.abort());
+  return c.signal;
 }
 
 export function isC(doc: TextDocument): boolean {
@@ -65,7 +88,6 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   const documents = new TextDocuments(TextDocument);
   // editor hooks (activity.ts): indexing state for the status bar, the Output channel's log
   const activity = new Activity(conn);
-  const parser: Promise<Parser> = loadParser();
   const settingsCache = new Map<string, Promise<ServerSettings>>();
   /** uris whose diagnostics came from a folder check (kept when their editor closes). */
   const fromFolder = new Set<string>();
@@ -103,10 +125,10 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     scan: (folder, end) => end ? activity.indexDone(folder, end.scan, end.error) : activity.indexStarted(folder),
   });
 
-  /** A file that is not open, analysed in its tree. */
-  async function analyseText(uri: string, text: string, settings?: Required<Settings>): Promise<Analysed> {
+  /** A file that is not open, analysed in its tree (undefined: cancelled, or the server is shutting down). */
+  async function analyseText(uri: string, text: string, settings?: Required<Settings>, signal?: AbortSignal): Promise<Analysed | undefined> {
     const s = settings ?? await settingsFor(uri);
-    return workspace.analyseFile(fileOf(uri), text, await parser, s);
+    return workspace.analyseFile(fileOf(uri), text, s, { signal });
   }
 
   function publish(uri: string, r: Analysed, version?: number): void {
@@ -117,23 +139,21 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     void conn.sendDiagnostics({ uri, version, diagnostics });
   }
 
-  const scheduler = new Scheduler<Analysed>(
-    async (snap: Snapshot, isCurrent) => {
-      const file = fileOf(snap.uri);
-      if (file) workspace.prepareBaseline(file); // git runs while the text is analysed
+  // an overtaken analysis runs to its end on its thread (what it finished fills the document's
+  // function cache) and its result is dropped; a closed document's ends its thread (pool.ts)
+  const scheduler = new Scheduler<DocAnalysed>(
+    async (snap: Snapshot, isCurrent, signal) => {
       const ss = await serverSettingsFor(snap.uri);
-      const p = await parser;
       if (!isCurrent()) return undefined;
-      const r = workspace.analyseDocument(snap.uri, snap.text, p, ss.core);
-      if (!file) return r;
-      const marks = await workspace.marks(file, r, p, ss.core);
-      if (!isCurrent()) return undefined;
-      return marks ? { ...r, marks, onlyIntroduced: ss.onlyIntroduced } : r;
+      const r = await workspace.analyseDocument(snap.uri, snap.text, ss.core, {
+        alive: isCurrent, signal, hard: true, started: () => conn.tracer.log(`pinlens: analysing ${snap.uri} v${snap.version}`),
+      });
+      if (!r || !isCurrent()) return undefined;
+      return r.marks ? { ...r, onlyIntroduced: ss.onlyIntroduced } : r;
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms`);
-      const file = fileOf(uri);
-      activity.analysed(uri, r.version, r.value, r.value.facts.external?.size, file ? workspace.indexStats(file) : undefined);
+      activity.analysed(uri, r.version, r.value, r.value.facts.external?.size, r.value.stats);
       publish(uri, r.value, r.version);
     },
     opts.policy,
@@ -142,10 +162,13 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
 
   // patch documents: their own scheduler, the same debounce and per-version cache
   const patchScheduler = new Scheduler<PatchAnalysed>(
-    async (snap: Snapshot, isCurrent) => {
+    async (snap: Snapshot, isCurrent, signal) => {
       const s = await settingsFor(snap.uri);
-      const p = await parser;
-      return isCurrent() ? analysePatch(p, snap.uri, snap.text, s, folders, root => workspace.patchIndex(root, p, s)) : undefined;
+      if (!isCurrent()) return undefined;
+      const r = await workspace.analysePatch(snap.uri, snap.text, s, folders, {
+        alive: isCurrent, signal, hard: true, started: () => conn.tracer.log(`pinlens: analysing patch ${snap.uri} v${snap.version}`),
+      });
+      return r && isCurrent() ? r : undefined;
     },
     (uri, r) => {
       conn.tracer.log(`pinlens: analysed patch ${uri} v${r.version} in ${r.value.ms.toFixed(1)} ms${r.value.root ? ` against ${r.value.root}` : ''}`);
@@ -158,11 +181,11 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   const isPatchDoc = (uri: string) => { const d = documents.get(uri); return !!d && isPatchDocument(d.uri, d.languageId); };
 
   /** The analysis of an open document (current version), or of a file on disk. */
-  async function analysisOf(uri: string): Promise<Analysed | undefined> {
+  async function analysisOf(uri: string, signal?: AbortSignal): Promise<Analysed | undefined> {
     if (documents.get(uri)) return (await scheduler.current(uri))?.value;
     if (!uri.startsWith('file:')) return undefined;
     const text = await readSource(fileURLToPath(uri));
-    return text === undefined ? undefined : analyseText(uri, text);
+    return text === undefined ? undefined : analyseText(uri, text, undefined, signal);
   }
 
   conn.onInitialize((params): InitializeResult => {
@@ -216,13 +239,11 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   conn.onHover(async (params, token) => {
     const { uri, pos } = docPosition(params);
     if (isPatchDoc(uri)) {
-      const p = (await patchScheduler.current(uri))?.value;
-      checkCancelled(token);
+      const p = (await unlessCancelled(patchScheduler.current(uri), token))?.value;
       const h = p && patchHover(p.view, p.text, pos);
       return h ? toHover(h) : null;
     }
-    const r = await analysisOf(uri);
-    checkCancelled(token);
+    const r = await unlessCancelled(analysisOf(uri, signalOf(token)), token);
     const h = r && hoverAt(r.analysis, r.text, pos);
     return h ? toHover(h) : null;
   });
@@ -230,13 +251,11 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   conn.onCodeLens(async (params, token) => {
     const uri = docUri(params);
     if (isPatchDoc(uri)) {
-      const p = (await patchScheduler.current(uri))?.value;
-      checkCancelled(token);
+      const p = (await unlessCancelled(patchScheduler.current(uri), token))?.value;
       return p ? p.view.lenses.map(toCodeLens) : [];
     }
-    const r = await analysisOf(uri);
-    const others = r ? await openNeighbours(uri) : [];
-    checkCancelled(token);
+    const r = await unlessCancelled(analysisOf(uri, signalOf(token)), token);
+    const others = r ? await unlessCancelled(openNeighbours(uri), token) : [];
     return r ? codeLenses(uri, r.analysis, others).map(toCodeLens) : [];
   });
 
@@ -248,7 +267,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     for (const d of documents.all()) {
       const other = fileOf(d.uri);
       if (d.uri === uri || !other || !isC(d) || isPatchDocument(d.uri, d.languageId) || path.dirname(other) !== path.dirname(file)) continue;
-      const a = (await scheduler.current(d.uri))?.value.analysis;
+      // the result at hand, even of an older version: a neighbour's analysis under way must not hold up this document
+      const a = (scheduler.latest(d.uri) ?? await scheduler.current(d.uri))?.value.analysis;
       if (a) out.push({ file: path.basename(other), analysis: a });
     }
     return out;
@@ -266,8 +286,7 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     const pos = { line: x?.line, character: x?.character };
     if (typeof x?.uri !== 'string' || !isPosition(pos)) throw invalid('expected { uri, line, character }');
     if (isPatchDoc(x.uri)) return null;
-    const r = await analysisOf(x.uri);
-    checkCancelled(token);
+    const r = await unlessCancelled(analysisOf(x.uri, signalOf(token)), token);
     return (r && simulationAt(r.analysis, pos)) ?? null;
   });
 
@@ -295,6 +314,10 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
     // the server's own progress can be cancelled in the editor's notification; the client's cancels the request
     const own = report && 'token' in report ? (report as { token: CancellationToken }).token : undefined;
     const cancelled = () => token.isCancellationRequested || !!own?.isCancellationRequested;
+    // a file's analysis under way is dropped when either is cancelled
+    const stop = new AbortController();
+    const d1 = token.onCancellationRequested(() => stop.abort());
+    const d2 = own?.onCancellationRequested(() => stop.abort());
     try {
       const files: string[] = [];
       for await (const file of walkC(dir, settings.maxFileSize, { skipped: result.skipped, cancelled })) files.push(file);
@@ -310,12 +333,13 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
           report?.report(pct, `${result.files - 1}/${files.length} files — ${path.relative(dir, path.dirname(file)) || path.basename(dir)}`);
         }
         let r: Analysed | undefined;
-        if (documents.get(fileUri)) r = await analysisOf(fileUri);
+        if (documents.get(fileUri)) r = await unlessCancelled(analysisOf(fileUri), token);
         else {
           const text = await readSource(file);
           if (text === undefined) { result.skipped.push(file); continue; }
           if (!mentionsPages(text) && !fromFolder.has(fileUri)) continue;
-          r = await analyseText(fileUri, text, settings);
+          r = await unlessCancelled(analyseText(fileUri, text, settings, stop.signal), token);
+          if (!r) continue; // cancelled (the progress's own cancel), or shutting down
           fromFolder.add(fileUri);
           publish(fileUri, r);
         }
@@ -325,6 +349,8 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
       checkCancelled(token);
       return result;
     } finally {
+      d1.dispose();
+      d2?.dispose();
       report?.done();
     }
   }
@@ -337,6 +363,9 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   });
 
   conn.onDidChangeWatchedFiles(({ changes }) => workspace.filesChanged(changes.map(ch => ch.uri)));
+
+  // shutdown and exit never wait for an analysis: the threads end now
+  conn.onShutdown(() => workspace.shutdown());
 
   documents.listen(conn);
   conn.listen();

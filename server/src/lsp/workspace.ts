@@ -1,22 +1,22 @@
-// The server's workspace: what it knows about the files of its folders and
-// keeps between requests. Per workspace folder the index (definition scan on
-// a thread, rescans when .c files change); per open document its function
-// cache (incremental re-analysis) and the cross-file facts looked up when it
-// opened or was saved; per file the HEAD analysis its findings are marked
-// against (baseline.ts). Every analysis goes through index/facts.ts, so open
-// documents, files of a folder check and patch documents see the same facts.
+// The server's workspace, on the main thread: its folders and their
+// definition scans (each on a scan thread; rescans when .c files change), and
+// the analysis threads (pool.ts) that hold the rest — each folder's index
+// made from its scan, each open document's function cache and facts, the
+// HEAD baselines (analyst.ts). Every analysis goes through index/facts.ts on
+// an analysis thread, so open documents, files of a folder check and patch
+// documents see the same facts, and none holds up the request loop.
 // No LSP types: the server binds it to the connection (server.ts).
 import * as path from 'path';
-import { fileURLToPath } from 'url';
-import type { Parser } from 'web-tree-sitter';
-import { AnalysisCache } from '../core/analyze';
-import type { Finding, Settings } from '../core/types';
-import { TreeFacts } from '../index/facts';
+import type { Settings } from '../core/types';
 import type { ScanResult } from '../index/scan';
 import { scanInThreads } from '../index/scan-thread';
-import { IndexStats, TreeIndex } from '../index/tree';
-import { Analysed, analyse } from './analysis';
-import { Baselines, Mark } from './baseline';
+import { failedAnalysis } from './analysis';
+import type { DocAnalysed, Event, Notice } from './analyst';
+import { fileOf } from './files';
+import { PatchAnalysed, failedPatch } from './patch';
+import { AnalysisPool, RunOptions } from './pool';
+
+export { fileOf };
 
 export interface WorkspaceHost {
   /** work-done progress shown while a folder is indexed; undefined when the client has none. */
@@ -28,51 +28,37 @@ export interface WorkspaceHost {
   reanalyseAll(): void;
   /**
    * A folder's definition scan started, or ended (`end`: its result, or the
-   * thread's error when it failed and the index scans on the main thread
+   * thread's error when it failed and the index scans on an analysis thread
    * instead); the end comes before the folder's documents are analysed again.
    */
   scan?(folder: string, end?: { scan?: ScanResult; error?: string }): void;
 }
 
-/** The file path of a file: URI; '' for anything else. */
-export function fileOf(uri: string): string {
-  if (!uri.startsWith('file:')) return '';
-  try { return fileURLToPath(uri); } catch { return ''; }
-}
-
 interface FolderState {
-  index?: TreeIndex;
+  /** the scan handed to the analysis threads (scan undefined: the scan thread failed), with the .c files changed since. */
+  ready?: { scan?: ScanResult; settings: Settings; changed: string[] };
   /** a scan is running; `again`: a .c file changed meanwhile, scan once more when it ends. */
   scanning?: { again: boolean };
-  /** waiting for the index (Check Workspace). */
-  waiters: ((ix: TreeIndex) => void)[];
-}
-
-interface DocState {
-  cache: AnalysisCache;
-  /** looked up on open and after saves and scans, not on every keystroke. */
-  facts?: TreeFacts;
+  /** waiting for the index (Check Workspace, patch documents). */
+  waiters: (() => void)[];
 }
 
 export class Workspace {
   /** workspace folders, as paths. */
   private folderPaths: string[] = [];
   private readonly folders = new Map<string, FolderState>();
-  private readonly docs = new Map<string, DocState>();
-  private readonly baselines: Baselines;
+  private readonly pool: AnalysisPool;
 
   constructor(private readonly host: WorkspaceHost) {
-    // in a git work tree, findings are marked against the file at HEAD; when HEAD
-    // moves, the open documents of that folder are analysed again (a checkout changes files on disk)
-    this.baselines = new Baselines(dir => {
-      this.forgetFacts();
-      this.host.reanalyse(f => path.dirname(f) === dir);
-    });
+    this.pool = new AnalysisPool({ init: () => this.notices(), event: e => this.event(e), log: m => host.error(m) });
+    // the first analysis thread starts now: it loads its parser while the client initializes
+    this.pool.warm();
   }
 
   /** rootUri and workspace folders (file: URIs). */
   setFolders(uris: string[]): void {
     this.folderPaths = uris.map(fileOf).filter(Boolean);
+    this.pool.notify({ op: 'folders', folders: this.folderPaths });
   }
 
   /** The workspace folder holding `file` (the deepest), or undefined. */
@@ -80,69 +66,49 @@ export class Workspace {
     return this.folderPaths.filter(f => file === f || file.startsWith(f + path.sep)).sort((a, b) => b.length - a.length)[0];
   }
 
-  /** The index of the folder holding `file`, its scan started when there is none yet; undefined until the scan is done. */
-  indexFor(file: string, parser: Parser, settings: Settings): TreeIndex | undefined {
-    const folder = this.folderOf(file);
-    if (!folder) return undefined;
-    const st = this.stateOf(folder);
-    if (!st.index && !st.scanning) this.startScan(folder, parser, settings);
-    return st.index;
-  }
-
-  /** The counters of the built index of the folder holding `file` (a scan is not started). */
-  indexStats(file: string): IndexStats | undefined {
-    const folder = this.folderOf(file);
-    return folder ? this.folders.get(folder)?.index?.stats : undefined;
-  }
-
-  /** The index of the folder holding `file` once its scan is done (undefined: no workspace folder holds it). */
-  ready(file: string, parser: Parser, settings: Settings): Promise<TreeIndex | undefined> {
-    const folder = this.folderOf(file);
-    const ix = this.indexFor(file, parser, settings);
-    if (!folder || ix) return Promise.resolve(ix);
-    return new Promise(resolve => this.stateOf(folder).waiters.push(resolve));
-  }
-
   /**
-   * An open document analysed in its tree: its function cache, the facts
-   * looked up once (again after saves and scans). `file` '' for a document
-   * that is no file.
+   * An open document analysed in its tree on an analysis thread (its function
+   * cache, facts looked up once, HEAD marks); its folder's scan is started
+   * when there is none yet (until it is done, without other files' facts).
+   * Undefined: dropped (no longer wanted, cancelled).
    */
-  analyseDocument(uri: string, text: string, parser: Parser, settings: Required<Settings>): Analysed {
+  async analyseDocument(uri: string, text: string, settings: Required<Settings>, opts: RunOptions = {}): Promise<DocAnalysed | undefined> {
     const file = fileOf(uri);
-    let d = this.docs.get(uri);
-    if (!d) { d = { cache: new AnalysisCache() }; this.docs.set(uri, d); }
-    const index = file ? this.indexFor(file, parser, settings) : undefined;
-    const r = analyse(parser, text, settings, file, { index, cache: d.cache, facts: d.facts });
-    if (!r.note) d.facts = r.facts;
-    return r;
+    if (file) this.ensureScan(file, settings);
+    try {
+      return await this.pool.run({ op: 'document', uri, text, settings }, { ...opts, uri }) as DocAnalysed | undefined;
+    } catch (err) {
+      return failedAnalysis(text, err);
+    }
   }
 
   /** A file that is not open (a folder check), analysed in its tree once its folder's index is ready. */
-  async analyseFile(file: string, text: string, parser: Parser, settings: Required<Settings>): Promise<Analysed> {
-    const index = await this.ready(file, parser, settings);
-    return analyse(parser, text, settings, file, { index });
+  async analyseFile(file: string, text: string, settings: Required<Settings>, opts: RunOptions = {}): Promise<DocAnalysed | undefined> {
+    await this.ready(file, settings);
+    try {
+      return await this.pool.run({ op: 'file', file, text, settings }, opts) as DocAnalysed | undefined;
+    } catch (err) {
+      return failedAnalysis(text, err);
+    }
   }
 
-  /** Starts the HEAD lookup of an open document's folder (git runs while the text is analysed). */
-  prepareBaseline(file: string): void {
-    void this.baselines.prepare(file);
-  }
-
-  /** `r`'s findings marked against the file at HEAD, analysed in its tree with the same facts; undefined outside git. */
-  marks(file: string, r: Analysed, parser: Parser, settings: Required<Settings>): Promise<Map<Finding, Mark> | undefined> {
-    const index = this.indexFor(file, parser, settings);
-    return this.baselines.marks(file, r, JSON.stringify(settings), r.facts,
-      (text, cache) => analyse(parser, text, settings, file, { index, cache, facts: r.facts }));
+  /** A patch document against the folders (file: URIs); the index of a workspace folder it applies to is waited for. */
+  async analysePatch(uri: string, text: string, settings: Required<Settings>, folders: string[], opts: RunOptions = {}): Promise<PatchAnalysed | undefined> {
+    try {
+      return await this.pool.run({ op: 'patch', uri, text, settings, folders }, opts) as PatchAnalysed | undefined;
+    } catch (err) {
+      return failedPatch(text, err);
+    }
   }
 
   /** The document closed: its cache, facts and HEAD analysis go. */
   closed(uri: string): void {
-    const d = this.docs.get(uri);
-    d?.cache.dispose();
-    this.docs.delete(uri);
-    const file = fileOf(uri);
-    if (file) this.baselines.forget(file);
+    this.pool.forget(uri);
+  }
+
+  /** Shutdown: the analysis threads end now, whatever they were doing. */
+  shutdown(): void {
+    this.pool.close();
   }
 
   /**
@@ -159,15 +125,48 @@ export class Workspace {
       const inside = c.map(fileOf).filter(f => f.endsWith('.c') && f.startsWith(folder + path.sep));
       if (!inside.length) continue;
       if (st.scanning) st.scanning.again = true;
-      else st.index?.filesChanged(inside);
+      else if (st.ready) {
+        st.ready.changed.push(...inside);
+        this.pool.notify({ op: 'filesChanged', folder, files: inside });
+      }
     }
-    this.forgetFacts();
+    this.pool.notify({ op: 'forgetFacts' });
     this.host.reanalyseAll();
   }
 
-  /** The index of a folder for a patch document's tree: a workspace folder's (once scanned), else none. */
-  patchIndex(root: string, parser: Parser, settings: Settings): Promise<TreeIndex | undefined> {
-    return this.folderOf(root) === root ? this.ready(root, parser, settings) : Promise.resolve(undefined);
+  /** The index of the folder holding `file` is with the analysis threads (at once when no workspace folder holds it). */
+  private ready(file: string, settings: Settings): Promise<void> {
+    const folder = this.folderOf(file);
+    const st = folder ? this.ensureScan(folder, settings) : undefined;
+    if (!st || st.ready) return Promise.resolve();
+    return new Promise(resolve => st.waiters.push(resolve));
+  }
+
+  /** The state of the folder holding `file`, its scan started when there is none yet. */
+  private ensureScan(file: string, settings: Settings): FolderState | undefined {
+    const folder = this.folderOf(file);
+    if (!folder) return undefined;
+    const st = this.stateOf(folder);
+    if (!st.ready && !st.scanning) this.startScan(folder, settings);
+    return st;
+  }
+
+  /** What a new analysis thread is told first. */
+  private notices(): Notice[] {
+    const out: Notice[] = [{ op: 'folders', folders: this.folderPaths }];
+    for (const [folder, st] of this.folders) if (st.ready) out.push({ op: 'index', folder, ...st.ready });
+    return out;
+  }
+
+  private event(e: Event): void {
+    if (e.event === 'needIndex') {
+      // (a folder already scanned: every thread was told, before this event was handled)
+      this.ensureScan(e.folder, e.settings);
+    } else {
+      // HEAD moved (a checkout changes files on disk): facts again, the folder's documents again
+      this.pool.notify({ op: 'forgetFacts' });
+      this.host.reanalyse(f => path.dirname(f) === e.dir);
+    }
   }
 
   private stateOf(folder: string): FolderState {
@@ -176,39 +175,34 @@ export class Workspace {
     return st;
   }
 
-  /** What other files said is forgotten: the indexes read the tree again, documents look their facts up again. */
-  private forgetFacts(): void {
-    for (const st of this.folders.values()) st.index?.invalidate();
-    for (const d of this.docs.values()) d.facts = undefined;
-  }
-
-  /** (Re)scans a folder on a thread; the old index, if any, serves until the new one is ready. */
-  private startScan(folder: string, parser: Parser, settings: Settings): void {
+  /** (Re)scans a folder on a thread; the analysis threads keep the old index, if any, until the new one is ready. */
+  private startScan(folder: string, settings: Settings): void {
     const st = this.stateOf(folder);
     st.scanning = { again: false };
     this.host.scan?.(folder);
     // the editor shows that the facts of other files are still to come
     const report = this.host.progress('pinlens: indexing', path.basename(folder));
-    const ready = (index: TreeIndex) => {
-      st.index = index;
+    const ready = (scan: ScanResult | undefined) => {
+      st.ready = { scan, settings, changed: [] };
       const again = st.scanning?.again;
       st.scanning = undefined;
+      // the threads make the index and forget the facts of the folder's documents
+      this.pool.notify({ op: 'index', folder, ...st.ready });
       // the folder's open documents again, now with other files' facts (the others are not affected)
-      for (const d of this.docs.entries()) if (fileOf(d[0]).startsWith(folder + path.sep)) d[1].facts = undefined;
       this.host.reanalyse(f => f.startsWith(folder + path.sep));
-      for (const w of st.waiters.splice(0)) w(index);
+      for (const w of st.waiters.splice(0)) w();
       void report?.then(r => r?.done());
-      if (again) this.startScan(folder, parser, settings);
+      if (again) this.startScan(folder, settings);
     };
     scanInThreads(path.resolve(folder), 1).then(scan => {
       this.host.scan?.(folder, { scan });
-      ready(new TreeIndex(folder, parser, settings, { scan }));
+      ready(scan);
     }, err => {
       const error = err instanceof Error ? err.message : String(err);
       this.host.scan?.(folder, { error });
-      // the index scans on the main thread instead, when it is first asked
-      this.host.error(`pinlens: scanning ${folder} on a thread failed (${error}); scanning here`);
-      ready(new TreeIndex(folder, parser, settings));
+      // the index scans on the analysis thread instead, when it is first asked
+      this.host.error(`pinlens: scanning ${folder} on a thread failed (${error}); scanning on the analysis thread`);
+      ready(undefined);
     });
   }
 }

@@ -53,9 +53,10 @@ describe('lsp: bad requests, settings, lifecycle', () => {
     assert.strictEqual(ds.length, 1, JSON.stringify(ds));
     assert.strictEqual(ds[0].severity, 2);
     c.settings = { disabledCodes: ['mismatched-release'], pathBudget: 'junk' };
-    const next = c.nextDiagnostics(bad.uri);
+    // (an analysis under way with the old settings, such as the one the folder's index starts, may publish first)
+    const next = c.nextDiagnostics(bad.uri, p => !p.diagnostics.some(d => d.code === 'mismatched-release'));
     await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
-    assert.deepStrictEqual((await next).diagnostics.filter(d => d.code === 'mismatched-release'), []);
+    assert.strictEqual((await next).version, 1); // (none comes within the wait if the new settings are not applied)
   });
 
   it('exits with 1 on exit without shutdown (LSP rule)', async () => {
