@@ -243,7 +243,8 @@ function recordArgModes(fn: Fn, st: State, call: Node, name: string, args: Node[
       if (!fn.result.argCalls.some(c => c.call.id === call.id && c.index === index)) fn.result.argCalls.push({ callee: name, index, mode: 'UNKNOWN', api: '', acquire: call, call });
       return;
     }
-    if (!set || set.state !== 'held' || !mayHold(set) || set.mode === 'UNKNOWN') return;
+    // (pages handed on — passed to another callee, stored — still have their mode; released ones are gone)
+    if (!set || set.state === 'released' || !mayHold(set) || set.mode === 'UNKNOWN') return;
     const site = siteOf(fn, set);
     // a parameter's pages with a mode from the callers pass it on (a chain of helpers)
     const acquire = site?.call ?? (set.param !== undefined ? fn.def.node : undefined);

@@ -44,6 +44,19 @@ export const doubleRelease: Checker = {
       });
       return;
     }
+    // one page of a known mode released twice in a row: the same slot, nothing written between
+    // (of a known mode — an acquire here, or every caller's: a parameter of unknown mode may come with two references a caller took)
+    if (set && !ev.viaHelper && (set.mode === 'PIN' || set.mode === 'GET' || set.mode === 'EXTRACT')
+      && !new RegExp(`\\b(get_page|folio_get|try_get_page|folio_try_get)\\s*\\(\\s*${ev.argText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\)`).test(cx.fn.body.text)) {
+      const prev = sameSlotJustBefore(ev);
+      if (prev) {
+        cx.report(st, {
+          code: 'double-release', node: ev.node, set, step: 'released again',
+          message: `${ev.api}(${ev.argText}) releases the same page again: ${calleeName(prev)}(${ev.argText}) released it just above (line ${prev.startPosition.row + 1}), and neither the slot nor its index changed between— each page holds one ${set.mode === 'GET' ? 'reference' : 'pin'} from ${set.origin ? set.origin.text : 'its acquire'}`,
+        });
+        return;
+      }
+    }
     if (!set || set.state !== 'released' || !set.releasedAt || ev.family === 'bio' && set.releasedAt.api.startsWith('bio_')) return;
     const first = set.releasedAt;
     if (set.param !== undefined && !borrowedTwice(cx.fn.body.text, set.holder, first.node.id, ev)) return;
@@ -142,6 +155,33 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
       if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || new RegExp(`\\b${obj}\\b`).test(header) || leavesAfter(c, p)) break;
       return `${cx.fn.name}() is called in a loop with the same ${obj} each time (line ${c.startPosition.row + 1})`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The statement just above the release, in the same block, releases the same
+ * page as written (`unpin_user_page(pages[j]);` twice), with no label, jump,
+ * or write of the slot, its index or a reference taken (`get_page()`)
+ * between: the call node, or undefined.
+ */
+function sameSlotJustBefore(ev: ReleaseEvent): Node | undefined {
+  const stmt = ev.node.parent;
+  if (!stmt || stmt.type !== 'expression_statement' || stmt.parent?.type !== 'compound_statement') return undefined;
+  const slot = norm(ev.argText);
+  const names = [...new Set(slot.match(/[A-Za-z_]\w*/g) ?? [])];
+  const writes = new RegExp(`\\b(${names.join('|')})\\s*(=[^=]|\\+\\+|--|\\+=|-=)|(\\+\\+|--)\\s*(${names.join('|')})\\b|\\b(get_page|folio_get|try_get_page|folio_try_get|get_user_pages\\w*|pin_user_pages\\w*)\\s*\\(`);
+  for (let s = stmt.previousNamedSibling, n = 0; s && n < 4; s = s.previousNamedSibling, n++) {
+    if (s.type === 'comment') continue;
+    if (s.type !== 'expression_statement') return undefined;
+    const call = s.namedChildren[0];
+    if (call?.type === 'call_expression') {
+      const name = calleeName(call);
+      const rel = name ? RELEASE_BY_NAME.get(name) : undefined;
+      const arg = rel ? callArgs(call)[rel.pagesArg] : undefined;
+      if (rel && arg && norm(arg.text) === slot) return call;
+    }
+    if (names.length && writes.test(s.text)) return undefined;
   }
   return undefined;
 }
