@@ -9,6 +9,7 @@ import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
 import { convertToPinFix } from './fixes';
+import { applySettings } from './settings';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
 import type { ParamOrigin } from './sim-state';
@@ -208,7 +209,9 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
-  findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
+  // (fields.ts makes its findings with the default severities too: the settings are applied once, below)
+  const byDefault: Required<Settings> = { ...cfg, disabledCodes: [], severity: {} };
+  findings.push(...neverReleased(ownFills, releasedKeys, fns, text, byDefault));
   // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
   // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
   // (an sg table only where the file releases pages through its entries: `put_page(sg_page(sg))`;
@@ -216,11 +219,11 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const owners = SG_ENTRY_RELEASE.test(text) ? /^given to the (sg table|skb|bio_vec)\b|\bbio\b/ : /^given to the (skb|bio_vec)\b|\bbio\b/;
   const scratch = new Set(fieldStores.filter(fs => out.callSites.some(c => c.function === fs.fn
     && c.handoffs.some(h => owners.test(h.kind)))).map(fs => fs.key));
-  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, cfg, scratch));
+  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, byDefault, scratch));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)
-  const byField = fieldFindings([...ownFills, ...fills], fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn)), cfg);
+  const byField = fieldFindings([...ownFills, ...fills], fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn)), byDefault);
   const fieldJudged = new Set(byField.map(f => `${f.function}\u0000${f.code}`));
   findings.splice(0, findings.length, ...findings.filter(f => !(f.helper && fieldJudged.has(`${f.helper}\u0000${f.code}`))), ...byField);
   // where stored pages are released later, and how callbacks are reached
@@ -238,7 +241,8 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   out.openFieldReleases = [...new Set(fieldReleases.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
-  out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  // the reporting settings, applied once to every finding of the file
+  out.findings = applySettings(findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character), cfg);
   return out;
 }
 
@@ -400,7 +404,6 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
 }
 
 function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: CheckContext, st: State, r: Report): void {
-  if (cfg.disabledCodes.includes(r.code)) return;
   const key = `${r.code}:${r.node.startIndex}:${r.set?.site ?? ''}`;
   if (seen.has(key)) return;
   const fn = cx.fn;
@@ -410,7 +413,7 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
   path.push({ range: rangeOf(r.node), note: r.step });
   seen.set(key, {
     code: r.code,
-    severity: cfg.severity[r.code] ?? DEFAULT_SEVERITY[r.code],
+    severity: DEFAULT_SEVERITY[r.code],
     message: r.message,
     function: fn.name,
     range: rangeOf(r.node),
@@ -425,18 +428,16 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
 /** An information note on what the model could not decide at `node` (never a guess). */
 function addUnjudged(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, node: Node, message: string): void {
   const code: Code = 'analysis-incomplete';
-  if (cfg.disabledCodes.includes(code)) return;
   seen.set(`${code}:${node.startIndex}`, {
-    code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], message, function: fn.name, range: rangeOf(node), path: [], fixes: [],
+    code, severity: DEFAULT_SEVERITY[code], message, function: fn.name, range: rangeOf(node), path: [], fixes: [],
   });
 }
 
 function addIncomplete(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, why: string): void {
   const code: Code = 'analysis-incomplete';
-  if (cfg.disabledCodes.includes(code)) return;
   const name = fn.node.childForFieldName('declarator') ?? fn.node;
   seen.set(`${code}:${fn.node.startIndex}`, {
-    code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code],
+    code, severity: DEFAULT_SEVERITY[code],
     message: `${fn.name}(): ${why}; findings for this function may be missing (raise pinlens.pathBudget to explore further)`,
     function: fn.name, range: rangeOf(name), path: [], fixes: [],
   });
