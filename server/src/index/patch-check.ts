@@ -26,6 +26,7 @@ import {
 } from '../core/patch';
 import { RELEASE_BY_NAME } from '../core/apis';
 import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';
+import { plural } from '../words';
 
 export type PatchMark = 'introduced' | 'fixed' | 'unchanged';
 
@@ -703,8 +704,6 @@ function newHandoffs(s: PatchSummary, file: string, before: CallSite['handoffs']
   }
 }
 
-const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-
 function summaryLines(s: PatchSummary): string[] {
   const out: string[] = [];
   for (const c of s.conversions) {
@@ -768,7 +767,7 @@ export function renderPatchReportText(report: PatchReport, opts: RenderOptions =
   for (const n of report.notes) out.push(`note: ${n}`);
   const count = (mark: PatchMark) => report.findings.filter((m) => m.patch === mark).length;
   const st = report.stats;
-  out.push(`${plural(st.patches, 'patch').replace('patchs', 'patches')}, ${plural(st.files, 'file')}, ${plural(st.functions, 'function')} touched: `
+  out.push(`${plural(st.patches, 'patch', 'patches')}, ${plural(st.files, 'file')}, ${plural(st.functions, 'function')} touched: `
     + `${count('introduced')} introduced, ${count('fixed')} fixed, ${count('unchanged')} unchanged (${st.ms} ms)`);
   return out.join('\n') + '\n';
 }

@@ -15,7 +15,8 @@ import type { Code, FileAnalysis, Finding, Fix, Position, Range, Severity, TextE
 import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-check';
 import { findingMarkdown, hoverAt, HoverInfo } from './hover';
 import type { Lens } from './lenses';
-import { modeLabel, plural } from './labels';
+import { plural } from '../../words';
+import { modeLabel } from './labels';
 import { contains } from './positions';
 import { keySteps } from './steps';
 
