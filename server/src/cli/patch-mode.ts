@@ -9,6 +9,7 @@ import type { Options } from './main';
 import {
   PatchCheckError, PatchReport, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
 } from '../index/patch-check';
+import { VERSION } from '../version';
 
 function readPatch(name: string): { name: string; text: string } {
   if (name === '-') return { name: '<stdin>', text: fs.readFileSync(0, 'utf8') };
@@ -43,7 +44,7 @@ export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIn
     for (const m of report.findings) byFile.set(m.file, [...(byFile.get(m.file) ?? []), m]);
     process.stdout.write(toSarif([...byFile].map(([file, ms]) => ({
       file, findings: ms.map(m => ({ ...m.finding, patch: m.patch })), callSites: [], functions: 0, notes: [],
-    })), '0.1.0'));
+    })), VERSION));
   } else process.stdout.write(renderPatchReportText(report, { quiet: opts.quiet, ...(opts.explain ? { explain: explanation } : {}) }));
   return patchExitCode(report);
 }
