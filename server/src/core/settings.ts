@@ -1,6 +1,6 @@
 // The reporting settings (disabled codes, severity overrides) applied to
 // findings. The core makes every finding with its code's default severity and
-// applies these once, at the end of analyzeSource(); the server applies the
+// applies these once, when a file's analysis ends; the server applies the
 // same function to what it publishes (idempotent).
 import type { Finding, Settings } from './types';
 
