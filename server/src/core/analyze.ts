@@ -2,7 +2,7 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
+import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, PAGE_TYPE, RELEASE_BY_NAME, WILL_PIN_PREDICATES, mentionsPageApi } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
@@ -21,11 +21,9 @@ import {
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
 export type ExternalSummaries = Map<string, FunctionSummary>;
 
-const INTEREST = new RegExp(`\\b(${[...ALL_API_NAMES, 'bio_set_flag', 'BIO_PAGE_PINNED', 'BIO_NO_PAGE_REF', 'BIO_PAGE_REFFED'].join('|')})\\b`);
 const API_NAMES = new Set(ALL_API_NAMES);
 /** A release of the page of an sg entry (`put_page(sg_page(sg))`, `unpin_user_page(sg_page(&s[i]))`). */
 const SG_ENTRY_RELEASE = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\(\\s*sg_page\\s*\\(`);
-const PAGE_PARAM = /struct\s+(page|folio)\b|\bbio_vec\b/;
 
 /** Calls whose 6.1 signature had one more argument (the vmas array, removed in 6.5). */
 const OLD_ARITY: Record<string, number> = { get_user_pages: 5, pin_user_pages: 5, get_user_pages_remote: 7, pin_user_pages_remote: 7 };
@@ -164,7 +162,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     releaseSites.push(...r.releaseSites);
   };
   for (const fn of bottomUp(fns, callees0)) {
-    const interesting = INTEREST.test(fn.body.text) || fn.params.some(p => PAGE_PARAM.test(p.type))
+    const interesting = mentionsPageApi(fn.body.text) || fn.params.some(p => PAGE_TYPE.test(p.type))
       || [...callees0(fn)].some(c => summaries.get(c)?.params.length);
     if (interesting) take(fn); else skipped.push(fn);
   }

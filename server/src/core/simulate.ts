@@ -12,7 +12,7 @@
 //
 // The parts: sim-state.ts (what they share), eval.ts (statements and
 // expressions), calls.ts (calls), conditions.ts (branch conditions).
-import { ACQUIRE_BY_NAME } from './apis';
+import { ACQUIRE_BY_NAME, PAGE_TYPE } from './apis';
 import { DEFAULT_SETTINGS } from './types';
 import type { Cfg } from './cfg';
 import { AcquireSite, State, cloneState, initialState, mayHold, newSet, pushStep, stateKey } from './ledger';
@@ -310,8 +310,6 @@ function inLoopSyntax(n: Node, body: Node): boolean {
   }
   return false;
 }
-
-const PAGE_TYPE = /struct\s+(page|folio)\b|\bbio_vec\b/;
 
 function seedParams(fn: Fn, st: State): void {
   fn.def.params.forEach((p, i) => {

@@ -35,4 +35,14 @@ describe('architecture invariants', () => {
       .map(f => path.relative(SRC, f).split(path.sep).join('/')).sort();
     assert.deepStrictEqual(callers, ['core/analyze.ts', 'index/facts.ts', 'index/tree.ts']);
   });
+
+  it('the page-API prefilter and the page-type pattern are written once, in core/apis.ts', () => {
+    for (const f of files(SRC)) {
+      const rel = path.relative(SRC, f).split(path.sep).join('/');
+      if (rel === 'core/apis.ts') continue;
+      const text = fs.readFileSync(f, 'utf8');
+      assert.ok(!/\(\?:?page\|folio\)\\b\|\\bbio_vec/.test(text), `${rel} spells the page-type pattern`);
+      assert.ok(!/new RegExp\([^)]*ALL_API_NAMES/.test(text), `${rel} builds its own page-API prefilter`);
+    }
+  });
 });
