@@ -25,6 +25,7 @@ import {
   applySeries, findFunctionSpans, parseDiff, parseSeries, requiredFiles, touchedFunctions,
 } from '../core/patch';
 import { RELEASE_BY_NAME } from '../core/apis';
+import { callSiteJson, findingJson } from '../core/report-json';
 import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';
 import { plural } from '../words';
 
@@ -781,23 +782,8 @@ export function patchExitCode(report: PatchReport): 0 | 1 {
 export function patchReportJson(report: PatchReport): object {
   return {
     version: 1,
-    findings: report.findings.map((m) => {
-      const f = m.finding;
-      return {
-        file: m.file,
-        line: f.range.start.line + 1, column: f.range.start.character + 1,
-        endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
-        severity: f.severity, code: f.code, message: f.message, function: f.function,
-        ...(f.acquire ? { acquire: { line: f.acquire.range.start.line + 1, api: f.acquire.api, mode: f.acquire.mode } } : {}),
-        path: f.path.map((p) => ({ line: p.range.start.line + 1, note: p.note })),
-        patch: m.patch,
-        ...(m.by !== undefined ? { patchIndex: m.by + 1 } : {}),
-      };
-    }),
-    callSites: report.callSites.map((c) => ({
-      file: c.file, line: c.range.start.line + 1, function: c.function, api: c.api, mode: c.mode,
-      releases: c.releases.map((r) => ({ file: c.file, line: r.range.start.line + 1, api: r.api })),
-    })),
+    findings: report.findings.map((m) => findingJson(m.file, m.finding, m)),
+    callSites: report.callSites.map((c) => callSiteJson(c.file, c)),
     stats: { files: report.stats.files, functions: report.stats.functions, callSites: report.stats.callSites, ms: report.stats.ms },
     patches: report.patches.map((p) => ({
       index: p.index + 1, subject: p.subject, input: p.input, files: p.files,

@@ -101,7 +101,7 @@ describe('patch: runPatchCheck', () => {
     assert.deepStrictEqual(json.findings[0], {
       file: UDMA, line: 74, column: 3, endLine: 74, endColumn: 11, severity: 'error', code: 'mismatched-release',
       message: 'put_page() on PIN pages', function: 'udma_write_user',
-      acquire: { line: 61, api: 'pin_user_pages_fast', mode: 'PIN' }, path: [], patch: 'introduced', patchIndex: 1,
+      acquire: { line: 61, api: 'pin_user_pages_fast', mode: 'PIN' }, path: [], patch: 'introduced', patchIndex: 1, fixes: [],
     });
     assert.strictEqual(json.patches.length, 1);
   });
