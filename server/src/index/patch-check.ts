@@ -4,7 +4,7 @@
 // in the functions it touches, and per patch the call sites and releases it
 // converts, the releases it leaves behind and the hand-offs it adds.
 //
-// Reads files and runs git; the reasoning over texts lives in core/patch.ts.
+// Reads files and runs git; the reasoning over texts lives in core/patch/.
 // Findings are matched between two versions of a file by code + function +
 // acquire API + the offending line's text (whitespace and comments dropped),
 // never by line number: patches move lines.
@@ -20,10 +20,11 @@ import { execFile } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  AppliedPatch, FileChange, FunctionSpan, ParsedPatch, PatchInput, PatchProblem, SeriesApply, SeriesParse,
-  applySeries, findFunctionSpans, parseDiff, parseSeries, requiredFiles, touchedFunctions,
-} from '../core/patch';
+import type { AppliedPatch, FileChange, ParsedPatch, PatchInput, PatchProblem, SeriesApply, SeriesParse } from '../core/patch/types';
+import { parseSeries } from '../core/patch/mail';
+import { parseDiff } from '../core/patch/diff';
+import { applySeries, requiredFiles } from '../core/patch/apply';
+import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../core/patch/spans';
 import { RELEASE_BY_NAME } from '../core/apis';
 import { callSiteJson, findingJson } from '../core/report-json';
 import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';

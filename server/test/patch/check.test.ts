@@ -10,7 +10,7 @@ import * as path from 'path';
 import {
   PatchCheckError, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
 } from '../../src/index/patch-check';
-import { findFunctionSpans } from '../../src/core/patch';
+import { findFunctionSpans } from '../../src/core/patch/spans';
 import { CallSite, FileAnalysis, Finding, Mode } from '../../src/core/types';
 
 const FIX = path.join(__dirname, '..', 'patch-fixtures');

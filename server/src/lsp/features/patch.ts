@@ -7,10 +7,10 @@
 // for the line, preferring a `+` line of the patch that introduced it; a line
 // no hunk shows goes to the nearest line of that patch's hunks, and the
 // message says where it really is.
-import {
-  FileChange, FunctionSpan, Hunk, LineSpan, ParsedPatch, PatchProblem, SeriesApply,
-  decodeHeaderWords, findFunctionSpans, inputLineOf, touchedFunctions,
-} from '../../core/patch';
+import type { FileChange, Hunk, LineSpan, ParsedPatch, PatchProblem, SeriesApply } from '../../core/patch/types';
+import { decodeHeaderWords } from '../../core/patch/mail';
+import { inputLineOf } from '../../core/patch/apply';
+import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../../core/patch/spans';
 import type { Code, FileAnalysis, Finding, Fix, Position, Range, Severity, TextEdit } from '../../core/types';
 import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-check';
 import { findingMarkdown, hoverAt, HoverInfo } from './hover';
