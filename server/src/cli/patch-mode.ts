@@ -1,14 +1,14 @@
 // `pinlens check --patch FILE… | --patch - | --git [REV]`: reads the patches,
-// runs the patch check (patch-check.ts) with the core's analysis, prints it.
+// runs the patch check (index/patch-check.ts) with the core's analysis, prints it.
 import * as fs from 'fs';
 import type { Parser } from 'web-tree-sitter';
 import { patchAnalyzer } from '../index/facts';
 import type { TreeIndex } from '../index/tree';
 import { explanation } from './format';
 import type { Options } from './main';
-import {
-  PatchCheckError, PatchReport, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
-} from '../index/patch-check';
+import { runGitCheck, runPatchCheck } from '../index/patch-check';
+import { PatchCheckError, PatchReport } from '../index/patch-compare';
+import { patchExitCode, patchReportJson, renderPatchReportText } from '../index/patch-report';
 import { VERSION } from '../version';
 
 function readPatch(name: string): { name: string; text: string } {

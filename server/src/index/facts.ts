@@ -12,7 +12,7 @@ import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze
 import type { ArgMode, FieldFill, FileAnalysis, Settings } from '../core/types';
 import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
-import type { Analyze, TreeState } from './patch-check';
+import type { Analyze, TreeState } from './patch-compare';
 import { RELEVANT_BODY, RELEVANT_PARAMS, definitions } from './text';
 import type { TreeIndex } from './tree';
 

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { AnalysisCache } from '../core/analyze';
 import type { Finding } from '../core/types';
 import { gitHead, gitShow } from '../index/git';
-import { markFindings } from '../index/patch-check';
+import { markFindings } from '../index/patch-compare';
 import type { Analysed } from './analysis';
 
 export type Mark = 'introduced' | 'unchanged';

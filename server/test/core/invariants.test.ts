@@ -45,4 +45,12 @@ describe('architecture invariants', () => {
       assert.ok(!/new RegExp\([^)]*ALL_API_NAMES/.test(text), `${rel} builds its own page-API prefilter`);
     }
   });
+
+  it('the patch report\'s comparison and rendering do no I/O (index/patch-check.ts reads the tree and runs git)', () => {
+    for (const rel of ['index/patch-compare.ts', 'index/patch-report.ts']) {
+      const text = fs.readFileSync(path.join(SRC, rel), 'utf8');
+      const imports = [...text.matchAll(/from '([^']+)'/g)].map(m => m[1]);
+      assert.deepStrictEqual(imports.filter(i => /^(fs|child_process|os)$|^\.\/(patch-check|tree|cache|scan|git)$/.test(i)), [], rel);
+    }
+  });
 });

@@ -7,9 +7,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  PatchCheckError, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
-} from '../../src/index/patch-check';
+import { runGitCheck, runPatchCheck } from '../../src/index/patch-check';
+import { PatchCheckError } from '../../src/index/patch-compare';
+import { patchExitCode, patchReportJson, renderPatchReportText } from '../../src/index/patch-report';
 import { findFunctionSpans } from '../../src/core/patch/spans';
 import { CallSite, FileAnalysis, Finding, Mode } from '../../src/core/types';
 

@@ -12,7 +12,7 @@ import { decodeHeaderWords } from '../../core/patch/mail';
 import { inputLineOf } from '../../core/patch/apply';
 import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../../core/patch/spans';
 import type { Code, FileAnalysis, Finding, Fix, Position, Range, Severity, TextEdit } from '../../core/types';
-import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-check';
+import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-compare';
 import { findingMarkdown, hoverAt, HoverInfo } from './hover';
 import type { Lens } from './lenses';
 import { plural } from '../../words';
