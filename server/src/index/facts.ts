@@ -89,7 +89,7 @@ export function analyseInTree(parser: Parser, text: string, abs: string, setting
 }
 
 /**
- * The index as each side of a patch has the tree (patch-check's TreeState,
+ * The index as each side of a patch has the tree (patch-compare's TreeState,
  * tree-relative paths under `root`): one view per side, made when first asked.
  */
 export function sideViews(index: TreeIndex | undefined, root: string): (state: TreeState) => TreeIndex | undefined {
@@ -105,7 +105,7 @@ export function sideViews(index: TreeIndex | undefined, root: string): (state: T
   };
 }
 
-/** patch-check's Analyze: each version of a file analysed in the tree as its side of the patch has it. */
+/** patch-compare's Analyze: each version of a file analysed in the tree as its side of the patch has it. */
 export function patchAnalyzer(parser: Parser, root: string, settings: Settings, index?: TreeIndex): Analyze {
   const view = sideViews(index, root);
   return (p, text, state) => analyseInTree(parser, text, path.resolve(root, p), settings, { index: view(state) }).analysis;
