@@ -16,7 +16,8 @@ import { runPatchCheckDetailed } from '../index/patch-check';
 import { PatchCheckError, type TreeState } from '../index/patch-compare';
 import type { TreeIndex } from '../index/tree';
 import { analyse } from './analysis';
-import { PatchView, partialView, problemView, treeView } from './features/patch';
+import { PatchView, problemView, treeView } from './features/patch';
+import { partialView } from './features/fragments';
 
 export interface PatchAnalysed {
   text: string;
