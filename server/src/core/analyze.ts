@@ -8,6 +8,7 @@ import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
+import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
 import { applySettings } from './settings';
 import { State, trailSteps } from './ledger';
@@ -15,7 +16,7 @@ import { holderText, rootOf, simulate, SimResult } from './simulate';
 import type { ParamOrigin } from './sim-state';
 import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
 import {
-  ArgMode, CallSite, CheckSettings, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
+  ArgMode, CallSite, CheckSettings, CitedText, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -378,19 +379,18 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
   const d = line - r.line;
   if (d === 0) return r;
   const mv = <T extends { range: Range }>(x: T): T => ({ ...x, range: { start: { ...x.range.start, line: x.range.start.line + d }, end: { ...x.range.end, line: x.range.end.line + d } } });
-  // the words say where too ("pinned by … (line 42)"): lines of the function move with it
-  const say = (t: string) => t.replace(/\bline (\d+)\b/g, (m, n: string) => (Number(n) - 1 >= r.line ? `line ${Number(n) + d}` : m));
-  const step = <T extends { range: Range; note: string }>(x: T): T => ({ ...mv(x), note: say(x.note) });
+  // the lines a message cites ("pinned by … (line 42)") are data: those of the function move with it
+  const moved = (c: CitedText): CitedText => ({ text: c.text, lines: c.lines.map(l => (l >= r.line ? l + d : l)) });
   return {
     line,
     findings: r.findings.map(f => ({
       ...mv(f),
-      message: say(f.message),
-      acquire: f.acquire && mv(f.acquire),
-      path: f.path.map(step),
+      ...(f.cited ? { message: renderCited(moved(f.cited)), cited: moved(f.cited) } : {}),
+      ...(f.acquire ? { acquire: mv(f.acquire) } : {}),
+      path: f.path.map(mv),
       fixes: f.fixes.map(x => ({ ...x, edits: x.edits.map(mv) })),
     })),
-    callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(h => ({ ...mv(h), kind: say(h.kind), note: say(h.note) })), trace: c.trace.map(step) })),
+    callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(mv), trace: c.trace.map(mv) })),
     summary: r.summary && mv(r.summary),
     fieldStores: r.fieldStores.map(x => ({ ...mv(x), ...(x.flag ? { flag: mv(x.flag) } : {}) })),
     fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
@@ -412,7 +412,7 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
   seen.set(key, {
     code: r.code,
     severity: DEFAULT_SEVERITY[r.code],
-    message: r.message,
+    ...citedMessage(r.message),
     function: fn.name,
     range: rangeOf(r.node),
     acquire: site,

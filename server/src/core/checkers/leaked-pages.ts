@@ -34,6 +34,7 @@ import type { Node } from '../syntax';
 import type { LoopInfo } from '../cfg';
 import type { AcquireSite, PageSet, State } from '../ledger';
 import type { CheckContext, Checker } from './checker';
+import { cite } from '../cite';
 
 const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
 
@@ -84,7 +85,7 @@ function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, no
   const what = heldWords(set.mode);
   cx.report(st, {
     code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : / frees the /.test(where) ? 'freed while it still holds the pages' : 'the iteration ends still holding the page',
-    message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${leftOnFailure ? ', which failed and left them there,' : partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
+    message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${cite(site.call.startPosition.row)})${leftOnFailure ? ', which failed and left them there,' : partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
     counters: {
       before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
       after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
