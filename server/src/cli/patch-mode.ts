@@ -2,7 +2,7 @@
 // runs the patch check (index/patch-check.ts) with the core's analysis, prints it.
 import * as fs from 'fs';
 import type { Parser } from 'web-tree-sitter';
-import { patchAnalyzer } from '../index/facts';
+import { patchAnalyser } from '../index/facts';
 import type { TreeIndex } from '../index/tree';
 import { explanation } from './format';
 import type { Options } from './main';
@@ -23,13 +23,13 @@ function readPatch(name: string): { name: string; text: string } {
 export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIndex): Promise<number> {
   const treeRoot = opts.tree ?? process.cwd();
   // each side of each patch analysed in its tree: the era from the tree's Makefile, the facts from its index
-  const analyze = patchAnalyzer(parser, treeRoot, opts.settings, index);
+  const analyse = patchAnalyser(parser, treeRoot, opts.settings, index);
   const crossFile = !!index;
   let report: PatchReport;
   try {
     report = opts.git !== undefined
-      ? await runGitCheck({ treeRoot, rev: opts.git, analyze, crossFile })
-      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze, crossFile });
+      ? await runGitCheck({ treeRoot, rev: opts.git, analyze: analyse, crossFile })
+      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze: analyse, crossFile });
   } catch (e) {
     if (e instanceof PatchCheckError) {
       process.stderr.write(`pinlens: the patch cannot be checked:\n${e.problems.map(p => `  ${p.message}`).join('\n')}\n`);

@@ -12,7 +12,7 @@ import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze
 import type { ArgMode, FieldFill, FileAnalysis, Settings } from '../core/types';
 import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
-import type { Analyze, TreeState } from './patch-compare';
+import type { Analyse, TreeState } from './patch-compare';
 import { RELEVANT_BODY, RELEVANT_PARAMS, definitions } from './text';
 import type { TreeIndex } from './tree';
 
@@ -105,8 +105,8 @@ export function sideViews(index: TreeIndex | undefined, root: string): (state: T
   };
 }
 
-/** patch-compare's Analyze: each version of a file analysed in the tree as its side of the patch has it. */
-export function patchAnalyzer(parser: Parser, root: string, settings: Settings, index?: TreeIndex): Analyze {
+/** patch-compare's Analyse: each version of a file analysed in the tree as its side of the patch has it. */
+export function patchAnalyser(parser: Parser, root: string, settings: Settings, index?: TreeIndex): Analyse {
   const view = sideViews(index, root);
   return (p, text, state) => analyseInTree(parser, text, path.resolve(root, p), settings, { index: view(state) }).analysis;
 }

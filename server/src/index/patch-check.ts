@@ -15,14 +15,14 @@ import type { ParsedPatch, PatchInput, SeriesApply, SeriesParse } from '../core/
 import { parseSeries } from '../core/patch/mail';
 import { parseDiff } from '../core/patch/diff';
 import { requiredFiles } from '../core/patch/apply';
-import { Analyze, PatchCheckError, PatchReport, checkParsedDetailed, isC } from './patch-compare';
+import { Analyse, PatchCheckError, PatchReport, checkParsedDetailed, isC } from './patch-compare';
 
 
 export interface PatchCheckOptions {
   patches: PatchInput[];
   /** the tree the series applies to. */
   treeRoot: string;
-  analyze: Analyze;
+  analyze: Analyse;
   /** context lines a hunk may miss (default 2, like `patch`). */
   fuzz?: number;
   /** `analyze` uses other files' facts: the files beside the touched ones are checked for what the series changes in them. */
@@ -33,7 +33,7 @@ export interface GitCheckOptions {
   treeRoot: string;
   /** compare the working tree against this revision (default HEAD). */
   rev?: string;
-  analyze: Analyze;
+  analyze: Analyse;
   /** as PatchCheckOptions.crossFile. */
   crossFile?: boolean;
 }

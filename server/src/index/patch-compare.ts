@@ -1,5 +1,5 @@
 // The pure part of the patch report: each version of a file analysed (through
-// the Analyze given), the findings of two versions compared, a series checked
+// the Analyse given), the findings of two versions compared, a series checked
 // patch by patch and each patch summarised. No fs, no git (patch-check.ts
 // reads the tree and runs git; patch-report.ts renders the report).
 //
@@ -34,7 +34,7 @@ export type PatchMark = 'introduced' | 'fixed' | 'unchanged';
 export type TreeState = ReadonlyMap<string, string | undefined>;
 
 /** The analysis of `text`, the file `path` of the tree as `tree` has it. */
-export type Analyze = (path: string, text: string, tree: TreeState) => FileAnalysis;
+export type Analyse = (path: string, text: string, tree: TreeState) => FileAnalysis;
 
 /** A finding with its place in the series. */
 export interface MarkedFinding {
@@ -138,7 +138,7 @@ export const isC = (p: string) => /\.[ch]$/.test(p);
 class Versions {
   private cache = new Map<string, Version>();
   private stateIds = new Map<TreeState, number>();
-  constructor(private analyze: Analyze) {}
+  constructor(private analyse: Analyse) {}
   /** `p` with `text`, analysed in the tree as `state` has it. */
   get(p: string, text: string | undefined, state: TreeState): Version | undefined {
     if (text === undefined || !isC(p)) return undefined;
@@ -146,7 +146,7 @@ class Versions {
     const key = p + '\0' + createHash('sha1').update(text).digest('hex') + '\0' + this.stateIds.get(state);
     let v = this.cache.get(key);
     if (!v) {
-      const analysis = this.analyze(p, text, state);
+      const analysis = this.analyse(p, text, state);
       const spans = findFunctionSpans(text);
       for (const s of analysis.summaries) {
         if (!spans.some((f) => f.name === s.name)) spans.push({ name: s.name, start: s.range.start.line, end: s.range.end.line });
@@ -297,12 +297,12 @@ function affectedFiles(beside: Map<string, string>, dirs: Set<string>, facts: { 
   return [...beside.keys()].filter((p) => dirs.has(path.posix.dirname(p)) && re.test(beside.get(p)!));
 }
 
-export function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, analyze: Analyze, notes: string[], fuzz: number | undefined, t0: number,
+export function checkParsedDetailed(patches: ParsedPatch[], tree: Map<string, string>, analyse: Analyse, notes: string[], fuzz: number | undefined, t0: number,
   beside: Map<string, string> = new Map()): { report: PatchReport; series: SeriesApply } {
   const r = applySeries(tree, patches, { fuzz });
   if (!r.ok) throw new PatchCheckError([r.problem]);
   const series: SeriesApply = r.result;
-  const versions = new Versions(analyze);
+  const versions = new Versions(analyse);
   const states = treeStates(series);
 
   // where each final path came from (renames), and the functions touched per final path

@@ -43,7 +43,7 @@ function asChange(path: string, hunks: Hunk[]): FileChange {
   };
 }
 
-export function partialView(text: string, patches: ParsedPatch[], analyze: (path: string, text: string) => FileAnalysis): PatchView {
+export function partialView(text: string, patches: ParsedPatch[], analyse: (path: string, text: string) => FileAnalysis): PatchView {
   const lines = docLines(text);
   const diagnostics: PatchDiag[] = [{
     range: at0, severity: 'information', code: 'analysis-incomplete', related: [],
@@ -63,7 +63,7 @@ export function partialView(text: string, patches: ParsedPatch[], analyze: (path
       if (!hunks.length) continue;
       let a: FileAnalysis;
       const fragment = hunkFragment(hunks);
-      try { a = analyze(path, fragment); } catch { a = EMPTY_ANALYSIS; }
+      try { a = analyse(path, fragment); } catch { a = EMPTY_ANALYSIS; }
       const fc = asChange(path, hunks);
       for (const f of a.findings) {
         const n = inputLineOf(fc, f.range.start.line);
