@@ -1,5 +1,5 @@
 // Output formats of `pinlens check`: text (gcc/checkpatch shape), JSON
-// (CONTRACT.md section 2, version 1) and SARIF 2.1.0.
+// (docs/contract.md, "The JSON document", version 1) and SARIF 2.1.0.
 import { callSiteJson, findingJson } from '../core/report-json';
 import { CODES, CallSite, Finding, ReleaseSite } from '../core/types';
 import type { IndexStats } from '../index/tree';

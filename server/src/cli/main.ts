@@ -1,4 +1,4 @@
-// `pinlens check`: the command-line front end (CONTRACT.md section 1).
+// `pinlens check`: the command-line front end (docs/contract.md, "The command line").
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CheckSettings } from '../core/types';

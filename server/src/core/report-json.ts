@@ -1,5 +1,5 @@
 // Findings and call sites in the JSON shape of `pinlens check --format json`
-// (docs/contract.md, "JSON output"): 1-based lines and columns, optional
+// (docs/contract.md, "The JSON document"): 1-based lines and columns, optional
 // members only when present. The one writer for the plain check and the
 // patch report, so that both carry the same members (fixes, counters, …).
 import type { CallSite, Finding, Range } from './types';

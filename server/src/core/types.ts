@@ -9,6 +9,7 @@ export type Family = 'put' | 'unpin' | 'bio';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
+/** The finding codes: stable, each with its page under docs/codes/ (docs/contract.md, "The finding codes"). */
 export const CODES = [
   'mismatched-release',
   'release-without-reference',

@@ -43,7 +43,7 @@ export function patchExitCode(report: PatchReport): 0 | 1 {
   return report.findings.some((m) => m.patch !== 'fixed' && m.finding.severity === 'error') ? 1 : 0;
 }
 
-/** The CONTRACT section 2 document, each finding with its "patch" mark, plus a "patches" summary. */
+/** The JSON document of docs/contract.md, each finding with its "patch" mark, plus a "patches" summary. */
 export function patchReportJson(report: PatchReport): object {
   return {
     version: 1,

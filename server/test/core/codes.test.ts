@@ -32,4 +32,10 @@ describe('finding codes', () => {
     assert.deepStrictEqual(props['pinlens.severity'].propertyNames.enum, [...CODES], 'pinlens.severity propertyNames');
     assert.deepStrictEqual(Object.keys(props['pinlens.severity'].properties), [...CODES], 'pinlens.severity properties');
   });
+
+  it('docs/contract.md lists every code with its default severity', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docs', 'contract.md'), 'utf8');
+    const rows = [...text.matchAll(/^\| `([a-z-]+)` \| (\w+) \|/gm)].map(m => [m[1], m[2]]);
+    assert.deepStrictEqual(rows, CODES.map(c => [c, DEFAULT_SEVERITY[c]]));
+  });
 });
