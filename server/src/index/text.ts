@@ -2,6 +2,16 @@
 // the names it calls, the functions it defines and their bodies, and whether
 // a body can matter for pages at all. Regexes only; kernel style assumed
 // (definitions start at column 0, their closing brace too).
+//
+// The text-level function finders, and why there are three: scan.ts hashes
+// definition lines in raw bytes (the whole tree, before decoding); this
+// file's definitions() confirms them on the text and cuts slices (fast,
+// column-0 braces); core/patch/spans.ts findFunctionSpans() matches braces
+// past comments, strings and #if branches (a patch's few files, where a
+// hunk's function must be named even in unusual layout). They differ on
+// macro-made definitions and #ifdef'd bodies (on 6.12's mm/ and block/, 27
+// of 235 files), so merging them would change which functions a patch
+// touches or which slices the index keeps.
 import {
   ALL_API_NAMES, BIO_ADD, BIO_ALLOC, BIO_FLAGS, DMA_USES, GET_REF, HARMLESS, KERNEL_ITER_INIT, KERNEL_ITER_PREDICATES,
   OWNER_HANDOFF, PAGE_TYPE, USER_ITER_INIT, WILL_PIN_PREDICATES,

@@ -1,6 +1,7 @@
 // Functions of a C text found by brace matching (a patch's files, before
 // and after, need no parse to say which functions a hunk touches), and the
-// ones a set of changed line ranges meets.
+// ones a set of changed line ranges meets. (The index finds definitions its
+// own, faster way: index/text.ts says why the two are not one.)
 import type { LineSpan } from './types';
 
 export interface FunctionSpan { name: string; start: number; end: number }
