@@ -250,7 +250,7 @@ async function wholeTreeBench(treeArg) {
 // tree; medians of `runs`, the CLI's peak RSS, and how many files were selected.
 async function wholeRootRun(T, tmp, hook, runs, med) {
   const names = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e',
-    "process.stdout.write(require('./server/src/index/select').API_NAMES.join('|'))"], { cwd: root, encoding: 'utf8' });
+    "process.stdout.write(require('./server/src/core/apis').PAGE_API_NAMES.join('|'))"], { cwd: root, encoding: 'utf8' });
   const rgMs = [];
   let rgFiles = 0;
   for (let i = 0; i < runs; i++) {

@@ -10,6 +10,7 @@ import {
 import type { Range as CoreRange } from '../../server/src/core/types';
 import { SimulationView } from './simulationView';
 import { StatusItem } from './status';
+import { plural } from '../../server/src/words';
 
 /** C sources and patches (git format-patch, mbox, mail) on disk or unsaved. */
 const SELECTOR: { scheme: string; language: string }[] = ['file', 'untitled'].flatMap(scheme => [
@@ -19,10 +20,6 @@ const SELECTOR: { scheme: string; language: string }[] = ['file', 'untitled'].fl
 ]);
 
 let client: LanguageClient | undefined;
-
-function plural(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`;
-}
 
 function isPosition<T>(x: T): x is T & { line: number; character: number } {
   const p = x as { line?: unknown; character?: unknown } | null;

@@ -10,12 +10,9 @@
 // it says "indexing", with the findings so far.
 import * as vscode from 'vscode';
 import { ShowSimulationCommand } from '../../server/src/protocol';
+import { plural } from '../../server/src/words';
 
 export const SOURCE = 'pinlens';
-
-function plural(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`;
-}
 
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('pinlens.status', vscode.StatusBarAlignment.Left, 50);

@@ -1,5 +1,6 @@
 // Output formats of `pinlens check`: text (gcc/checkpatch shape), JSON
-// (CONTRACT.md section 2, version 1) and SARIF 2.1.0.
+// (docs/contract.md, "The JSON document", version 1) and SARIF 2.1.0.
+import { callSiteJson, findingJson } from '../core/report-json';
 import { CODES, CallSite, Finding, ReleaseSite } from '../core/types';
 import type { IndexStats } from '../index/tree';
 import type { Selected, Skipped } from '../index/select';
@@ -108,26 +109,8 @@ export function explanation(file: string, f: Finding): string[] {
 }
 
 export function toJson(results: FileResult[], stats: RunStats): string {
-  const findings = results.flatMap(r => r.findings.map(f => ({
-    file: r.file,
-    line: f.range.start.line + 1, column: f.range.start.character + 1,
-    endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
-    severity: f.severity, code: f.code, message: f.message, function: f.function,
-    ...(f.acquire ? { acquire: { line: f.acquire.range.start.line + 1, api: f.acquire.api, mode: f.acquire.mode } } : {}),
-    path: f.path.map(p => ({ line: p.range.start.line + 1, note: p.note })),
-    ...(f.patch ? { patch: f.patch } : {}),
-    ...(f.helper ? { helper: f.helper } : {}),
-    ...(f.counters ? { counters: f.counters } : {}),
-    fixes: f.fixes.map(x => ({ title: x.title, edits: x.edits.map(e => ({ line: e.range.start.line + 1, column: e.range.start.character + 1, endLine: e.range.end.line + 1, endColumn: e.range.end.character + 1, newText: e.newText })) })),
-  })));
-  const callSites = results.flatMap(r => r.callSites.map(c => ({
-    file: r.file, line: c.range.start.line + 1, function: c.function, api: c.api, mode: c.mode,
-    releases: c.releases.map(x => ({ file: r.file, line: x.range.start.line + 1, api: x.api, ...(x.viaHelper ? { via: x.viaHelper } : {}) })),
-    // extensions: where the pages are handed on, and who releases the field they went into
-    ...(c.handoffs.length ? { handoffs: c.handoffs.map(h => ({ line: h.range.start.line + 1, kind: h.kind })) } : {}),
-    ...(c.later?.length ? { later: c.later.map(l => ({ file: r.file, line: l.range.start.line + 1, function: l.function, api: l.api, field: l.field, ...(l.via ? { via: l.via } : {}) })) } : {}),
-    paths: c.paths,
-  })));
+  const findings = results.flatMap(r => r.findings.map(f => findingJson(r.file, f, f.patch ? { patch: f.patch } : undefined)));
+  const callSites = results.flatMap(r => r.callSites.map(c => callSiteJson(r.file, c)));
   // (an extension: each release call and where the mode of what it releases came from)
   const releaseSites = results.flatMap(r => (r.releaseSites ?? []).map(s => ({
     file: r.file, line: s.range.start.line + 1, function: s.function, api: s.api, ...(s.via ? { via: s.via } : {}),

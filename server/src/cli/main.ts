@@ -1,4 +1,4 @@
-// `pinlens check`: the command-line front end (CONTRACT.md section 1).
+// `pinlens check`: the command-line front end (docs/contract.md, "The command line").
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CheckSettings } from '../core/types';
@@ -12,8 +12,8 @@ import { type IndexStats, TreeIndex } from '../index/tree';
 import { runPatchMode } from './patch-mode';
 import { KnownSkips, checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
 import { PARALLEL_MIN_FILES, canUseWorkers, checkParallel, defaultJobs, isCheckWorker, runWorker } from './parallel';
+import { VERSION } from '../version';
 
-const VERSION = '0.1.0';
 
 const USAGE = `usage: pinlens check [--format text|json|sarif] [--tree ROOT] [--patch FILE|-]... [--git [REV]] [-q] [--explain] [--kernel 6.1|6.12] [--jobs N] [--all-files] [--no-config] [PATH]...
 

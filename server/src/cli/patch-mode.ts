@@ -1,14 +1,15 @@
 // `pinlens check --patch FILE… | --patch - | --git [REV]`: reads the patches,
-// runs the patch check (patch-check.ts) with the core's analysis, prints it.
+// runs the patch check (index/patch-check.ts) with the core's analysis, prints it.
 import * as fs from 'fs';
 import type { Parser } from 'web-tree-sitter';
-import { patchAnalyzer } from '../index/facts';
+import { patchAnalyser } from '../index/facts';
 import type { TreeIndex } from '../index/tree';
 import { explanation } from './format';
 import type { Options } from './main';
-import {
-  PatchCheckError, PatchReport, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
-} from '../index/patch-check';
+import { runGitCheck, runPatchCheck } from '../index/patch-check';
+import { PatchCheckError, PatchReport } from '../index/patch-compare';
+import { patchExitCode, patchReportJson, renderPatchReportText } from '../index/patch-report';
+import { VERSION } from '../version';
 
 function readPatch(name: string): { name: string; text: string } {
   if (name === '-') return { name: '<stdin>', text: fs.readFileSync(0, 'utf8') };
@@ -22,13 +23,13 @@ function readPatch(name: string): { name: string; text: string } {
 export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIndex): Promise<number> {
   const treeRoot = opts.tree ?? process.cwd();
   // each side of each patch analysed in its tree: the era from the tree's Makefile, the facts from its index
-  const analyze = patchAnalyzer(parser, treeRoot, opts.settings, index);
+  const analyse = patchAnalyser(parser, treeRoot, opts.settings, index);
   const crossFile = !!index;
   let report: PatchReport;
   try {
     report = opts.git !== undefined
-      ? await runGitCheck({ treeRoot, rev: opts.git, analyze, crossFile })
-      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze, crossFile });
+      ? await runGitCheck({ treeRoot, rev: opts.git, analyze: analyse, crossFile })
+      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze: analyse, crossFile });
   } catch (e) {
     if (e instanceof PatchCheckError) {
       process.stderr.write(`pinlens: the patch cannot be checked:\n${e.problems.map(p => `  ${p.message}`).join('\n')}\n`);
@@ -43,7 +44,7 @@ export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIn
     for (const m of report.findings) byFile.set(m.file, [...(byFile.get(m.file) ?? []), m]);
     process.stdout.write(toSarif([...byFile].map(([file, ms]) => ({
       file, findings: ms.map(m => ({ ...m.finding, patch: m.patch })), callSites: [], functions: 0, notes: [],
-    })), '0.1.0'));
+    })), VERSION));
   } else process.stdout.write(renderPatchReportText(report, { quiet: opts.quiet, ...(opts.explain ? { explain: explanation } : {}) }));
   return patchExitCode(report);
 }

@@ -2,29 +2,29 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
+import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, PAGE_TYPE, RELEASE_BY_NAME, WILL_PIN_PREDICATES, mentionsPageApi } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
+import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
+import { applySettings } from './settings';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
 import type { ParamOrigin } from './sim-state';
 import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
 import {
-  ArgMode, CallSite, CheckSettings, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
+  ArgMode, CallSite, CheckSettings, CitedText, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
 export type ExternalSummaries = Map<string, FunctionSummary>;
 
-const INTEREST = new RegExp(`\\b(${[...ALL_API_NAMES, 'bio_set_flag', 'BIO_PAGE_PINNED', 'BIO_NO_PAGE_REF', 'BIO_PAGE_REFFED'].join('|')})\\b`);
 const API_NAMES = new Set(ALL_API_NAMES);
 /** A release of the page of an sg entry (`put_page(sg_page(sg))`, `unpin_user_page(sg_page(&s[i]))`). */
 const SG_ENTRY_RELEASE = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\(\\s*sg_page\\s*\\(`);
-const PAGE_PARAM = /struct\s+(page|folio)\b|\bbio_vec\b/;
 
 /** Calls whose 6.1 signature had one more argument (the vmas array, removed in 6.5). */
 const OLD_ARITY: Record<string, number> = { get_user_pages: 5, pin_user_pages: 5, get_user_pages_remote: 7, pin_user_pages_remote: 7 };
@@ -163,7 +163,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
     releaseSites.push(...r.releaseSites);
   };
   for (const fn of bottomUp(fns, callees0)) {
-    const interesting = INTEREST.test(fn.body.text) || fn.params.some(p => PAGE_PARAM.test(p.type))
+    const interesting = mentionsPageApi(fn.body.text) || fn.params.some(p => PAGE_TYPE.test(p.type))
       || [...callees0(fn)].some(c => summaries.get(c)?.params.length);
     if (interesting) take(fn); else skipped.push(fn);
   }
@@ -208,7 +208,9 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
-  findings.push(...neverReleased(ownFills, releasedKeys, fns, text, cfg));
+  // (fields.ts makes its findings with the default severities too: the settings are applied once, below)
+  const byDefault: Required<Settings> = { ...cfg, disabledCodes: [], severity: {} };
+  findings.push(...neverReleased(ownFills, releasedKeys, fns, text, byDefault));
   // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
   // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
   // (an sg table only where the file releases pages through its entries: `put_page(sg_page(sg))`;
@@ -216,11 +218,11 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const owners = SG_ENTRY_RELEASE.test(text) ? /^given to the (sg table|skb|bio_vec)\b|\bbio\b/ : /^given to the (skb|bio_vec)\b|\bbio\b/;
   const scratch = new Set(fieldStores.filter(fs => out.callSites.some(c => c.function === fs.fn
     && c.handoffs.some(h => owners.test(h.kind)))).map(fs => fs.key));
-  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, cfg, scratch));
+  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, byDefault, scratch));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)
-  const byField = fieldFindings([...ownFills, ...fills], fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn)), cfg);
+  const byField = fieldFindings([...ownFills, ...fills], fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn)), byDefault);
   const fieldJudged = new Set(byField.map(f => `${f.function}\u0000${f.code}`));
   findings.splice(0, findings.length, ...findings.filter(f => !(f.helper && fieldJudged.has(`${f.helper}\u0000${f.code}`))), ...byField);
   // where stored pages are released later, and how callbacks are reached
@@ -238,7 +240,8 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   out.openFieldReleases = [...new Set(fieldReleases.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
-  out.findings = findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  // the reporting settings, applied once to every finding of the file
+  out.findings = applySettings(findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character), cfg);
   return out;
 }
 
@@ -376,19 +379,18 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
   const d = line - r.line;
   if (d === 0) return r;
   const mv = <T extends { range: Range }>(x: T): T => ({ ...x, range: { start: { ...x.range.start, line: x.range.start.line + d }, end: { ...x.range.end, line: x.range.end.line + d } } });
-  // the words say where too ("pinned by … (line 42)"): lines of the function move with it
-  const say = (t: string) => t.replace(/\bline (\d+)\b/g, (m, n: string) => (Number(n) - 1 >= r.line ? `line ${Number(n) + d}` : m));
-  const step = <T extends { range: Range; note: string }>(x: T): T => ({ ...mv(x), note: say(x.note) });
+  // the lines a message cites ("pinned by … (line 42)") are data: those of the function move with it
+  const moved = (c: CitedText): CitedText => ({ text: c.text, lines: c.lines.map(l => (l >= r.line ? l + d : l)) });
   return {
     line,
     findings: r.findings.map(f => ({
       ...mv(f),
-      message: say(f.message),
-      acquire: f.acquire && mv(f.acquire),
-      path: f.path.map(step),
+      ...(f.cited ? { message: renderCited(moved(f.cited)), cited: moved(f.cited) } : {}),
+      ...(f.acquire ? { acquire: mv(f.acquire) } : {}),
+      path: f.path.map(mv),
       fixes: f.fixes.map(x => ({ ...x, edits: x.edits.map(mv) })),
     })),
-    callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(h => ({ ...mv(h), kind: say(h.kind), note: say(h.note) })), trace: c.trace.map(step) })),
+    callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(mv), trace: c.trace.map(mv) })),
     summary: r.summary && mv(r.summary),
     fieldStores: r.fieldStores.map(x => ({ ...mv(x), ...(x.flag ? { flag: mv(x.flag) } : {}) })),
     fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
@@ -400,7 +402,6 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
 }
 
 function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: CheckContext, st: State, r: Report): void {
-  if (cfg.disabledCodes.includes(r.code)) return;
   const key = `${r.code}:${r.node.startIndex}:${r.set?.site ?? ''}`;
   if (seen.has(key)) return;
   const fn = cx.fn;
@@ -410,8 +411,8 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
   path.push({ range: rangeOf(r.node), note: r.step });
   seen.set(key, {
     code: r.code,
-    severity: cfg.severity[r.code] ?? DEFAULT_SEVERITY[r.code],
-    message: r.message,
+    severity: DEFAULT_SEVERITY[r.code],
+    ...citedMessage(r.message),
     function: fn.name,
     range: rangeOf(r.node),
     acquire: site,
@@ -425,18 +426,16 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
 /** An information note on what the model could not decide at `node` (never a guess). */
 function addUnjudged(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, node: Node, message: string): void {
   const code: Code = 'analysis-incomplete';
-  if (cfg.disabledCodes.includes(code)) return;
   seen.set(`${code}:${node.startIndex}`, {
-    code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], message, function: fn.name, range: rangeOf(node), path: [], fixes: [],
+    code, severity: DEFAULT_SEVERITY[code], message, function: fn.name, range: rangeOf(node), path: [], fixes: [],
   });
 }
 
 function addIncomplete(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, why: string): void {
   const code: Code = 'analysis-incomplete';
-  if (cfg.disabledCodes.includes(code)) return;
   const name = fn.node.childForFieldName('declarator') ?? fn.node;
   seen.set(`${code}:${fn.node.startIndex}`, {
-    code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code],
+    code, severity: DEFAULT_SEVERITY[code],
     message: `${fn.name}(): ${why}; findings for this function may be missing (raise pinlens.pathBudget to explore further)`,
     function: fn.name, range: rangeOf(name), path: [], fixes: [],
   });

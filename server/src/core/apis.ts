@@ -226,3 +226,22 @@ export const OBJECT_READERS = /^(IS_ERR|IS_ERR_OR_NULL|PTR_ERR|PTR_ERR_OR_ZERO|l
 
 /** Is this name one of the catalog's page APIs? (prefilter for the index) */
 export const ALL_API_NAMES: string[] = [...ACQUIRE_APIS.map(a => a.name), ...RELEASE_APIS.map(r => r.name)];
+
+/**
+ * The names that make a text matter for pages by itself: the acquire and
+ * release APIs of the catalog and the bio page flags. Every finding and call
+ * site starts from one of them or from a helper's summary (index/select.ts
+ * says why), so the one prefilter of every front end — a function the core
+ * simulates, a file `pinlens check` selects, a file Check Workspace reads —
+ * looks for these words.
+ */
+export const PAGE_API_NAMES: readonly string[] = [...ALL_API_NAMES, ...BIO_FLAGS];
+export const PAGE_API_WORDS = new RegExp(`\\b(?:${PAGE_API_NAMES.join('|')})\\b`);
+
+/** Does the text name a page API of the catalog or a bio page flag? */
+export function mentionsPageApi(text: string): boolean {
+  return PAGE_API_WORDS.test(text);
+}
+
+/** The types that carry pages: a parameter or variable of one may hold, take or release them (`struct page **`, `struct folio *`, `struct bio_vec *`). */
+export const PAGE_TYPE = /\bstruct\s+(?:page|folio)\b|\bbio_vec\b/;

@@ -9,7 +9,7 @@ import { callArgs, calleeName, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { knownZeroField } from './zeroed';
 import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop } from './sim-state';
-import type { Fn } from './sim-state';
+import type { SimContext } from './sim-state';
 import { pageCountTerms } from './eval';
 import { release } from './calls';
 
@@ -75,7 +75,7 @@ function compareOutcomes(op: string, threshold: 'zero' | 'full', truth: boolean)
   return truth ? t : all.filter(o => !t!.includes(o));
 }
 
-export function assumeLoopEntry(fn: Fn, st: State, loop: LoopInfo, truth: boolean): State[] {
+export function assumeLoopEntry(sim: SimContext, st: State, loop: LoopInfo, truth: boolean): State[] {
   // for (i = 0; i < bound; …): the first test is `bound > 0`
   // while (i--) over a count: the first test is `i > 0` too
   const bound = loop.bound!;
@@ -83,8 +83,8 @@ export function assumeLoopEntry(fn: Fn, st: State, loop: LoopInfo, truth: boolea
   if (idx >= 0) return restrict(st, idx, truth ? ['partial', 'full'] : ['neg', 'zero']);
   if (!loop.fromZero) return [st];
   // a requested count, or a count the caller passes in, is taken to be positive
-  if ((fn.sites.some(s => s.requested === bound) && st.sets.some(p => siteOf(fn, p)?.requested === bound))
-    || fn.params.includes(bound) || fn.params.includes(rootOf(bound))) return truth ? [st] : [];
+  if ((sim.sites.some(s => s.requested === bound) && st.sets.some(p => siteOf(sim, p)?.requested === bound))
+    || sim.params.includes(bound) || sim.params.includes(rootOf(bound))) return truth ? [st] : [];
   return [st];
 }
 
@@ -94,7 +94,7 @@ export function assumeLoopEntry(fn: Fn, st: State, loop: LoopInfo, truth: boolea
  * nothing to release, so pages the body would release or hand on are not
  * claimed as leaked on that path.
  */
-export function skipLoop(fn: Fn, st: State, loop: LoopInfo): void {
+export function skipLoop(sim: SimContext, st: State, loop: LoopInfo): void {
   if (loop.bound && findSetByCount(st, loop.bound) >= 0) return;
   const body = loop.node.childForFieldName('body');
   if (!body) return;
@@ -105,7 +105,7 @@ export function skipLoop(fn: Fn, st: State, loop: LoopInfo): void {
   for (const p of st.sets) if (touched.has(p.holder) || Object.entries(st.aliases).some(([v, i]) => touched.has(v) && st.sets[i] === p)) p.escaped = true;
 }
 
-export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
+export function assume(sim: SimContext, st: State, cond: Node, truth: boolean): State[] {
   const c = unwrap(cond);
   if (c.type === 'number_literal' || c.type === 'true' || c.type === 'false') {
     const v = c.type === 'true' || (c.type === 'number_literal' && !/^0+[uUlL]*$/.test(c.text));
@@ -113,7 +113,7 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
   }
   if (c.type === 'unary_expression' && c.children[0]?.text === '!') {
     const a = c.childForFieldName('argument');
-    return a ? assume(fn, st, a, !truth) : [st];
+    return a ? assume(sim, st, a, !truth) : [st];
   }
   if (c.type === 'binary_expression') {
     const op = c.childForFieldName('operator')?.text ?? c.children[1]?.text ?? '';
@@ -122,23 +122,23 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     if (op === '&&' || op === '||') {
       const and = op === '&&';
       if (and === truth) {
-        return assume(fn, st, l, truth).flatMap(s => assume(fn, s, r, truth));
+        return assume(sim, st, l, truth).flatMap(s => assume(sim, s, r, truth));
       }
       // short circuit: the right side did not run, nor any acquire in it
-      const first = assume(fn, cloneState(st), l, truth).map(s => notEvaluated(s, r));
-      const second = assume(fn, st, l, !truth).flatMap(s => assume(fn, s, r, truth));
+      const first = assume(sim, cloneState(st), l, truth).map(s => notEvaluated(s, r));
+      const second = assume(sim, st, l, !truth).flatMap(s => assume(sim, s, r, truth));
       return [...first, ...second];
     }
     if (op in FLIP) {
       // `ret < 0`, `ret != 0`, `ret == 0` on a helper's result that decides a release
       const pv = norm(strip(l).text);
-      if (st.pending[pv] && norm(r.text) === '0' && ['<', '!=', '=='].includes(op)) return [decide(fn, st, pv, (op === '==') !== truth)];
+      if (st.pending[pv] && norm(r.text) === '0' && ['<', '!=', '=='].includes(op)) return [decide(sim, st, pv, (op === '==') !== truth)];
       // `pinned == true`, `rq->is_pinned != 0`: a boolean (a flag field, a will-pin copy) tested by comparison
       const b = /^(true|false|0|1)$/.exec(norm(r.text));
       const lt = norm(strip(l).text);
-      if (b && (op === '==' || op === '!=') && (lt in st.bools || isFlagField(fn.opts.flagNames, fn.flagCopies.get(lt) ?? lt))) {
+      if (b && (op === '==' || op === '!=') && (lt in st.bools || isFlagField(sim.opts.flagNames, sim.flagCopies.get(lt) ?? lt))) {
         const isTrue = b[1] === 'true' || b[1] === '1';
-        return assume(fn, st, strip(l), (op === '==') === isTrue ? truth : !truth);
+        return assume(sim, st, strip(l), (op === '==') === isTrue ? truth : !truth);
       }
       // a variable this path set to 0 or to an errno, compared with a constant
       const known = constCompare(st, l, r, op);
@@ -151,14 +151,14 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
       if (idx < 0) {
         const [pl, pr] = [pagesRef(st, l), pagesRef(st, r)];
         const pi = pl >= 0 ? pl : pr;
-        const p = pi >= 0 ? siteOf(fn, st.sets[pi]) : undefined;
+        const p = pi >= 0 ? siteOf(sim, st.sets[pi]) : undefined;
         const against = norm((pl >= 0 ? r : l).text);
         const allowed = p?.returns === 'bytes' && p.requested === against ? compareOutcomes(pl >= 0 ? op : FLIP[op], 'full', truth) : undefined;
         if (allowed) return restrict(st, pi, allowed);
       }
       if (idx >= 0) {
         const set = st.sets[idx];
-        const site = siteOf(fn, set);
+        const site = siteOf(sim, set);
         const t = norm(other.text);
         if (zeroOrErrno(site)) {
           // a helper's 0-or-errno: 0 is success (pages held), anything else failure
@@ -190,8 +190,8 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
   if (c.type === 'call_expression') {
     const name = calleeName(c);
     const args = callArgs(c);
-    if (name && WILL_PIN_PREDICATES.has(name)) return refineIter(fn, st, norm(args[0]?.text ?? '').replace(/^&/, ''), truth);
-    if (name && KERNEL_ITER_PREDICATES.has(name)) return refineIter(fn, st, norm(args[0]?.text ?? '').replace(/^&/, ''), !truth);
+    if (name && WILL_PIN_PREDICATES.has(name)) return refineIter(sim, st, norm(args[0]?.text ?? '').replace(/^&/, ''), truth);
+    if (name && KERNEL_ITER_PREDICATES.has(name)) return refineIter(sim, st, norm(args[0]?.text ?? '').replace(/^&/, ''), !truth);
     if (name === 'IS_ERR' || name === 'IS_ERR_OR_NULL') {
       const idx = args[0] ? findSetByHolder(st, holderText(args[0]).text) : -1;
       if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'zero'] : ['full', 'partial']);
@@ -206,7 +206,7 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     }
     if (c.id in st.temps) {
       // a 0-or-errno acquire tested directly (a helper's status, bio_iov_iter_get_pages()): 0 is success
-      const s0 = siteOf(fn, st.sets[st.temps[c.id]]);
+      const s0 = siteOf(sim, st.sets[st.temps[c.id]]);
       if (zeroOrErrno(s0)) return restrict(st, st.temps[c.id], truth ? failed(s0) : ['full']);
       // a bool-returning acquire tested directly
       return restrict(st, st.temps[c.id], truth ? ['full', 'partial', 'neg'] : ['zero']);
@@ -214,27 +214,27 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     return [st];
   }
   if (c.type === 'identifier' || c.type === 'field_expression') {
-    const t = fn.flagCopies.get(c.text) ?? norm(c.text);
+    const t = sim.flagCopies.get(c.text) ?? norm(c.text);
     const b = st.bools[t];
     if (typeof b === 'boolean') return b === truth ? [st] : [];
-    if (typeof b === 'string') return refineIter(fn, st, b.slice(4), truth);
+    if (typeof b === 'string') return refineIter(sim, st, b.slice(4), truth);
     // a variable set to 0, or a field of a zero-filled object not written yet
     if (st.zero.includes(t) || knownZeroField(st, t)) return truth ? [] : [st];
     // a flag field that says whether extracted pages were pinned: the path remembers the answer (a teardown's guard)
-    if (isFlagField(fn.opts.flagNames, t)) { st.bools[t] = truth; return [st]; }
-    if (st.pending[t]) return [decide(fn, st, t, truth)];
+    if (isFlagField(sim.opts.flagNames, t)) { st.bools[t] = truth; return [st]; }
+    if (st.pending[t]) return [decide(sim, st, t, truth)];
     // `if (!pages)` after an allocation: the array is NULL on that side
-    if (!truth && fn.acquireHolders.has(t) && !fn.assignedFrom.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
+    if (!truth && sim.acquireHolders.has(t) && !sim.assignedFrom.has(t) && findSetByHolder(st, t) < 0) { st.zero.push(t); return [st]; }
     const idx = findSetByCount(st, t);
-    const s1 = idx >= 0 ? siteOf(fn, st.sets[idx]) : undefined;
+    const s1 = idx >= 0 ? siteOf(sim, st.sets[idx]) : undefined;
     if (s1 && zeroOrErrno(s1)) return restrict(st, idx, truth ? failed(s1) : ['full']);
     if (idx >= 0) return restrict(st, idx, truth ? ['neg', 'partial', 'full'] : ['zero']);
     const h = st.aliases[t] ?? -1;
-    if (h >= 0 && st.sets[h].holder === t && siteOf(fn, st.sets[h])?.returns === 'page') return restrict(st, h, truth ? ['full'] : ['neg', 'zero']);
+    if (h >= 0 && st.sets[h].holder === t && siteOf(sim, st.sets[h])?.returns === 'page') return restrict(st, h, truth ? ['full'] : ['neg', 'zero']);
     // `if (pages)` on an array that holds pages: it is not NULL
     const held = findSetByHolder(st, t);
-    if (held >= 0 && st.sets[held].state !== 'handed-off' && siteOf(fn, st.sets[held])?.returns !== 'page') {
-      const site = siteOf(fn, st.sets[held]);
+    if (held >= 0 && st.sets[held].state !== 'handed-off' && siteOf(sim, st.sets[held])?.returns !== 'page') {
+      const site = siteOf(sim, st.sets[held]);
       // an array the pages went into was allocated: it is not NULL; a single
       // page pointer is NULL only if nothing was obtained
       if (!truth && site && site.requested !== '1') return [];
@@ -244,16 +244,16 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
     if (st.nonzero.includes(t)) return truth ? [st] : [];
     // an otherwise unknown variable the function returns: what the test says of it
     // (whether a path fails or succeeds, for the summary's `when`)
-    if (c.type === 'identifier' && fn.returnedVars.has(t)) {
+    if (c.type === 'identifier' && sim.returnedVars.has(t)) {
       if (truth) st.nonzero.push(t); else st.zero.push(t);
     }
     return [st];
   }
   if (c.type === 'assignment_expression') {
     const l = c.childForFieldName('left');
-    return l ? assume(fn, st, l, truth) : [st];
+    return l ? assume(sim, st, l, truth) : [st];
   }
-  if (c.type === 'subscript_expression' && !truth && emptySlotOfReleaseLoop(fn, st, c)) return [];
+  if (c.type === 'subscript_expression' && !truth && emptySlotOfReleaseLoop(sim, st, c)) return [];
   return [st];
 }
 
@@ -264,31 +264,31 @@ export function assume(fn: Fn, st: State, cond: Node, truth: boolean): State[] {
  * the others — the iteration that releases stands for the loop. Without
  * this the empty-slot side would leave the whole set held after the loop.
  */
-function emptySlotOfReleaseLoop(fn: Fn, st: State, c: Node): boolean {
+function emptySlotOfReleaseLoop(sim: SimContext, st: State, c: Node): boolean {
   const h = holderText(c);
   if (!h.element || !h.index) return false;
-  const loop = enclosingLoop(fn, h.index);
+  const loop = enclosingLoop(sim, h.index);
   const idx = findSetByHolder(st, h.text);
   if (!loop || idx < 0 || st.sets[idx].state !== 'held') return false;
   const slot = norm(strip(c).text);
   return loop.node.descendantsOfType('call_expression').some(call => {
     const name = call ? calleeName(call) : undefined;
     if (!call || !name) return false;
-    const releases = RELEASE_BY_NAME.has(name) || fn.opts.summaries.get(name)?.params.some(e => e.effect === 'releases');
+    const releases = RELEASE_BY_NAME.has(name) || sim.opts.summaries.get(name)?.params.some(e => e.effect === 'releases');
     return !!releases && callArgs(call).some(a => norm(holderText(a).text) === norm(h.text) && norm(strip(a).text).includes(slot));
   });
 }
 
 /** The helper's result `v` tested: non-zero (it failed) means it released the pages; 0 means it did not. */
-function decide(fn: Fn, st: State, v: string, failed: boolean): State {
+function decide(sim: SimContext, st: State, v: string, failed: boolean): State {
   const p = st.pending[v];
   delete st.pending[v];
   const set = st.sets[p.set];
   if (set) set.escaped = p.escaped;
   if (failed) st.nonzero.push(v); else st.zero.push(v);
-  const call = fn.callNodes.get(p.call);
+  const call = sim.callNodes.get(p.call);
   if (failed && set && set.state === 'held' && call) {
-    release(fn, st, p.set, { node: call, api: p.api, family: p.family, whole: true, count: null, viaHelper: p.helper, argText: p.argText, guarded: false });
+    release(sim, st, p.set, { node: call, api: p.api, family: p.family, whole: true, count: null, viaHelper: p.helper, argText: p.argText, guarded: false });
   }
   return st;
 }
@@ -317,12 +317,12 @@ function notEvaluated(st: State, n: Node): State {
 }
 
 /** Under `iov_iter_extract_will_pin(iter)` being `truth`, extracted pages are pinned or bare. */
-function refineIter(fn: Fn, st: State, iter: string, truth: boolean): State[] {
+function refineIter(sim: SimContext, st: State, iter: string, truth: boolean): State[] {
   const known = st.iters[iter];
   if (known) return (known === 'user') === truth ? [st] : [];
   st.iters[iter] = truth ? 'user' : 'kernel';
   for (const p of st.sets) {
-    const site = siteOf(fn, p);
+    const site = siteOf(sim, p);
     if (p.mode !== 'EXTRACT') continue;
     if (site?.iter && site.iter !== iter && !site.iter.endsWith(iter) && !iter.endsWith(site.iter)) continue;
     p.mode = truth ? 'PIN' : 'NONE';

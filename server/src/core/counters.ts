@@ -77,3 +77,8 @@ export function consequence(p: FolioPair, mode: Mode): string {
   }
   return mode === 'NONE' ? 'the pages carried no reference to begin with' : 'the page counters are back where they started';
 }
+
+/** How pages of a mode are held, in a finding's words: `pinned`, `referenced`, else `extracted (pinned if user-backed)`. */
+export function heldWords(mode: Mode): string {
+  return mode === 'PIN' ? 'pinned' : mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
+}

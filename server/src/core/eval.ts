@@ -7,7 +7,7 @@ import { isNullLiteral, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { zeroedAssign, zeroedStore, zeroedUpdate } from './zeroed';
 import { holderText, findSetByHolder, findSetByCount, forgetVar } from './sim-state';
-import type { Val, Fn } from './sim-state';
+import type { Val, SimContext } from './sim-state';
 import { evalCall, handOff } from './calls';
 
 /** Marks a copy that counts the pages of a requested size (st.copies). */
@@ -27,9 +27,9 @@ export function wholePagesOf(n: Node): string | undefined {
  * `PAGE_ALIGN(off + len) >> PAGE_SHIFT` — when len is the size a byte-count
  * acquire of the function asked for; undefined otherwise.
  */
-export function pagesOfRequestedBytes(fn: Fn, n: Node): string | undefined {
-  if (!fn.requestedBytes.size) return undefined;
-  return pageCountTerms(n)?.find(term => fn.requestedBytes.has(term));
+export function pagesOfRequestedBytes(sim: SimContext, n: Node): string | undefined {
+  if (!sim.requestedBytes.size) return undefined;
+  return pageCountTerms(n)?.find(term => sim.requestedBytes.has(term));
 }
 
 /** The summed terms of a bytes-to-pages count (`DIV_ROUND_UP(off + len, PAGE_SIZE)` -> off, len); undefined for other expressions. */
@@ -40,24 +40,24 @@ export function pageCountTerms(n: Node): string[] | undefined {
   return m ? m[1].replace(/^\((.*)\)$/, '$1').split('+') : undefined;
 }
 
-export function evalStmt(fn: Fn, st: State, n: Node): void {
+export function evalStmt(sim: SimContext, st: State, n: Node): void {
   if (n.type === 'declaration') {
     for (const d of n.namedChildren) {
       if (d?.type !== 'init_declarator') continue;
       const name = d.childForFieldName('declarator');
       const value = d.childForFieldName('value');
       if (!name || !value) continue;
-      const v = evalExpr(fn, st, value);
+      const v = evalExpr(sim, st, value);
       zeroedStore(st, null, value);
       const nameText = norm(name.text).replace(/^\*+/, '').replace(/\[.*$/, '');
-      assignVar(fn, st, nameText, v, value);
+      assignVar(sim, st, nameText, v, value);
     }
     return;
   }
-  evalExpr(fn, st, n);
+  evalExpr(sim, st, n);
 }
 
-function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
+function assignVar(sim: SimContext, st: State, v: string, val: Val, rhs: Node): void {
   forgetVar(st, v);
   zeroedAssign(st, v, rhs);
   // the variable that named a page set now names something else
@@ -70,9 +70,9 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
   if (isNullLiteral(rhs)) { st.zero.push(v); return; }
   delete st.derived[v];
   delete st.copies[v];
-  if (!val && fn.requested.has(norm(rhs.text))) st.copies[v] = norm(rhs.text);
+  if (!val && sim.requested.has(norm(rhs.text))) st.copies[v] = norm(rhs.text);
   // `npages = DIV_ROUND_UP(off + len, PAGE_SIZE)` with len the requested size: the pages asked for
-  const fromBytes = !val ? pagesOfRequestedBytes(fn, rhs) : undefined;
+  const fromBytes = !val ? pagesOfRequestedBytes(sim, rhs) : undefined;
   if (fromBytes) st.copies[v] = `${BYTES}${fromBytes}`;
   // `npages = got / PAGE_SIZE` with got the bytes an extraction returned: the whole pages only
   const floor = !val ? wholePagesOf(rhs) : undefined;
@@ -112,27 +112,27 @@ function assignVar(fn: Fn, st: State, v: string, val: Val, rhs: Node): void {
   }
 }
 
-export function evalExpr(fn: Fn, st: State, n: Node): Val {
+export function evalExpr(sim: SimContext, st: State, n: Node): Val {
   switch (n.type) {
     case 'parenthesized_expression':
     case 'cast_expression': {
       const inner = n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren[0];
-      return inner ? evalExpr(fn, st, inner) : null;
+      return inner ? evalExpr(sim, st, inner) : null;
     }
     case 'expression_statement':
     case 'comma_expression': {
       let last: Val = null;
-      for (const c of n.namedChildren) if (c) last = evalExpr(fn, st, c);
+      for (const c of n.namedChildren) if (c) last = evalExpr(sim, st, c);
       return last;
     }
     case 'call_expression':
-      return evalCall(fn, st, n);
+      return evalCall(sim, st, n);
     case 'assignment_expression': {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       if (!left || !right) return null;
       const op = n.childForFieldName('operator')?.text ?? '=';
-      const val = evalExpr(fn, st, right);
+      const val = evalExpr(sim, st, right);
       const lt = norm(left.text);
       for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
       // the field, its count or the object it lives in written again: a later release is of other pages
@@ -140,7 +140,7 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
       zeroedStore(st, left, right);
       const l = strip(left);
       if (l.type === 'identifier') {
-        if (op === '=') assignVar(fn, st, l.text, val, right);
+        if (op === '=') assignVar(sim, st, l.text, val, right);
         else forgetVar(st, l.text);
         return val;
       }
@@ -148,7 +148,7 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
       if (l.type !== 'identifier' && op === '=' && st.bios[norm(right.text)]) st.bios[norm(right.text)].gone = true;
       // storing pages into a field, an array slot of an object, a global or an out-parameter
       if (val?.kind === 'holder' && op === '=') {
-        handOff(fn, st, val.set, n, `stored in ${norm(left.text)}`);
+        handOff(sim, st, val.set, n, `stored in ${norm(left.text)}`);
         // the field names the same pages now: a release through it on this path releases them
         if (!val.element && l.type === 'field_expression') st.aliases[norm(left.text)] = val.set;
       }
@@ -158,7 +158,7 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
         for (const p of st.sets) p.countVars = p.countVars.filter(c => c !== t);
         delete st.copies[t];
         if (op === '=' && val?.kind === 'count') st.sets[val.set].countVars.push(t);
-        else if (op === '=' && !val && fn.requested.has(norm(right.text))) st.copies[t] = norm(right.text);
+        else if (op === '=' && !val && sim.requested.has(norm(right.text))) st.copies[t] = norm(right.text);
       }
       // a flag field that remembers the mode (`ctx->pinned = iov_iter_extract_will_pin(i)`)
       if (l.type === 'field_expression' && op === '=') {
@@ -166,10 +166,10 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
         delete st.bools[t];
         if (val?.kind === 'willpin') {
           st.bools[t] = 'pin:' + val.iter;
-          if (!fn.result.flagStores.some(f => f.node.id === n.id)) fn.result.flagStores.push({ field: t, iter: val.iter, node: n });
+          if (!sim.result.flagStores.some(f => f.node.id === n.id)) sim.result.flagStores.push({ field: t, iter: val.iter, node: n });
         } else if (val?.kind === 'bool') st.bools[t] = val.value;
       }
-      if (l.type !== 'identifier') evalExpr(fn, st, l);
+      if (l.type !== 'identifier') evalExpr(sim, st, l);
       return val;
     }
     case 'identifier': {
@@ -188,7 +188,7 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
     case 'field_expression':
     case 'subscript_expression':
     case 'pointer_expression': {
-      for (const c of n.namedChildren) if (c && c.type !== 'field_identifier') evalExpr(fn, st, c);
+      for (const c of n.namedChildren) if (c && c.type !== 'field_identifier') evalExpr(sim, st, c);
       const h = holderText(n);
       const idx = findSetByHolder(st, h.text);
       if (idx >= 0) return { kind: 'holder', set: idx, element: h.element, index: h.index };
@@ -201,13 +201,13 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
     case 'unary_expression': {
       const op = n.children[0]?.text;
       const a = n.childForFieldName('argument');
-      const v = a ? evalExpr(fn, st, a) : null;
+      const v = a ? evalExpr(sim, st, a) : null;
       if (op === '-' && a && (/^E[A-Z0-9]+$/.test(a.text) || a.type === 'number_literal')) return { kind: 'neg' };
       if (op === '!' && v?.kind === 'bool') return { kind: 'bool', value: !v.value };
       return op === '!' ? null : v;
     }
     case 'conditional_expression': {
-      const vals = n.namedChildren.map(c => (c ? evalExpr(fn, st, c) : null));
+      const vals = n.namedChildren.map(c => (c ? evalExpr(sim, st, c) : null));
       // `ret < 0 ? ret : -ENOMEM`: an errno either way
       const a = vals[1], b = vals[2];
       if ((a?.kind === 'neg' || a?.kind === 'count') && (b?.kind === 'neg' || b?.kind === 'count') && (a.kind === 'neg' || b.kind === 'neg')) return { kind: 'neg' };
@@ -220,8 +220,8 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
     case 'binary_expression': {
       const l = n.childForFieldName('left');
       const r = n.childForFieldName('right');
-      const lv = l ? evalExpr(fn, st, l) : null;
-      if (r) evalExpr(fn, st, r);
+      const lv = l ? evalExpr(sim, st, l) : null;
+      if (r) evalExpr(sim, st, r);
       const op = n.childForFieldName('operator')?.text ?? n.children[1]?.text;
       if ((op === '+' || op === '-') && lv?.kind === 'holder') return { ...lv, element: true };
       return null;
@@ -231,10 +231,10 @@ export function evalExpr(fn: Fn, st: State, n: Node): Val {
     case 'update_expression':
       // `req->n++` writes the field
       zeroedUpdate(st, n.childForFieldName('argument'));
-      for (const c of n.namedChildren) if (c) evalExpr(fn, st, c);
+      for (const c of n.namedChildren) if (c) evalExpr(sim, st, c);
       return null;
     default:
-      for (const c of n.namedChildren) if (c) evalExpr(fn, st, c);
+      for (const c of n.namedChildren) if (c) evalExpr(sim, st, c);
       return null;
   }
 }

@@ -13,7 +13,7 @@
 // judged; an unpin of extracted pages is judged only when every fill names
 // the same flag (a mode kept some other way, a bit in a flags word, is not
 // known here).
-import { consequence, dropPair, ledger, pairFor } from './counters';
+import { consequence, dropPair, heldWords, ledger, pairFor } from './counters';
 import { BIO_PAGES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME } from './apis';
 import { rightRelease } from './fixes';
 import { rootOf, WILL_PIN_GUARD } from './simulate';
@@ -194,7 +194,7 @@ const RELEASE_CALL = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\(`);
 /** A field's array freed before this path released the pages in it (analyze.ts collects them per function). */
 export interface FieldFree { key: string; field: string; api: string; range: Range; fn: string; ownFill?: boolean; releasedBelow?: boolean }
 
-const heldBy = (mode: string) => (mode === 'PIN' ? 'pinned' : mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)');
+const heldBy = heldWords;
 
 /** The pointers a function declares as `struct name *v`. */
 function structVars(text: string, name: string): string[] {

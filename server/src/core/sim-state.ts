@@ -1,5 +1,6 @@
 // What the parts of the path simulator share: its options and result, the
-// per-function context (Fn) and the value of an expression (Val), holder texts
+// per-function context (SimContext, named `sim` where it is passed; `fn` is a
+// function definition), the value of an expression (Val), holder texts
 // (holderText, rootOf), and the lookups of a path's page sets.
 import type { Cfg, CfgNode, LoopInfo } from './cfg';
 import type { CheckContext, Checker } from './checkers/checker';
@@ -83,10 +84,10 @@ const SG_ITERATORS = /^(for_each_sg|for_each_sgtable_sg|for_each_sgtable_dma_sg|
  * as the field that holds the table: `&`, and `.sgt` / `.sgl` / `->sgl` inside
  * it, dropped.
  */
-export function sgTableWalked(fn: Fn, v: string): string | undefined {
-  const loops = fn.cur && fn.cur.kind !== 'exit' ? fn.cur.loops : [];
+export function sgTableWalked(sim: SimContext, v: string): string | undefined {
+  const loops = sim.cur && sim.cur.kind !== 'exit' ? sim.cur.loops : [];
   for (const l of loops) {
-    if (!l.iterator || !SG_ITERATORS.test(fn.opts.cx.text.slice(l.node.startIndex, l.node.startIndex + 40))) continue;
+    if (!l.iterator || !SG_ITERATORS.test(sim.opts.cx.text.slice(l.node.startIndex, l.node.startIndex + 40))) continue;
     const cond = l.node.childForFieldName('condition');
     const parts = cond ? splitCommas(strip(cond)) : [];
     if (parts.length < 2 || norm(parts[1].text).replace(/^&/, '') !== v) continue;
@@ -124,7 +125,7 @@ export type Val =
   | { kind: 'status'; pending: PendingRelease }
   | null;
 
-export interface Fn {
+export interface SimContext {
   def: FunctionDef;
   cfg: Cfg;
   opts: SimOptions;
@@ -161,6 +162,9 @@ export interface Fn {
   /** locals copied once from a flag field (`bool pinned = ap->args.is_pinned;`) -> the field: testing one tests the flag */
   flagCopies: Map<string, string>;
 }
+
+/** The old name of SimContext, still used by calls.ts (to go when that file is renamed through). */
+export type Fn = SimContext;
 
 export function rootOf(holder: string): string {
   const m = /^[&*]*([A-Za-z_]\w*)/.exec(holder);
@@ -250,21 +254,21 @@ export function forgetVar(st: State, v: string): void {
   delete st.zeroed[v];
 }
 
-export function siteOf(fn: Fn, set: PageSet): AcquireSite | undefined {
-  return fn.sites.find(s => s.id === set.site);
+export function siteOf(sim: SimContext, set: PageSet): AcquireSite | undefined {
+  return sim.sites.find(s => s.id === set.site);
 }
 
-export function enclosingLoop(fn: Fn, index?: string): LoopInfo | undefined {
-  const loops = fn.cur && fn.cur.kind !== 'exit' ? fn.cur.loops : [];
+export function enclosingLoop(sim: SimContext, index?: string): LoopInfo | undefined {
+  const loops = sim.cur && sim.cur.kind !== 'exit' ? sim.cur.loops : [];
   if (index) return loops.find(l => l.index === index);
   return loops.find(l => l.bound);
 }
 
-export function outcome(fn: Fn, set: number): SiteOutcome {
-  let o = fn.result.outcomes.get(set);
+export function outcome(sim: SimContext, set: number): SiteOutcome {
+  let o = sim.result.outcomes.get(set);
   if (!o) {
     o = { released: 0, handedOff: 0, leaked: 0, failed: 0, total: 0, releases: new Map(), handoffs: new Map() };
-    fn.result.outcomes.set(set, o);
+    sim.result.outcomes.set(set, o);
   }
   return o;
 }

@@ -12,7 +12,7 @@
 //
 // The parts: sim-state.ts (what they share), eval.ts (statements and
 // expressions), calls.ts (calls), conditions.ts (branch conditions).
-import { ACQUIRE_BY_NAME } from './apis';
+import { ACQUIRE_BY_NAME, PAGE_TYPE } from './apis';
 import { DEFAULT_SETTINGS } from './types';
 import type { Cfg } from './cfg';
 import { AcquireSite, State, cloneState, initialState, mayHold, newSet, pushStep, stateKey } from './ledger';
@@ -20,7 +20,7 @@ import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syn
 import type { FunctionDef, Node } from './syntax';
 import { ledger } from './counters';
 import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, outcome } from './sim-state';
-import type { Fn, SimOptions, SimResult } from './sim-state';
+import type { SimContext, SimOptions, SimResult } from './sim-state';
 import { evalStmt, evalExpr } from './eval';
 import { describeCondition } from './describe';
 import { assumeLoopEntry, skipLoop, assume } from './conditions';
@@ -51,14 +51,14 @@ export const REPORT_BUDGET = 200_000;
 
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [], fieldFrees: [], releaseModes: new Map() };
-  const fn: Fn = {
+  const sim: SimContext = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
     repeated: repeatedConditions(cfg), flagCopies: flagCopies(def, opts.flagNames), keptOnError: new Set(),
   };
-  collectAcquireHolders(fn);
+  collectAcquireHolders(sim);
   const start = initialState(cfg.entry);
-  seedParams(fn, start);
+  seedParams(sim, start);
   if (cfg.incomplete) { result.incomplete = cfg.incomplete; return result; }
   const seen = new Set<string>();
   const work: State[] = [start];
@@ -96,21 +96,21 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
       if (seen.has(key)) continue;
       seen.add(key);
       const node = cfg.nodes[st.node];
-      fn.cur = node;
+      sim.cur = node;
       switch (node.kind) {
         case 'exit':
-          finishPath(fn, st, null);
+          finishPath(sim, st, null);
           endedPaths++;
           break;
         case 'return': {
           const value = node.value;
-          if (value) evalExpr(fn, st, value);
-          finishPath(fn, st, node.ast, value);
+          if (value) evalExpr(sim, st, value);
+          finishPath(sim, st, node.ast, value);
           endedPaths++;
           break;
         }
         case 'stmt':
-          evalStmt(fn, st, node.ast);
+          evalStmt(sim, st, node.ast);
           st.node = node.next;
           work.push(st);
           break;
@@ -126,12 +126,12 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
             }
             pushStep(st, { range: rangeOf(node.ast), note: node.ast.text.replace(/;$/, '') });
           }
-          if (node.iterEnd && node.ast) for (const c of fn.opts.checkers) c.onIterationEnd?.(fn.opts.cx, st, node.iterEnd, node.ast);
+          if (node.iterEnd && node.ast) for (const c of sim.opts.checkers) c.onIterationEnd?.(sim.opts.cx, st, node.iterEnd, node.ast);
           st.node = node.next;
           work.push(st);
           break;
         case 'switch': {
-          evalExpr(fn, st, node.value);
+          evalExpr(sim, st, node.value);
           for (const t of [...new Set(node.targets)]) {
             const c = cloneState(st); c.node = t; work.push(c);
           }
@@ -139,13 +139,13 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
         }
         case 'branch': {
           st.temps = {};
-          evalExpr(fn, st, node.cond);
+          evalExpr(sim, st, node.cond);
           const visits = node.head ? (st.visits[node.head.id] ?? 0) : 0;
           const outs: State[] = [];
           if (node.head && visits >= 1) {
             // the body ran once: that stands for every iteration
             if (!node.always) {
-              for (const c of assume(fn, cloneState(st), node.cond, false)) {
+              for (const c of assume(sim, cloneState(st), node.cond, false)) {
                 c.node = node.f; c.temps = {}; delete c.visits[node.head.id]; outs.push(c);
               }
             }
@@ -154,18 +154,18 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
               const base = cloneState(st);
               if (node.head) base.visits[node.head.id] = visits + 1;
               const ctext = norm(node.cond.text);
-              if (fn.repeated.has(ctext)) {
+              if (sim.repeated.has(ctext)) {
                 if (base.conds[ctext] === !truth) continue;
                 base.conds[ctext] = truth;
               }
               const states = node.always ? [base]
                 : node.head?.bound && visits === 0 && (node.head.fromZero || node.head.bound === node.head.index)
-                ? assumeLoopEntry(fn, base, node.head, truth)
-                : assume(fn, base, node.cond, truth);
+                ? assumeLoopEntry(sim, base, node.head, truth)
+                : assume(sim, base, node.cond, truth);
               for (const s of states) {
                 s.temps = {};
                 if (!truth && node.head) delete s.visits[node.head.id];
-                if (!truth && node.head && visits === 0 && !node.always) skipLoop(fn, s, node.head);
+                if (!truth && node.head && visits === 0 && !node.always) skipLoop(sim, s, node.head);
                 s.node = truth ? node.t : node.f;
                 noteBranch(s, node.cond, truth, st);
                 outs.push(s);
@@ -182,12 +182,12 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
     opts.cx.report = report;
   }
   result.paths = endedPaths;
-  for (const [k, v] of fn.allEffects) {
+  for (const [k, v] of sim.allEffects) {
     const returns = v.eff.effect === 'acquires' ? (result.returnsCount ? 'count' : 'status') : undefined;
     // released on every path that fails and on none that succeeds: the caller can tell by the result
-    const onError = v.eff.effect === 'releases' && fn.errPaths > 0 && fn.okPaths > 0 && v.err === fn.errPaths && v.ok === 0 && v.paths === v.err;
-    const kept = returns === 'status' && fn.keptOnError.has(k);
-    const also = v.eff.effect === 'acquires' && storedThroughOtherParam(fn, v.eff.index, v.eff.name);
+    const onError = v.eff.effect === 'releases' && sim.errPaths > 0 && sim.okPaths > 0 && v.err === sim.errPaths && v.ok === 0 && v.paths === v.err;
+    const kept = returns === 'status' && sim.keptOnError.has(k);
+    const also = v.eff.effect === 'acquires' && storedThroughOtherParam(sim, v.eff.index, v.eff.name);
     result.effects.push({ ...v.eff, always: v.paths === endedPaths && endedPaths > 0, ...(returns ? { returns } : {}), ...(onError ? { when: 'error' as const } : {}), ...(kept ? { keptOnError: true } : {}),
       ...(also ? { alsoStored: true } : {}) });
   }
@@ -195,12 +195,12 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
 }
 
 /** The pages an acquire put in parameter `index` (`name`) were also stored through another parameter (`*pfn = page_to_pfn(pages[0])`). */
-function storedThroughOtherParam(fn: Fn, index: number, name: string): boolean {
-  for (const site of fn.result.sites) {
+function storedThroughOtherParam(sim: SimContext, index: number, name: string): boolean {
+  for (const site of sim.result.sites) {
     if (site.id < 0 || site.holder !== name) continue;
-    for (const h of fn.result.outcomes.get(site.id)?.handoffs.values() ?? []) {
+    for (const h of sim.result.outcomes.get(site.id)?.handoffs.values() ?? []) {
       const m = /^stored in [*&(]*([A-Za-z_]\w*)/.exec(h.kind);
-      const pi = m ? fn.params.indexOf(m[1]) : -1;
+      const pi = m ? sim.params.indexOf(m[1]) : -1;
       if (pi >= 0 && pi !== index) return true;
     }
   }
@@ -242,38 +242,38 @@ function noteBranch(s: State, cond: Node, truth: boolean, before: State): void {
   pushStep(s, { range: rangeOf(cond), note: describeCondition(cond, truth), decides, ...(changed ? { ledger: changed } : {}) });
 }
 
-function collectAcquireHolders(fn: Fn): void {
-  for (const call of fn.def.body.descendantsOfType('call_expression')) {
+function collectAcquireHolders(sim: SimContext): void {
+  for (const call of sim.def.body.descendantsOfType('call_expression')) {
     if (!call) continue;
     const name = calleeName(call);
     const api = name ? ACQUIRE_BY_NAME.get(name) : undefined;
-    const sum = name ? fn.opts.summaries.get(name) : undefined;
+    const sum = name ? sim.opts.summaries.get(name) : undefined;
     if (api && api.pagesArg >= 0) {
       const a = callArgs(call)[api.pagesArg];
-      if (a && !isNullLiteral(a)) fn.acquireHolders.add(holderText(a).text);
-      if (a && inLoopSyntax(call, fn.def.body)) fn.loopHolders.add(holderText(a).text);
+      if (a && !isNullLiteral(a)) sim.acquireHolders.add(holderText(a).text);
+      if (a && inLoopSyntax(call, sim.def.body)) sim.loopHolders.add(holderText(a).text);
       const n = api.countArg >= 0 ? callArgs(call)[api.countArg] : undefined;
-      if (n) fn.requested.add(norm(n.text));
+      if (n) sim.requested.add(norm(n.text));
       const size = api.sizeArg !== undefined ? callArgs(call)[api.sizeArg] : undefined;
-      if (size) fn.requestedBytes.add(norm(size.text));
+      if (size) sim.requestedBytes.add(norm(size.text));
     } else if (sum) {
       for (const e of sum.params) if (e.effect === 'acquires') {
         const a = callArgs(call)[e.index];
-        if (a) fn.acquireHolders.add(holderText(a).text);
+        if (a) sim.acquireHolders.add(holderText(a).text);
       }
     }
   }
   // a holder the function also fills by plain assignment is not known by name alone
-  for (const a of fn.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+  for (const a of sim.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
     const l = a?.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'), r = a?.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right');
-    if (l && r && isAddressOf(r)) fn.addressVars.add(norm(l.text).replace(/^\*+/, ''));
+    if (l && r && isAddressOf(r)) sim.addressVars.add(norm(l.text).replace(/^\*+/, ''));
     if (a?.type === 'init_declarator') continue;
     const alloc = r && strip(r).type === 'call_expression' && /alloc|^vzalloc|^kcalloc/.test(calleeName(strip(r)) ?? '');
     if (l && r && !isNullLiteral(r) && !alloc) {
       const h = norm(l.text);
       // before its first plain assignment (outside loops) the holder still holds only what an acquire put there
-      if (fn.acquireHolders.has(h) && !inLoopSyntax(a!, fn.def.body)) fn.assignedFrom.set(h, Math.min(fn.assignedFrom.get(h) ?? Infinity, a!.startIndex));
-      else fn.assignedFrom.set(h, -1);
+      if (sim.acquireHolders.has(h) && !inLoopSyntax(a!, sim.def.body)) sim.assignedFrom.set(h, Math.min(sim.assignedFrom.get(h) ?? Infinity, a!.startIndex));
+      else sim.assignedFrom.set(h, -1);
     }
   }
 }
@@ -311,15 +311,13 @@ function inLoopSyntax(n: Node, body: Node): boolean {
   return false;
 }
 
-const PAGE_TYPE = /struct\s+(page|folio)\b|\bbio_vec\b/;
-
-function seedParams(fn: Fn, st: State): void {
-  fn.def.params.forEach((p, i) => {
+function seedParams(sim: SimContext, st: State): void {
+  sim.def.params.forEach((p, i) => {
     if (!p.name || !PAGE_TYPE.test(p.type)) return;
     // the mode every caller's pages have here (top-down), else unknown
-    const from = fn.opts.paramModes?.get(i);
+    const from = sim.opts.paramModes?.get(i);
     const site: AcquireSite = {
-      id: -1 - i, api: { name: from ? from.api : `param ${p.name}`, kind: 'summary', helper: fn.def.name }, call: fn.def.node,
+      id: -1 - i, api: { name: from ? from.api : `param ${p.name}`, kind: 'summary', helper: sim.def.name }, call: sim.def.node,
       mode: from?.mode ?? 'UNKNOWN', modeReason: from ? `${p.name} holds pages taken by ${from.text}` : 'parameter', holder: p.name, requested: '', perElement: false, inLoop: false, offset: '', returns: 'count',
     };
     const set = newSet(site, site.mode, ['full']);
@@ -328,7 +326,7 @@ function seedParams(fn: Fn, st: State): void {
     if (/\bbio_vec\b/.test(p.type)) { st.aliases[`${p.name}[].bv_page`] = st.sets.length; st.aliases[`${p.name}->bv_page`] = st.sets.length; }
     if (from) {
       set.origin = { api: from.api, text: from.text };
-      pushStep(st, { range: rangeOf(fn.def.node.childForFieldName('declarator') ?? fn.def.node), note: `${p.name}: pages taken by ${from.text}`, ledger: ledger(p.name, from.mode, 'held', '?', set.folios) });
+      pushStep(st, { range: rangeOf(sim.def.node.childForFieldName('declarator') ?? sim.def.node), note: `${p.name}: pages taken by ${from.text}`, ledger: ledger(p.name, from.mode, 'held', '?', set.folios) });
     }
     st.sets.push(set);
   });
@@ -345,7 +343,7 @@ function returnedVars(body: Node): Set<string> {
 
 // ---------------------------------------------------------------- path ends
 
-function finishPath(fn: Fn, st: State, node: Node | null, value?: Node | null): void {
+function finishPath(sim: SimContext, st: State, node: Node | null, value?: Node | null): void {
   const vtext = value ? norm(value.text) : '';
   let error = false;
   if (value) {
@@ -358,7 +356,7 @@ function finishPath(fn: Fn, st: State, node: Node | null, value?: Node | null): 
       if (idx >= 0 && st.sets[idx].outcomes.every(o => o === 'neg')) error = true;
       if (idx >= 0 && !error) {
         st.sets[idx].countVars.push('<returned>');
-        if (st.sets[idx].param === undefined && fn.params.includes(rootOf(st.sets[idx].holder))) fn.result.returnsCount = true;
+        if (st.sets[idx].param === undefined && sim.params.includes(rootOf(st.sets[idx].holder))) sim.result.returnsCount = true;
       }
       // the function's own bio returned: the caller has it now
       const bio = st.bios[vtext];
@@ -368,35 +366,35 @@ function finishPath(fn: Fn, st: State, node: Node | null, value?: Node | null): 
     }
   }
   if (node) pushStep(st, { range: rangeOf(node), note: node.text.replace(/\s+/g, ' ').replace(/;$/, '') });
-  for (const c of fn.opts.checkers) c.onExit?.(fn.opts.cx, st, { node, error, value: vtext });
+  for (const c of sim.opts.checkers) c.onExit?.(sim.opts.cx, st, { node, error, value: vtext });
   for (const p of st.sets) {
     if (p.site < 0) continue;
-    const o = outcome(fn, p.site);
+    const o = outcome(sim, p.site);
     o.total++;
     if (!mayHold(p)) o.failed++;
     else if (p.state === 'released') o.released++;
-    else if (p.state === 'handed-off' || p.escaped || fn.opts.cx.isCallerOwned(p.holder)) o.handedOff++;
+    else if (p.state === 'handed-off' || p.escaped || sim.opts.cx.isCallerOwned(p.holder)) o.handedOff++;
     else if (p.mode !== 'NONE') o.leaked++;
-    if (!fn.result.traces.has(p.site) || (p.state === 'released' && mayHold(p))) fn.result.traces.set(p.site, st.trail);
+    if (!sim.result.traces.has(p.site) || (p.state === 'released' && mayHold(p))) sim.result.traces.set(p.site, st.trail);
   }
   // a 0-or-errno function: which paths succeed and which fail
   const ok = !error && (vtext === '0' || st.zero.includes(vtext));
   const err = error || st.nonzero.includes(vtext);
-  if (ok) fn.okPaths++;
-  if (err) fn.errPaths++;
+  if (ok) sim.okPaths++;
+  if (err) sim.errPaths++;
   // a failing path that leaves pages in a parameter's field (acquired there, or stored there)
   if (err) for (const p of st.sets) {
     // (pages stored in the object stay there when the object is passed on: the callee gets the object, not the duty)
     if (p.site < 0 || !mayHold(p) || (p.escaped && p.state === 'held')) continue;
     const into = p.state === 'held' ? p.holder : p.state === 'handed-off' ? /^stored in (.*)$/.exec(p.handoff?.kind ?? '')?.[1] ?? '' : '';
-    const pi = fn.params.indexOf(rootOf(into));
-    if (pi >= 0 && into !== rootOf(into)) fn.keptOnError.add(`${pi}:acquires:${into}`);
+    const pi = sim.params.indexOf(rootOf(into));
+    if (pi >= 0 && into !== rootOf(into)) sim.keptOnError.add(`${pi}:acquires:${into}`);
   }
   for (const k of st.effects) {
-    const cur = fn.allEffects.get(k) ?? { eff: fn.effectDefs.get(k)!, paths: 0, ok: 0, err: 0 };
+    const cur = sim.allEffects.get(k) ?? { eff: sim.effectDefs.get(k)!, paths: 0, ok: 0, err: 0 };
     cur.paths++;
     if (ok) cur.ok++;
     if (err) cur.err++;
-    fn.allEffects.set(k, cur);
+    sim.allEffects.set(k, cur);
   }
 }

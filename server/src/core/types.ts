@@ -9,6 +9,7 @@ export type Family = 'put' | 'unpin' | 'bio';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
+/** The finding codes: stable, each with its page under docs/codes/ (docs/contract.md, "The finding codes"). */
 export const CODES = [
   'mismatched-release',
   'release-without-reference',
@@ -74,10 +75,15 @@ export interface PathStep {
 
 export interface AcquireRef { range: Range; api: string; mode: Mode }
 
+/** The lines a message cites, as data (core/cite.ts): `text` with its i-th placeholder replaced by `lines[i] + 1` is the message. */
+export interface CitedText { text: string; lines: number[] }
+
 export interface Finding {
   code: Code;
   severity: Severity;
   message: string;
+  /** the lines the message cites (0-based, in the finding's file), when it cites any: the message is rendered from them */
+  cited?: CitedText;
   /** enclosing function */
   function: string;
   range: Range;

@@ -12,7 +12,7 @@ import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze
 import type { ArgMode, FieldFill, FileAnalysis, Settings } from '../core/types';
 import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
-import type { Analyze, TreeState } from './patch-check';
+import type { Analyse, TreeState } from './patch-compare';
 import { RELEVANT_BODY, RELEVANT_PARAMS, definitions } from './text';
 import type { TreeIndex } from './tree';
 
@@ -89,7 +89,7 @@ export function analyseInTree(parser: Parser, text: string, abs: string, setting
 }
 
 /**
- * The index as each side of a patch has the tree (patch-check's TreeState,
+ * The index as each side of a patch has the tree (patch-compare's TreeState,
  * tree-relative paths under `root`): one view per side, made when first asked.
  */
 export function sideViews(index: TreeIndex | undefined, root: string): (state: TreeState) => TreeIndex | undefined {
@@ -105,8 +105,8 @@ export function sideViews(index: TreeIndex | undefined, root: string): (state: T
   };
 }
 
-/** patch-check's Analyze: each version of a file analysed in the tree as its side of the patch has it. */
-export function patchAnalyzer(parser: Parser, root: string, settings: Settings, index?: TreeIndex): Analyze {
+/** patch-compare's Analyse: each version of a file analysed in the tree as its side of the patch has it. */
+export function patchAnalyser(parser: Parser, root: string, settings: Settings, index?: TreeIndex): Analyse {
   const view = sideViews(index, root);
   return (p, text, state) => analyseInTree(parser, text, path.resolve(root, p), settings, { index: view(state) }).analysis;
 }

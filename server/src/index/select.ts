@@ -14,7 +14,7 @@
 // A teardown judged by another file's field fills is a release call, so
 // files that read or free a struct field that holds pages are covered by
 // the first rule (the release) or by the second (a helper given the field).
-import { ALL_API_NAMES, BIO_FLAGS } from '../core/apis';
+import { PAGE_API_NAMES, PAGE_API_WORDS } from '../core/apis';
 import type { FunctionSummary } from '../core/types';
 import { RELEVANT_BODY, RELEVANT_NAMES, RELEVANT_PARAMS } from './text';
 
@@ -25,25 +25,23 @@ export const NAMES_API = 2;
 /** names page types or hand-off/reference APIs: checked when it calls a helper that handles pages. */
 export const MAY_TAKE_HELPERS = 4;
 
-/** The names that make a file checked by itself (the bench's rg reference looks for them too). */
-export const API_NAMES: readonly string[] = [...ALL_API_NAMES, ...BIO_FLAGS];
-export const API_WORDS = new RegExp(`\\b(?:${API_NAMES.join('|')})\\b`);
 
 /**
- * Byte strings one of which every name above (and RELEVANT_PARAMS: `struct
- * page`, `struct folio`, `bio_vec`) contains: a file with none of them is of
+ * Byte strings one of which every name that makes a file checked by itself
+ * (core/apis.ts PAGE_API_NAMES), every relevant name and every page type
+ * (PAGE_TYPE: `struct page`, `struct folio`, `bio_vec`) contains: a file with none of them is of
  * no class, found without decoding it.
  */
 const ANCHORS: Buffer[] = (() => {
   const common = ['page', 'folio', 'PAGE', 'bio_vec'];
   const out = new Set(common);
-  for (const n of [...API_NAMES, ...RELEVANT_NAMES]) out.add(common.find(c => n.includes(c)) ?? n);
+  for (const n of [...PAGE_API_NAMES, ...RELEVANT_NAMES]) out.add(common.find(c => n.includes(c)) ?? n);
   return [...out].map(a => Buffer.from(a, 'latin1'));
 })();
 
 /** The class of a text (CLASSIFIED always set). */
 export function classifyText(text: string): number {
-  if (API_WORDS.test(text)) return CLASSIFIED | NAMES_API;
+  if (PAGE_API_WORDS.test(text)) return CLASSIFIED | NAMES_API;
   return CLASSIFIED | (RELEVANT_BODY.test(text) || RELEVANT_PARAMS.test(text) ? MAY_TAKE_HELPERS : 0);
 }
 

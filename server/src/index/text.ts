@@ -2,9 +2,19 @@
 // the names it calls, the functions it defines and their bodies, and whether
 // a body can matter for pages at all. Regexes only; kernel style assumed
 // (definitions start at column 0, their closing brace too).
+//
+// The text-level function finders, and why there are three: scan.ts hashes
+// definition lines in raw bytes (the whole tree, before decoding); this
+// file's definitions() confirms them on the text and cuts slices (fast,
+// column-0 braces); core/patch/spans.ts findFunctionSpans() matches braces
+// past comments, strings and #if branches (a patch's few files, where a
+// hunk's function must be named even in unusual layout). They differ on
+// macro-made definitions and #ifdef'd bodies (on 6.12's mm/ and block/, 27
+// of 235 files), so merging them would change which functions a patch
+// touches or which slices the index keeps.
 import {
   ALL_API_NAMES, BIO_ADD, BIO_ALLOC, BIO_FLAGS, DMA_USES, GET_REF, HARMLESS, KERNEL_ITER_INIT, KERNEL_ITER_PREDICATES,
-  OWNER_HANDOFF, USER_ITER_INIT, WILL_PIN_PREDICATES,
+  OWNER_HANDOFF, PAGE_TYPE, USER_ITER_INIT, WILL_PIN_PREDICATES,
 } from '../core/apis';
 
 /** Names the core models itself: never replaced by a summary of their definition in the tree. */
@@ -21,7 +31,7 @@ export const RELEVANT_NAMES: readonly string[] = [...ALL_API_NAMES, ...GET_REF, 
 /** A body that calls the page APIs or names the bio page flags may release, take or acquire its parameters' pages. */
 export const RELEVANT_BODY = new RegExp(`\\b(?:${RELEVANT_NAMES.join('|')})\\b`);
 /** So may a function that takes pages, folios or bvecs as parameters (it may store them: `takes`). */
-export const RELEVANT_PARAMS = /\bstruct\s+(?:page|folio)\b|\bbio_vec\b/;
+export const RELEVANT_PARAMS = PAGE_TYPE;
 
 /** Copies a name out of its source text (a slice would keep the whole text alive). */
 const own = (s: string) => Buffer.from(s, 'latin1').toString('latin1');

@@ -25,7 +25,7 @@ import {
   isCachedResult, isFillList, isInside, isSummaryList, prepareCacheDir, readRegular,
 } from './cache';
 import { MAX_SCAN_BYTES, ScanOptions, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
-import { API_WORDS } from './select';
+import { PAGE_API_WORDS as API_WORDS } from '../core/apis';
 import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
 
 export interface TreeIndexOptions {

@@ -8,13 +8,10 @@ import type { IndexStats } from '../index/tree';
 import type { ScanResult } from '../index/scan';
 import { IndexingNotification, IndexingParams } from '../protocol';
 import type { Analysed } from './analysis';
+import { plural } from '../words';
 
 function kb(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
-}
-
-function plural(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`;
 }
 
 export class Activity {

@@ -2,7 +2,7 @@
 // Guards the core: an oversized text is not analysed, and an exception (a core
 // bug) becomes a note instead of taking the server down.
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, BIO_FLAGS } from '../core/apis';
+import { PAGE_API_WORDS } from '../core/apis';
 import type { Code, FileAnalysis, Finding, Settings } from '../core/types';
 import { InTreeOptions, NO_FACTS, TreeFacts, analyseInTree } from '../index/facts';
 import { applySettings } from './settings';
@@ -55,7 +55,7 @@ export function failedAnalysis(text: string, err: unknown): Analysed {
   };
 }
 
-const MENTION = new RegExp(`\\b(?:${[...ALL_API_NAMES, ...BIO_FLAGS].join('|')})\\b`);
+const MENTION = PAGE_API_WORDS;
 
 /** A file that names no catalog API or bio flag cannot have a finding: folder checks skip it. */
 export function mentionsPages(text: string): boolean {

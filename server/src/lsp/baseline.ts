@@ -1,6 +1,6 @@
 // The uncommitted change of an open C document: its findings marked introduced
 // or unchanged against the file at HEAD, with the patch report's matching
-// (index/patch-check markFindings). The HEAD text is read once per HEAD commit
+// (index/patch-compare markFindings). The HEAD text is read once per HEAD commit
 // and analysed once per (HEAD commit, settings, cross-file facts); a keystroke
 // only re-matches. HEAD is looked up again at most every `recheckMs`, in the
 // background: when it moved, `onHeadChanged` re-runs the folder's documents.
@@ -9,7 +9,7 @@ import * as path from 'path';
 import { AnalysisCache } from '../core/analyze';
 import type { Finding } from '../core/types';
 import { gitHead, gitShow } from '../index/git';
-import { markFindings } from '../index/patch-check';
+import { markFindings } from '../index/patch-compare';
 import type { Analysed } from './analysis';
 
 export type Mark = 'introduced' | 'unchanged';

@@ -10,6 +10,7 @@ import { FrameFilter, Lifecycle } from './transport';
 import { isScanThread, runScanThread } from '../index/scan-thread';
 import { isAnalysisThread, runAnalysisThread } from './pool';
 import { startServer } from './server';
+import { VERSION } from '../version';
 
 const USAGE = 'usage: pinlens-server --stdio | --node-ipc | --socket=PORT | --pipe=NAME';
 
@@ -19,10 +20,6 @@ function bundleRoot(): string {
     if (fs.existsSync(path.join(dir, 'docs', 'codes'))) return dir;
   }
   return path.dirname(__dirname); // out/ is next to docs/
-}
-
-function version(root: string): string {
-  try { return JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version ?? '0'; } catch { return '0'; }
 }
 
 /**
@@ -72,7 +69,7 @@ function main(): void {
   const conn = connect(argv);
   process.on('uncaughtException', err => conn.console.error(`pinlens: uncaught: ${err.stack ?? err}`));
   process.on('unhandledRejection', err => conn.console.error(`pinlens: unhandled rejection: ${err instanceof Error ? err.stack : String(err)}`));
-  startServer(conn, { docsBase: pathToFileURL(path.join(root, 'docs', 'codes')).href + '/', version: version(root) });
+  startServer(conn, { docsBase: pathToFileURL(path.join(root, 'docs', 'codes')).href + '/', version: VERSION });
 }
 
 // out/server.js also runs as the thread that scans a workspace folder, and as the analysis threads

@@ -8,13 +8,16 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import type { Parser } from 'web-tree-sitter';
-import { parseSeries, requiredFiles } from '../core/patch';
+import { parseSeries } from '../core/patch/mail';
+import { requiredFiles } from '../core/patch/apply';
 import type { Settings } from '../core/types';
 import { sideViews } from '../index/facts';
-import { PatchCheckError, type TreeState, runPatchCheckDetailed } from '../index/patch-check';
+import { runPatchCheckDetailed } from '../index/patch-check';
+import { PatchCheckError, type TreeState } from '../index/patch-compare';
 import type { TreeIndex } from '../index/tree';
 import { analyse } from './analysis';
-import { PatchView, partialView, problemView, treeView } from './features/patch';
+import { PatchView, problemView, treeView } from './features/patch';
+import { partialView } from './features/fragments';
 
 export interface PatchAnalysed {
   text: string;

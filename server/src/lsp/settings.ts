@@ -1,7 +1,7 @@
 // pinlens.* settings as the client sends them (untrusted JSON) -> core Settings,
 // and the part of the settings the server applies to findings itself.
 // No LSP imports: the caller fetches the raw object per resource.
-import { CODES, Code, DEFAULT_SETTINGS, Finding, Settings, Severity } from '../core/types';
+import { CODES, Code, DEFAULT_SETTINGS, Settings, Severity } from '../core/types';
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 const KERNELS: readonly NonNullable<Settings['kernelVersion']>[] = ['6.1', '6.12', 'auto'];
@@ -44,13 +44,5 @@ export function normalizeServerSettings(raw: unknown): ServerSettings {
   return { core: normalizeSettings(raw), onlyIntroduced: r.onlyIntroduced === true };
 }
 
-/** Disabled codes dropped, severity overrides applied (idempotent with the core). */
-export function applySettings(findings: Finding[], s: Settings): Finding[] {
-  const off = new Set(s.disabledCodes ?? []);
-  return findings
-    .filter(f => !off.has(f.code))
-    .map(f => {
-      const sev = s.severity?.[f.code];
-      return sev && sev !== f.severity ? { ...f, severity: sev } : f;
-    });
-}
+// one implementation, in the core
+export { applySettings } from '../core/settings';

@@ -66,6 +66,17 @@ describe('pinlens check (CLI)', function () {
     assert.ok(doc.stats.files === 1 && doc.stats.callSites === 1);
   });
 
+  it('a patch report\'s JSON carries each finding and call site as the plain check writes them (fixes, counters, paths), plus the verdict', () => {
+    const r = run(['check', '--format', 'json', '--tree', 'examples/patches/tree', '--patch', 'examples/patches/series.mbox']);
+    const doc = JSON.parse(r.out);
+    const f = doc.findings.find((x: { patch: string }) => x.patch === 'introduced');
+    assert.ok(f, r.out);
+    assert.deepStrictEqual([f.code, f.line, f.patchIndex], ['mismatched-release', 108, 4]);
+    assert.ok(f.counters?.before && f.counters.after && f.counters.consequence, 'counters');
+    assert.ok(f.fixes.length && f.fixes[0].edits.every((e: { line: number; newText: string }) => e.line > 0 && typeof e.newText === 'string'), 'fixes');
+    assert.ok(doc.callSites.length && doc.callSites.every((c: { paths?: { total: number } }) => c.paths && c.paths.total >= 0), 'call sites with their path counts');
+  });
+
   it('emits SARIF 2.1.0 with rules and a code flow', () => {
     const r = run(['check', '--format', 'sarif', path.join(dir, 'bad.c')]);
     const doc = JSON.parse(r.out);

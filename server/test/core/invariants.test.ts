@@ -35,4 +35,22 @@ describe('architecture invariants', () => {
       .map(f => path.relative(SRC, f).split(path.sep).join('/')).sort();
     assert.deepStrictEqual(callers, ['core/analyze.ts', 'index/facts.ts', 'index/tree.ts']);
   });
+
+  it('the page-API prefilter and the page-type pattern are written once, in core/apis.ts', () => {
+    for (const f of files(SRC)) {
+      const rel = path.relative(SRC, f).split(path.sep).join('/');
+      if (rel === 'core/apis.ts') continue;
+      const text = fs.readFileSync(f, 'utf8');
+      assert.ok(!/\(\?:?page\|folio\)\\b\|\\bbio_vec/.test(text), `${rel} spells the page-type pattern`);
+      assert.ok(!/new RegExp\([^)]*ALL_API_NAMES/.test(text), `${rel} builds its own page-API prefilter`);
+    }
+  });
+
+  it('the patch report\'s comparison and rendering do no I/O (index/patch-check.ts reads the tree and runs git)', () => {
+    for (const rel of ['index/patch-compare.ts', 'index/patch-report.ts']) {
+      const text = fs.readFileSync(path.join(SRC, rel), 'utf8');
+      const imports = [...text.matchAll(/from '([^']+)'/g)].map(m => m[1]);
+      assert.deepStrictEqual(imports.filter(i => /^(fs|child_process|os)$|^\.\/(patch-check|tree|cache|scan|git)$/.test(i)), [], rel);
+    }
+  });
 });

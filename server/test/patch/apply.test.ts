@@ -1,11 +1,11 @@
-// Layers 2 and 3 of core/patch.ts: applying a series in memory, where hunks
+// Layers 2 and 3 of core/patch/ (diff.ts, apply.ts): applying a series in memory, where hunks
 // land, changed line ranges, touched functions. No analysis.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  applyHunks, applySeries, findFunctionSpans, inputLineOf, lineChanges, parseSeries, requiredFiles, touchedFunctions,
-} from '../../src/core/patch';
+import { parseSeries } from '../../src/core/patch/mail';
+import { applyHunks, applySeries, inputLineOf, lineChanges, requiredFiles } from '../../src/core/patch/apply';
+import { findFunctionSpans, touchedFunctions } from '../../src/core/patch/spans';
 
 const FIX = path.join(__dirname, '..', 'patch-fixtures');
 const UDMA = 'drivers/misc/udma/udma.c';

@@ -2,7 +2,7 @@
 // whose release family it changes (index/trees/beside) mends the callers
 // that gave it pinned pages and breaks the ones that gave it referenced
 // pages — in a file the patch never touches. Both sides are analysed in the
-// tree as each has it (index/facts.ts patchAnalyzer); without the index the
+// tree as each has it (index/facts.ts patchAnalyser); without the index the
 // other file's findings cannot change and none is reported.
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { createTwoFilesPatch } from 'diff';
 import { loadParser } from '../../src/host/treesitter';
-import { patchAnalyzer } from '../../src/index/facts';
+import { patchAnalyser } from '../../src/index/facts';
 import { runPatchCheck } from '../../src/index/patch-check';
 import { TreeIndex } from '../../src/index/tree';
 
@@ -32,7 +32,7 @@ describe('patch: findings a patch makes or mends in the files beside it', () => 
   it('a helper that changes family: its pinning caller fixed, its referencing caller introduced', async () => {
     const parser = await loadParser();
     const index = new TreeIndex(TREE, parser, {}, { cacheDir: cache });
-    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyze: patchAnalyzer(parser, TREE, {}, index), crossFile: true });
+    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyze: patchAnalyser(parser, TREE, {}, index), crossFile: true });
     assert.deepStrictEqual(report.findings.map(m => [m.patch, m.file, m.finding.code, m.finding.function, m.by]), [
       ['fixed', 'drivers/zz/zz_user.c', 'mismatched-release', 'zz_pin', 0],
       ['introduced', 'drivers/zz/zz_user.c', 'mismatched-release', 'zz_get', 0],
@@ -47,7 +47,7 @@ describe('patch: findings a patch makes or mends in the files beside it', () => 
 
   it('without the index the callers do not see the helper: nothing beside the patch is reported', async () => {
     const parser = await loadParser();
-    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyze: patchAnalyzer(parser, TREE, {}) });
+    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyze: patchAnalyser(parser, TREE, {}) });
     assert.deepStrictEqual(report.findings, []);
   });
 });

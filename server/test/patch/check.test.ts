@@ -7,10 +7,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  PatchCheckError, patchExitCode, patchReportJson, renderPatchReportText, runGitCheck, runPatchCheck,
-} from '../../src/index/patch-check';
-import { findFunctionSpans } from '../../src/core/patch';
+import { runGitCheck, runPatchCheck } from '../../src/index/patch-check';
+import { PatchCheckError } from '../../src/index/patch-compare';
+import { patchExitCode, patchReportJson, renderPatchReportText } from '../../src/index/patch-report';
+import { findFunctionSpans } from '../../src/core/patch/spans';
 import { CallSite, FileAnalysis, Finding, Mode } from '../../src/core/types';
 
 const FIX = path.join(__dirname, '..', 'patch-fixtures');
@@ -101,7 +101,7 @@ describe('patch: runPatchCheck', () => {
     assert.deepStrictEqual(json.findings[0], {
       file: UDMA, line: 74, column: 3, endLine: 74, endColumn: 11, severity: 'error', code: 'mismatched-release',
       message: 'put_page() on PIN pages', function: 'udma_write_user',
-      acquire: { line: 61, api: 'pin_user_pages_fast', mode: 'PIN' }, path: [], patch: 'introduced', patchIndex: 1,
+      acquire: { line: 61, api: 'pin_user_pages_fast', mode: 'PIN' }, path: [], patch: 'introduced', patchIndex: 1, fixes: [],
     });
     assert.strictEqual(json.patches.length, 1);
   });

@@ -13,7 +13,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MarkedFinding, PatchCheckError, runPatchCheck } from '../../src/index/patch-check';
+import { runPatchCheck } from '../../src/index/patch-check';
+import { MarkedFinding, PatchCheckError } from '../../src/index/patch-compare';
 import { analyzeSource } from '../../src/core/analyze';
 import { loadParser } from '../../src/host/treesitter';
 

@@ -1,8 +1,8 @@
-// Layer 1 of core/patch.ts: inputs → the patches of a series. No analysis.
+// Layer 1 of core/patch/ (mail.ts): inputs → the patches of a series. No analysis.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodeHeaderWords, decodeQuotedPrintable, parseSeries, parseSubject } from '../../src/core/patch';
+import { decodeHeaderWords, decodeQuotedPrintable, parseSeries, parseSubject } from '../../src/core/patch/mail';
 
 const FIX = path.join(__dirname, '..', 'patch-fixtures');
 const read = (rel: string) => ({ name: path.basename(rel), text: fs.readFileSync(path.join(FIX, rel), 'utf8') });

@@ -5,7 +5,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { applyHunks, applySeries, parseSeries, requiredFiles } from '../../src/core/patch';
+import { parseSeries } from '../../src/core/patch/mail';
+import { applyHunks, applySeries, requiredFiles } from '../../src/core/patch/apply';
 
 const TREE = 'int a;\nint b;\nint c;\nint d;\nint e;\n';
 const HUNK = '@@ -1,3 +1,3 @@\n int a;\n-int b;\n+int bb;\n int c;\n';

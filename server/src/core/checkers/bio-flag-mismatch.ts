@@ -16,6 +16,7 @@ import type { Mode } from '../types';
 import type { CheckContext, Checker } from './checker';
 import type { State } from '../ledger';
 import type { Node } from '../syntax';
+import { cite } from '../cite';
 
 function judge(mode: Mode, flag: string, kernel: '6.1' | '6.12'): string | undefined {
   if (flag === 'BIO_PAGE_PINNED') {
@@ -45,7 +46,7 @@ function check(cx: CheckContext, st: State, bio: string, set: PageSet, flag: str
   cx.report(st, {
     code: 'bio-flag-mismatch', node, set, step: `${bio}: ${flag} vs ${set.mode} pages`,
     fixes: bioFlagFixes(cx, site, set.mode, flag, node, bio),
-    message: `${bio} is marked ${flag}, but its pages come from ${site?.api.name ?? 'an acquire'}() (line ${(site?.call.startPosition.row ?? 0) + 1}, ${set.mode}): ${why}`,
+    message: `${bio} is marked ${flag}, but its pages come from ${site?.api.name ?? 'an acquire'}() (line ${cite(site?.call.startPosition.row ?? 0)}, ${set.mode}): ${why}`,
   });
 }
 

@@ -32,6 +32,7 @@ import { consequence, dropPair, ledger } from '../counters';
 import { callArgs, calleeName, norm } from '../syntax';
 import type { Node } from '../syntax';
 import type { CheckContext, Checker, ReleaseEvent } from './checker';
+import { cite } from '../cite';
 
 export const doubleRelease: Checker = {
   code: 'double-release',
@@ -40,7 +41,7 @@ export const doubleRelease: Checker = {
       const b = ev.releasedBefore;
       cx.report(st, {
         code: 'double-release', node: ev.node, helper: ev.viaHelper, step: 'released again',
-        message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${b.field} again: ${b.api} already released that field's pages at line ${b.line} on this path, and neither the field nor ${b.count ? `its count ${b.count}` : 'its count'} was reset since`,
+        message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${b.field} again: ${b.api} already released that field's pages at line ${cite(b.line - 1)} on this path, and neither the field nor ${b.count ? `its count ${b.count}` : 'its count'} was reset since`,
       });
       return;
     }
@@ -52,7 +53,7 @@ export const doubleRelease: Checker = {
       if (prev) {
         cx.report(st, {
           code: 'double-release', node: ev.node, set, step: 'released again',
-          message: `${ev.api}(${ev.argText}) releases the same page again: ${calleeName(prev)}(${ev.argText}) released it just above (line ${prev.startPosition.row + 1}), and neither the slot nor its index changed between— each page holds one ${set.mode === 'GET' ? 'reference' : 'pin'} from ${set.origin ? set.origin.text : 'its acquire'}`,
+          message: `${ev.api}(${ev.argText}) releases the same page again: ${calleeName(prev)}(${ev.argText}) released it just above (line ${cite(prev.startPosition.row)}), and neither the slot nor its index changed between — each page holds one ${set.mode === 'GET' ? 'reference' : 'pin'} from ${set.origin ? set.origin.text : 'its acquire'}`,
         });
         return;
       }
@@ -63,7 +64,7 @@ export const doubleRelease: Checker = {
     const after = dropPair(set.folios, ev.family === 'bio' ? 'unpin' : ev.family);
     cx.report(st, {
       code: 'double-release', node: ev.node, set, helper: ev.viaHelper, step: 'released again',
-      message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${set.holder}${set.param !== undefined ? ' (pages its caller passed in)' : ''} again: ${first.via ? `${first.via}() (through ${first.api}())` : `${first.api}()`} already released them at line ${first.node.startPosition.row + 1} on this path`,
+      message: `${ev.api}()${ev.viaHelper ? ` via ${ev.viaHelper}()` : ''} releases ${set.holder}${set.param !== undefined ? ' (pages its caller passed in)' : ''} again: ${first.via ? `${first.via}() (through ${first.api}())` : `${first.api}()`} already released them at line ${cite(first.node.startPosition.row)} on this path`,
       counters: {
         before: ledger(set.holder, set.mode, 'released', '', set.folios),
         after: ledger(set.holder, set.mode, 'released twice', '', after),
@@ -153,7 +154,7 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
       // (a loop over objects — its header names the object, `list_for_each_entry(obj, …)` — releases another each time)
       const header = cx.text.slice(p.startIndex, p.childForFieldName('body')?.startIndex ?? p.startIndex);
       if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || new RegExp(`\\b${obj}\\b`).test(header) || leavesAfter(c, p)) break;
-      return `${cx.fn.name}() is called in a loop with the same ${obj} each time (line ${c.startPosition.row + 1})`;
+      return `${cx.fn.name}() is called in a loop with the same ${obj} each time (line ${cite(c.startPosition.row)})`;
     }
   }
   return undefined;

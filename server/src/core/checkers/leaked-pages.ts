@@ -26,7 +26,7 @@
 // acquire is conditional on the pointer itself (a page kept across iterations
 // on purpose: `if (!page) get_user_pages(…, &page)`) or the pointer is named
 // after the loop (it carries the page out).
-import { consequence, ledger } from '../counters';
+import { consequence, heldWords, ledger } from '../counters';
 import { leakFixes } from '../fixes';
 import { mayHold } from '../ledger';
 import { callArgs, norm } from '../syntax';
@@ -34,6 +34,7 @@ import type { Node } from '../syntax';
 import type { LoopInfo } from '../cfg';
 import type { AcquireSite, PageSet, State } from '../ledger';
 import type { CheckContext, Checker } from './checker';
+import { cite } from '../cite';
 
 const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
 
@@ -81,10 +82,10 @@ function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, no
   const leftOnFailure = partial && site.returns === 'status';
   // one page (`&page`, a returned page) or an array of them
   const one = site.returns === 'page' || (site.requested === '1' && !site.perElement);
-  const what = set.mode === 'PIN' ? 'pinned' : set.mode === 'GET' ? 'referenced' : 'extracted (pinned if user-backed)';
+  const what = heldWords(set.mode);
   cx.report(st, {
     code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : / frees the /.test(where) ? 'freed while it still holds the pages' : 'the iteration ends still holding the page',
-    message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${site.call.startPosition.row + 1})${leftOnFailure ? ', which failed and left them there,' : partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
+    message: `${set.holder || 'the page'} ${what} by ${site.api.name}() (line ${cite(site.call.startPosition.row)})${leftOnFailure ? ', which failed and left them there,' : partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
     counters: {
       before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
       after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),

@@ -16,6 +16,7 @@ import { consequence, dropPair, ledger } from '../counters';
 import { mayHold } from '../ledger';
 import { fixesForMismatch } from '../fixes';
 import type { Checker } from './checker';
+import { cite } from '../cite';
 
 export const mismatchedRelease: Checker = {
   code: 'mismatched-release',
@@ -23,7 +24,7 @@ export const mismatchedRelease: Checker = {
     if (!set || ev.family === 'bio' || set.mode === 'UNKNOWN' || set.mode === 'NONE' || !mayHold(set)) return;
     if (set.state === 'released') return; // double-release reports it
     const site = cx.sites.find(s => s.id === set.site);
-    const from = site ? `${site.api.name}() (line ${site.call.startPosition.row + 1})` : set.origin?.text ?? 'their acquire';
+    const from = site ? `${site.api.name}() (line ${cite(site.call.startPosition.row)})` : set.origin?.text ?? 'their acquire';
     const via = ev.viaHelper ? ` via ${ev.viaHelper}()` : '';
     let message: string | undefined;
     if (set.mode === 'PIN' && ev.family === 'put') {

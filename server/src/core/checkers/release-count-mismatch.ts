@@ -15,6 +15,7 @@ import { FLOOR } from '../eval';
 import { mayHold } from '../ledger';
 import { replaceCountFix } from '../fixes';
 import type { Checker } from './checker';
+import { cite } from '../cite';
 
 export const releaseCountMismatch: Checker = {
   code: 'release-count-mismatch',
@@ -26,7 +27,7 @@ export const releaseCountMismatch: Checker = {
     if (site && mayHold(set) && st.neg.includes(ev.count) && !set.countVars.includes(ev.count)) {
       cx.report(st, {
         code: 'release-count-mismatch', node: ev.node, set, step: `${ev.count} holds a negative errno here`,
-        message: `${ev.api}()${ev.viaHelper ? ` through ${ev.viaHelper}()` : ''} is given ${ev.count}, which holds a negative errno on this path, not the number of pages ${site.api.name}() (line ${site.call.startPosition.row + 1}) obtained: it warns and releases nothing, and the pages stay ${set.mode === 'PIN' ? 'pinned' : 'referenced'}; keep the count in its own variable`,
+        message: `${ev.api}()${ev.viaHelper ? ` through ${ev.viaHelper}()` : ''} is given ${ev.count}, which holds a negative errno on this path, not the number of pages ${site.api.name}() (line ${cite(site.call.startPosition.row)}) obtained: it warns and releases nothing, and the pages stay ${set.mode === 'PIN' ? 'pinned' : 'referenced'}; keep the count in its own variable`,
       });
       return;
     }
@@ -34,7 +35,7 @@ export const releaseCountMismatch: Checker = {
     if (site?.perElement && ev.count === site.requested && !set.outcomes.includes('full') && !set.countVars.includes(ev.count)) {
       cx.report(st, {
         code: 'release-count-mismatch', node: ev.node, set, step: `the loop stopped at the slot ${site.api.name}() failed to fill`,
-        message: `${ev.api}() releases all ${site.requested} slots, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) fills them one per iteration and failed on this path: only the slots before the failing one hold ${set.mode === 'PIN' ? 'pins' : 'references'}; release them in reverse from the failing index`,
+        message: `${ev.api}() releases all ${site.requested} slots, but ${site.api.name}() (line ${cite(site.call.startPosition.row)}) fills them one per iteration and failed on this path: only the slots before the failing one hold ${set.mode === 'PIN' ? 'pins' : 'references'}; release them in reverse from the failing index`,
       });
       return;
     }
@@ -44,7 +45,7 @@ export const releaseCountMismatch: Checker = {
       const got = set.countVars.find(v => !v.startsWith('<'));
       cx.report(st, {
         code: 'release-count-mismatch', node: ev.node, set, step: `may have obtained fewer than ${site.requestedBytes} bytes`,
-        message: `${ev.api}() releases ${ev.count}, the pages of the requested ${site.requestedBytes} bytes, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) may have returned fewer bytes on this path${got ? `: count the pages of the ${got} bytes it returned` : ''}; the slots past them hold no ${set.mode === 'GET' ? 'reference' : 'pin'}`,
+        message: `${ev.api}() releases ${ev.count}, the pages of the requested ${site.requestedBytes} bytes, but ${site.api.name}() (line ${cite(site.call.startPosition.row)}) may have returned fewer bytes on this path${got ? `: count the pages of the ${got} bytes it returned` : ''}; the slots past them hold no ${set.mode === 'GET' ? 'reference' : 'pin'}`,
       });
       return;
     }
@@ -54,7 +55,7 @@ export const releaseCountMismatch: Checker = {
     if (site?.returns === 'bytes' && floor && set.countVars.includes(floor) && mayHold(set)) {
       cx.report(st, {
         code: 'release-count-mismatch', node: ev.node, set, step: `${ev.count}: whole pages of ${floor} bytes, rounded down`,
-        message: `${ev.api}() releases ${ev.count}, the whole pages in the ${floor} bytes ${site.api.name}() (line ${site.call.startPosition.row + 1}) returned, but those bytes start at an offset in the first page and may end inside the last: the pages it ${set.mode === 'GET' ? 'referenced' : 'took'} are DIV_ROUND_UP(offset + ${floor}, PAGE_SIZE), and the last ${set.mode === 'GET' ? 'keep their references' : 'stay held'}`,
+        message: `${ev.api}() releases ${ev.count}, the whole pages in the ${floor} bytes ${site.api.name}() (line ${cite(site.call.startPosition.row)}) returned, but those bytes start at an offset in the first page and may end inside the last: the pages it ${set.mode === 'GET' ? 'referenced' : 'took'} are DIV_ROUND_UP(offset + ${floor}, PAGE_SIZE), and the last ${set.mode === 'GET' ? 'keep their references' : 'stay held'}`,
       });
       return;
     }
@@ -64,7 +65,7 @@ export const releaseCountMismatch: Checker = {
     const got = set.countVars.find(v => !v.startsWith('<'));
     cx.report(st, {
       code: 'release-count-mismatch', node: ev.node, set, step: `may have obtained fewer than ${site.requested}`,
-      message: `${ev.api}() releases ${site.requested} pages${is !== ev.count ? ` (${ev.count})` : ''}${ev.viaHelper ? ` through ${ev.viaHelper}()` : ''}, but ${site.api.name}() (line ${site.call.startPosition.row + 1}) may have ${set.mode === 'PIN' ? 'pinned' : 'obtained'} fewer on this path${got ? `: release ${got}` : ''}; the slots past the obtained count hold no ${set.mode === 'PIN' ? 'pin' : 'reference'}`,
+      message: `${ev.api}() releases ${site.requested} pages${is !== ev.count ? ` (${ev.count})` : ''}${ev.viaHelper ? ` through ${ev.viaHelper}()` : ''}, but ${site.api.name}() (line ${cite(site.call.startPosition.row)}) may have ${set.mode === 'PIN' ? 'pinned' : 'obtained'} fewer on this path${got ? `: release ${got}` : ''}; the slots past the obtained count hold no ${set.mode === 'PIN' ? 'pin' : 'reference'}`,
       fixes: got ? replaceCountFix(ev, got) : [],
     });
   },

@@ -12,6 +12,7 @@ import { consequence, dropPair, ledger, pairFor } from '../counters';
 import { holdsNothing } from '../ledger';
 import type { Family } from '../types';
 import type { Checker } from './checker';
+import { cite } from '../cite';
 
 /** The page counters of a release of pages that hold nothing from this caller: the release takes what others hold. */
 function underflow(holder: string, family: Family, count: string) {
@@ -51,7 +52,7 @@ export const releaseWithoutReference: Checker = {
       cx.report(st, {
         code: 'release-without-reference', node: ev.node, set, step: `${ev.api}() after ${site?.api.name ?? 'the acquire'}() ${failed}`,
         counters: underflow(set.holder, ev.family, ev.count ?? ''),
-        message: `${ev.api}() releases ${ev.argText} on a path where ${site?.api.name ?? 'the acquire'}() (line ${(site?.call.startPosition.row ?? 0) + 1}) ${failed}: nothing is held to release`,
+        message: `${ev.api}() releases ${ev.argText} on a path where ${site?.api.name ?? 'the acquire'}() (line ${cite(site?.call.startPosition.row ?? 0)}) ${failed}: nothing is held to release`,
       });
     }
   },

@@ -11,6 +11,7 @@
 // iterators not known to be kernel-backed; the information level says it is
 // advice, not a crash.
 import type { Checker } from './checker';
+import { cite } from '../cite';
 
 export const shouldPin: Checker = {
   code: 'should-pin',
@@ -20,8 +21,8 @@ export const shouldPin: Checker = {
     if (!site) return;
     const writes = /dirty/i.test(use);
     const what = writes
-      ? `the caller writes to the pages (${use}() at line ${node.startPosition.row + 1}; pin_user_pages.rst case 5)`
-      : `the pages go to ${use}() at line ${node.startPosition.row + 1} for DMA or a long-lived mapping`;
+      ? `the caller writes to the pages (${use}() at line ${cite(node.startPosition.row)}; pin_user_pages.rst case 5)`
+      : `the pages go to ${use}() at line ${cite(node.startPosition.row)} for DMA or a long-lived mapping`;
     if (/^get_user_page/.test(site.api.name)) {
       const pinApi = site.api.name.replace(/^get_user_page/, 'pin_user_page');
       cx.report(st, {

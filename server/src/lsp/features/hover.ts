@@ -3,7 +3,8 @@
 // the call site or release under the cursor, then the API catalog entry.
 import { ACQUIRE_BY_NAME, AcquireApi, lookupApi, releasesFor } from '../../core/apis';
 import type { CallSite, FieldFill, FieldReleaseInfo, FileAnalysis, Finding, LedgerState, Position, Range } from '../../core/types';
-import { handoffWords, modeLabel, plural } from './labels';
+import { plural } from '../../words';
+import { handoffWords, modeLabel } from './labels';
 import { sameRange } from './steps';
 import { contains, lineNo, size, wordAt } from './positions';
 

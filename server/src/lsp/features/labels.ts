@@ -11,9 +11,6 @@ export function modeLabel(mode: Mode | undefined): string {
   }
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 /** Distinct values, in first-seen order. */
 export function distinct(xs: string[]): string[] {

@@ -5,7 +5,8 @@
 // simulation view say the rest.
 import type { CallSite, FileAnalysis, Finding, Range } from '../../core/types';
 import { RevealReleasesArgs, RevealReleasesCommand, ShowSimulationArgs, ShowSimulationCommand } from '../../protocol';
-import { distinct, handoffWords, modeLabel, plural } from './labels';
+import { plural } from '../../words';
+import { distinct, handoffWords, modeLabel } from './labels';
 import { lineNo } from './positions';
 import { sameRange } from './steps';
 

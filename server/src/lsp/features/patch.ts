@@ -6,18 +6,21 @@
 // it: walking the series backwards, each patch's hunks are asked (inputLineOf)
 // for the line, preferring a `+` line of the patch that introduced it; a line
 // no hunk shows goes to the nearest line of that patch's hunks, and the
-// message says where it really is.
-import {
-  FileChange, FunctionSpan, Hunk, LineSpan, ParsedPatch, PatchProblem, SeriesApply,
-  decodeHeaderWords, findFunctionSpans, inputLineOf, touchedFunctions,
-} from '../../core/patch';
+// message says where it really is. Hunk geometry: hunks.ts; a patch whose
+// tree is not open: fragments.ts.
+import type { FileChange, Hunk, LineSpan, ParsedPatch, PatchProblem, SeriesApply } from '../../core/patch/types';
+import { decodeHeaderWords } from '../../core/patch/mail';
+import { inputLineOf } from '../../core/patch/apply';
+import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../../core/patch/spans';
 import type { Code, FileAnalysis, Finding, Fix, Position, Range, Severity, TextEdit } from '../../core/types';
-import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-check';
+import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-compare';
 import { findingMarkdown, hoverAt, HoverInfo } from './hover';
 import type { Lens } from './lenses';
-import { modeLabel, plural } from './labels';
+import { plural } from '../../words';
+import { modeLabel } from './labels';
 import { contains } from './positions';
 import { keySteps } from './steps';
+import { changedPost, changedPre, docLines, lineRange, newCount, onPatchLine, placeBase, placeFinal } from './hunks';
 
 /** One diagnostic on the patch document. */
 export interface PatchDiag {
@@ -48,20 +51,10 @@ export interface PatchView {
 /** The patch check's errors (kind 'io' / 'git' have no place in the input). */
 export type Problem = PatchProblem | { kind: 'io' | 'git'; message: string };
 
-const EMPTY_ANALYSIS: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
+export const EMPTY_ANALYSIS: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
 
 // ---------------------------------------------------------------- document lines
-
-function docLines(text: string): string[] {
-  return text.split(/\r?\n/);
-}
-
-function lineRange(lines: string[], line: number, from = 0): Range {
-  const len = (lines[line] ?? '').length;
-  return { start: { line, character: Math.min(from, len) }, end: { line, character: len } };
-}
-
-const at0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+export const at0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 /** The line each patch starts on: its Subject header, else the first diff line of its first hunk. */
 export function patchStartLines(text: string, patches: ParsedPatch[]): number[] {
@@ -93,139 +86,9 @@ function safeDecode(s: string): string {
   try { return decodeHeaderWords(s); } catch { return s; }
 }
 
-function patchLabel(p: ParsedPatch): string {
+export function patchLabel(p: ParsedPatch): string {
   if (p.tag?.number !== undefined) return `[${p.tag.raw}]`;
   return p.subject.length > 60 ? p.subject.slice(0, 57) + '…' : p.subject;
-}
-
-// ---------------------------------------------------------------- hunk geometry
-
-const isOld = (l: string) => l[0] === ' ' || l[0] === '-' || l === '';
-const isNew = (l: string) => l[0] === ' ' || l[0] === '+' || l === '';
-
-function newCount(h: Hunk): number { return h.lines.filter(isNew).length; }
-function oldCount(h: Hunk): number { return h.lines.filter(isOld).length; }
-
-/** The post-image lines [start, end) of a hunk's changed lines (an empty span for a pure deletion). */
-function changedPost(h: Hunk, postLine: number): LineSpan {
-  let post = postLine, start = -1, end = -1;
-  for (const l of h.lines) {
-    if (l[0] === '\\') continue;
-    if (l[0] === '+') { if (start < 0) start = post; end = post + 1; post++; continue; }
-    if (l[0] === '-') { if (start < 0) start = post; end = Math.max(end, post); continue; }
-    post++;
-  }
-  return start < 0 ? { start: postLine, end: postLine } : { start, end: Math.max(start, end) };
-}
-
-function changedPre(h: Hunk, preLine: number): LineSpan {
-  let pre = preLine, start = -1, end = -1;
-  for (const l of h.lines) {
-    if (l[0] === '\\') continue;
-    if (l[0] === '-') { if (start < 0) start = pre; end = pre + 1; pre++; continue; }
-    if (l[0] === '+') { if (start < 0) start = pre; end = Math.max(end, pre); continue; }
-    pre++;
-  }
-  return start < 0 ? { start: preLine, end: preLine } : { start, end: Math.max(start, end) };
-}
-
-/** A post-image line of a file change → the same line before it, or undefined when the change added it. */
-function postToPre(fc: FileChange, line: number): number | undefined {
-  let delta = 0;
-  for (const c of fc.changes) {
-    if (line < c.post.start) break;
-    if (line < c.post.end) return undefined;
-    delta = c.pre.end - c.post.end;
-  }
-  return line + delta;
-}
-
-function preToPost(fc: FileChange, line: number): number | undefined {
-  let delta = 0;
-  for (const c of fc.changes) {
-    if (line < c.pre.start) break;
-    if (line < c.pre.end) return undefined;
-    delta = c.post.end - c.pre.end;
-  }
-  return line + delta;
-}
-
-interface Placed { line: number; exact: boolean; patch?: number }
-
-/**
- * Where a line of the final tree shows in the patch: a `+` line (of patch
- * `prefer` first), else a context line, else the nearest hunk line of the
- * last patch that touched the file near it (exact: false).
- */
-function placeFinal(series: SeriesApply, lines: string[], file: string, line: number, prefer?: number): Placed | undefined {
-  const hits: { patch: number; input: number }[] = [];
-  const lineIn = new Map<number, { fc: FileChange; line: number }>();
-  let path = file;
-  let l: number | undefined = line;
-  for (let k = series.patches.length - 1; k >= 0 && l !== undefined; k--) {
-    const fc = series.patches[k].files.find(f => f.path === path && f.after !== undefined);
-    if (!fc) continue;
-    lineIn.set(k, { fc, line: l });
-    const n = inputLineOf(fc, l);
-    if (n !== undefined) hits.push({ patch: k, input: n });
-    if (fc.status === 'added') break;
-    l = postToPre(fc, l);
-    path = fc.oldPath ?? path;
-  }
-  const plus = (h: { input: number }) => lines[h.input]?.[0] === '+';
-  const best = hits.find(h => plus(h) && h.patch === prefer) ?? hits.find(plus)
-    ?? hits.find(h => h.patch === prefer) ?? hits[0];
-  if (best) return { line: best.input, exact: true, patch: best.patch };
-  // nearest line of a hunk: in the preferred patch, else the latest one that touched the file
-  const order = [...lineIn.keys()].sort((a, b) => (a === prefer ? -1 : b === prefer ? 1 : b - a));
-  for (const k of order) {
-    const { fc, line: at } = lineIn.get(k)!;
-    let bestDist = Infinity, bestInput: number | undefined;
-    for (const a of fc.hunks) {
-      if (a.hunk.inputLine === undefined) continue;
-      let post = a.postLine;
-      a.hunk.lines.forEach((hl, j) => {
-        if (hl[0] === '-' || hl[0] === '\\') return;
-        const d = Math.abs(post - at);
-        if (d < bestDist) { bestDist = d; bestInput = a.hunk.inputLine! + 1 + j; }
-        post++;
-      });
-    }
-    if (bestInput !== undefined) return { line: bestInput, exact: false, patch: k };
-  }
-  return undefined;
-}
-
-/** The hunk header that removes or changes a line of the file before the series (for `fixed`). */
-function placeBase(series: SeriesApply, file: string, line: number, prefer?: number): Placed | undefined {
-  const hits: { patch: number; input: number }[] = [];
-  let path = file;
-  let l: number | undefined = line;
-  for (let k = 0; k < series.patches.length && l !== undefined; k++) {
-    const fc = series.patches[k].files.find(f => (f.oldPath ?? f.path) === path || f.path === path);
-    if (!fc || fc.before === undefined) continue;
-    for (const a of fc.hunks) {
-      if (a.hunk.inputLine !== undefined && l >= a.preLine && l < a.preLine + oldCount(a.hunk)) hits.push({ patch: k, input: a.hunk.inputLine });
-    }
-    l = preToPost(fc, l);
-    path = fc.path;
-  }
-  const best = hits.find(h => h.patch === prefer) ?? hits[0];
-  if (best) return { line: best.input, exact: true, patch: best.patch };
-  // not in a hunk (a leak fixed elsewhere in the function): the first hunk of the patch that fixed it
-  const k = prefer ?? series.patches.findIndex(p => p.files.some(f => (f.oldPath ?? f.path) === file || f.path === file));
-  const fc = series.patches[k]?.files.find(f => (f.oldPath ?? f.path) === file || f.path === file);
-  const input = fc?.hunks.find(a => a.hunk.inputLine !== undefined)?.hunk.inputLine;
-  return input === undefined ? undefined : { line: input, exact: false, patch: k };
-}
-
-/** The range on a patch line for a finding's range in its file (the line's marker shifts it by one). */
-function onPatchLine(lines: string[], line: number, r: Range | undefined, exact: boolean): Range {
-  if (!exact || !r) return lineRange(lines, line, 1);
-  const len = (lines[line] ?? '').length;
-  const start = Math.min(r.start.character + 1, len);
-  const end = r.end.line === r.start.line ? Math.min(r.end.character + 1, len) : len;
-  return { start: { line, character: start }, end: { line, character: Math.max(start, end) } };
 }
 
 // ---------------------------------------------------------------- with a tree: the patch report
@@ -424,90 +287,6 @@ function patchFix(fix: Fix, fileText: string, place: (line: number) => number | 
     edits.push({ range: { start: { line, character: plusAt }, end: { line, character: plusAt + old.length } }, newText: `+${m[1]},${n}` });
   }
   return edits.length ? { title: fix.title, edits, ...(fix.preferred ? { preferred: true } : {}) } : undefined;
-}
-
-// ---------------------------------------------------------------- without a tree: the hunks as fragments
-
-/** A file's hunks in one patch as a C text: each post-image line at its own line number, gaps blank, braces closed. */
-/** Hunks said to start past this line are not analysed alone: their fragment would be that many lines. */
-export const MAX_FRAGMENT_LINE = 200_000;
-
-export function hunkFragment(hunks: Hunk[]): string {
-  const out: string[] = [];
-  for (const h of hunks) {
-    if (h.newLines === 0) continue;
-    let post = h.newStart - 1;
-    for (const l of h.lines) {
-      if (!isNew(l)) continue;
-      while (out.length < post) out.push('');
-      out[post++] = l.slice(1);
-    }
-  }
-  let depth = 0;
-  for (const l of out) for (const c of l.replace(/\/\/.*$|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, '')) {
-    if (c === '{') depth++;
-    else if (c === '}') depth = Math.max(0, depth - 1);
-  }
-  for (; depth > 0; depth--) out.push('}');
-  return out.join('\n') + '\n';
-}
-
-/** A FileChange with only what inputLineOf reads: the hunks where their headers say. */
-function asChange(path: string, hunks: Hunk[]): FileChange {
-  return {
-    path, status: 'modified', changes: [],
-    hunks: hunks.map(h => ({ hunk: h, preLine: Math.max(0, h.oldStart - 1), postLine: Math.max(0, h.newStart - 1), offset: 0, fuzz: 0 })),
-  };
-}
-
-export function partialView(text: string, patches: ParsedPatch[], analyze: (path: string, text: string) => FileAnalysis): PatchView {
-  const lines = docLines(text);
-  const diagnostics: PatchDiag[] = [{
-    range: at0, severity: 'information', code: 'analysis-incomplete', related: [],
-    message: 'pinlens: partial analysis: the tree this patch applies to is not open (no workspace folder holds the files it changes), so only the lines the hunks show were analysed.',
-  }];
-  const findings: PatchFinding[] = [];
-  const lenses: Lens[] = [];
-  const starts = patchStartLines(text, patches);
-  patches.forEach((p, k) => {
-    let count = 0;
-    const hunkItems = new Map<number, string[]>();
-    for (const fp of p.files) {
-      const path = fp.newPath ?? fp.oldPath ?? '';
-      if (!/\.[ch]$/.test(path) || !fp.newPath) continue;
-      // (the fragment keeps each hunk at its line: one past any real file is not padded out to)
-      const hunks = fp.hunks.filter(h => h.inputLine !== undefined && h.newLines > 0 && h.newStart + h.newLines <= MAX_FRAGMENT_LINE);
-      if (!hunks.length) continue;
-      let a: FileAnalysis;
-      const fragment = hunkFragment(hunks);
-      try { a = analyze(path, fragment); } catch { a = EMPTY_ANALYSIS; }
-      const fc = asChange(path, hunks);
-      for (const f of a.findings) {
-        const n = inputLineOf(fc, f.range.start.line);
-        if (n === undefined) continue;
-        const range = onPatchLine(lines, n, f.range, true);
-        const related: PatchDiag['related'] = [];
-        const an = f.acquire && inputLineOf(fc, f.acquire.range.start.line);
-        if (f.acquire && an !== undefined) related.push({ range: onPatchLine(lines, an, f.acquire.range, true), message: `${f.acquire.api} acquires the pages (${modeLabel(f.acquire.mode)})` });
-        const fixes = patchFixes(f.fixes, fragment, line => inputLineOf(fc, line), text);
-        diagnostics.push({ range, severity: f.severity, code: f.code, related, message: `(in the hunks) ${f.message}`, ...(fixes.length ? { fixes } : {}) });
-        findings.push({ range, mark: 'partial', file: path, finding: f });
-        count++;
-      }
-      for (const h of hunks) {
-        const from = h.newStart - 1, to = from + newCount(h);
-        const items = a.callSites.filter(c => c.range.start.line >= from && c.range.start.line < to)
-          .map(c => `${c.api} (${modeLabel(c.mode)}) in ${c.function}()`);
-        hunkItems.set(h.inputLine!, items);
-      }
-    }
-    const at = starts[k] ?? 0;
-    lenses.push({ range: { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, title: `${patchLabel(p)} · partial (tree not open) · ${plural(count, 'finding')} in the hunks`, command: '' });
-    for (const [line, items] of hunkItems) {
-      lenses.push({ range: { start: { line, character: 0 }, end: { line, character: 0 } }, title: items.length ? `shows ${items.join(' · ')}` : 'no page references in this hunk', command: '' });
-    }
-  });
-  return { diagnostics, findings, lenses };
 }
 
 // ---------------------------------------------------------------- a patch that cannot be checked
