@@ -83,6 +83,28 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
     await input.waitFor({ state: 'hidden' });
   }
 
+  /**
+   * Points the mouse at `target` until a hover holding `text` shows. The point
+   * is taken again on each try: the editor may still be scrolling to the line
+   * goToLine() revealed, and a hover asked for at a stale point never comes.
+   */
+  async function hoverOver(target: ReturnType<Page['locator']>, text: string): Promise<ReturnType<Page['locator']>> {
+    const hover = page.locator('.monaco-hover', { hasText: text }).first();
+    for (let attempt = 1; ; attempt++) {
+      await target.waitFor();
+      const box = await target.boundingBox();
+      assert.ok(box);
+      await page.mouse.move(5, 5);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      try {
+        await hover.waitFor({ timeout: attempt < 4 ? 10_000 : WAIT });
+        return hover;
+      } catch (e) {
+        if (attempt >= 4) throw e;
+      }
+    }
+  }
+
   /** Moves the cursor to a 0-based line (column 1) through Quick Open. */
   async function goToLine(line: number): Promise<void> {
     await page.keyboard.press('Escape');
@@ -223,12 +245,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
   it('hovers the finding with its counters first and the acquire with how to release its pages', async function () {
     await goToLine(UNPIN_LINE);
     const squiggle = editor().locator('.squiggly-error').first();
-    await squiggle.waitFor();
-    const box = await squiggle.boundingBox();
-    assert.ok(box);
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const hover = page.locator('.monaco-hover', { hasText: 'The path' }).first();
-    await hover.waitFor();
+    const hover = await hoverOver(squiggle, 'The path');
     const text = await hover.innerText();
     assert.ok(text.indexOf('small folio: refcount') < text.indexOf('The path'), text);
     assert.match(text, /shm was allocated/);
@@ -239,11 +256,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
     await hover.waitFor({ state: 'hidden' });
     await goToLine(EXTRACT_LINE);
     const call = editor().locator('.view-line span span', { hasText: /^iov_iter_extract_pages$/ }).first();
-    const cbox = await call.boundingBox();
-    assert.ok(cbox);
-    await page.mouse.move(cbox.x + cbox.width / 2, cbox.y + cbox.height / 2);
-    const acq = page.locator('.monaco-hover', { hasText: 'Released with' }).first();
-    await acq.waitFor();
+    const acq = await hoverOver(call, 'Released with');
     assert.match(await acq.innerText(), /Released with unpin_user_page\(\), unpin_user_pages\(\)[^\n]*only if iov_iter_extract_will_pin\(\)/);
     await page.keyboard.press('Escape');
     await page.mouse.move(5, 5);
