@@ -147,6 +147,10 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
       // the function's own bio stored somewhere (`rq->bio = bio`): handed on
       if (l.type !== 'identifier' && op === '=' && st.bios[norm(right.text)]) st.bios[norm(right.text)].gone = true;
       // storing pages into a field, an array slot of an object, a global or an out-parameter
+      // (an array whose windows were filled, `pages = pvec + pinned; pin_user_pages_fast(…, pages)` in a loop, stores their pages)
+      const windows = !val && op === '=' && strip(right).type === 'identifier'
+        ? st.sets.findIndex(p => st.derived[p.holder] === `${norm(right.text)}+` && p.state === 'held') : -1;
+      if (windows >= 0) handOff(sim, st, windows, n, `stored in ${norm(left.text)}`);
       if (val?.kind === 'holder' && op === '=') {
         handOff(sim, st, val.set, n, `stored in ${norm(left.text)}`);
         // the field names the same pages now: a release through it on this path releases them
