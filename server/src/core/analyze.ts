@@ -313,7 +313,8 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
     if (res.incomplete || graph.truncated) {
       addIncomplete(seen, cfg, fn, res.incomplete ?? 'the function is too large for the CFG limit');
     }
-    result.summary = summarize(fn, res.effects);
+    const rp = res.returnsPages;
+    result.summary = summarize(fn, res.effects, rp && rp.modes.size === 1 ? { mode: [...rp.modes][0], api: [...rp.apis].join('/') } : undefined);
     result.releaseSites = [...res.releaseModes.values()].map(r => {
       // a path that knew the mode outweighs one that did not (a guard the simulation could not tie to the pages)
       const how = [...r.how].find(h => h !== 'unknown') ?? 'unknown';
@@ -463,13 +464,13 @@ function bottomUp(fns: FunctionDef[], calleesOf: (f: FunctionDef) => Set<string>
   return order;
 }
 
-function summarize(fn: FunctionDef, all: ParamEffect[]): FunctionSummary | undefined {
+function summarize(fn: FunctionDef, all: ParamEffect[], returns?: FunctionSummary['returns']): FunctionSummary | undefined {
   // a helper that takes a reference and drops it again (get_page … put_page)
   // leaves its caller's pages as they were: neither effect is passed on
   const balanced = (e: ParamEffect) => all.some(o => o.index === e.index && o.name === e.name
     && ((e.effect === 'references' && o.effect === 'releases' && o.family === 'put') || (e.effect === 'releases' && e.family === 'put' && o.effect === 'references')));
   const effects = all.filter(e => !balanced(e));
-  if (!effects.length) return undefined;
+  if (!effects.length && !returns) return undefined;
   const parts = effects.map(e => {
     const how = e.effect === 'releases' ? `releases ${e.name} with ${e.api ?? e.family}()`
       : e.effect === 'takes' ? `takes ${e.name}`
@@ -477,7 +478,8 @@ function summarize(fn: FunctionDef, all: ParamEffect[]): FunctionSummary | undef
       : `acquires into ${e.name} with ${e.api}() (${e.mode})`;
     return `${how}${e.always ? '' : e.when === 'error' ? ' when it fails (returns non-zero)' : ' on some paths'}`;
   });
-  return { name: fn.name, range: rangeOf(fn.node.childForFieldName('declarator') ?? fn.node), params: effects, text: `${fn.name}(): ${parts.join('; ')}` };
+  if (returns) parts.push(`returns pages it acquired with ${returns.api}() (${returns.mode})`);
+  return { name: fn.name, range: rangeOf(fn.node.childForFieldName('declarator') ?? fn.node), params: effects, ...(returns ? { returns } : {}), text: `${fn.name}(): ${parts.join('; ')}` };
 }
 
 export type { CallSite };

@@ -728,6 +728,20 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
       ret = { kind: 'count', set: st.sets.length - 1 };
     }
   }
+  // pages the helper acquired and returns (`pages = sev_pin_memory(…)`): the variable it is assigned to holds them,
+  // with their mode; their leaks are not judged (a helper's failure may leave anything behind)
+  if (sum.returns && !ret) {
+    const site: AcquireSite = fn.siteByCall.get(call.id) ?? {
+      id: fn.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: sum.returns.mode,
+      modeReason: `${sum.name}() returns pages it took with ${sum.returns.api}()`, holder: '', requested: '', perElement: false,
+      inLoop: true, offset: '', returns: 'count',
+    };
+    if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
+    st.sets.push(newSet(site, site.mode, ['neg', 'zero', 'full']));
+    outcome(fn, site.id);
+    pushStep(st, { range: rangeOf(call), note: `${sum.name}() returns pages (${site.mode})` });
+    ret = { kind: 'pagefrom', site: site.id };
+  }
   if (!ret) for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
   return ret;
 }

@@ -45,6 +45,8 @@ export interface SimResult {
   paths: number;
   /** the function returns an acquire's count (else its acquires return 0 / -errno) */
   returnsCount?: boolean;
+  /** the modes and APIs of pages it acquired and returns (`return pages;`) */
+  returnsPages?: { modes: Set<Mode>; apis: Set<string> };
   /**
    * pages put into a struct field (`obj->pages = pages`, or acquired into it),
    * with their mode (EXTRACT when paths decided the iterator both ways) and

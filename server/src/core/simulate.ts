@@ -19,7 +19,7 @@ import { AcquireSite, State, cloneState, initialState, mayHold, newSet, pushStep
 import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
 import type { FunctionDef, Node } from './syntax';
 import { ledger } from './counters';
-import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, outcome } from './sim-state';
+import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, outcome, siteOf } from './sim-state';
 import type { SimContext, SimOptions, SimResult } from './sim-state';
 import { evalStmt, evalExpr } from './eval';
 import { describeCondition } from './describe';
@@ -362,7 +362,17 @@ function finishPath(sim: SimContext, st: State, node: Node | null, value?: Node 
       const bio = st.bios[vtext];
       if (bio) bio.gone = true;
       const h = findSetByHolder(st, holderText(value).text);
-      if (h >= 0 && !error && st.sets[h].state === 'held') { st.sets[h].state = 'handed-off'; st.sets[h].handoff = { node: value, kind: 'returned to the caller' }; }
+      if (h >= 0 && !error && st.sets[h].state === 'held') {
+        const set = st.sets[h];
+        // pages it acquired itself, returned: the caller gets them with their mode (FunctionSummary.returns)
+        const site = set.param === undefined ? siteOf(sim, set) : undefined;
+        if (site && mayHold(set) && set.mode !== 'NONE' && set.mode !== 'UNKNOWN') {
+          const r = sim.result.returnsPages ??= { modes: new Set(), apis: new Set() };
+          r.modes.add(set.mode);
+          r.apis.add(site.api.name);
+        }
+        set.state = 'handed-off'; set.handoff = { node: value, kind: 'returned to the caller' };
+      }
     }
   }
   if (node) pushStep(st, { range: rangeOf(node), note: node.text.replace(/\s+/g, ' ').replace(/;$/, '') });

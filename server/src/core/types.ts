@@ -158,6 +158,8 @@ export interface FunctionSummary {
   name: string;
   range: Range;
   params: ParamEffect[];
+  /** the function returns pages it acquired (`return pages;` after pin_user_pages_fast() into them), of one mode on every such path */
+  returns?: { mode: Mode; api: string };
   /** one line for code lenses / hovers. */
   text: string;
 }

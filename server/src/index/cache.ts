@@ -14,7 +14,7 @@ import { CODES, type CallSite, type FieldFill, type Finding, type FunctionSummar
 import pkg from '../../../package.json';
 import type { ScanMemo, ScanStore } from './scan';
 
-export const CACHE_FORMAT = 'pinlens-summaries/2';
+export const CACHE_FORMAT = 'pinlens-summaries/3';
 export const RESULT_FORMAT = 'pinlens-results/2';
 export const FILLS_FORMAT = 'pinlens-fills/1';
 
@@ -143,7 +143,8 @@ function isEffect(v: unknown): v is ParamEffect {
 export function isSummary(v: unknown): v is FunctionSummary {
   return isObj(v) && typeof v.name === 'string' && /^[A-Za-z_]\w*$/.test(v.name) && typeof v.text === 'string'
     && isObj(v.range) && isPosition(v.range.start) && isPosition(v.range.end)
-    && Array.isArray(v.params) && v.params.every(isEffect);
+    && Array.isArray(v.params) && v.params.every(isEffect)
+    && (v.returns === undefined || (isObj(v.returns) && optIn(v.returns.mode, MODES) && typeof v.returns.api === 'string'));
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint']);
