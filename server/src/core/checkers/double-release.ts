@@ -91,6 +91,9 @@ export const doubleRelease: Checker = {
 
 const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'do_statement']);
 
+/** A field path as a pattern (`a->b` with any spacing around the arrow). */
+const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
+
 /** The statements after `call` in its block, inside `loop`, leave the loop (`cleanup(x); return NULL;`). */
 function leavesAfter(call: Node, loop: Node): boolean {
   let stmt: Node | null = call;
@@ -108,7 +111,6 @@ function leavesAfter(call: Node, loop: Node): boolean {
  * reset where it is taken again).
  */
 function resetElsewhere(cx: CheckContext, field: string, count: string, release: Node): boolean {
-  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
   const after = cx.text.slice(release.endIndex, cx.fn.body.endIndex);
   if (new RegExp(`&\\s*(${esc(count)}|${esc(field)})\\b`).test(after)) return true;
   const name = (t: string) => t.slice(t.lastIndexOf('->') + 2);
@@ -128,7 +130,6 @@ function freesObject(cx: CheckContext, root: string): boolean {
 
 /** Why the object outlives this release and is released again (see the header), or undefined. */
 function reused(cx: CheckContext, field: string, count: string, release: Node): string | undefined {
-  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
   for (let p = release.parent; p && p.id !== cx.fn.body.id; p = p.parent) {
     const cond = p.type === 'if_statement' ? p.childForFieldName('condition') : null;
     // a test that the object still holds pages (`if (m->npages)`, `if (b->pages && …)`), not any test that names the count
