@@ -1,5 +1,6 @@
 // Switches the shown path and turns a click on a step into a message for the
 // extension, which reveals the line. The flagged step is scrolled into view.
+/* global acquireVsCodeApi */
 (function () {
   const vscode = acquireVsCodeApi();
   function reveal(el) {

@@ -133,7 +133,10 @@ async function provenanceCensus(T, relFiles, plainReport) {
     for (const r of report.releaseSites ?? []) if (r.modes.length && r.provenance !== 'unknown') judged.set(`${r.file}:${r.line}`, r.provenance);
     for (const c of report.callSites) {
       if (!['PIN', 'GET', 'EXTRACT'].includes(c.mode)) continue;
-      for (const r of c.releases) (r.via ? via.add(`${r.file}|${r.via}`) : direct.add(`${r.file}:${r.line}`));
+      for (const r of c.releases) {
+        if (r.via) via.add(`${r.file}|${r.via}`);
+        else direct.add(`${r.file}:${r.line}`);
+      }
       for (const l of c.later ?? []) later.add(`${l.file}:${l.line}`);
     }
     // a site: its call's rows (a release line is where the call starts)

@@ -24,7 +24,7 @@
 // MUTANTS_TREE_BATCH (mutants per --tree / --patch run, default 6),
 // MUTANTS_SHOW (missed examples per kind, default 10), MUTANTS_KEEP=1 keeps
 // the temp folder.
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -433,7 +433,6 @@ for (const file of files) {
     }
   });
 }
-
 
 // ---- 2b. releases everywhere pages are released (scripts/release-sites.mjs) ----
 // Release sites whose pages provably come from a user-page API, also in

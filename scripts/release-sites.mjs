@@ -289,7 +289,7 @@ export function releaseSites(tree, files, parser, parsed = new Map()) {
 
   // ---- pass 3: the release calls ----
   const sites = [];
-  for (const [file, { ft, fns }] of perFile) {
+  for (const [file, { fns }] of perFile) {
     for (const info of fns.values()) {
       for (const c of info.calls) {
         const api = callName(c);

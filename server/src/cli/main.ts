@@ -14,7 +14,6 @@ import { KnownSkips, checkFile, scanClasses, skippedByClass, skippedResult } fro
 import { PARALLEL_MIN_FILES, canUseWorkers, checkParallel, defaultJobs, isCheckWorker, runWorker } from './parallel';
 import { VERSION } from '../version';
 
-
 const USAGE = `usage: pinlens check [--format text|json|sarif] [--tree ROOT] [--patch FILE|-]... [--git [REV]] [-q] [--explain] [--kernel 6.1|6.12] [--jobs N] [--all-files] [--no-config] [PATH]...
 
 Checks how kernel C takes and releases user pages (FOLL_GET, FOLL_PIN,

@@ -9,6 +9,7 @@ import type { CitedText } from './types';
 
 /** Marks a cited line (0-based) in a message: the NUL byte never occurs in analysed text (such a file is refused). */
 const MARK = '\u0000';
+// eslint-disable-next-line no-control-regex -- the mark is the NUL byte, on purpose
 const MARKED = /\u0000(\d+)\u0000/g;
 
 /** The 1-based line number `row` (0-based) as a message writes it, kept as data when the finding is made. */
@@ -28,5 +29,6 @@ export function citedMessage(marked: string): { message: string; cited?: CitedTe
 /** The message: the template with each placeholder replaced by its cited line, 1-based. */
 export function renderCited(c: CitedText): string {
   let i = 0;
+  // eslint-disable-next-line no-control-regex -- the mark is the NUL byte, on purpose
   return c.text.replace(/\u0000/g, () => String((c.lines[i++] ?? 0) + 1));
 }

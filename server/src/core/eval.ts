@@ -97,7 +97,7 @@ function assignVar(sim: SimContext, st: State, v: string, val: Val, rhs: Node): 
   }
   switch (val.kind) {
     case 'count': st.sets[val.set].countVars.push(v); break;
-    case 'holder': if (!val.element || true) st.aliases[v] = val.set; break;
+    case 'holder': st.aliases[v] = val.set; break;
     case 'willpin': st.bools[v] = 'pin:' + val.iter; break;
     case 'neg': st.neg.push(v); break;
     case 'bool': st.bools[v] = val.value; break;

@@ -17,7 +17,6 @@ import { parseDiff } from '../core/patch/diff';
 import { requiredFiles } from '../core/patch/apply';
 import { Analyse, PatchCheckError, PatchReport, checkParsedDetailed, isC } from './patch-compare';
 
-
 export interface PatchCheckOptions {
   patches: PatchInput[];
   /** the tree the series applies to. */

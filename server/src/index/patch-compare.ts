@@ -23,7 +23,6 @@ import { RELEASE_BY_NAME } from '../core/apis';
 import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';
 import { plural } from '../words';
 
-
 export type PatchMark = 'introduced' | 'fixed' | 'unchanged';
 
 /**

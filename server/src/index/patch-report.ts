@@ -6,8 +6,6 @@ import type { Finding } from '../core/types';
 import { plural } from '../words';
 import type { PatchMark, PatchReport } from './patch-compare';
 
-
-
 export interface RenderOptions {
   /** only the findings the series introduces, and nothing at all when there are none. */
   quiet?: boolean;

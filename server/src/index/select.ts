@@ -25,7 +25,6 @@ export const NAMES_API = 2;
 /** names page types or hand-off/reference APIs: checked when it calls a helper that handles pages. */
 export const MAY_TAKE_HELPERS = 4;
 
-
 /**
  * Byte strings one of which every name that makes a file checked by itself
  * (core/apis.ts PAGE_API_NAMES), every relevant name and every page type

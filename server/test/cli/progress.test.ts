@@ -59,6 +59,7 @@ describe('pinlens check: progress on stderr', function () {
   (hasScript ? it : it.skip)('on a terminal: progress lines with the count and folder; none with -q or with JSON down a pipe', () => {
     const text = onTerminal(['check', '--jobs', '1', '--tree', TREE, TREE]);
     assert.match(text, /pinlens: \d+\/10 files, .*trees\/select\/(drivers\/sel|lib|include)\//);
+    // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence
     assert.match(text, /\r\x1b\[K/);
     const quiet = onTerminal(['check', '-q', '--jobs', '1', '--tree', TREE, TREE]);
     assert.doesNotMatch(quiet, /\/10 files/);

@@ -184,7 +184,7 @@ describe('lsp: patch documents', () => {
       const ds = pinlens(await c.version(uri, 1));
       assert.strictEqual(ds.length, 1, JSON.stringify(ds, null, 1));
       assert.strictEqual(ds[0].severity, 1);
-      assert.strictEqual(ds[0].range.start.line, lineOf(broken, "@@ -10,3 +10,15 @@"), JSON.stringify(ds));
+      assert.strictEqual(ds[0].range.start.line, lineOf(broken, '@@ -10,3 +10,15 @@'), JSON.stringify(ds));
       assert.match(msg(ds[0]), /does not apply: drivers\/x\/pin\.c: hunk 1 of 1/);
     });
 

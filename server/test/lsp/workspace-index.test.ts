@@ -37,7 +37,7 @@ describe('lsp: workspace index (helpers in other files)', function () {
     assert.deepStrictEqual(client.progress.filter(p => p.kind === 'begin').map(p => [p.title, p.message]), [['pinlens: indexing', 'basic']]);
     assert.ok(client.progress.some(p => p.kind === 'end'), JSON.stringify(client.progress));
     assert.ok(d.length >= 1, 'a mismatched-release through the helper');
-    assert.ok(d.some(x => /xdev_drop_pages/.test(String(x.message))), d.map(x => String(x.message)).join(" / "));
+    assert.ok(d.some(x => /xdev_drop_pages/.test(String(x.message))), d.map(x => String(x.message)).join(' / '));
   });
 
   it('a helper edited and saved updates the findings of its open callers', async () => {

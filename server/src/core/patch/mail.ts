@@ -215,7 +215,7 @@ export function parseSubject(subject: string): { tag?: SubjectTag; title: string
   if (tags.length === 0) return { title: s, reply };
   const raw = tags.join('] [');
   const tag: SubjectTag = { raw, rfc: /\bRFC\b/i.test(raw) };
-  for (const tok of raw.split(/[\s\]\[]+/)) {
+  for (const tok of raw.split(/[\s\][]+/)) {
     let m = /^v(\d+)$/i.exec(tok);
     if (m) tag.version = +m[1];
     m = /^(\d+)\/(\d+)$/.exec(tok);
@@ -223,7 +223,6 @@ export function parseSubject(subject: string): { tag?: SubjectTag; title: string
   }
   return { tag, title: s, reply };
 }
-
 
 export function describePatch(p: { subject: string; input: string }): string {
   return p.subject === p.input ? `"${p.input}"` : `"${p.subject}" (${p.input})`;

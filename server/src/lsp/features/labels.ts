@@ -11,7 +11,6 @@ export function modeLabel(mode: Mode | undefined): string {
   }
 }
 
-
 /** Distinct values, in first-seen order. */
 export function distinct(xs: string[]): string[] {
   return [...new Set(xs)];

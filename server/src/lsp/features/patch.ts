@@ -8,9 +8,8 @@
 // no hunk shows goes to the nearest line of that patch's hunks, and the
 // message says where it really is. Hunk geometry: hunks.ts; a patch whose
 // tree is not open: fragments.ts.
-import type { FileChange, Hunk, LineSpan, ParsedPatch, PatchProblem, SeriesApply } from '../../core/patch/types';
+import type { FileChange, LineSpan, ParsedPatch, PatchProblem, SeriesApply } from '../../core/patch/types';
 import { decodeHeaderWords } from '../../core/patch/mail';
-import { inputLineOf } from '../../core/patch/apply';
 import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../../core/patch/spans';
 import type { Code, FileAnalysis, Finding, Fix, Position, Range, Severity, TextEdit } from '../../core/types';
 import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-compare';
@@ -245,7 +244,8 @@ function patchFix(fix: Fix, fileText: string, place: (line: number) => number | 
   for (const e of fix.edits) {
     const { start, end } = e.range;
     const pure = start.line === end.line && start.character === 0 && end.character === 0 && e.newText.endsWith('\n');
-    let first = start.line, count: number, newLines: string[];
+    const first = start.line;
+    let count: number, newLines: string[];
     if (pure) {
       count = 0;
       newLines = e.newText.slice(0, -1).split('\n');
