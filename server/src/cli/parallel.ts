@@ -11,13 +11,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
-import { type IndexStats, TreeIndex } from '../index/tree';
+import { type IndexStats, TreeIndex, resultLookup } from '../index/tree';
 import type { ScanResult } from '../index/scan';
+import type { KnownFacts } from '../index/cache';
+import { CLASSIFIED } from '../index/select';
 import { scanInThreads } from '../index/scan-thread';
-import { KnownSkips, checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
+import { KnownSkips, checkFile, knownResult, scanClasses, skippedByClass, skippedResult, unreadResult } from './check-file';
 import type { SourceFile } from './files';
 import type { FileResult } from './format';
 
@@ -35,11 +39,17 @@ const KIND = 'pinlens-check-worker';
  */
 const WORKER_HEAP_MB = Number(process.env.PINLENS_WORKER_HEAP_MB) || 96;
 const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 };
+/**
+ * Characters of tree files' texts each worker's index keeps (the index's
+ * default, 48M, would fill most of a bounded heap: the collector then runs
+ * almost without pause). A text read again costs a read and a regex pass.
+ */
+const WORKER_TEXT_CHARS = 12 * 1024 * 1024;
 /** Threads sharing the definition scan (the check workers only wait for it). */
 const SCAN_THREADS = 2;
 
 interface Init { kind: typeof KIND; tree?: string; settings: Settings }
-interface Task { i: number; file: SourceFile; all: boolean; cls: number }
+interface Task { i: number; file: SourceFile; all: boolean; cls: number; facts?: KnownFacts }
 /** With --tree, the first message: the definition scan, done once on the main thread while the workers start. */
 interface ScanMsg { scan: ScanResult }
 type Reply = { i: number; result: FileResult; stats?: IndexStats } | { i: number; error: string } | { fatal: string };
@@ -68,10 +78,10 @@ export function runWorker(): void {
     let index: TreeIndex | undefined;
     port.on('message', (task: Task | ScanMsg | null) => {
       if (!task) { port.close(); return; }
-      if ('scan' in task) { index = new TreeIndex(init.tree!, parser, init.settings, { scan: task.scan }); return; }
+      if ('scan' in task) { index = new TreeIndex(init.tree!, parser, init.settings, { scan: task.scan, textCacheChars: WORKER_TEXT_CHARS }); return; }
       let reply: Reply;
       try {
-        const result = checkFile(task.file, parser, init.settings, index, { all: task.all, cls: task.cls });
+        const result = checkFile(task.file, parser, init.settings, index, { all: task.all, cls: task.cls, facts: task.facts });
         reply = { i: task.i, result, ...(index ? { stats: index.stats } : {}) };
       } catch (e) {
         reply = { i: task.i, error: e instanceof Error ? e.stack ?? e.message : String(e) };
@@ -95,7 +105,7 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
   const results: FileResult[] = new Array(files.length);
   const workers = new Set<Worker>();
   // each worker's index statistics, as of its last answer (cumulative)
-  const stats = new Map<Worker | 'main', IndexStats>();
+  const stats = new Map<Worker | 'main' | 'known', IndexStats>();
   // set once the scan is in: the files to hand out (largest first) and each one's class
   let order: number[] = [];
   let classes: Uint8Array = new Uint8Array(files.length);
@@ -111,20 +121,30 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       if (err) reject(err); else resolve({ results, ...(stats.size ? { index: sumStats([...stats.values()]) } : {}) });
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
-    // the scan first: it runs while the check workers load their parsers
+    // the scan first, on threads of its own; the check workers start once it is
+    // done and only for the files it leaves (its threads' memory is gone by then)
     // headers are listed (and classified) only when there are some to check
     const headers = !all && files.some(f => f.abs.endsWith('.h'));
     const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS), { headers }).then(s => ({ scan: s })) : Promise.resolve(undefined);
-    // the files the scan ruled out are answered here, unread; the others go to the workers
+    // the files the scan ruled out are answered here, unread, and so are those whose
+    // facts and result an earlier run of the unchanged tree left; the others go to the workers
     const planned = scan.then(m => {
       if (!all) classes = scanClasses(files, m?.scan);
       if (!all && tree) known = KnownSkips.open(tree, m?.scan, settings);
+      const notes: string[] = [];
+      const lookup = known && tree ? resultLookup(tree, n => notes.push(n)) : undefined;
+      let reused = 0;
       const rest: number[] = [];
       for (let i = 0; i < files.length; i++) {
-        if (!all && skippedByClass(classes[i])) answered(i, skippedResult(files[i], 'no-page-api'));
-        else if (known?.skips(files[i], classes[i])) answered(i, skippedResult(files[i], 'no-page-helper'));
-        else rest.push(i);
+        if (!all && skippedByClass(classes[i])) { answered(i, skippedResult(files[i], 'no-page-api')); continue; }
+        if (known?.skips(files[i], classes[i])) { answered(i, skippedResult(files[i], 'no-page-helper')); continue; }
+        const facts = lookup ? known?.facts(files[i]) : undefined;
+        // (a file the scan did not read may be one the check would not read either: too big)
+        const r = facts && lookup ? knownResult(files[i], settings, lookup, { all, cls: classes[i], facts })
+          : !all && !(classes[i] & CLASSIFIED) ? unreadResult(files[i]) : undefined;
+        if (r) { if (r.selected === 'api' || r.selected === 'helper') reused++; answered(i, r); } else rest.push(i);
       }
+      if (m?.scan) stats.set('known', scanStats(m.scan, reused, notes));
       order = largestFirst(files, rest);
       return m;
     });
@@ -139,7 +159,7 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       fallback ??= Promise.all([loadParser(), planned]).then(([parser, m]) => {
         const index = tree ? new TreeIndex(tree, parser, settings, { scan: m?.scan }) : undefined;
         return (file: SourceFile, cls: number) => {
-          const r = checkFile(file, parser, settings, index, { all, cls });
+          const r = checkFile(file, parser, settings, index, { all, cls, facts: known?.facts(file) });
           if (index) stats.set('main', index.stats);
           return r;
         };
@@ -158,7 +178,8 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
         if (next >= order.length) return;
         cur = order[next++];
         const f = files[cur];
-        w.postMessage({ i: cur, file: { display: f.display, abs: f.abs, ...(f.note ? { note: f.note } : {}) }, all, cls: classes[cur] } satisfies Task);
+        const facts = known?.facts(f);
+        w.postMessage({ i: cur, file: { display: f.display, abs: f.abs, ...(f.note ? { note: f.note } : {}) }, all, cls: classes[cur], ...(facts ? { facts } : {}) } satisfies Task);
       };
       w.on('message', (m: Reply) => {
         if (failed) return;
@@ -180,8 +201,36 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       // messages wait in the worker's queue until its parser is loaded
       planned.then(m => { if (failed || done === files.length) return; if (m) w.postMessage(m); give(); }, fail);
     };
-    for (let k = 0; k < Math.max(1, Math.min(jobs, files.length)); k++) start();
+    planned.then(() => {
+      if (failed || done === files.length) return;
+      // what the walk and the scan's shares left on this thread goes before the workers grow
+      collectGarbage();
+      for (let k = 0; k < Math.max(1, Math.min(jobs, order.length)); k++) start();
+    }, fail);
   });
+}
+
+/**
+ * A full collection on this thread now. V8 collects an idle thread's heap
+ * late: the main thread only waits for the workers, and the garbage of the
+ * walk and of the scan's shares (tens of MB) would stay in the process's RSS
+ * beside theirs. Skipped where V8 does not let a program ask for it.
+ */
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch { /* not offered: V8 collects when it will */ }
+}
+
+/** The index statistics of the main thread's part: the scan, and the results it answered from the cache. */
+function scanStats(scan: ScanResult, resultHits: number, notes: string[]): IndexStats {
+  const skipped = notes.find(n => /^cache (not used:|\S+ cannot be used)/.test(n));
+  return {
+    scannedFiles: scan.files.length, scannedBytes: scan.bytes, scanMs: Math.round(scan.ms), reusedScan: scan.reused,
+    analysed: 0, memoryHits: 0, diskHits: 0, resultHits, discarded: notes.filter(n => n.startsWith('discarded')).length, ambiguous: 0,
+    ...(skipped ? { cacheSkipped: skipped } : {}),
+  };
 }
 
 /** The workers' index statistics together: one scan shared by all, the rest added up. */
