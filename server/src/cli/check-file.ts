@@ -55,12 +55,17 @@ export function unreadResult(file: SourceFile): FileResult | undefined {
   let note: string | undefined;
   if (file.note && file.text === undefined) note = file.note;
   else try { note = statNote(file.abs); } catch { return undefined; }
-  return note === undefined ? undefined : { file: file.display, findings: [], callSites: [], functions: 0, notes: [note], selected: 'unread' };
+  return note === undefined ? undefined : notRead({ ...file, note });
+}
+
+/** The answer for a file load() could not read (its note says why). */
+export function notRead(f: SourceFile): FileResult {
+  return { file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'], selected: 'unread' };
 }
 
 export function checkFile(file: SourceFile, parser: Parser, settings: Settings, index?: TreeIndex, sel: Selection = { all: true }): FileResult {
   const f = load(file);
-  if (f.text === undefined) return { file: f.display, findings: [], callSites: [], functions: 0, notes: [f.note ?? 'not analysed'], selected: 'unread' };
+  if (f.text === undefined) return notRead(f);
   // facts an earlier run of the unchanged tree looked up (only with the index they came from)
   const known = index ? sel.facts : undefined;
   const chosen = choose(f, f.text, sel, known, index);

@@ -19,10 +19,10 @@ import { loadParser } from '../host/treesitter';
 import { type IndexStats, TreeIndex, resultLookup } from '../index/tree';
 import type { ScanResult } from '../index/scan';
 import type { KnownFacts } from '../index/cache';
-import { CLASSIFIED } from '../index/select';
+import { CLASSIFIED, classifyText } from '../index/select';
 import { scanInThreads } from '../index/scan-thread';
-import { KnownSkips, checkFile, knownResult, scanClasses, skippedByClass, skippedResult, unreadResult } from './check-file';
-import type { SourceFile } from './files';
+import { KnownSkips, checkFile, knownResult, notRead, scanClasses, skippedByClass, skippedResult, unreadResult } from './check-file';
+import { type SourceFile, load } from './files';
 import type { FileResult } from './format';
 
 /** Fewer files than this are checked on the main thread (starting workers costs more). */
@@ -34,8 +34,10 @@ const KIND = 'pinlens-check-worker';
 /**
  * Each check worker's V8 heap bound, in MB (PINLENS_WORKER_HEAP_MB overrides
  * it). Without one V8 lets a busy thread's heap grow far past what it keeps
- * alive: two workers reached 430 MB of RSS on Linux 6.12 cold, bounded (with
- * the scan on its own thread) about 270 MB.
+ * alive: two workers reached 430 MB of RSS on Linux 6.12 cold. What a worker
+ * keeps alive on 6.12 is about 32 MB (a heap snapshot: its share of tree
+ * texts, the scan's file list, code); the rest of the bound is room for one
+ * file's analysis.
  */
 const WORKER_HEAP_MB = Number(process.env.PINLENS_WORKER_HEAP_MB) || 96;
 const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 };
@@ -45,6 +47,8 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerati
  * almost without pause). A text read again costs a read and a regex pass.
  */
 const WORKER_TEXT_CHARS = 12 * 1024 * 1024;
+/** Runs of this many files (a whole tree) collect the main thread's garbage between their phases. */
+const BIG_RUN = 2000;
 /** Threads sharing the definition scan (the check workers only wait for it). */
 const SCAN_THREADS = 2;
 
@@ -110,6 +114,8 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
   let order: number[] = [];
   let classes: Uint8Array = new Uint8Array(files.length);
   let next = 0, done = 0, failed = false;
+  // (the files answered while the scan's answer is read are counted, the run not finished, until all are read)
+  let planning = true;
   let known: KnownSkips | undefined;
   let fallback: Promise<(file: SourceFile, cls: number) => FileResult> | undefined;
   return new Promise((resolve, reject) => {
@@ -125,6 +131,8 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     // done and only for the files it leaves (its threads' memory is gone by then)
     // headers are listed (and classified) only when there are some to check
     const headers = !all && files.some(f => f.abs.endsWith('.h'));
+    // (the walk's garbage goes before the scan threads grow)
+    if (files.length >= BIG_RUN) collectGarbage();
     const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS), { headers }).then(s => ({ scan: s })) : Promise.resolve(undefined);
     // the files the scan ruled out are answered here, unread, and so are those whose
     // facts and result an earlier run of the unchanged tree left; the others go to the workers
@@ -133,26 +141,38 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       if (!all && tree) known = KnownSkips.open(tree, m?.scan, settings);
       const notes: string[] = [];
       const lookup = known && tree ? resultLookup(tree, n => notes.push(n)) : undefined;
-      let reused = 0;
+      let reused = 0, read = 0;
       const rest: number[] = [];
       for (let i = 0; i < files.length; i++) {
         if (!all && skippedByClass(classes[i])) { answered(i, skippedResult(files[i], 'no-page-api')); continue; }
         if (known?.skips(files[i], classes[i])) { answered(i, skippedResult(files[i], 'no-page-helper')); continue; }
         const facts = lookup ? known?.facts(files[i]) : undefined;
-        // (a file the scan did not read may be one the check would not read either: too big)
-        const r = facts && lookup ? knownResult(files[i], settings, lookup, { all, cls: classes[i], facts })
-          : !all && !(classes[i] & CLASSIFIED) ? unreadResult(files[i]) : undefined;
+        // a file the scan did not read (over its size limit) may be one the check would not
+        // read either (too big), or one its text rules out: known here, without a worker
+        if (!all && !(classes[i] & CLASSIFIED)) {
+          const r = unreadResult(files[i]);
+          if (r) { answered(i, r); continue; }
+          const f = load(files[i]);
+          if (f.text === undefined) { answered(i, notRead(f)); continue; }
+          classes[i] = classifyText(f.text);
+          if (skippedByClass(classes[i])) { answered(i, skippedResult(files[i], 'no-page-api')); continue; }
+        }
+        const r = facts && lookup ? knownResult(files[i], settings, lookup, { all, cls: classes[i], facts }) : undefined;
         if (r) { if (r.selected === 'api' || r.selected === 'helper') reused++; answered(i, r); } else rest.push(i);
+        // each file and cache entry read leaves garbage the idle-looking heap keeps (RSS): dropped as it goes
+        if (facts && ++read % 128 === 0 && files.length >= BIG_RUN) collectGarbage();
       }
       if (m?.scan) stats.set('known', scanStats(m.scan, reused, notes));
       order = largestFirst(files, rest);
+      planning = false;
+      if (done === files.length) finish();
       return m;
     });
     const answered = (i: number, r: FileResult) => {
       results[i] = r;
       done++;
       progress?.(done, files[i]);
-      if (done === files.length) finish();
+      if (done === files.length && !planning) finish();
     };
     // a file whose worker ran out of heap: on the main thread, one at a time, unbounded
     const onMainThread = (i: number) => {
@@ -203,8 +223,8 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
     };
     planned.then(() => {
       if (failed || done === files.length) return;
-      // what the walk and the scan's shares left on this thread goes before the workers grow
-      collectGarbage();
+      // what the scan's shares left on this thread goes before the workers grow
+      if (files.length >= BIG_RUN) collectGarbage();
       for (let k = 0; k < Math.max(1, Math.min(jobs, order.length)); k++) start();
     }, fail);
   });

@@ -44,12 +44,12 @@ export async function scanInThreads(tree: string, threads: number, opts: ScanOpt
  * buffers and strings that an unbounded heap keeps long after (RSS). A
  * thread that runs out is replaced by the scan on the calling thread.
  */
-const SCAN_HEAP_MB = 64;
+const SCAN_HEAP_MB = 160;
 
 function scanThread(tree: string, part: ScanPart | undefined, opts: ScanOptions): Promise<ScanResult> {
   return new Promise((resolve, reject) => {
     const w = new Worker(__filename, { workerData: { kind: SCAN_KIND, tree, ...(part ? { part } : {}), opts } satisfies ScanInit,
-      resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 8 } });
+      resourceLimits: { maxOldGenerationSizeMb: SCAN_HEAP_MB, maxYoungGenerationSizeMb: 16 } });
     let got: ScanResult | undefined;
     w.once('message', (m: ScanResult) => { got = m; });
     w.once('error', e => ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? resolve(scanWithCache(tree, undefined, part, opts)) : reject(e)));
