@@ -149,7 +149,7 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
         const facts = lookup ? known?.facts(files[i]) : undefined;
         // a file the scan did not read (over its size limit) may be one the check would not
         // read either (too big), or one its text rules out: known here, without a worker
-        if (!all && !(classes[i] & CLASSIFIED)) {
+        if (m?.scan && !all && !(classes[i] & CLASSIFIED)) {
           const r = unreadResult(files[i]);
           if (r) { answered(i, r); continue; }
           const f = load(files[i]);
