@@ -410,8 +410,6 @@ export class TreeIndex {
   }
 
   get stats(): IndexStats {
-    // a scan handed in counts as this index's, looked up or not
-    if (!this.scan && this.opts.scan && !this.base) this.ensureScan();
     const skipped = this.notes.find(n => /^(scan )?cache (not used:|\S+ cannot be used)/.test(n));
     return { ...this.counts, discarded: (this.disk?.discarded ?? 0) + (this.results?.discarded ?? 0) + (this.folderDisk?.discarded ?? 0), ...(skipped ? { cacheSkipped: skipped } : {}) };
   }
