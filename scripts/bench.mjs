@@ -293,6 +293,10 @@ async function wholeRootRun(T, tmp, hook, runs, med) {
   console.log(line('whole tree, warm cache', warm));
   const same = [...cold, ...warm].every(r => r.findings === cold[0].findings && r.callSites === cold[0].callSites);
   console.log(`findings ${cold[0].findings}, call sites ${cold[0].callSites}${same ? '' : ' (WARNING: runs disagree)'}`);
+  // the goals of the whole-tree run (docs/performance.md): cold at most 10x rg and under 15 s, warm at most 2x rg, peak RSS at most 300 MB
+  const c = med(cold.map(r => r.ms)), w = med(warm.map(r => r.ms)), peak = Math.max(...[...cold, ...warm].map(r => r.rss));
+  const verdict = ok => (ok ? 'met' : 'NOT met');
+  console.log(`goals: cold ${(c / rg).toFixed(1)}x rg (<= 10x) and ${(c / 1000).toFixed(1)} s (< 15 s): ${verdict(c <= 10 * rg && c < 15000)}; warm ${(w / rg).toFixed(1)}x rg (<= 2x): ${verdict(w <= 2 * rg)}; peak RSS ${peak.toFixed(0)} MB (<= 300 MB): ${verdict(peak <= 300)}`);
 }
 
 // The language server with the tree as its workspace folder (the index scans

@@ -7,6 +7,9 @@ export interface SourceFile { display: string; abs: string; text?: string; note?
 
 export const MAX_BYTES = 8 * 1024 * 1024;
 
+/** localeCompare()'s order (the default locale's collation), made once: localeCompare() makes it per call. */
+const ORDER = new Intl.Collator();
+
 export function walk(root: string, display: string, out: SourceFile[], seen = new Set<string>()): void {
   let real: string;
   try { real = fs.realpathSync(root); } catch (e) { out.push({ display, abs: root, note: `unreadable: ${(e as Error).message}` }); return; }
@@ -14,7 +17,7 @@ export function walk(root: string, display: string, out: SourceFile[], seen = ne
   seen.add(real);
   let entries: fs.Dirent[];
   try { entries = fs.readdirSync(root, { withFileTypes: true }); } catch (e) { out.push({ display, abs: root, note: `unreadable folder: ${(e as Error).message}` }); return; }
-  entries.sort((a, b) => a.name.localeCompare(b.name));
+  entries.sort((a, b) => ORDER.compare(a.name, b.name));
   for (const e of entries) {
     const abs = path.join(root, e.name);
     const disp = path.join(display, e.name);
@@ -36,14 +39,21 @@ export function load(f: SourceFile, maxBytes = MAX_BYTES): SourceFile {
   if (f.note && f.text === undefined) return f;
   let buf: Buffer;
   try {
-    const st = fs.statSync(f.abs);
-    if (!st.isFile()) return { ...f, note: 'not a regular file' };
-    if (st.size > maxBytes) return { ...f, note: `skipped: ${st.size} bytes is over the ${maxBytes}-byte limit` };
+    const why = statNote(f.abs, maxBytes);
+    if (why) return { ...f, note: why };
     buf = fs.readFileSync(f.abs);
   } catch (e) {
     return { ...f, note: `unreadable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
   return { ...f, ...decode(buf) };
+}
+
+/** Why load() would not read the file, from its status alone (not a regular file, too big); undefined: it would. Throws what stat throws. */
+export function statNote(abs: string, maxBytes = MAX_BYTES): string | undefined {
+  const st = fs.statSync(abs);
+  if (!st.isFile()) return 'not a regular file';
+  if (st.size > maxBytes) return `skipped: ${st.size} bytes is over the ${maxBytes}-byte limit`;
+  return undefined;
 }
 
 export function decode(buf: Buffer): { text?: string; note?: string } {

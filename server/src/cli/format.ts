@@ -2,6 +2,7 @@
 // (docs/contract.md, "The JSON document", version 1) and SARIF 2.1.0.
 import { callSiteJson, findingJson } from '../core/report-json';
 import { CODES, CallSite, Finding, ReleaseSite } from '../core/types';
+import type { KnownFacts } from '../index/cache';
 import type { IndexStats } from '../index/tree';
 import type { Selected, Skipped } from '../index/select';
 
@@ -17,6 +18,8 @@ export interface FileResult {
   selected?: Selected;
   /** why it was not analysed: it cannot have a finding (select.ts) */
   skipped?: Skipped;
+  /** (not printed) the facts of other files it was analysed with, for the next run of the same tree (check-file.ts KnownSkips) */
+  facts?: KnownFacts;
 }
 
 export interface RunStats {

@@ -194,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
     for (let i = 0; i < files.length; i++) {
       results.push(!opts.allFiles && skippedByClass(classes[i]) ? skippedResult(files[i], 'no-page-api')
         : known?.skips(files[i], classes[i]) ? skippedResult(files[i], 'no-page-helper')
-          : checkFile(files[i], parser, opts.settings, index, { all: opts.allFiles, cls: classes[i] }));
+          : checkFile(files[i], parser, opts.settings, index, { all: opts.allFiles, cls: classes[i], facts: known?.facts(files[i]) }));
       progress?.(i + 1, files[i]);
     }
     known?.record(files, results);

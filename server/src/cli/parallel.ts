@@ -11,14 +11,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
-import { type IndexStats, TreeIndex } from '../index/tree';
+import { type IndexStats, TreeIndex, resultLookup } from '../index/tree';
 import type { ScanResult } from '../index/scan';
+import type { KnownFacts } from '../index/cache';
+import { CLASSIFIED, classifyText } from '../index/select';
 import { scanInThreads } from '../index/scan-thread';
-import { KnownSkips, checkFile, scanClasses, skippedByClass, skippedResult } from './check-file';
-import type { SourceFile } from './files';
+import { KnownSkips, checkFile, knownResult, notRead, scanClasses, skippedByClass, skippedResult, unreadResult } from './check-file';
+import { type SourceFile, load } from './files';
 import type { FileResult } from './format';
 
 /** Fewer files than this are checked on the main thread (starting workers costs more). */
@@ -30,16 +34,26 @@ const KIND = 'pinlens-check-worker';
 /**
  * Each check worker's V8 heap bound, in MB (PINLENS_WORKER_HEAP_MB overrides
  * it). Without one V8 lets a busy thread's heap grow far past what it keeps
- * alive: two workers reached 430 MB of RSS on Linux 6.12 cold, bounded (with
- * the scan on its own thread) about 270 MB.
+ * alive: two workers reached 430 MB of RSS on Linux 6.12 cold. What a worker
+ * keeps alive on 6.12 is about 32 MB (a heap snapshot: its share of tree
+ * texts, the scan's file list, code); the rest of the bound is room for one
+ * file's analysis.
  */
 const WORKER_HEAP_MB = Number(process.env.PINLENS_WORKER_HEAP_MB) || 96;
 const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 };
+/**
+ * Characters of tree files' texts each worker's index keeps (the index's
+ * default, 48M, would fill most of a bounded heap: the collector then runs
+ * almost without pause). A text read again costs a read and a regex pass.
+ */
+const WORKER_TEXT_CHARS = 12 * 1024 * 1024;
+/** Runs of this many files (a whole tree) collect the main thread's garbage between their phases. */
+const BIG_RUN = 2000;
 /** Threads sharing the definition scan (the check workers only wait for it). */
 const SCAN_THREADS = 2;
 
 interface Init { kind: typeof KIND; tree?: string; settings: Settings }
-interface Task { i: number; file: SourceFile; all: boolean; cls: number }
+interface Task { i: number; file: SourceFile; all: boolean; cls: number; facts?: KnownFacts }
 /** With --tree, the first message: the definition scan, done once on the main thread while the workers start. */
 interface ScanMsg { scan: ScanResult }
 type Reply = { i: number; result: FileResult; stats?: IndexStats } | { i: number; error: string } | { fatal: string };
@@ -68,10 +82,10 @@ export function runWorker(): void {
     let index: TreeIndex | undefined;
     port.on('message', (task: Task | ScanMsg | null) => {
       if (!task) { port.close(); return; }
-      if ('scan' in task) { index = new TreeIndex(init.tree!, parser, init.settings, { scan: task.scan }); return; }
+      if ('scan' in task) { index = new TreeIndex(init.tree!, parser, init.settings, { scan: task.scan, textCacheChars: WORKER_TEXT_CHARS }); return; }
       let reply: Reply;
       try {
-        const result = checkFile(task.file, parser, init.settings, index, { all: task.all, cls: task.cls });
+        const result = checkFile(task.file, parser, init.settings, index, { all: task.all, cls: task.cls, facts: task.facts });
         reply = { i: task.i, result, ...(index ? { stats: index.stats } : {}) };
       } catch (e) {
         reply = { i: task.i, error: e instanceof Error ? e.stack ?? e.message : String(e) };
@@ -95,11 +109,13 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
   const results: FileResult[] = new Array(files.length);
   const workers = new Set<Worker>();
   // each worker's index statistics, as of its last answer (cumulative)
-  const stats = new Map<Worker | 'main', IndexStats>();
+  const stats = new Map<Worker | 'main' | 'known', IndexStats>();
   // set once the scan is in: the files to hand out (largest first) and each one's class
   let order: number[] = [];
   let classes: Uint8Array = new Uint8Array(files.length);
   let next = 0, done = 0, failed = false;
+  // (the files answered while the scan's answer is read are counted, the run not finished, until all are read)
+  let planning = true;
   let known: KnownSkips | undefined;
   let fallback: Promise<(file: SourceFile, cls: number) => FileResult> | undefined;
   return new Promise((resolve, reject) => {
@@ -111,35 +127,59 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       if (err) reject(err); else resolve({ results, ...(stats.size ? { index: sumStats([...stats.values()]) } : {}) });
     };
     const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
-    // the scan first: it runs while the check workers load their parsers
+    // the scan first, on threads of its own; the check workers start once it is
+    // done and only for the files it leaves (its threads' memory is gone by then)
     // headers are listed (and classified) only when there are some to check
     const headers = !all && files.some(f => f.abs.endsWith('.h'));
+    // (the walk's garbage goes before the scan threads grow)
+    if (files.length >= BIG_RUN) collectGarbage();
     const scan: Promise<ScanMsg | undefined> = tree ? scanInThreads(path.resolve(tree), Math.min(jobs, SCAN_THREADS), { headers }).then(s => ({ scan: s })) : Promise.resolve(undefined);
-    // the files the scan ruled out are answered here, unread; the others go to the workers
+    // the files the scan ruled out are answered here, unread, and so are those whose
+    // facts and result an earlier run of the unchanged tree left; the others go to the workers
     const planned = scan.then(m => {
       if (!all) classes = scanClasses(files, m?.scan);
       if (!all && tree) known = KnownSkips.open(tree, m?.scan, settings);
+      const notes: string[] = [];
+      const lookup = known && tree ? resultLookup(tree, n => notes.push(n)) : undefined;
+      let reused = 0, read = 0;
       const rest: number[] = [];
       for (let i = 0; i < files.length; i++) {
-        if (!all && skippedByClass(classes[i])) answered(i, skippedResult(files[i], 'no-page-api'));
-        else if (known?.skips(files[i], classes[i])) answered(i, skippedResult(files[i], 'no-page-helper'));
-        else rest.push(i);
+        if (!all && skippedByClass(classes[i])) { answered(i, skippedResult(files[i], 'no-page-api')); continue; }
+        if (known?.skips(files[i], classes[i])) { answered(i, skippedResult(files[i], 'no-page-helper')); continue; }
+        const facts = lookup ? known?.facts(files[i]) : undefined;
+        // a file the scan did not read (over its size limit) may be one the check would not
+        // read either (too big), or one its text rules out: known here, without a worker
+        if (m?.scan && !all && !(classes[i] & CLASSIFIED)) {
+          const r = unreadResult(files[i]);
+          if (r) { answered(i, r); continue; }
+          const f = load(files[i]);
+          if (f.text === undefined) { answered(i, notRead(f)); continue; }
+          classes[i] = classifyText(f.text);
+          if (skippedByClass(classes[i])) { answered(i, skippedResult(files[i], 'no-page-api')); continue; }
+        }
+        const r = facts && lookup ? knownResult(files[i], settings, lookup, { all, cls: classes[i], facts }) : undefined;
+        if (r) { if (r.selected === 'api' || r.selected === 'helper') reused++; answered(i, r); } else rest.push(i);
+        // each file and cache entry read leaves garbage the idle-looking heap keeps (RSS): dropped as it goes
+        if (facts && ++read % 128 === 0 && files.length >= BIG_RUN) collectGarbage();
       }
+      if (m?.scan) stats.set('known', scanStats(m.scan, reused, notes));
       order = largestFirst(files, rest);
+      planning = false;
+      if (done === files.length) finish();
       return m;
     });
     const answered = (i: number, r: FileResult) => {
       results[i] = r;
       done++;
       progress?.(done, files[i]);
-      if (done === files.length) finish();
+      if (done === files.length && !planning) finish();
     };
     // a file whose worker ran out of heap: on the main thread, one at a time, unbounded
     const onMainThread = (i: number) => {
       fallback ??= Promise.all([loadParser(), planned]).then(([parser, m]) => {
         const index = tree ? new TreeIndex(tree, parser, settings, { scan: m?.scan }) : undefined;
         return (file: SourceFile, cls: number) => {
-          const r = checkFile(file, parser, settings, index, { all, cls });
+          const r = checkFile(file, parser, settings, index, { all, cls, facts: known?.facts(file) });
           if (index) stats.set('main', index.stats);
           return r;
         };
@@ -158,7 +198,8 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
         if (next >= order.length) return;
         cur = order[next++];
         const f = files[cur];
-        w.postMessage({ i: cur, file: { display: f.display, abs: f.abs, ...(f.note ? { note: f.note } : {}) }, all, cls: classes[cur] } satisfies Task);
+        const facts = known?.facts(f);
+        w.postMessage({ i: cur, file: { display: f.display, abs: f.abs, ...(f.note ? { note: f.note } : {}) }, all, cls: classes[cur], ...(facts ? { facts } : {}) } satisfies Task);
       };
       w.on('message', (m: Reply) => {
         if (failed) return;
@@ -180,8 +221,36 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       // messages wait in the worker's queue until its parser is loaded
       planned.then(m => { if (failed || done === files.length) return; if (m) w.postMessage(m); give(); }, fail);
     };
-    for (let k = 0; k < Math.max(1, Math.min(jobs, files.length)); k++) start();
+    planned.then(() => {
+      if (failed || done === files.length) return;
+      // what the scan's shares left on this thread goes before the workers grow
+      if (files.length >= BIG_RUN) collectGarbage();
+      for (let k = 0; k < Math.max(1, Math.min(jobs, order.length)); k++) start();
+    }, fail);
   });
+}
+
+/**
+ * A full collection on this thread now. V8 collects an idle thread's heap
+ * late: the main thread only waits for the workers, and the garbage of the
+ * walk and of the scan's shares (tens of MB) would stay in the process's RSS
+ * beside theirs. Skipped where V8 does not let a program ask for it.
+ */
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch { /* not offered: V8 collects when it will */ }
+}
+
+/** The index statistics of the main thread's part: the scan, and the results it answered from the cache. */
+function scanStats(scan: ScanResult, resultHits: number, notes: string[]): IndexStats {
+  const skipped = notes.find(n => /^cache (not used:|\S+ cannot be used)/.test(n));
+  return {
+    scannedFiles: scan.files.length, scannedBytes: scan.bytes, scanMs: Math.round(scan.ms), reusedScan: scan.reused,
+    analysed: 0, memoryHits: 0, diskHits: 0, resultHits, discarded: notes.filter(n => n.startsWith('discarded')).length, ambiguous: 0,
+    ...(skipped ? { cacheSkipped: skipped } : {}),
+  };
 }
 
 /** The workers' index statistics together: one scan shared by all, the rest added up. */

@@ -10,13 +10,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { threadId } from 'worker_threads';
-import { CODES, type CallSite, type FieldFill, type Finding, type FunctionSummary, type ParamEffect, type ReleaseSite } from '../core/types';
+import { CODES, type ArgMode, type CallSite, type FieldFill, type Finding, type FunctionSummary, type ParamEffect, type ReleaseSite } from '../core/types';
 import pkg from '../../../package.json';
 import type { ScanMemo, ScanStore } from './scan';
 
 export const CACHE_FORMAT = 'pinlens-summaries/3';
 export const RESULT_FORMAT = 'pinlens-results/2';
-export const FILLS_FORMAT = 'pinlens-fills/1';
+export const FOLDER_FORMAT = 'pinlens-folder/1';
 
 /** `$XDG_CACHE_HOME/pinlens`, else `~/.cache/pinlens`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -248,6 +248,15 @@ export class DiskCache<T> {
 export const isSummaryList = (v: unknown): v is FunctionSummary[] => listOf(v, isSummary);
 export const isFillList = (v: unknown): v is FieldFill[] => listOf(v, isFieldFill);
 
+export function isArgMode(v: unknown): v is ArgMode {
+  return isObj(v) && isStr(v.callee) && isNat(v.index) && optIn(v.mode, MODES) && isStr(v.api) && isStr(v.function)
+    && isRange(v.range) && isRange(v.call) && (v.file === undefined || isStr(v.file));
+}
+
+/** What one file tells the others of its folder (TreeIndex.fieldFillsFor(), callersFor()). */
+export interface FolderFacts { fieldFills: FieldFill[]; argModes: ArgMode[] }
+export const isFolderFacts = (v: unknown): v is FolderFacts => isObj(v) && listOf(v.fieldFills, isFieldFill) && listOf(v.argModes, isArgMode);
+
 export const SCAN_FORMAT = 'pinlens-scan/3';
 /**
  * The ways runs split the scan: whole (one thread, the server), or two shares
@@ -364,14 +373,43 @@ export class ScanFileStore implements ScanStore {
   }
 }
 
-export const SELECTION_FORMAT = 'pinlens-selection/1';
+export const SELECTION_FORMAT = 'pinlens-selection/2';
 
 /**
- * The files of a tree that earlier runs found cannot have a finding although
- * they name page types (no helper they call acquires or releases pages): one
- * file per tree root, valid only under its key (this build, the settings, and
- * every file's stamp: any change in the tree and it is not used). Saves the
- * next run from reading those files and their helpers' definitions again.
+ * What an earlier run of the same tree learnt about a checked file: why it
+ * was selected, and the facts of the other files it was analysed with (its
+ * helpers' summaries, in the order looked up; the fills and callers' modes
+ * of its folder). The same build, settings and stamps give the same facts.
+ */
+export interface KnownFacts {
+  selected: 'api' | 'helper';
+  external: [string, FunctionSummary][];
+  fills: FieldFill[];
+  callers: ArgMode[];
+}
+
+function isKnownFacts(v: unknown): v is KnownFacts {
+  return isObj(v) && (v.selected === 'api' || v.selected === 'helper')
+    && listOf(v.external, e => Array.isArray(e) && e.length === 2 && isStr(e[0]) && isSummary(e[1]))
+    && listOf(v.fills, isFieldFill) && listOf(v.callers, isArgMode);
+}
+
+/** What SelectionStore keeps for one tree under one key. */
+export interface Selection {
+  /** files found to call no helper that acquires or releases pages (skipped 'no-page-helper') */
+  skips: Set<string>;
+  /** checked files' facts */
+  facts: Map<string, KnownFacts>;
+}
+
+/**
+ * What earlier runs learnt about a tree's files: those that cannot have a
+ * finding although they name page types (no helper they call acquires or
+ * releases pages), and, for the files checked, the facts of the other files
+ * they were analysed with. One file per tree root, valid only under its key
+ * (this build, the settings, and every file's stamp: any change in the tree
+ * and it is not used). Saves the next run from reading those files and their
+ * helpers' definitions again, and from looking the facts up again.
  */
 export class SelectionStore {
   constructor(readonly dir: string, private readonly note: (msg: string) => void) {}
@@ -381,14 +419,20 @@ export class SelectionStore {
   }
 
   /** Paths relative to root; undefined when missing, foreign, or under another key. */
-  load(root: string, key: string): Set<string> | undefined {
+  load(root: string, key: string): Selection | undefined {
     const f = this.file(root);
     let raw: string, st: fs.Stats;
     try { const r = readRegularStat(f, false); raw = r.data.toString('utf8'); st = r.st; } catch { return undefined; }
     try {
       const doc: unknown = JSON.parse(raw);
-      if (!isObj(doc) || doc.format !== SELECTION_FORMAT || doc.root !== root || typeof doc.key !== 'string' || !listOf(doc.files, isStr)) throw new Error('foreign');
-      return doc.key === key ? new Set(doc.files as string[]) : undefined;
+      if (!isObj(doc) || doc.format !== SELECTION_FORMAT || doc.root !== root || typeof doc.key !== 'string' || !listOf(doc.files, isStr) || !isObj(doc.facts)) throw new Error('foreign');
+      if (doc.key !== key) return undefined;
+      const facts = new Map<string, KnownFacts>();
+      for (const [rel, v] of Object.entries(doc.facts)) {
+        if (!isKnownFacts(v)) throw new Error('shape');
+        facts.set(rel, v);
+      }
+      return { skips: new Set(doc.files as string[]), facts };
     } catch {
       this.note(`discarded a corrupt or foreign selection cache file ${f}`);
       discardFile(f, st);
@@ -396,8 +440,10 @@ export class SelectionStore {
     }
   }
 
-  save(root: string, key: string, files: Set<string>): void {
-    writeAtomic(this.file(root), JSON.stringify({ format: SELECTION_FORMAT, key, root, files: [...files].sort() }), e => this.note(`selection cache not written (${e}): ${this.dir}`));
+  save(root: string, key: string, sel: Selection): void {
+    const facts: Record<string, KnownFacts> = {};
+    for (const rel of [...sel.facts.keys()].sort()) facts[rel] = sel.facts.get(rel)!;
+    writeAtomic(this.file(root), JSON.stringify({ format: SELECTION_FORMAT, key, root, files: [...sel.skips].sort(), facts }), e => this.note(`selection cache not written (${e}): ${this.dir}`));
   }
 }
 

@@ -14,7 +14,7 @@ import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
 import type { Analyse, TreeState } from './patch-compare';
 import { RELEVANT_BODY, RELEVANT_PARAMS, definitions } from './text';
-import type { TreeIndex } from './tree';
+import type { ResultLookup, TreeIndex } from './tree';
 
 /** What other files of the tree say about a file. */
 export interface TreeFacts {
@@ -86,6 +86,14 @@ export function analyseInTree(parser: Parser, text: string, abs: string, setting
   const callers = index && takers.length ? index.callersFor(abs, takers) : [];
   if (fills.length || callers.length) a = run(external, fills, callers);
   return { analysis: a, facts: { external, fills, callers }, settings: s };
+}
+
+/**
+ * What analyseInTree() with these facts and the result cache would answer,
+ * when the cache has it (else undefined): no index, no parser.
+ */
+export function cachedInTree(lookup: ResultLookup, text: string, abs: string, settings: Settings, facts: TreeFacts): CachedResult | undefined {
+  return lookup(text, withKernelEra(settings, abs), facts.external, facts.fills, facts.callers);
 }
 
 /**

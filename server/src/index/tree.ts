@@ -21,8 +21,8 @@ import { ACQUIRE_APIS } from '../core/apis';
 import { type ArgMode, type CheckSettings, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
 import { configDigest } from './kconfig';
 import {
-  CACHE_FORMAT, CachedResult, DiskCache, FILLS_FORMAT, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
-  isCachedResult, isFillList, isInside, isSummaryList, prepareCacheDir, readRegular,
+  CACHE_FORMAT, CachedResult, DiskCache, FOLDER_FORMAT, FolderFacts, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
+  isCachedResult, isFolderFacts, isInside, isSummaryList, prepareCacheDir, readRegular,
 } from './cache';
 import { MAX_SCAN_BYTES, ScanOptions, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
 import { PAGE_API_WORDS as API_WORDS } from '../core/apis';
@@ -45,6 +45,8 @@ export interface TreeIndexOptions {
   scanHeaders?: boolean;
   /** a definition scan saved less than this many milliseconds ago is used unchecked (pinlens-kbuild). */
   trustScanFor?: number;
+  /** characters of tree files' texts kept in memory (most recently used). Default MAX_TEXT_CACHE. */
+  textCacheChars?: number;
 }
 
 export interface IndexStats {
@@ -158,13 +160,42 @@ export function scanWithCache(absRoot: string, dir?: string | null, part?: ScanP
   return scan;
 }
 
+/** A cache key: this build, what is computed, and everything it is computed from. */
+function cacheKey(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = [], callers: ArgMode[] = []): string {
+  const ext = external ? [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
+  const h = createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
+    .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills));
+  if (callers.length) h.update('\0').update(sortedJson(callers));
+  return h.digest('hex');
+}
+
+/** The key of a checked file's analysis (TreeIndex.analysis()). */
+function resultKey(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[]): string {
+  return cacheKey(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), settingsJson(settings), external, fills, callers);
+}
+
+/**
+ * The disk cache of checked files' analyses, read only, without an index or
+ * a parser (the CLI's main thread answers the files whose facts an earlier
+ * run of the unchanged tree remembered): what TreeIndex.analysis() would
+ * return from the cache for the same arguments, or undefined.
+ */
+export type ResultLookup = (text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[]) => CachedResult | undefined;
+
+export function resultLookup(root: string, note: (m: string) => void = () => undefined): ResultLookup | undefined {
+  const dir = usableCacheDir(path.resolve(root), undefined, note);
+  if (!dir) return undefined;
+  const results = new DiskCache(path.join(dir, 'results'), RESULT_FORMAT, isCachedResult, note);
+  return (text, settings, external, fills, callers) => results.get(resultKey(text, settings, external, fills, callers));
+}
+
 export class TreeIndex {
   readonly notes: string[] = [];
   private readonly counts: Omit<IndexStats, 'discarded'> = { scannedFiles: 0, scannedBytes: 0, scanMs: 0, analysed: 0, memoryHits: 0, diskHits: 0, resultHits: 0, reusedScan: 0, ambiguous: 0 };
   private scan?: ScanResult;
   private readonly disk?: DiskCache<FunctionSummary[]>;
   private readonly results?: DiskCache<CachedResult>;
-  private readonly fillsDisk?: DiskCache<FieldFill[]>;
+  private readonly folderDisk?: DiskCache<FolderFacts>;
   private readonly maxDepth: number;
   private readonly maxDefiners: number;
   private readonly settingsKey: string;
@@ -181,10 +212,8 @@ export class TreeIndex {
   /** a view's files that differ from the disk (absolute path → text; undefined: deleted) and the index it views. */
   private files?: ReadonlyMap<string, string | undefined>;
   private base?: TreeIndex;
-  /** content hash → the struct fields that file fills */
-  private readonly fills = new Map<string, FieldFill[]>();
-  /** content hash → the pages of known mode that file passes to functions it does not define */
-  private readonly passes = new Map<string, ArgMode[]>();
+  /** content hash → the struct fields that file fills and the pages of known mode it passes to functions it does not define */
+  private readonly folder = new Map<string, FolderFacts>();
   private readonly absRoot: string;
   private readonly helperSettings: Required<Settings> & CheckSettings;
 
@@ -202,7 +231,7 @@ export class TreeIndex {
       const note = (m: string) => this.notes.push(m);
       this.disk = new DiskCache(path.join(dir, 'summaries'), CACHE_FORMAT, isSummaryList, note);
       this.results = new DiskCache(path.join(dir, 'results'), RESULT_FORMAT, isCachedResult, note);
-      this.fillsDisk = new DiskCache(path.join(dir, 'fills'), FILLS_FORMAT, isFillList, note);
+      this.folderDisk = new DiskCache(path.join(dir, 'folder'), FOLDER_FORMAT, isFolderFacts, note);
     }
   }
 
@@ -297,17 +326,7 @@ export class TreeIndex {
         if (file === path.resolve(abs)) continue;
         const info = this.info(file);
         if (!info || !mention.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
-        let fills = this.fills.get(info.sha);
-        if (!fills) {
-          const external = this.summariesFor(info.text, file);
-          const key = this.keyOf(FILLS_FORMAT, info.sha, this.settingsKey, external);
-          fills = this.fillsDisk?.get(key);
-          if (!fills) {
-            fills = analyzeSource(this.parser, info.text, this.helperSettings, external).fieldFills ?? [];
-            this.fillsDisk?.put(key, fills);
-          }
-          remember(this.fills, info.sha, fills);
-        }
+        const { fieldFills: fills } = this.folderFacts(info, file);
         const rel = path.relative(this.absRoot, file) || name;
         for (const f of fills) if (keys.includes(f.key)) out.push({ ...f, file: rel });
       }
@@ -334,11 +353,7 @@ export class TreeIndex {
         if (file === path.resolve(abs)) continue;
         const info = this.info(file);
         if (!info || !call.test(info.text) || !ACQUIRE_RE.test(info.text)) continue;
-        let passes = this.passes.get(info.sha);
-        if (!passes) {
-          passes = analyzeSource(this.parser, info.text, this.helperSettings, this.summariesFor(info.text, file)).argModes ?? [];
-          remember(this.passes, info.sha, passes);
-        }
+        const { argModes: passes } = this.folderFacts(info, file);
         const rel = path.relative(this.absRoot, file) || path.basename(file);
         for (const a of passes) if (names.includes(a.callee)) out.push({ ...a, file: rel });
       }
@@ -346,6 +361,28 @@ export class TreeIndex {
       this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
     }
     return out;
+  }
+
+  /**
+   * What another file of a folder tells fieldFillsFor() and callersFor(): the
+   * struct fields it fills and the pages of known mode it passes on, from one
+   * analysis (with its helpers' summaries), kept in memory by content and on
+   * disk under everything it was computed from.
+   */
+  private folderFacts(info: FileInfo, file: string): FolderFacts {
+    let facts = this.folder.get(info.sha);
+    if (!facts) {
+      const external = this.summariesFor(info.text, file);
+      const key = this.keyOf(FOLDER_FORMAT, info.sha, this.settingsKey, external);
+      facts = this.folderDisk?.get(key);
+      if (!facts) {
+        const a = analyzeSource(this.parser, info.text, this.helperSettings, external);
+        facts = { fieldFills: a.fieldFills ?? [], argModes: a.argModes ?? [] };
+        this.folderDisk?.put(key, facts);
+      }
+      remember(this.folder, info.sha, facts);
+    }
+    return facts;
   }
 
   /** The C files of a folder (a view's files too), sorted. */
@@ -362,7 +399,7 @@ export class TreeIndex {
    */
   analysis(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[],
     compute: () => FileAnalysis, callers: ArgMode[] = []): CachedResult {
-    const key = this.keyOf(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), settingsJson(settings), external, fills, callers);
+    const key = resultKey(text, settings, external, fills, callers);
     const hit = this.results?.get(key);
     if (hit) { this.counts.resultHits++; return hit; }
     const a = compute();
@@ -374,16 +411,12 @@ export class TreeIndex {
 
   get stats(): IndexStats {
     const skipped = this.notes.find(n => /^(scan )?cache (not used:|\S+ cannot be used)/.test(n));
-    return { ...this.counts, discarded: (this.disk?.discarded ?? 0) + (this.results?.discarded ?? 0) + (this.fillsDisk?.discarded ?? 0), ...(skipped ? { cacheSkipped: skipped } : {}) };
+    return { ...this.counts, discarded: (this.disk?.discarded ?? 0) + (this.results?.discarded ?? 0) + (this.folderDisk?.discarded ?? 0), ...(skipped ? { cacheSkipped: skipped } : {}) };
   }
 
   /** A cache key: this build, what is computed, and everything it is computed from. */
   private keyOf(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = [], callers: ArgMode[] = []): string {
-    const ext = external ? [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
-    const h = createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
-      .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills));
-    if (callers.length) h.update('\0').update(sortedJson(callers));
-    return h.digest('hex');
+    return cacheKey(kind, sha, settingsKey, external, fills, callers);
   }
 
   /**
@@ -447,7 +480,7 @@ export class TreeIndex {
     this.texts.set(abs, info);
     this.textChars += info?.text.length ?? 0;
     for (const [k, v] of this.texts) {
-      if (this.textChars <= MAX_TEXT_CACHE) break;
+      if (this.textChars <= (this.opts.textCacheChars ?? MAX_TEXT_CACHE)) break;
       this.texts.delete(k);
       this.textChars -= v?.text.length ?? 0;
     }

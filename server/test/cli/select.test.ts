@@ -61,6 +61,44 @@ describe('pinlens check: only the files that can have a finding', function () {
     }
   });
 
+  it('answers an unchanged tree from what the last run learnt, with no worker; a helper edited since is looked up again', () => {
+    // a copy whose files are not new (a file written in the last seconds makes no stamp to trust)
+    const tree = path.join(tmp, 'tree');
+    fs.cpSync(TREE, tree, { recursive: true });
+    const old = (Date.now() - 3_600_000) / 1000;
+    const age = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const f = path.join(d, e.name); if (e.isDirectory()) age(f); else fs.utimesSync(f, old, old); } };
+    age(tree);
+    const log = path.join(tmp, 'workers.log');
+    const mark = path.join(tmp, 'mark.cjs');
+    fs.writeFileSync(mark, `if (!require('worker_threads').isMainThread && require('worker_threads').workerData?.kind === 'pinlens-check-worker') require('fs').appendFileSync(${JSON.stringify(log)}, 'worker\\n');\n`);
+    const run = (args: string[]) => {
+      fs.rmSync(log, { force: true });
+      const r = spawnSync(process.execPath, ['--require', mark, CLI, 'check', '--format', 'json', '--tree', tree, ...args, tree],
+        { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_CACHE_HOME: path.join(tmp, 'cache') } });
+      assert.ok(r.status === 0 || r.status === 1, r.stderr);
+      return { rep: JSON.parse(r.stdout) as Report & { stats: { index: Record<string, number> } }, workers: fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0 };
+    };
+    const all = run(['--all-files', '--jobs', '1']).rep;
+    const cold = run(['--jobs', '2']);
+    assert.strictEqual(cold.workers, 2);
+    assert.deepStrictEqual(what(cold.rep), what(all));
+    const warm = run(['--jobs', '2']);
+    assert.strictEqual(warm.workers, 0, 'no worker thread for an unchanged tree');
+    assert.deepStrictEqual(what(warm.rep), what(all));
+    assert.deepStrictEqual(warm.rep.stats.selection, cold.rep.stats.selection);
+    assert.strictEqual(warm.rep.stats.index.resultsReused, 8, JSON.stringify(warm.rep.stats.index));
+    assert.strictEqual(warm.rep.stats.index.scannedFiles, cold.rep.stats.index.scannedFiles);
+    // sel_drop() now unpins: sel_user.c's mismatch is gone, though sel_user.c itself is unchanged
+    const lib = path.join(tree, 'lib', 'sel_lib.c');
+    fs.writeFileSync(lib, fs.readFileSync(lib, 'utf8').replace('put_page(pages[i]);', 'unpin_user_page(pages[i]);'));
+    fs.utimesSync(lib, old, old);
+    const edited = run(['--jobs', '2']);
+    const allEdited = run(['--all-files', '--jobs', '1']).rep;
+    assert.deepStrictEqual(what(edited.rep), what(allEdited));
+    assert.ok(what(all).findings.some(f => /sel_user\.c.*mismatched-release/.test(f)));
+    assert.ok(!what(edited.rep).findings.some(f => /sel_user\.c.*mismatched-release/.test(f)), JSON.stringify(what(edited.rep).findings));
+  });
+
   it('says on the summary line how many files were checked and why the others were skipped', () => {
     const r = spawnSync(process.execPath, [CLI, 'check', '--tree', TREE, TREE], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: tmp } });
     assert.match(r.stdout, /8 file\(s\) checked \(4 name a page API, 4 call a helper that handles pages\), 2 skipped: they cannot have a finding \(1 name no page API, page type or hand-off; 1 name page types but call no page API and no helper that handles pages/);
