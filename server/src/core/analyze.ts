@@ -10,7 +10,7 @@ import { CHECKERS } from './checkers';
 import { FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
 import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
-import { applySettings } from './settings';
+import { applySettings, overSizeLimit } from './settings';
 import { State, trailSteps } from './ledger';
 import { holderText, rootOf, simulate, SimResult } from './simulate';
 import type { ParamOrigin } from './sim-state';
@@ -88,8 +88,9 @@ interface FunctionResult {
 export function analyzeSource(parser: Parser, text: string, settings: CheckSettings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[]): FileAnalysis {
   const cfg = { ...DEFAULT_SETTINGS, ...settings };
   const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
-  if (text.length > cfg.maxFileSize) {
-    empty.notes.push(`not analysed: ${text.length} characters is over the limit of ${cfg.maxFileSize} (setting maxFileSize)`);
+  const tooBig = overSizeLimit(text.length, cfg.maxFileSize);
+  if (tooBig) {
+    empty.notes.push(tooBig);
     return empty;
   }
   if (text.includes('\0')) {

@@ -5,7 +5,7 @@ import type { Parser } from 'web-tree-sitter';
 import { PAGE_API_WORDS } from '../core/apis';
 import type { Code, FileAnalysis, Finding, Settings } from '../core/types';
 import { InTreeOptions, NO_FACTS, TreeFacts, analyseInTree } from '../index/facts';
-import { applySettings } from './settings';
+import { overSizeLimit } from '../core/settings';
 
 export interface Analysed {
   text: string;
@@ -30,15 +30,12 @@ const EMPTY: FileAnalysis = { findings: [], callSites: [], summaries: [], functi
  */
 export function analyse(parser: Parser, text: string, settings: Required<Settings>, abs = '', opts: InTreeOptions = {}): Analysed {
   const t0 = performance.now();
-  if (text.length > settings.maxFileSize) {
-    return {
-      text, analysis: EMPTY, ms: 0, facts: opts.facts ?? NO_FACTS,
-      note: { code: 'analysis-incomplete', message: `pinlens: not analysed: ${text.length} characters is over pinlens.maxFileSize (${settings.maxFileSize}).` },
-    };
-  }
+  const tooBig = overSizeLimit(text.length, settings.maxFileSize);
+  if (tooBig) return { text, analysis: EMPTY, ms: 0, facts: opts.facts ?? NO_FACTS, note: { code: 'analysis-incomplete', message: `pinlens: ${tooBig}` } };
   try {
     const { analysis: a, facts } = analyseInTree(parser, text, abs, settings, { ...opts, resultCache: false });
-    return { text, analysis: { ...a, findings: applySettings(a.findings, settings) }, ms: performance.now() - t0, facts };
+    // (the core applied the disabled codes and severities: core/settings.ts)
+    return { text, analysis: a, ms: performance.now() - t0, facts };
   } catch (err) {
     return {
       text, analysis: EMPTY, ms: performance.now() - t0, facts: opts.facts ?? NO_FACTS,

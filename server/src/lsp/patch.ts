@@ -10,6 +10,7 @@ import { fileURLToPath } from 'url';
 import type { Parser } from 'web-tree-sitter';
 import { parseSeries } from '../core/patch/mail';
 import { requiredFiles } from '../core/patch/apply';
+import { overSizeLimit } from '../core/settings';
 import type { Settings } from '../core/types';
 import { sideViews } from '../index/facts';
 import { runPatchCheckDetailed } from '../index/patch-check';
@@ -82,11 +83,11 @@ export async function analysePatch(parser: Parser, uri: string, text: string, se
   let view: (state: TreeState) => TreeIndex | undefined = () => undefined;
   const analyze = (p: string, t: string, state?: TreeState) =>
     analyse(parser, t, settings, root ? path.join(root, p) : '', { index: state && view(state) }).analysis;
-  if (text.length > settings.maxFileSize) {
+  const tooBig = overSizeLimit(text.length, settings.maxFileSize);
+  if (tooBig) {
     const start = { line: 0, character: 0 };
     return done({ findings: [], lenses: [], diagnostics: [{
-      range: { start, end: start }, severity: 'information', code: 'analysis-incomplete', related: [],
-      message: `pinlens: not analysed: ${text.length} characters is over pinlens.maxFileSize (${settings.maxFileSize}).`,
+      range: { start, end: start }, severity: 'information', code: 'analysis-incomplete', related: [], message: `pinlens: ${tooBig}`,
     }] });
   }
   let parsed;

@@ -45,4 +45,3 @@ export function normalizeServerSettings(raw: unknown): ServerSettings {
 }
 
 // one implementation, in the core
-export { applySettings } from '../core/settings';
