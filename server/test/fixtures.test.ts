@@ -7,7 +7,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource } from '../src/core/analyze';
+import { analyseSource } from '../src/core/analyse';
 import { CODES, Code } from '../src/core/types';
 import { loadParser } from '../src/host/treesitter';
 
@@ -58,7 +58,7 @@ describe('fixtures', () => {
       const tally = perCode.get(code) ?? { bad: 0, clean: 0 };
       tally.bad += exp.bad; tally.clean += exp.clean.length;
       perCode.set(code, tally);
-      const result = analyzeSource(parser, text, {});
+      const result = analyseSource(parser, text, {});
       const actual = new Map(result.findings.map(f => [`${f.range.start.line + 1}:${f.code}`, f]));
       const missing = [...exp.expected].filter(k => !actual.has(k));
       const unexpected = [...actual.keys()].filter(k => !exp.expected.has(k));

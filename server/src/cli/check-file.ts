@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import type { ExternalSummaries } from '../core/analyze';
+import type { ExternalSummaries } from '../core/analyse';
 import type { CheckSettings, FileAnalysis, Settings } from '../core/types';
 import { type TreeFacts, analyseInTree, cachedInTree } from '../index/facts';
 import { type ResultLookup, type TreeIndex, settingsJson, usableCacheDir } from '../index/tree';

@@ -28,8 +28,8 @@ export async function runPatchMode(opts: Options, parser: Parser, index?: TreeIn
   let report: PatchReport;
   try {
     report = opts.git !== undefined
-      ? await runGitCheck({ treeRoot, rev: opts.git, analyze: analyse, crossFile })
-      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyze: analyse, crossFile });
+      ? await runGitCheck({ treeRoot, rev: opts.git, analyse, crossFile })
+      : await runPatchCheck({ patches: opts.patches.map(readPatch), treeRoot, analyse, crossFile });
   } catch (e) {
     if (e instanceof PatchCheckError) {
       process.stderr.write(`pinlens: the patch cannot be checked:\n${e.problems.map(p => `  ${p.message}`).join('\n')}\n`);

@@ -16,7 +16,7 @@ import { zeroedCall } from './zeroed';
 import {
   CONVERSIONS, sgTablePath, sgTableWalked, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, outcome,
 } from './sim-state';
-import type { Val, Fn } from './sim-state';
+import type { Val, SimContext } from './sim-state';
 import { BYTES, FLOOR, pagesOfRequestedBytes, evalExpr, wholePagesOf } from './eval';
 
 /** Accessors that read a page or folio and keep nothing. */
@@ -28,36 +28,36 @@ const ONE_PAGE = /\bstruct\s+(page|folio)\s*\*\s*(const\s+)?\w+\s*$/;
 /** Marking a page dirty: the caller wrote to it (pin_user_pages.rst case 5). */
 const DIRTY = new Set(['set_page_dirty', 'set_page_dirty_lock', 'folio_mark_dirty', 'SetPageDirty']);
 
-export function evalCall(fn: Fn, st: State, call: Node): Val {
+export function evalCall(sim: SimContext, st: State, call: Node): Val {
   const name = calleeName(call);
   const args = callArgs(call);
   zeroedCall(st, call);
   if (!name) {
-    for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
-    for (const a of args) escapeArg(fn, st, a, call);
+    for (const a of args) if (a.type === 'call_expression') evalExpr(sim, st, a);
+    for (const a of args) escapeArg(sim, st, a, call);
     return null;
   }
   if (name === 'likely' || name === 'unlikely' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'READ_ONCE') {
-    return args[0] ? evalExpr(fn, st, args[0]) : null;
+    return args[0] ? evalExpr(sim, st, args[0]) : null;
   }
   const acq = ACQUIRE_BY_NAME.get(name);
-  if (acq) return acquire(fn, st, call, acq, args);
+  if (acq) return acquire(sim, st, call, acq, args);
   if (name === 'sg_page' && args[0]) {
     // sg_page(sg) inside for_each_sg: a page of the set the sg table was built from
     // (not for acquires in loops: the table then holds pages of every iteration)
-    const sgSets = st.sets.map((p, i) => [p, i] as const).filter(([p]) => p.handoff?.kind.includes('sg table') && !siteOf(fn, p)?.inLoop);
+    const sgSets = st.sets.map((p, i) => [p, i] as const).filter(([p]) => p.handoff?.kind.includes('sg table') && !siteOf(sim, p)?.inLoop);
     if (sgSets.length === 1) return { kind: 'holder', set: sgSets[0][1], element: true, index: '<sg>' };
   }
   if (CONVERSIONS.has(name) && args[0]) {
     // page_to_pfn(page), page_address(page), …: the value still stands for the page
-    const v = evalExpr(fn, st, args[0]);
+    const v = evalExpr(sim, st, args[0]);
     if (v?.kind === 'holder') return { ...v, element: true };
     const h = holderText(args[0]);
     const idx = findSetByHolder(st, h.text);
     return idx >= 0 ? { kind: 'holder', set: idx, element: true } : null;
   }
   // evaluate nested calls in the arguments first (C evaluates arguments before the call)
-  for (const a of args) if (a.type === 'call_expression' || a.type === 'assignment_expression' || a.type === 'conditional_expression') evalExpr(fn, st, a);
+  for (const a of args) if (a.type === 'call_expression' || a.type === 'assignment_expression' || a.type === 'conditional_expression') evalExpr(sim, st, a);
   const rel = RELEASE_BY_NAME.get(name);
   if (rel) {
     const a = args[rel.pagesArg];
@@ -65,16 +65,16 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     if (rel.family === 'bio' && rel.pagesArg > 0) {
       // bio_release_page(bio, page): that page, as the bio's flags say
       const h = holderText(a);
-      const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+      const loop = h.element && h.index ? enclosingLoop(sim, h.index) : undefined;
       const idx = findSetByHolder(st, h.text);
       const whole = !!loop?.bound && (loop.fromZero || loop.bound === loop.index);
-      if (idx >= 0) release(fn, st, idx, { node: call, api: name, family: 'bio', whole, count: null, release: rel, argText: a.text, guarded: true });
+      if (idx >= 0) release(sim, st, idx, { node: call, api: name, family: 'bio', whole, count: null, release: rel, argText: a.text, guarded: true });
       return null;
     }
     if (rel.family === 'bio') {
       const bio = norm(args[0]?.text ?? '');
       const b = st.bios[bio];
-      if (b) for (const si of b.sets) release(fn, st, si, { node: call, api: name, family: 'bio', whole: true, count: null, release: rel, argText: a.text, guarded: true });
+      if (b) for (const si of b.sets) release(sim, st, si, { node: call, api: name, family: 'bio', whole: true, count: null, release: rel, argText: a.text, guarded: true });
       return null;
     }
     const h = holderText(a);
@@ -82,19 +82,19 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     let whole = rel.array || rel.countArg >= 0;
     let loopCount: string | null = null;
     const viaSg = strip(a).type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(strip(a)) ?? '');
-    if (!whole && viaSg && fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.some(l => l.iterator)) whole = true;
+    if (!whole && viaSg && sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.some(l => l.iterator)) whole = true;
     if (!whole) {
       // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
       // wherever i stands releases only the tail
-      const loop = h.element && h.index ? enclosingLoop(fn, h.index) : enclosingLoop(fn);
+      const loop = h.element && h.index ? enclosingLoop(sim, h.index) : enclosingLoop(sim);
       if (loop?.bound && (loop.fromZero || loop.bound === loop.index)) {
         whole = true;
         // `while (i--)` releases what i counted: the request, if i was copied from it
         loopCount = loop.bound === loop.index ? (st.copies[loop.index] ?? null) : loop.bound;
       }
     }
-    let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(fn, h.index)) ? (h.index ?? '') : '');
-    if (viaSg) { const v = evalExpr(fn, st, a); if (v?.kind === 'holder') idx = v.set; }
+    let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(sim, h.index)) ? (h.index ?? '') : '');
+    if (viaSg) { const v = evalExpr(sim, st, a); if (v?.kind === 'holder') idx = v.set; }
     // releasing an array whole also releases what was acquired into windows of it
     // (`p = pages + n; pin_user_pages_fast(…, p)`)
     // (each window is checked like the array itself) — only when the array was
@@ -108,14 +108,14 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     if (byCount >= 0 && idx >= 0 && byCount !== idx && st.sets[byCount].holder === st.sets[idx].holder) idx = byCount;
     if (idx >= 0 && !whole) {
       const set = st.sets[idx];
-      const site = siteOf(fn, set);
+      const site = siteOf(sim, set);
       if (site && (site.requested === '1' || site.returns === 'page' || site.returns === 'bool')) whole = true;
       // a parameter that is one page (`struct page *page`), released as written
-      if (set.param !== undefined && !h.element && ONE_PAGE.test(fn.def.params[set.param]?.type ?? '')) whole = true;
+      if (set.param !== undefined && !h.element && ONE_PAGE.test(sim.def.params[set.param]?.type ?? '')) whole = true;
     }
     const countNode = rel.countArg >= 0 ? args[rel.countArg] : undefined;
     const counted = count ?? loopCount;
-    const bytes = counted && st.copies[counted]?.startsWith(BYTES) ? st.copies[counted].slice(BYTES.length) : countNode ? pagesOfRequestedBytes(fn, countNode) : undefined;
+    const bytes = counted && st.copies[counted]?.startsWith(BYTES) ? st.copies[counted].slice(BYTES.length) : countNode ? pagesOfRequestedBytes(sim, countNode) : undefined;
     const floor = countNode ? wholePagesOf(countNode) : undefined;
     const copied = floor ? `${FLOOR}${floor}` : counted && !st.copies[counted]?.startsWith(BYTES) ? st.copies[counted] : undefined;
     const ev: ReleaseEvent = {
@@ -123,9 +123,9 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}),
     };
     // `sg_page(sg)` in `for_each_sg(obj->sgt.sgl, sg, …)`: the pages of the sg table in that field
-    const table = idx < 0 && viaSg ? sgTableWalked(fn, h.text) : undefined;
-    if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(fn, st, w, ev);
-    else untrackedRelease(fn, st, table ?? h.text, ev);
+    const table = idx < 0 && viaSg ? sgTableWalked(sim, h.text) : undefined;
+    if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(sim, st, w, ev);
+    else untrackedRelease(sim, st, table ?? h.text, ev);
     return null;
   }
   if (WILL_PIN_PREDICATES.has(name)) return { kind: 'willpin', iter: norm(args[0]?.text ?? '').replace(/^&/, '') };
@@ -137,7 +137,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       if (name === 'bio_set_flag') {
         if (!b.flags.includes(flag)) b.flags.push(flag);
         pushStep(st, { range: rangeOf(call), note: `${bio} marked ${flag}` });
-        for (const c of fn.opts.checkers) c.onBioFlag?.(fn.opts.cx, st, bio, flag, call);
+        for (const c of sim.opts.checkers) c.onBioFlag?.(sim.opts.cx, st, bio, flag, call);
       } else b.flags = b.flags.filter(f => f !== flag);
     }
     return null;
@@ -145,7 +145,7 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
   if (GET_REF.has(name)) {
     const a = args[0];
     const idx = a ? findSetByHolder(st, holderText(a).text) : -1;
-    if (idx >= 0) takeReference(fn, st, idx, call);
+    if (idx >= 0) takeReference(sim, st, idx, call);
     return null;
   }
   const add = BIO_ADD.get(name);
@@ -157,16 +157,16 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
       const b = st.bios[bio] ?? (st.bios[bio] = { flags: [], sets: [], local: false, addedAt: [] });
       if (!b.sets.includes(idx)) b.sets.push(idx);
       b.addedAt.push(call);
-      handOff(fn, st, idx, call, `added to bio ${bio}`);
+      handOff(sim, st, idx, call, `added to bio ${bio}`);
       // a completion of the file may release them by walking the bio's bvecs
       const m = st.sets[idx].mode;
-      if (m === 'PIN' || m === 'GET') recordFieldStore(fn, BIO_PAGES, st.sets[idx], call);
-      for (const c of fn.opts.checkers) c.onBioAdd?.(fn.opts.cx, st, bio, st.sets[idx], call);
+      if (m === 'PIN' || m === 'GET') recordFieldStore(sim, BIO_PAGES, st.sets[idx], call);
+      for (const c of sim.opts.checkers) c.onBioAdd?.(sim.opts.cx, st, bio, st.sets[idx], call);
     }
     return null;
   }
   if (BVEC_SET.has(name) && args[0] && args[1]) {
-    setBvecPage(fn, st, args[0], args[1], call);
+    setBvecPage(sim, st, args[0], args[1], call);
     return null;
   }
   if (USER_ITER_INIT.has(name) || KERNEL_ITER_INIT.has(name)) {
@@ -179,27 +179,27 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     const p = args[owner.arg];
     const idx = p ? findSetByHolder(st, holderText(p).text) : -1;
     if (idx >= 0) {
-      if (DMA_USES.has(name)) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
-      handOff(fn, st, idx, call, `given to the ${owner.owner} by ${name}()`);
+      if (DMA_USES.has(name)) for (const c of sim.opts.checkers) c.onDmaUse?.(sim.opts.cx, st, st.sets[idx], call, name);
+      handOff(sim, st, idx, call, `given to the ${owner.owner} by ${name}()`);
       // an sg entry or table that is a struct's field (`sg_set_page(&tab->page[i].mem, page, …)`,
       // `sg_alloc_table_from_pages(&obj->sgt, pages, …)`): the field holds the pages now
       const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? norm(strip(args[0]).text).replace(/^&/, '') : sgTablePath(args[0])) : '';
-      if (entry.includes('->')) recordFieldStore(fn, entry, st.sets[idx], call, true);
+      if (entry.includes('->')) recordFieldStore(sim, entry, st.sets[idx], call, true);
     }
     return null;
   }
   if (DMA_USES.has(name)) {
     for (const a of args) {
       const idx = findSetByHolder(st, holderText(a).text);
-      if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+      if (idx >= 0) for (const c of sim.opts.checkers) c.onDmaUse?.(sim.opts.cx, st, st.sets[idx], call, name);
     }
   }
-  recordArgModes(fn, st, call, name, args);
-  const sum = fn.opts.summaries.get(name);
-  if (sum) return applySummary(fn, st, call, sum, args);
+  recordArgModes(sim, st, call, name, args);
+  const sum = sim.opts.summaries.get(name);
+  if (sum) return applySummary(sim, st, call, sum, args);
   if (DIRTY.has(name)) {
     const idx = args[0] ? findSetByHolder(st, holderText(args[0]).text) : -1;
-    if (idx >= 0) for (const c of fn.opts.checkers) c.onDmaUse?.(fn.opts.cx, st, st.sets[idx], call, name);
+    if (idx >= 0) for (const c of sim.opts.checkers) c.onDmaUse?.(sim.opts.cx, st, st.sets[idx], call, name);
     return null;
   }
   // a new bio: the allocators, and the subsystems' own wrappers of them (blk_rq_map_bio_alloc())
@@ -210,21 +210,21 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
     st.bios[norm(args[0].text)] = { flags: [], sets: [], local: true, addedAt: [] };
     return null;
   }
-  if (fn.opts.local?.has(name)) {
+  if (sim.opts.local?.has(name)) {
     // a helper of this file we read: it neither releases nor keeps the pages — but a
     // bio it is given may be submitted or emptied there (a summary says nothing of bios)
     for (const a of args) {
-      if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+      if (strip(a).type === 'call_expression') evalExpr(sim, st, a);
       handOnBio(st, a, name);
     }
     return null;
   }
-  if (CONTAINER_FREES.has(name)) freeContainer(fn, st, call, name, args[name === 'kmem_cache_free' ? 1 : 0]);
+  if (CONTAINER_FREES.has(name)) freeContainer(sim, st, call, name, args[name === 'kmem_cache_free' ? 1 : 0]);
   if (HARMLESS.has(name) || READERS.test(name)) {
-    for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
+    for (const a of args) if (a.type === 'call_expression') evalExpr(sim, st, a);
     return null;
   }
-  for (const a of args) escapeArg(fn, st, a, call);
+  for (const a of args) escapeArg(sim, st, a, call);
   return null;
 }
 
@@ -233,25 +233,25 @@ export function evalCall(fn: Fn, st: State, call: Node): Val {
  * callee's parameter holds at this call, for the callee's top-down judgement.
  * The array or one page of it; the pages must still be held on this path.
  */
-function recordArgModes(fn: Fn, st: State, call: Node, name: string, args: Node[]): void {
+function recordArgModes(sim: SimContext, st: State, call: Node, name: string, args: Node[]): void {
   args.forEach((a, index) => {
     const idx = findSetByHolder(st, holderText(a).text);
     const set = idx >= 0 ? st.sets[idx] : undefined;
     // a local function given something else at this position (pages of no known mode — a
     // kernel allocation, a field — or nothing at all): its parameter has no one mode
-    if ((!set || set.mode === 'UNKNOWN') && fn.opts.local?.has(name) && !isNullLiteral(a) && strip(a).type !== 'number_literal') {
-      if (!fn.result.argCalls.some(c => c.call.id === call.id && c.index === index)) fn.result.argCalls.push({ callee: name, index, mode: 'UNKNOWN', api: '', acquire: call, call });
+    if ((!set || set.mode === 'UNKNOWN') && sim.opts.local?.has(name) && !isNullLiteral(a) && strip(a).type !== 'number_literal') {
+      if (!sim.result.argCalls.some(c => c.call.id === call.id && c.index === index)) sim.result.argCalls.push({ callee: name, index, mode: 'UNKNOWN', api: '', acquire: call, call });
       return;
     }
     // (pages handed on — passed to another callee, stored — still have their mode; released ones are gone)
     if (!set || set.state === 'released' || !mayHold(set) || set.mode === 'UNKNOWN') return;
-    const site = siteOf(fn, set);
+    const site = siteOf(sim, set);
     // a parameter's pages with a mode from the callers pass it on (a chain of helpers)
-    const acquire = site?.call ?? (set.param !== undefined ? fn.def.node : undefined);
+    const acquire = site?.call ?? (set.param !== undefined ? sim.def.node : undefined);
     if (!acquire) return;
     const api = site ? site.api.name : set.origin?.api ?? '';
-    if (fn.result.argCalls.some(c => c.call.id === call.id && c.index === index && c.mode === set.mode)) return;
-    fn.result.argCalls.push({ callee: name, index, mode: set.mode, api, acquire, call });
+    if (sim.result.argCalls.some(c => c.call.id === call.id && c.index === index && c.mode === set.mode)) return;
+    sim.result.argCalls.push({ callee: name, index, mode: set.mode, api, acquire, call });
   });
 }
 
@@ -260,7 +260,7 @@ function recordArgModes(fn: Fn, st: State, call: Node, name: string, args: Node[
  * pages were stored in `obj->pages`: the memory that held them is gone, the
  * pages are not released. The checkers judge it; the set counts as lost here.
  */
-function freeContainer(fn: Fn, st: State, call: Node, api: string, arg: Node | undefined): void {
+function freeContainer(sim: SimContext, st: State, call: Node, api: string, arg: Node | undefined): void {
   const a = arg && strip(arg);
   if (!a || a.type === 'call_expression') return;
   const freed = norm(a.text).replace(/^\(\w[\w\s*]*\)\s*/, '');
@@ -268,17 +268,17 @@ function freeContainer(fn: Fn, st: State, call: Node, api: string, arg: Node | u
     const stored = set.state === 'handed-off' && set.stores === 1 && set.handoff?.kind.startsWith(`stored in ${freed}->`);
     const inArray = set.state === 'held' && (findSetByHolder(st, freed) === i || set.holder.startsWith(`${freed}->`));
     if (set.site < 0 || (!stored && !inArray)) return;
-    for (const c of fn.opts.checkers) c.onFree?.(fn.opts.cx, st, set, call, api);
+    for (const c of sim.opts.checkers) c.onFree?.(sim.opts.cx, st, set, call, api);
   });
   // a field's array no page set of this function explains (a teardown's), freed before this path released its pages
   // (a release of it written above, in a loop this path skipped because it had nothing to release, counts)
-  if (/^[A-Za-z_]\w*->[\w>.-]+$/.test(freed) && findSetByHolder(st, freed) < 0 && !st.relFields[freed] && !releaseCallOf(fn, freed, call, 'before')
-    && !fn.result.fieldFrees.some(f => f.node.id === call.id)) fn.result.fieldFrees.push({ field: freed, api, node: call, releasedBelow: releaseCallOf(fn, freed, call, 'after') });
+  if (/^[A-Za-z_]\w*->[\w>.-]+$/.test(freed) && findSetByHolder(st, freed) < 0 && !st.relFields[freed] && !releaseCallOf(sim, freed, call, 'before')
+    && !sim.result.fieldFrees.some(f => f.node.id === call.id)) sim.result.fieldFrees.push({ field: freed, api, node: call, releasedBelow: releaseCallOf(sim, freed, call, 'after') });
 }
 
 /** A release call of the function, written before (or after) `at`, whose pages argument is `field` or one of its slots. */
-function releaseCallOf(fn: Fn, field: string, at: Node, where: 'before' | 'after'): boolean {
-  for (const c of fn.def.body.descendantsOfType('call_expression')) {
+function releaseCallOf(sim: SimContext, field: string, at: Node, where: 'before' | 'after'): boolean {
+  for (const c of sim.def.body.descendantsOfType('call_expression')) {
     if (!c || (where === 'after' ? c.startIndex <= at.startIndex : c.startIndex >= at.startIndex)) continue;
     const rel = RELEASE_BY_NAME.get(calleeName(c) ?? '');
     const a = rel ? callArgs(c)[rel.pagesArg] : undefined;
@@ -293,25 +293,25 @@ function releaseCallOf(fn: Fn, field: string, at: Node, where: 'before' | 'after
  * so does `bv` itself (passed to a helper that releases the array). A bvec
  * array that is a struct field (`&rreq->direct_bv[i]`) is filled like one.
  */
-function setBvecPage(fn: Fn, st: State, entry: Node, page: Node, call: Node): void {
-  const v = evalExpr(fn, st, page);
+function setBvecPage(sim: SimContext, st: State, entry: Node, page: Node, call: Node): void {
+  const v = evalExpr(sim, st, page);
   const idx = v?.kind === 'holder' ? v.set : findSetByHolder(st, holderText(page).text);
   if (idx < 0) return;
   const arr = holderText(entry).text;
   if (!/^[A-Za-z_][\w>.-]*$/.test(arr)) return;
-  if (arr.includes('->')) { recordFieldStore(fn, `${arr}[].bv_page`, st.sets[idx], call); return; }
+  if (arr.includes('->')) { recordFieldStore(sim, `${arr}[].bv_page`, st.sets[idx], call); return; }
   st.aliases[`${arr}[].bv_page`] = idx;
   st.aliases[arr] = idx;
 }
 
 /** get_page() on pages that held nothing (a kernel-backed extraction) gives them a reference. */
-function takeReference(fn: Fn, st: State, idx: number, node: Node): void {
+function takeReference(sim: SimContext, st: State, idx: number, node: Node): void {
   const set = st.sets[idx];
   if (set.mode === 'NONE' || set.mode === 'UNKNOWN') {
-    if (set.mode === 'NONE') { set.mode = 'GET'; set.folios = pairFor('GET'); unjudgedFill(fn, set); }
+    if (set.mode === 'NONE') { set.mode = 'GET'; set.folios = pairFor('GET'); unjudgedFill(sim, set); }
     pushStep(st, { range: rangeOf(node), note: `${set.holder}: a reference taken on each page`, ledger: ledger(set.holder, set.mode, set.state, '', set.folios) });
   }
-  if (set.param !== undefined) addEffect(fn, st, `${set.param}:references`, { index: set.param, name: fn.params[set.param] ?? '', effect: 'references', always: false });
+  if (set.param !== undefined) addEffect(sim, st, `${set.param}:references`, { index: set.param, name: sim.params[set.param] ?? '', effect: 'references', always: false });
 }
 
 /**
@@ -319,26 +319,26 @@ function takeReference(fn: Fn, st: State, idx: number, node: Node): void {
  * them: the field holds pins or references as the iterator is, and no
  * teardown can be judged by one mode (UNKNOWN).
  */
-function unjudgedFill(fn: Fn, set: PageSet): void {
-  const at = [siteOf(fn, set)?.call.id, set.handoff?.node.id];
-  for (const f of fn.result.fieldStores) if (at.includes(f.node.id)) f.mode = 'UNKNOWN';
+function unjudgedFill(sim: SimContext, set: PageSet): void {
+  const at = [siteOf(sim, set)?.call.id, set.handoff?.node.id];
+  for (const f of sim.result.fieldStores) if (at.includes(f.node.id)) f.mode = 'UNKNOWN';
 }
 
-function escapeArg(fn: Fn, st: State, a: Node, call: Node): void {
+function escapeArg(sim: SimContext, st: State, a: Node, call: Node): void {
   const s = strip(a);
   // (a plain call argument was evaluated with the others: once more per level of nesting would be 2^depth)
-  if (s.type === 'call_expression') { if (s.id !== a.id) evalExpr(fn, st, s); return; }
+  if (s.type === 'call_expression') { if (s.id !== a.id) evalExpr(sim, st, s); return; }
   handOnBio(st, a, calleeName(call));
   const h = holderText(a);
   // `copy(maddr + off, buf, n)` with maddr = page_address(page): a use of the bytes
-  if (fn.addressVars.has(rootOf(h.text))) return;
+  if (sim.addressVars.has(rootOf(h.text))) return;
   const idx = findSetByHolder(st, h.text);
   // one page passed to a callee is a use (checksum it, map it); the array, or a
   // page of a one-page set, may be kept
-  const single = idx >= 0 && (siteOf(fn, st.sets[idx])?.requested === '1');
+  const single = idx >= 0 && (siteOf(sim, st.sets[idx])?.requested === '1');
   if (idx >= 0 && st.sets[idx].state === 'held' && (!h.element || single)) {
     st.sets[idx].escaped = true;
-    outcome(fn, st.sets[idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `passed to ${calleeName(call) ?? 'a callee'}()` });
+    outcome(sim, st.sets[idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `passed to ${calleeName(call) ?? 'a callee'}()` });
   }
   // an object whose field holds pages, passed whole, may be released by the callee
   const root = h.text;
@@ -362,79 +362,79 @@ function handOnBio(st: State, arg: Node, callee: string | undefined): void {
   if (bio && !BIO_DROP.has(callee ?? '')) bio.gone = true;
 }
 
-export function handOff(fn: Fn, st: State, idx: number, node: Node, kind: string): void {
+export function handOff(sim: SimContext, st: State, idx: number, node: Node, kind: string): void {
   const set = st.sets[idx];
   if (!set) return;
   if (set.state === 'held') set.state = 'handed-off';
   set.handoff = { node, kind };
   const stored = /^stored in (.*->.*)$/.exec(kind);
-  if (stored) recordFieldStore(fn, stored[1], set, node);
+  if (stored) recordFieldStore(sim, stored[1], set, node);
   // pages it acquired, stored in a parameter's field: the caller gets them there
-  const pi = stored ? fn.params.indexOf(rootOf(stored[1])) : -1;
-  const site = siteOf(fn, set);
+  const pi = stored ? sim.params.indexOf(rootOf(stored[1])) : -1;
+  const site = siteOf(sim, set);
   if (stored && pi >= 0 && site && (set.mode === 'PIN' || set.mode === 'GET')) {
-    addEffect(fn, st, `${pi}:acquires:${stored[1]}`, { index: pi, name: stored[1], effect: 'acquires', mode: set.mode, api: site.api.name, always: false });
+    addEffect(sim, st, `${pi}:acquires:${stored[1]}`, { index: pi, name: stored[1], effect: 'acquires', mode: set.mode, api: site.api.name, always: false });
   }
   if (kind.startsWith('stored in ')) set.stores = (set.stores ?? 0) + 1;
-  outcome(fn, set.site).handoffs.set(`${node.startIndex}`, { node, kind });
+  outcome(sim, set.site).handoffs.set(`${node.startIndex}`, { node, kind });
   pushStep(st, { range: rangeOf(node), note: `${set.holder} ${kind}` });
-  recordEffect(fn, st, set, { effect: 'takes' });
+  recordEffect(sim, st, set, { effect: 'takes' });
 }
 
-function recordFieldStore(fn: Fn, field: string, set: PageSet, node: Node, sg = false): void {
-  const site = siteOf(fn, set);
+function recordFieldStore(sim: SimContext, field: string, set: PageSet, node: Node, sg = false): void {
+  const site = siteOf(sim, set);
   // extracted pages are pinned or bare as the iterator is: a teardown that
   // does not know which must ask the flag kept beside them
   const mode: Mode = set.mode === 'NONE' && site?.mode === 'EXTRACT' ? 'EXTRACT' : set.mode;
   // a parameter's pages whose mode the callers gave (top-down) fill the field as well
   const api = site?.api.name ?? set.origin?.api;
   if (!api || (mode !== 'PIN' && mode !== 'GET' && mode !== 'EXTRACT')) return;
-  const prev = fn.result.fieldStores.find(f => f.node.id === node.id);
+  const prev = sim.result.fieldStores.find(f => f.node.id === node.id);
   // one path pinned what another only listed (the iterator decided both ways)
   if (prev && prev.mode !== mode && prev.mode !== 'GET' && prev.mode !== 'UNKNOWN' && mode !== 'GET') prev.mode = 'EXTRACT';
   if (prev) return;
-  fn.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api, node, ...(site?.iter ? { iter: site.iter } : {}), ...(sg ? { sg } : {}) });
+  sim.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api, node, ...(site?.iter ? { iter: site.iter } : {}), ...(sg ? { sg } : {}) });
 }
 
-function recordEffect(fn: Fn, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
+function recordEffect(sim: SimContext, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
   if (set.param === undefined) return;
-  addEffect(fn, st, `${set.param}:${e.effect}:${e.family ?? ''}`, { index: set.param, name: fn.params[set.param] ?? '', always: false, ...e });
+  addEffect(sim, st, `${set.param}:${e.effect}:${e.family ?? ''}`, { index: set.param, name: sim.params[set.param] ?? '', always: false, ...e });
 }
 
-function addEffect(fn: Fn, st: State, key: string, e: ParamEffect): void {
-  if (!fn.effectDefs.has(key)) fn.effectDefs.set(key, e);
+function addEffect(sim: SimContext, st: State, key: string, e: ParamEffect): void {
+  if (!sim.effectDefs.has(key)) sim.effectDefs.set(key, e);
   if (!st.effects.includes(key)) st.effects.push(key);
 }
 
-function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): Val {
-  for (const a of args) if (a.type === 'call_expression') evalExpr(fn, st, a);
-  let site = fn.siteByCall.get(call.id);
+function acquire(sim: SimContext, st: State, call: Node, api: AcquireApi, args: Node[]): Val {
+  for (const a of args) if (a.type === 'call_expression') evalExpr(sim, st, a);
+  let site = sim.siteByCall.get(call.id);
   const pagesArg = api.pagesArg >= 0 ? args[api.pagesArg] : undefined;
   const pagesNull = api.returns !== 'page' && (!pagesArg || isNullLiteral(pagesArg));
   const iter = api.iterArg >= 0 && args[api.iterArg] ? norm(args[api.iterArg].text).replace(/^&/, '') : undefined;
-  const flagNames = api.flagsArg >= 0 && args[api.flagsArg] ? traceFlags(fn, args[api.flagsArg]) : [];
+  const flagNames = api.flagsArg >= 0 && args[api.flagsArg] ? traceFlags(sim, args[api.flagsArg]) : [];
   if (!site) {
     let mode: Mode = api.mode;
     let reason = api.mode === 'GET' ? `${api.name}() takes references (FOLL_GET)` : api.mode === 'PIN' ? `${api.name}() pins (FOLL_PIN)` : `${api.name}() pins user-backed iterators and takes nothing on kernel-backed ones`;
     if (pagesNull && api.mode !== 'EXTRACT') { mode = 'NONE'; reason = `${api.name}() with a NULL pages array only faults the pages in`; }
-    if (api.returns === 'into-bio' && fn.opts.cx.kernel === '6.1') { mode = 'GET'; reason = `${api.name}() (6.1) takes references, and marks the bio BIO_NO_PAGE_REF for bvec iterators`; }
+    if (api.returns === 'into-bio' && sim.opts.cx.kernel === '6.1') { mode = 'GET'; reason = `${api.name}() (6.1) takes references, and marks the bio BIO_NO_PAGE_REF for bvec iterators`; }
     const h0 = pagesArg ? holderText(pagesArg) : { text: '', element: false, index: undefined };
     const d = st.derived[h0.text];
     // a window into another array (`p = pages + n`) keeps its own name, as a window
     const h = d && !d.endsWith('+') ? { ...h0, text: d } : d ? { ...h0, element: true, index: h0.index ?? 'window' } : h0;
-    const loop = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+    const loop = h.element && h.index ? enclosingLoop(sim, h.index) : undefined;
     const requested = api.countArg >= 0 && args[api.countArg] ? norm(args[api.countArg].text) : (api.returns === 'page' || api.returns === 'bool' ? '1' : '');
     const size = api.sizeArg !== undefined && args[api.sizeArg] ? norm(args[api.sizeArg].text) : undefined;
     site = {
       ...(size ? { requestedBytes: size } : {}),
-      id: fn.sites.length, api, call, mode, modeReason: reason, holder: api.returns === 'page' ? '' : h.text,
+      id: sim.sites.length, api, call, mode, modeReason: reason, holder: api.returns === 'page' ? '' : h.text,
       requested: loop?.bound ?? requested, iter, perElement: !!loop, unit: loop ? requested : undefined, returns: api.returns,
-      inLoop: !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length), offset: h.element && !loop ? (h.index ?? '') : '',
+      inLoop: !!(sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.length), offset: h.element && !loop ? (h.index ?? '') : '',
     };
-    fn.sites.push(site);
-    fn.siteByCall.set(call.id, site);
+    sim.sites.push(site);
+    sim.siteByCall.set(call.id, site);
   }
-  for (const c of fn.opts.checkers) c.onAcquire?.(fn.opts.cx, st, site, flagNames, pagesNull);
+  for (const c of sim.opts.checkers) c.onAcquire?.(sim.opts.cx, st, site, flagNames, pagesNull);
   if (site.mode === 'NONE' && api.mode !== 'EXTRACT') return null;
   let mode = site.mode;
   if (mode === 'EXTRACT' && iter) {
@@ -449,7 +449,7 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
   // a re-acquire into the same holder replaces the old view of it
   const idx = st.sets.length;
   st.sets.push(set);
-  outcome(fn, site.id);
+  outcome(sim, site.id);
   pushStep(st, {
     range: rangeOf(call),
     note: `${api.name}() ${mode === 'PIN' ? 'pins' : mode === 'GET' ? 'takes a reference on' : mode === 'NONE' ? 'lists without a reference' : 'extracts (pin iff user-backed)'} ${site.requested || 'the'} page(s) into ${site.holder || 'the returned page'}`,
@@ -473,19 +473,19 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
     set.holder = table;
     set.state = 'handed-off';
     set.handoff = { node: call, kind: `added to sg table ${table} by ${api.name}()` };
-    outcome(fn, site.id).handoffs.set(`${call.startIndex}`, { node: call, kind: `added to sg table ${table}` });
+    outcome(sim, site.id).handoffs.set(`${call.startIndex}`, { node: call, kind: `added to sg table ${table}` });
     return { kind: 'count', set: idx };
   }
   st.temps[call.id] = idx;
-  if (site.holder.includes('->')) recordFieldStore(fn, site.holder, set, call);
+  if (site.holder.includes('->')) recordFieldStore(sim, site.holder, set, call);
   // a window into a field's array (`p = &ap->pages[n]`) fills that field
-  else if (st.derived[site.holder]?.endsWith('+') && st.derived[site.holder].includes('->')) recordFieldStore(fn, st.derived[site.holder].slice(0, -1), set, call);
+  else if (st.derived[site.holder]?.endsWith('+') && st.derived[site.holder].includes('->')) recordFieldStore(sim, st.derived[site.holder].slice(0, -1), set, call);
   st.zero = st.zero.filter(z => z !== site.holder);
   // the variable now names the new pages, not what it aliased before
   delete st.aliases[site.holder];
   const root = rootOf(site.holder);
-  const pi = fn.params.indexOf(root);
-  if (pi >= 0 && site.holder) addEffect(fn, st, `${pi}:acquires:${site.holder}`, { index: pi, name: site.holder, effect: 'acquires', mode, api: api.name, always: false });
+  const pi = sim.params.indexOf(root);
+  if (pi >= 0 && site.holder) addEffect(sim, st, `${pi}:acquires:${site.holder}`, { index: pi, name: site.holder, effect: 'acquires', mode, api: api.name, always: false });
   if (api.returns === 'page') return { kind: 'pagefrom', site: site.id };
   return { kind: 'count', set: idx };
 }
@@ -495,15 +495,15 @@ function acquire(fn: Fn, st: State, call: Node, api: AcquireApi, args: Node[]): 
  * assignments before the call, in text order (`=` resets, `|=` adds,
  * `&= ~FOLL_X` removes). Flags from parameters or fields stay unknown.
  */
-function traceFlags(fn: Fn, arg: Node, depth = 0): string[] {
+function traceFlags(sim: SimContext, arg: Node, depth = 0): string[] {
   const names = new Set<string>();
-  const add = (n: Node) => { for (const f of flagsOf(fn, n, arg.startIndex, depth)) names.add(f); };
+  const add = (n: Node) => { for (const f of flagsOf(sim, n, arg.startIndex, depth)) names.add(f); };
   add(arg);
   for (const neg of arg.text.matchAll(/~\s*\(?\s*(FOLL_\w+)/g)) names.delete(neg[1]);
   return [...names];
 }
 
-function flagsOf(fn: Fn, n: Node, before: number, depth: number): string[] {
+function flagsOf(sim: SimContext, n: Node, before: number, depth: number): string[] {
   const out = new Set<string>();
   const ids = n.type === 'identifier' ? [n] : n.descendantsOfType('identifier');
   for (const id of ids) {
@@ -511,7 +511,7 @@ function flagsOf(fn: Fn, n: Node, before: number, depth: number): string[] {
     if (/^FOLL_/.test(id.text)) { out.add(id.text); continue; }
     if (depth >= 3) continue;
     let cur = new Set<string>();
-    const writes = fn.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])
+    const writes = sim.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])
       .filter((a): a is Node => !!a && a.startIndex < before)
       .sort((a, b) => a.startIndex - b.startIndex);
     for (const a of writes) {
@@ -519,7 +519,7 @@ function flagsOf(fn: Fn, n: Node, before: number, depth: number): string[] {
       const rhs = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
       if (!lhs || !rhs || norm(lhs.text) !== id.text) continue;
       const op = a.type === 'assignment_expression' ? (a.childForFieldName('operator')?.text ?? '=') : '=';
-      const fl = flagsOf(fn, rhs, a.startIndex, depth + 1);
+      const fl = flagsOf(sim, rhs, a.startIndex, depth + 1);
       if (op === '=') cur = new Set(fl);
       else if (op === '|=') fl.forEach(f => cur.add(f));
       else if (op === '&=') for (const m of rhs.text.matchAll(/~\s*\(?\s*(FOLL_\w+)/g)) cur.delete(m[1]);
@@ -529,14 +529,14 @@ function flagsOf(fn: Fn, n: Node, before: number, depth: number): string[] {
   return [...out];
 }
 
-export function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void {
+export function release(sim: SimContext, st: State, idx: number, ev: ReleaseEvent): void {
   const set = st.sets[idx];
   const bound = set.mode !== 'EXTRACT' || ev.family === 'bio';
   ev.guarded = ev.guarded || bound;
-  for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, set, ev);
-  const site = set.site >= 0 ? fn.sites.find(s => s.id === set.site) : undefined;
+  for (const c of sim.opts.checkers) c.onRelease?.(sim.opts.cx, st, set, ev);
+  const site = set.site >= 0 ? sim.sites.find(s => s.id === set.site) : undefined;
   const how = set.mode === 'UNKNOWN' ? 'unknown' : set.param !== undefined ? (set.origin ? 'callers' : 'unknown') : site?.api.kind === 'summary' ? 'helper' : 'acquire';
-  noteRelease(fn, ev, how, set.mode === 'UNKNOWN' ? undefined : set.mode, set.origin?.api ?? site?.api.name);
+  noteRelease(sim, ev, how, set.mode === 'UNKNOWN' ? undefined : set.mode, set.origin?.api ?? site?.api.name);
   if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
   if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) }; }
   // an object's field released whole with a count kept in the object: the path remembers it until either is reset
@@ -544,22 +544,22 @@ export function release(fn: Fn, st: State, idx: number, ev: ReleaseEvent): void 
     st.relFields[set.holder] = fieldReleased(ev, set.holder);
   }
   else set.partial = true;
-  if (set.site >= 0) outcome(fn, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
+  if (set.site >= 0) outcome(sim, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
   pushStep(st, {
     range: rangeOf(ev.node),
     note: `${ev.viaHelper ? `${ev.viaHelper}() → ` : ''}${ev.api}(${ev.argText}${ev.count && ev.release && ev.release.countArg >= 0 ? `, ${ev.count}` : ''})${ev.count && ev.release && ev.release.countArg < 0 ? ` for each of ${ev.count} pages` : ''}${ev.whole ? '' : ' (one page)'}`,
     ledger: ledger(set.holder, set.mode, set.state, ev.count ?? '', set.folios),
   });
-  recordEffect(fn, st, set, { effect: 'releases', family: ev.family, api: ev.api });
+  recordEffect(sim, st, set, { effect: 'releases', family: ev.family, api: ev.api });
 }
 
 /** A release call met on a path, with what the path knew of the pages' mode (FileAnalysis.releaseSites). */
-function noteRelease(fn: Fn, ev: ReleaseEvent, how: Provenance, mode?: Mode, from?: string): void {
+function noteRelease(sim: SimContext, ev: ReleaseEvent, how: Provenance, mode?: Mode, from?: string): void {
   if (ev.family === 'bio') return;
-  let r = fn.result.releaseModes.get(ev.node.startIndex);
+  let r = sim.result.releaseModes.get(ev.node.startIndex);
   if (!r) {
     r = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}), modes: new Set(), how: new Set(), from: new Set() };
-    fn.result.releaseModes.set(ev.node.startIndex, r);
+    sim.result.releaseModes.set(ev.node.startIndex, r);
   }
   r.how.add(how);
   if (mode) r.modes.add(mode);
@@ -574,16 +574,16 @@ export const WILL_PIN_GUARD = 'iov_iter_extract_will_pin()';
  * the flag fields this path tested: the teardown may release extracted pages
  * only under the flag that says they were pinned.
  */
-function recordFieldRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
-  let r = fn.result.fieldReleases.find(x => x.node.id === ev.node.id);
+function recordFieldRelease(sim: SimContext, st: State, holder: string, ev: ReleaseEvent): void {
+  let r = sim.result.fieldReleases.find(x => x.node.id === ev.node.id);
   if (!r) {
     r = { field: holder, family: ev.family, api: ev.api, node: ev.node, viaHelper: ev.viaHelper, guards: [] };
-    fn.result.fieldReleases.push(r);
+    sim.result.fieldReleases.push(r);
   }
   const guard: Record<string, boolean> = {};
   for (const k of Object.keys(st.bools).sort()) {
     const v = st.bools[k];
-    if (typeof v === 'boolean' && isFlagField(fn.opts.flagNames, k)) guard[k] = v;
+    if (typeof v === 'boolean' && isFlagField(sim.opts.flagNames, k)) guard[k] = v;
   }
   // or the path asked the iterator itself (`if (user_backed_iter(&rq->iter))`)
   const backing = new Set(Object.values(st.iters));
@@ -597,10 +597,10 @@ function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][stri
   return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field, at: ev.node.id, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) };
 }
 
-function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): void {
-  // (a field's release is told its mode by the field's fills, in analyze.ts)
-  noteRelease(fn, ev, 'unknown');
-  if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(fn, st, holder, ev);
+function untrackedRelease(sim: SimContext, st: State, holder: string, ev: ReleaseEvent): void {
+  // (a field's release is told its mode by the field's fills, in analyse.ts)
+  noteRelease(sim, ev, 'unknown');
+  if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(sim, st, holder, ev);
   // a local copied from a field (`pages = obj->pages`) releases the field's pages
   const from = st.derived[holder];
   if (from && from.includes('->') && !from.endsWith('+') && ev.whole && !st.relFields[from]) {
@@ -616,28 +616,28 @@ function untrackedRelease(fn: Fn, st: State, holder: string, ev: ReleaseEvent): 
     st.relFields[holder] = fieldReleased(ev, holder);
   }
   const root = rootOf(holder);
-  const pi = fn.params.indexOf(root);
+  const pi = sim.params.indexOf(root);
   if (pi >= 0 && holder !== root) {
     const suffix = holder.slice(root.length);
-    const count = ev.whole && ev.count ? paramRelative(fn, ev.count) : undefined;
-    addEffect(fn, st, `${pi}:releases:${ev.family}:${suffix}`, { index: pi, name: root + suffix, effect: 'releases', family: ev.family, api: ev.api, always: false, ...(count ? { count } : {}) });
+    const count = ev.whole && ev.count ? paramRelative(sim, ev.count) : undefined;
+    addEffect(sim, st, `${pi}:releases:${ev.family}:${suffix}`, { index: pi, name: root + suffix, effect: 'releases', family: ev.family, api: ev.api, always: false, ...(count ? { count } : {}) });
   }
   // a holder filled by an acquire elsewhere in the function, released with no
   // count or the count that acquire asks for (loops filling slot by slot keep
   // their own count, which is 0 before the first slot: not judged)
-  const sites = fn.sites.filter(s => s.holder === holder);
-  const assigned = fn.assignedFrom.get(holder);
-  const inLoop = !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length);
-  ev.acquiredHere = fn.acquireHolders.has(holder) && (assigned === undefined || (assigned >= 0 && ev.node.startIndex < assigned && !inLoop))
-    && !ev.viaHelper && !fn.loopHolders.has(holder)
+  const sites = sim.sites.filter(s => s.holder === holder);
+  const assigned = sim.assignedFrom.get(holder);
+  const inLoop = !!(sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.length);
+  ev.acquiredHere = sim.acquireHolders.has(holder) && (assigned === undefined || (assigned >= 0 && ev.node.startIndex < assigned && !inLoop))
+    && !ev.viaHelper && !sim.loopHolders.has(holder)
     && (ev.count === null || sites.some(s => s.requested === ev.count) || sites.length === 0);
-  for (const c of fn.opts.checkers) c.onRelease?.(fn.opts.cx, st, undefined, ev);
+  for (const c of sim.opts.checkers) c.onRelease?.(sim.opts.cx, st, undefined, ev);
 }
 
 /** A count expression of the function in its parameters (`sb->nr_pages` -> `0->nr_pages`, `n` -> `2`), for summaries. */
-function paramRelative(fn: Fn, count: string): string | undefined {
+function paramRelative(sim: SimContext, count: string): string | undefined {
   const root = rootOf(count);
-  const pi = fn.params.indexOf(root);
+  const pi = sim.params.indexOf(root);
   if (pi < 0 || !/^[\w>.-]+$/.test(count)) return undefined;
   return `${pi}${count.slice(root.length)}`;
 }
@@ -653,7 +653,7 @@ function countAtCall(count: string | undefined, args: Node[]): string | null {
   return /^[\w>.-]+$/.test(arg) ? arg + m[2] : null;
 }
 
-function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args: Node[]): Val {
+function applySummary(sim: SimContext, st: State, call: Node, sum: FunctionSummary, args: Node[]): Val {
   let ret: Val = null;
   // release effects per argument: one family on every path is a release; several
   // families, or only some paths, mean the helper decides: the pages may be gone
@@ -669,7 +669,7 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
     const suffix = e.name.includes('->') || e.name.includes('.') ? e.name.slice(e.name.search(/->|\./)) : '';
     let holder = h.text + suffix;
     if (suffix && a.text.trim().startsWith('&')) holder = h.text + suffix.replace(/^->/, '.');
-    const loopIdx = h.element && h.index ? enclosingLoop(fn, h.index) : undefined;
+    const loopIdx = h.element && h.index ? enclosingLoop(sim, h.index) : undefined;
     const element = h.element && !suffix && !loopIdx;
     return { a, holder, element, idx: findSetByHolder(st, holder, element ? (h.index ?? '') : '') };
   };
@@ -681,48 +681,48 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
     if (families.size === 1 && effs.every(x => x.when === 'error') && e.family && r.idx >= 0 && st.sets[r.idx].state === 'held') {
       // released if the helper fails: decided where its result is tested (assume); until then the pages may be gone
       const set = st.sets[r.idx];
-      fn.callNodes.set(call.id, call);
+      sim.callNodes.set(call.id, call);
       ret = { kind: 'status', pending: { set: r.idx, family: e.family, api: e.api ?? sum.name, helper: sum.name, call: call.id, argText: r.a.text, escaped: set.escaped } };
       set.escaped = true;
-      outcome(fn, set.site).handoffs.set(`${call.startIndex}`, { node: call, kind: `released by ${sum.name}() if it fails` });
+      outcome(sim, set.site).handoffs.set(`${call.startIndex}`, { node: call, kind: `released by ${sum.name}() if it fails` });
     } else if (families.size === 1 && e.always && e.family) {
       const count = effs.every(x => x.count === e.count) ? countAtCall(e.count, args) : null;
       const copied = count ? st.copies[count] : undefined;
       const ev: ReleaseEvent = { node: call, api: e.api ?? sum.name, family: e.family, whole: !r.element, count, viaHelper: sum.name, argText: r.a.text, guarded: false,
         ...(copied && !copied.startsWith(BYTES) ? { countIs: copied } : {}) };
-      if (r.idx >= 0) release(fn, st, r.idx, ev);
-      else untrackedRelease(fn, st, r.holder, ev);
+      if (r.idx >= 0) release(sim, st, r.idx, ev);
+      else untrackedRelease(sim, st, r.holder, ev);
     } else if (r.idx >= 0) {
       st.sets[r.idx].escaped = true;
-      outcome(fn, st.sets[r.idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `may be released by ${sum.name}()` });
+      outcome(sim, st.sets[r.idx].site).handoffs.set(`${call.startIndex}`, { node: call, kind: `may be released by ${sum.name}()` });
     }
   }
   for (const e of sum.params) {
     if (e.effect === 'releases') continue;
     const r = resolve(e);
     if (!r) continue;
-    if (e.effect === 'takes' && r.idx >= 0) handOff(fn, st, r.idx, call, `taken by ${sum.name}()`);
-    else if (e.effect === 'references' && r.idx >= 0) takeReference(fn, st, r.idx, call);
+    if (e.effect === 'takes' && r.idx >= 0) handOff(sim, st, r.idx, call, `taken by ${sum.name}()`);
+    else if (e.effect === 'references' && r.idx >= 0) takeReference(sim, st, r.idx, call);
     else if (e.effect === 'acquires') {
       const holder = r.holder;
-      const site: AcquireSite = fn.siteByCall.get(call.id) ?? {
-        id: fn.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: e.mode ?? 'UNKNOWN',
+      const site: AcquireSite = sim.siteByCall.get(call.id) ?? {
+        id: sim.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: e.mode ?? 'UNKNOWN',
         modeReason: `${sum.name}() ${e.api ? `calls ${e.api}()` : 'acquires'} on its parameter ${e.name}`, holder, requested: '', perElement: false,
         // a 0-or-errno helper that fails may still have kept what it pinned before the failure —
         // unless its summary says which failing paths keep them (keptOnError: they are judged as
         // held); a helper that returns the count it obtained on every path is judged like the API it
         // wraps (one that acquires on some paths only may say which by other means: `*need_drop = 1`)
-        inLoop: e.returns === 'count' && e.always ? !!(fn.cur && fn.cur.kind !== 'exit' && fn.cur.loops.length) : !(e.returns === 'status' && e.keptOnError),
+        inLoop: e.returns === 'count' && e.always ? !!(sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.length) : !(e.returns === 'status' && e.keptOnError),
         offset: '', returns: 'count',
       };
-      if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
+      if (!sim.siteByCall.has(call.id)) { sim.sites.push(site); sim.siteByCall.set(call.id, site); }
       if (e.returns === 'status') site.returns = 'status';
       // 'partial' of a 0-or-errno helper: it failed but left pages there (keptOnError)
       const set = newSet(site, site.mode, site.returns === 'status' ? (e.keptOnError ? ['neg', 'partial', 'full'] : ['neg', 'full']) : [...ALL_OUTCOMES]);
       // the helper also gave the caller another handle on them (an out-parameter): not judged as leaked here
       if (e.alsoStored) set.escaped = true;
       st.sets.push(set);
-      outcome(fn, site.id);
+      outcome(sim, site.id);
       st.temps[call.id] = st.sets.length - 1;
       pushStep(st, { range: rangeOf(call), note: `${sum.name}() acquires ${holder} (${site.mode})`, ledger: ledger(holder, site.mode, 'held', '?', pairFor(site.mode)) });
       ret = { kind: 'count', set: st.sets.length - 1 };
@@ -731,17 +731,17 @@ function applySummary(fn: Fn, st: State, call: Node, sum: FunctionSummary, args:
   // pages the helper acquired and returns (`pages = sev_pin_memory(…)`): the variable it is assigned to holds them,
   // with their mode; their leaks are not judged (a helper's failure may leave anything behind)
   if (sum.returns && !ret) {
-    const site: AcquireSite = fn.siteByCall.get(call.id) ?? {
-      id: fn.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: sum.returns.mode,
+    const site: AcquireSite = sim.siteByCall.get(call.id) ?? {
+      id: sim.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: sum.returns.mode,
       modeReason: `${sum.name}() returns pages it took with ${sum.returns.api}()`, holder: '', requested: '', perElement: false,
       inLoop: true, offset: '', returns: 'count',
     };
-    if (!fn.siteByCall.has(call.id)) { fn.sites.push(site); fn.siteByCall.set(call.id, site); }
+    if (!sim.siteByCall.has(call.id)) { sim.sites.push(site); sim.siteByCall.set(call.id, site); }
     st.sets.push(newSet(site, site.mode, ['neg', 'zero', 'full']));
-    outcome(fn, site.id);
+    outcome(sim, site.id);
     pushStep(st, { range: rangeOf(call), note: `${sum.name}() returns pages (${site.mode})` });
     ret = { kind: 'pagefrom', site: site.id };
   }
-  if (!ret) for (const a of args) if (strip(a).type === 'call_expression') evalExpr(fn, st, a);
+  if (!ret) for (const a of args) if (strip(a).type === 'call_expression') evalExpr(sim, st, a);
   return ret;
 }

@@ -2,7 +2,7 @@
 // kept as data. A checker writes `(line ${cite(row)})`; the finding keeps the
 // message's template and the lines it cites (Finding.cited) and its message
 // is rendered from them. A cached result moved to where its function now
-// starts (analyze.ts) moves the lines and renders the message again: no text
+// starts (analyse.ts) moves the lines and renders the message again: no text
 // is searched for line numbers.
 
 import type { CitedText } from './types';

@@ -103,13 +103,13 @@ export function guardKeys(fn: FunctionDef, guards: Record<string, boolean>[]): R
  * Teardowns judged by how their field was filled. A field filled with more
  * than one mode is not judged.
  */
-export function fieldFindings(stores: FieldFill[], releases: KeyedRelease[], cfg: Required<Settings>): Finding[] {
+export function fieldFindings(stores: FieldFill[], releases: KeyedRelease[], settings: Required<Settings>): Finding[] {
   const out: Finding[] = [];
   for (const r of releases) {
     const fills = stores.filter(s => s.key === r.key);
     const modes = new Set(fills.map(s => s.mode));
     if (fills.length === 0 || modes.size !== 1) continue;
-    const f = fills[0].mode === 'EXTRACT' ? extractedRelease(fills, r, cfg) : wrongFamily(fills[0], r, cfg);
+    const f = fills[0].mode === 'EXTRACT' ? extractedRelease(fills, r, settings) : wrongFamily(fills[0], r, settings);
     if (f) out.push(f);
   }
   return out;
@@ -117,9 +117,9 @@ export function fieldFindings(stores: FieldFill[], releases: KeyedRelease[], cfg
 
 const whereOf = (fill: FieldFill) => `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${fill.range.start.line + 1})`;
 
-function finding(code: Code, cfg: Required<Settings>, r: { fn: string; range: Range }, rest: Omit<Finding, 'code' | 'severity' | 'function' | 'range'>): Finding | undefined {
-  if (cfg.disabledCodes.includes(code)) return undefined;
-  return { code, severity: cfg.severity[code] ?? DEFAULT_SEVERITY[code], function: r.fn, range: r.range, ...rest };
+function finding(code: Code, settings: Required<Settings>, r: { fn: string; range: Range }, rest: Omit<Finding, 'code' | 'severity' | 'function' | 'range'>): Finding | undefined {
+  if (settings.disabledCodes.includes(code)) return undefined;
+  return { code, severity: settings.severity[code] ?? DEFAULT_SEVERITY[code], function: r.fn, range: r.range, ...rest };
 }
 
 /** The fill's step on the path (a fill in another file has no range in this one: the path starts at the release). */
@@ -131,13 +131,13 @@ function fillSteps(fill: FieldFill, r: KeyedRelease): PathStep[] {
 }
 
 /** PIN pages put, GET pages unpinned. */
-function wrongFamily(fill: FieldFill, r: KeyedRelease, cfg: Required<Settings>): Finding | undefined {
+function wrongFamily(fill: FieldFill, r: KeyedRelease, settings: Required<Settings>): Finding | undefined {
   const wrong = (fill.mode === 'PIN' && r.family === 'put') || (fill.mode === 'GET' && r.family === 'unpin');
   if (!wrong) return undefined;
   const where = whereOf(fill);
   const after = dropPair(pairFor(fill.mode), r.family);
   const right = rightRelease(fill.mode as 'PIN' | 'GET', r.api);
-  return finding('mismatched-release', cfg, r, {
+  return finding('mismatched-release', settings, r, {
     message: `${r.api}() releases ${r.field} (${r.key}) with the ${r.family === 'put' ? 'put_page' : 'unpin'} family, but ${where} filled that field with ${fill.api}() (${fill.mode === 'PIN' ? 'FOLL_PIN' : 'FOLL_GET'}): release it with ${fill.mode === 'PIN' ? 'unpin_user_page(s)' : 'put_page()/release_pages()'}`,
     acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: fill.mode },
     path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with ${fill.mode} pages` }],
@@ -157,14 +157,14 @@ function commonFlag(fills: FieldFill[]): FieldFlag | undefined {
 }
 
 /** EXTRACT pages: never put; unpinned only under their flag. */
-function extractedRelease(fills: FieldFill[], r: KeyedRelease, cfg: Required<Settings>): Finding | undefined {
+function extractedRelease(fills: FieldFill[], r: KeyedRelease, settings: Required<Settings>): Finding | undefined {
   const fill = fills[0];
   const flag = commonFlag(fills);
   const where = whereOf(fill);
   const test = flag ? `${flag.pinned ? '' : '!'}${flag.field}` : 'iov_iter_extract_will_pin()';
   if (r.family === 'put') {
     const after = dropPair(pairFor('PIN'), 'put');
-    return finding('mismatched-release', cfg, r, {
+    return finding('mismatched-release', settings, r, {
       message: `${r.api}() releases ${r.field} (${r.key}) with the put_page family, but ${where} filled that field with ${fill.api}(): user-backed iterators' pages are pinned (release them with unpin_user_page(s), only if ${test}) and kernel-backed iterators' pages carry no reference at all (release nothing)`,
       acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: 'EXTRACT' },
       path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with extracted pages` }],
@@ -177,7 +177,7 @@ function extractedRelease(fills: FieldFill[], r: KeyedRelease, cfg: Required<Set
   const negated = r.guards.some(g => g[flag.key] === !flag.pinned || g[WILL_PIN_GUARD] === false);
   const flagWhere = `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${flag.range.start.line + 1})`;
   const after = dropPair(pairFor('NONE'), 'unpin');
-  return finding('release-without-reference', cfg, r, {
+  return finding('release-without-reference', settings, r, {
     message: `${r.api}() unpins ${r.field} (${r.key}) ${negated ? `on a path where ${flag.field} says the pages were not pinned` : `without testing ${flag.field}`}, but ${where} filled that field with ${fill.api}(), which takes no reference at all on kernel-backed iterators, and set ${flag.field} from iov_iter_extract_will_pin() in ${flagWhere}: unpin only if (${test})`,
     acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: 'EXTRACT' },
     path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}) ${negated ? `under !${flag.field}` : `without ${flag.field} tested`}` }],
@@ -191,7 +191,7 @@ function extractedRelease(fills: FieldFill[], r: KeyedRelease, cfg: Required<Set
 const RELEASE_NAMES = [...RELEASE_BY_NAME.keys()].join('|');
 const RELEASE_CALL = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\(`);
 
-/** A field's array freed before this path released the pages in it (analyze.ts collects them per function). */
+/** A field's array freed before this path released the pages in it (analyse.ts collects them per function). */
 export interface FieldFree { key: string; field: string; api: string; range: Range; fn: string; ownFill?: boolean; releasedBelow?: boolean }
 
 const heldBy = heldWords;
@@ -215,7 +215,7 @@ function structVars(text: string, name: string): string[] {
  * array, `sg_set_page(sg, pages[i], …)`). Elsewhere another function
  * may have released the pages before this path frees the array.
  */
-export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, cfg: Required<Settings>, scratch = new Set<string>()): Finding[] {
+export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, settings: Required<Settings>, scratch = new Set<string>()): Finding[] {
   const out: Finding[] = [];
   for (const f of frees) {
     const struct = /^struct (\w+)\./.exec(f.key)?.[1];
@@ -230,7 +230,7 @@ export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: S
     if (by.some(x => x.sg)) continue;
     if (!by.length || new Set(by.map(x => x.mode)).size > 1) continue;
     const fill = by[0];
-    const x = finding('leaked-pages', cfg, f, {
+    const x = finding('leaked-pages', settings, f, {
       fixes: [], path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
       message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${twin ? `before this path released them (${twin}() releases them before it frees that array)` : nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
     });
@@ -323,7 +323,7 @@ const privateStruct = (text: string, struct: string) => new RegExp(`\\bstruct\\s
  * (`pages = obj->pages; unpin_user_pages(pages, n)`): nothing else can
  * release them, so they stay held after the object goes.
  */
-export function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, cfg: Required<Settings>): Finding[] {
+export function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, settings: Required<Settings>): Finding[] {
   const out: Finding[] = [];
   const seen = new Set<string>();
   for (const f of fills) {
@@ -336,7 +336,7 @@ export function neverReleased(fills: FieldFill[], released: Set<string>, fns: Fu
     if (escapes(struct, fns)) continue;
     const head = fieldHead(f.key);
     if (fns.some(g => movedOrReleased(g, struct, head))) continue;
-    const x = finding('leaked-pages', cfg, { fn: f.function, range: f.range }, {
+    const x = finding('leaked-pages', settings, { fn: f.function, range: f.range }, {
       fixes: [], path: [{ range: f.range, note: `${f.function}() stores pages from ${f.api}() in ${f.key}; no function of the file releases it` }],
       message: `pages ${heldBy(f.mode)} by ${f.api}() are stored in ${f.key}, but no function of this file releases that field, and struct ${struct} is private to this file: they stay ${f.mode === 'GET' ? 'referenced' : 'pinned'} when the object goes`,
     });

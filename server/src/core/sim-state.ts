@@ -165,9 +165,6 @@ export interface SimContext {
   flagCopies: Map<string, string>;
 }
 
-/** The old name of SimContext, still used by calls.ts (to go when that file is renamed through). */
-export type Fn = SimContext;
-
 export function rootOf(holder: string): string {
   const m = /^[&*]*([A-Za-z_]\w*)/.exec(holder);
   return m ? m[1] : holder;

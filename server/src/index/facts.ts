@@ -8,7 +8,7 @@
 // the tree's Makefile here too.
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { AnalysisCache, ExternalSummaries, analyzeSource } from '../core/analyze';
+import { AnalysisCache, ExternalSummaries, analyseSource } from '../core/analyse';
 import type { ArgMode, FieldFill, FileAnalysis, Settings } from '../core/types';
 import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
@@ -72,7 +72,7 @@ export function analyseInTree(parser: Parser, text: string, abs: string, setting
   const s = abs ? withKernelEra(settings, abs) : settings;
   const index = abs ? opts.index : undefined;
   const run = (external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[]): FileAnalysis | CachedResult => {
-    const compute = () => analyzeSource(parser, text, s, external, opts.cache, fills.length ? fills : undefined, callers.length ? callers : undefined);
+    const compute = () => analyseSource(parser, text, s, external, opts.cache, fills.length ? fills : undefined, callers.length ? callers : undefined);
     return index && opts.resultCache ? index.analysis(text, s, external, fills, compute, callers) : compute();
   };
   if (opts.facts) return { analysis: run(opts.facts.external, opts.facts.fills, opts.facts.callers), facts: opts.facts, settings: s };

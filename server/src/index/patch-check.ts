@@ -21,10 +21,10 @@ export interface PatchCheckOptions {
   patches: PatchInput[];
   /** the tree the series applies to. */
   treeRoot: string;
-  analyze: Analyse;
+  analyse: Analyse;
   /** context lines a hunk may miss (default 2, like `patch`). */
   fuzz?: number;
-  /** `analyze` uses other files' facts: the files beside the touched ones are checked for what the series changes in them. */
+  /** `analyse` uses other files' facts: the files beside the touched ones are checked for what the series changes in them. */
   crossFile?: boolean;
 }
 
@@ -32,7 +32,7 @@ export interface GitCheckOptions {
   treeRoot: string;
   /** compare the working tree against this revision (default HEAD). */
   rev?: string;
-  analyze: Analyse;
+  analyse: Analyse;
   /** as PatchCheckOptions.crossFile. */
   crossFile?: boolean;
 }
@@ -53,7 +53,7 @@ export async function runPatchCheckDetailed(opts: PatchCheckOptions): Promise<Pa
   if (parsed.problems.length > 0) throw new PatchCheckError(parsed.problems);
   const files = await loadTree(opts.treeRoot, requiredFiles(parsed.patches));
   const beside = opts.crossFile ? await loadNeighbours(opts.treeRoot, parsed.patches) : new Map<string, string>();
-  const { report, series } = checkParsedDetailed(parsed.patches, files, opts.analyze, parsed.notes, opts.fuzz, t0, beside);
+  const { report, series } = checkParsedDetailed(parsed.patches, files, opts.analyse, parsed.notes, opts.fuzz, t0, beside);
   return { report, parsed, series };
 }
 
@@ -81,7 +81,7 @@ export async function runGitCheck(opts: GitCheckOptions): Promise<PatchReport> {
   const patches = diff.trim() === '' ? [] : [patch];
   // files the diff does not show are the same at the revision and in the working tree
   const beside = opts.crossFile ? await loadNeighbours(opts.treeRoot, patches) : new Map<string, string>();
-  return checkParsedDetailed(patches, files, opts.analyze, notes, 0, t0, beside).report;
+  return checkParsedDetailed(patches, files, opts.analyse, notes, 0, t0, beside).report;
 }
 
 async function loadTree(root: string, paths: string[]): Promise<Map<string, string>> {

@@ -3,7 +3,7 @@
 // for the rest, from the index's call graph. A file that is skipped gives
 // the same findings and call sites as its analysis would: none.
 //
-// Why that holds (analyze.ts, calls.ts): a finding or a call site needs an
+// Why that holds (analyse.ts, calls.ts): a finding or a call site needs an
 // acquire site or a release in a simulated function. Both come from a call of
 // an acquire or release API of the catalog (or a bio page flag), or from a
 // helper's summary; hand-offs, references and DMA uses act only on pages

@@ -14,7 +14,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { analyzeSource, type ExternalSummaries } from '../core/analyze';
+import { analyseSource, type ExternalSummaries } from '../core/analyse';
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS } from '../core/apis';
@@ -376,7 +376,7 @@ export class TreeIndex {
       const key = this.keyOf(FOLDER_FORMAT, info.sha, this.settingsKey, external);
       facts = this.folderDisk?.get(key);
       if (!facts) {
-        const a = analyzeSource(this.parser, info.text, this.helperSettings, external);
+        const a = analyseSource(this.parser, info.text, this.helperSettings, external);
         facts = { fieldFills: a.fieldFills ?? [], argModes: a.argModes ?? [] };
         this.folderDisk?.put(key, facts);
       }
@@ -632,7 +632,7 @@ export class TreeIndex {
     this.counts.analysed++;
     let sums: FunctionSummary[];
     try {
-      const a = analyzeSource(this.parser, text, this.helperSettings, external.size ? external : undefined);
+      const a = analyseSource(this.parser, text, this.helperSettings, external.size ? external : undefined);
       const incomplete = new Set(a.findings.filter(f => f.code === 'analysis-incomplete').map(f => f.function));
       sums = a.summaries.filter(x => !incomplete.has(x.name));
     } catch (e) {

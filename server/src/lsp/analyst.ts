@@ -7,7 +7,7 @@
 // baselines. Plain data in and out (the messages below); no LSP types.
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { AnalysisCache } from '../core/analyze';
+import { AnalysisCache } from '../core/analyse';
 import type { Settings } from '../core/types';
 import { loadParser } from '../host/treesitter';
 import type { TreeFacts } from '../index/facts';

@@ -6,7 +6,7 @@
 // background: when it moved, `onHeadChanged` re-runs the folder's documents.
 // No LSP imports.
 import * as path from 'path';
-import { AnalysisCache } from '../core/analyze';
+import { AnalysisCache } from '../core/analyse';
 import type { Finding } from '../core/types';
 import { gitHead, gitShow } from '../index/git';
 import { markFindings } from '../index/patch-compare';

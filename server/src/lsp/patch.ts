@@ -81,7 +81,7 @@ export async function analysePatch(parser: Parser, uri: string, text: string, se
   // each side of each patch analysed in the tree as it has it (index/facts.ts), the era from the tree's Makefile
   let root: string | undefined;
   let view: (state: TreeState) => TreeIndex | undefined = () => undefined;
-  const analyze = (p: string, t: string, state?: TreeState) =>
+  const analyseSide = (p: string, t: string, state?: TreeState) =>
     analyse(parser, t, settings, root ? path.join(root, p) : '', { index: state && view(state) }).analysis;
   const tooBig = overSizeLimit(text.length, settings.maxFileSize);
   if (tooBig) {
@@ -103,10 +103,10 @@ export async function analysePatch(parser: Parser, uri: string, text: string, se
     for (const r of roots) if (await holdsAll(r, need)) { root = r; break; }
     // a series that only creates files needs no tree
     if (root === undefined && need.length === 0) root = roots[0] ?? path.dirname(name);
-    if (root === undefined) return done(partialView(text, parsed.patches, analyze));
+    if (root === undefined) return done(partialView(text, parsed.patches, analyseSide));
     const index = await indexOf(root);
     view = sideViews(index, root);
-    const { report, series } = await runPatchCheckDetailed({ patches: [{ name, text }], treeRoot: root, analyze, crossFile: !!index });
+    const { report, series } = await runPatchCheckDetailed({ patches: [{ name, text }], treeRoot: root, analyse: analyseSide, crossFile: !!index });
     return done(treeView(text, parsed.patches, series, report), root);
   } catch (err) {
     if (err instanceof PatchCheckError) return done(problemView(text, parsed.patches, err.problems));

@@ -27,7 +27,7 @@ import { hoverAt } from './features/hover';
 import { simulationAt } from './features/simulation';
 import { readSource, walkC } from './folder';
 import { Policy, Scheduler, Snapshot } from './scheduler';
-import { ServerSettings, normalizeServerSettings } from './settings';
+import { ServerSettings, normaliseServerSettings } from './settings';
 import { Workspace, fileOf } from './workspace';
 import { Activity } from './activity';
 
@@ -97,11 +97,11 @@ export function startServer(conn: Connection, opts: ServerOptions): void {
   let pushed: unknown = {};
 
   function serverSettingsFor(uri: string): Promise<ServerSettings> {
-    if (!pullConfig) return Promise.resolve(normalizeServerSettings(pushed));
+    if (!pullConfig) return Promise.resolve(normaliseServerSettings(pushed));
     let s = settingsCache.get(uri);
     if (!s) {
       s = conn.workspace.getConfiguration({ scopeUri: uri, section: 'pinlens' })
-        .then(normalizeServerSettings, () => normalizeServerSettings({}));
+        .then(normaliseServerSettings, () => normaliseServerSettings({}));
       settingsCache.set(uri, s);
     }
     return s;

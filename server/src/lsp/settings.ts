@@ -15,7 +15,7 @@ function positive(x: unknown, fallback: number): number {
 }
 
 /** Every field checked; anything malformed falls back to its default. */
-export function normalizeSettings(raw: unknown): Required<Settings> {
+export function normaliseSettings(raw: unknown): Required<Settings> {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const severity: Partial<Record<Code, Severity>> = {};
   if (r.severity && typeof r.severity === 'object') {
@@ -39,9 +39,9 @@ export interface ServerSettings {
   onlyIntroduced: boolean;
 }
 
-export function normalizeServerSettings(raw: unknown): ServerSettings {
+export function normaliseServerSettings(raw: unknown): ServerSettings {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  return { core: normalizeSettings(raw), onlyIntroduced: r.onlyIntroduced === true };
+  return { core: normaliseSettings(raw), onlyIntroduced: r.onlyIntroduced === true };
 }
 
 // one implementation, in the core

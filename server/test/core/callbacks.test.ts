@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import { installedCallbacks } from '../../src/core/callbacks';
 import { functionsOf, parse } from '../../src/core/syntax';
 import { loadParser } from '../../src/host/treesitter';
@@ -32,7 +32,7 @@ describe('callbacks', () => {
   });
 
   it('a teardown reached through kref_put() is named in its finding, and the filling call site lists it', async () => {
-    const a = analyzeSource(await loadParser(), SRC, {});
+    const a = analyseSource(await loadParser(), SRC, {});
     const f = a.findings.find(x => x.code === 'mismatched-release');
     assert.ok(f, JSON.stringify(a.findings.map(x => x.code)));
     assert.strictEqual(f.function, 'xdev_free');

@@ -1,12 +1,12 @@
 // Control flow and kernel macros: the shapes that decide whether a release is
 // on a path at all.
 import * as assert from 'assert';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import { preprocess } from '../../src/core/macros';
 import { loadParser } from '../../src/host/treesitter';
 
 async function check(src: string) {
-  return analyzeSource(await loadParser(), src, {});
+  return analyseSource(await loadParser(), src, {});
 }
 
 describe('macros and control flow', () => {
@@ -56,7 +56,7 @@ out:
 
   it('gives up with analysis-incomplete, not a guess, when the path budget runs out', async () => {
     const ifs = Array.from({ length: 14 }, (_, i) => `\tif (c${i}) x${i} = ret;`).join('\n');
-    const r = analyzeSource(await loadParser(), `int f(unsigned long a, struct page **p)\n{\n\tint ret = pin_user_pages_fast(a, 4, 0, p);\n${ifs}\n\tif (ret > 0) unpin_user_pages(p, ret);\n\treturn 0;\n}`, { pathBudget: 8 });
+    const r = analyseSource(await loadParser(), `int f(unsigned long a, struct page **p)\n{\n\tint ret = pin_user_pages_fast(a, 4, 0, p);\n${ifs}\n\tif (ret > 0) unpin_user_pages(p, ret);\n\treturn 0;\n}`, { pathBudget: 8 });
     assert.deepStrictEqual(r.findings.map(f => f.code), ['analysis-incomplete']);
   });
 

@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { AnalysisCache, analyzeSource } from '../../src/core/analyze';
+import { AnalysisCache, analyseSource } from '../../src/core/analyse';
 import { renderCited } from '../../src/core/cite';
 import type { FileAnalysis } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
@@ -27,9 +27,9 @@ describe('lines cited by messages', function () {
    */
   function cachedAfterEdit(text: string, edited: string): { first: FileAnalysis; cached: FileAnalysis; hits: boolean } {
     const cache = new AnalysisCache(false);
-    const first = analyzeSource(parser, text, {}, undefined, cache);
+    const first = analyseSource(parser, text, {}, undefined, cache);
     const stored = new Set(cache.values());
-    const cached = analyzeSource(parser, edited, {}, undefined, cache);
+    const cached = analyseSource(parser, edited, {}, undefined, cache);
     return { first, cached, hits: [...cache.values()].every(v => stored.has(v)) };
   }
 
@@ -41,7 +41,7 @@ describe('lines cited by messages', function () {
       const edited = '/* three lines\n * added above\n */\n' + text;
       const { first, cached, hits } = cachedAfterEdit(text, edited);
       if (hits) reused++;
-      const fresh = analyzeSource(parser, edited);
+      const fresh = analyseSource(parser, edited);
       assert.deepStrictEqual(cached.findings, fresh.findings, name);
       assert.deepStrictEqual(cached.callSites, fresh.callSites, name);
       for (const f of cached.findings) if (f.cited) assert.strictEqual(f.message, renderCited(f.cited), `${name}: message rendered from its lines`);
@@ -63,7 +63,7 @@ describe('lines cited by messages', function () {
       const name = path.relative(FIXTURES, file);
       const text = fs.readFileSync(file, 'utf8');
       const lines = text.split('\n');
-      const first = analyzeSource(parser, text).findings.filter(f => f.cited);
+      const first = analyseSource(parser, text).findings.filter(f => f.cited);
       if (first.length < 2) continue;
       // after the closing brace of a function, between the first and the last finding that cite lines
       const lo = first[0].range.start.line, hi = first[first.length - 1].range.start.line;
@@ -71,7 +71,7 @@ describe('lines cited by messages', function () {
       if (at < 0) continue;
       const edited = [...lines.slice(0, at + 1), '', '/* added between functions */', ...lines.slice(at + 1)].join('\n');
       const { cached } = cachedAfterEdit(text, edited);
-      const fresh = analyzeSource(parser, edited);
+      const fresh = analyseSource(parser, edited);
       assert.deepStrictEqual(cached.findings, fresh.findings, name);
       for (const f of cached.findings) {
         if (f.cited && f.range.start.line < at) kept += f.cited.lines.filter(l => l < at).length;

@@ -7,7 +7,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import type { KernelConfig } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
 import { expectationsOf } from '../fixtures.test';
@@ -34,7 +34,7 @@ describe('configuration-aware analysis', () => {
       const parser = await loadParser();
       const text = fs.readFileSync(path.join(DIR, name), 'utf8');
       const exp = expectationsOf(text);
-      const got = analyzeSource(parser, text, { config: configOf(text) }).findings;
+      const got = analyseSource(parser, text, { config: configOf(text) }).findings;
       const actual = new Set(got.map(f => `${f.range.start.line + 1}:${f.code}`));
       assert.deepStrictEqual([...actual].sort(), [...exp.expected].sort(), got.map(f => `${f.range.start.line + 1}: ${f.message}`).join('\n'));
       for (const line of exp.clean) assert.ok(!got.some(f => f.range.start.line + 1 === line), `${name}:${line} is marked // no finding`);
@@ -45,7 +45,7 @@ describe('configuration-aware analysis', () => {
     const parser = await loadParser();
     const text = fs.readFileSync(path.join(DIR, 'enabled.c'), 'utf8');
     const lines = (config: KernelConfig | null | undefined) =>
-      analyzeSource(parser, text, config === undefined ? {} : { config }).findings.map(f => f.range.start.line + 1).sort((a, b) => a - b);
+      analyseSource(parser, text, config === undefined ? {} : { config }).findings.map(f => f.range.start.line + 1).sort((a, b) => a - b);
     const plain = lines(undefined);
     assert.deepStrictEqual(lines(null), plain);
     const at = (needle: string, from = 0) => text.split('\n').findIndex((l, i) => i >= from && l.includes(needle)) + 1;

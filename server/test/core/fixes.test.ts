@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import type { Finding, TextEdit } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
 
@@ -34,13 +34,13 @@ describe('quick fixes', () => {
     it(`fixes what they say in ${path.relative(FIXTURES, file)}`, async () => {
       const parser = await loadParser();
       const text = fs.readFileSync(file, 'utf8');
-      const before = analyzeSource(parser, text, {});
+      const before = analyseSource(parser, text, {});
       for (const f of before.findings) {
         const fix = f.fixes.find(x => x.preferred);
         if (!fix) continue;
         const kind = fix.title.replace(/\b(?:\w+->)?\w*pages?\w*\b|\b\w+\(\)/g, '…').slice(0, 40);
         kinds.set(f.code, (kinds.get(f.code) ?? 0) + 1);
-        const after = analyzeSource(parser, applyEdits(text, fix.edits), {});
+        const after = analyseSource(parser, applyEdits(text, fix.edits), {});
         const count = (a: typeof before, k: string) => a.findings.filter(x => key(x) === k).length;
         assert.ok(count(after, key(f)) < count(before, key(f)),
           `${path.basename(file)}:${f.range.start.line + 1} ${f.code}: "${fix.title}" (${kind}) leaves the finding`);

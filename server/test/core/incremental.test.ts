@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { AnalysisCache, analyzeSource } from '../../src/core/analyze';
+import { AnalysisCache, analyseSource } from '../../src/core/analyse';
 import { parse } from '../../src/core/syntax';
 import { loadParser } from '../../src/host/treesitter';
 
@@ -30,14 +30,14 @@ describe('incremental re-parse', function () {
           const at = rand(text.length + 1);
           const del = rand(3) === 0 ? rand(12) : 0;
           text = text.slice(0, at) + EDITS[rand(EDITS.length)] + text.slice(Math.min(text.length, at + del));
-          const inc = analyzeSource(parser, text, {}, undefined, cache);
+          const inc = analyseSource(parser, text, {}, undefined, cache);
           const fresh = parse(parser, text)!;
           try {
             assert.strictEqual(cache.last!.tree.rootNode.toString(), fresh.rootNode.toString(), `${f}: tree after edit ${i}`);
           } finally {
             fresh.delete();
           }
-          const plain = analyzeSource(parser, text, {});
+          const plain = analyseSource(parser, text, {});
           assert.deepStrictEqual(JSON.parse(JSON.stringify(inc.findings)), JSON.parse(JSON.stringify(plain.findings)), `${f}: findings after edit ${i}`);
         }
       } finally {

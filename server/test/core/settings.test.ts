@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import { CODES, Finding } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
 
@@ -22,14 +22,14 @@ describe('reporting settings', function () {
     let checked = 0;
     walk(FIXTURES).forEach((file, i) => {
       const text = fs.readFileSync(file, 'utf8');
-      const all = analyzeSource(parser, text).findings;
+      const all = analyseSource(parser, text).findings;
       const codes = [...new Set(all.map(f => f.code))];
       if (!codes.length) return;
       const code = codes[i % codes.length];
       const name = path.relative(FIXTURES, file);
-      assert.deepStrictEqual(analyzeSource(parser, text, { disabledCodes: [code] }).findings, all.filter(f => f.code !== code), `${name}: ${code} disabled`);
+      assert.deepStrictEqual(analyseSource(parser, text, { disabledCodes: [code] }).findings, all.filter(f => f.code !== code), `${name}: ${code} disabled`);
       const want: Finding[] = all.map(f => (f.code === code ? { ...f, severity: 'hint' } : f));
-      assert.deepStrictEqual(analyzeSource(parser, text, { severity: { [code]: 'hint' } }).findings, want, `${name}: ${code} as hint`);
+      assert.deepStrictEqual(analyseSource(parser, text, { severity: { [code]: 'hint' } }).findings, want, `${name}: ${code} as hint`);
       checked++;
     });
     assert.ok(checked >= 20, `only ${checked} fixtures have findings`);

@@ -43,7 +43,7 @@ describe('index: callers in other files give a helper\'s parameters their mode',
     assert.notStrictEqual(after, main);
     const patches = [{ name: 'get.patch', text: `Subject: [PATCH] yy: reference the pages of yy_map()\n\n---\n${createTwoFilesPatch(`a/${MAIN}`, `b/${MAIN}`, main, after)}` }];
     const index = new TreeIndex(TREE, parser, {}, { cacheDir: cache });
-    const report = await runPatchCheck({ patches, treeRoot: TREE, analyze: patchAnalyser(parser, TREE, {}, index), crossFile: true });
+    const report = await runPatchCheck({ patches, treeRoot: TREE, analyse: patchAnalyser(parser, TREE, {}, index), crossFile: true });
     assert.deepStrictEqual(report.findings.map(m => [m.patch, m.file, m.finding.function]), [
       ['fixed', 'drivers/yy/yy_lib.c', 'yy_put'],
       ['fixed', MAIN, 'yy_map'],

@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import { loadParser } from '../../src/host/treesitter';
 import { TreeIndex } from '../../src/index/tree';
 
@@ -19,7 +19,7 @@ describe('index: struct fields filled in another file', () => {
   it('judges a teardown by the file that fills the field', async () => {
     const parser = await loadParser();
     const text = fs.readFileSync(RELEASE, 'utf8');
-    const alone = analyzeSource(parser, text, {});
+    const alone = analyseSource(parser, text, {});
     assert.deepStrictEqual(alone.findings.map(f => f.code), [], 'without the folder nothing is known');
     assert.deepStrictEqual(alone.openFieldReleases?.sort(), ['struct xr_ctx.pages', 'struct xr_frames.pages']);
     const index = new TreeIndex(TREE, parser, {}, { cacheDir });
@@ -28,7 +28,7 @@ describe('index: struct fields filled in another file', () => {
       ['struct xr_ctx.pages', 'PIN', path.join('drivers', 'xr', 'xr_main.c')],
       ['struct xr_frames.pages', 'GET', path.join('drivers', 'xr', 'xr_frames.c')],
     ]);
-    const r = analyzeSource(parser, text, {}, undefined, undefined, fills);
+    const r = analyseSource(parser, text, {}, undefined, undefined, fills);
     const line = (s: string) => text.split('\n').findIndex(l => l.includes(s));
     // the put_page() of pinned pages is wrong; release_pages() of referenced frames is right
     assert.deepStrictEqual(r.findings.map(f => [f.code, f.range.start.line]), [['mismatched-release', line('put_page(c->pages[i])')]]);
@@ -39,7 +39,7 @@ describe('index: struct fields filled in another file', () => {
     const parser = await loadParser();
     const file = path.join(TREE, 'drivers', 'xf', 'xf_release.c');
     const text = fs.readFileSync(file, 'utf8');
-    const alone = analyzeSource(parser, text, {});
+    const alone = analyseSource(parser, text, {});
     assert.deepStrictEqual(alone.findings.map(f => f.code), [], 'without the folder nothing is known');
     assert.deepStrictEqual(alone.openFieldReleases, ['struct xf_req.pages']);
     const index = new TreeIndex(TREE, parser, {}, { cacheDir });
@@ -47,7 +47,7 @@ describe('index: struct fields filled in another file', () => {
     assert.deepStrictEqual(fills.map(f => [f.key, f.mode, f.flag?.key, f.flag?.pinned, f.file]), [
       ['struct xf_req.pages', 'EXTRACT', 'struct xf_req.args.pinned', true, path.join('drivers', 'xf', 'xf_main.c')],
     ]);
-    const r = analyzeSource(parser, text, {}, undefined, undefined, fills);
+    const r = analyseSource(parser, text, {}, undefined, undefined, fills);
     const line = (s: string) => text.split('\n').findIndex(l => l.includes(s));
     // the unpin under rq->args.pinned is right; unguarded it unpins pages that hold nothing; put_page is wrong either way
     assert.deepStrictEqual(r.findings.map(f => [f.code, f.range.start.line]), [

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import type { Finding } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
 import { CACHE_FORMAT, SCAN_FORMAT, ScanFileStore } from '../../src/index/cache';
@@ -36,7 +36,7 @@ describe('tree index', function () {
     const text = fs.readFileSync(file, 'utf8');
     const index = new TreeIndex(tree, parser, {}, { cacheDir: path.join(tmp, 'cache'), ...opts });
     const external = index.summariesFor(text, file);
-    return { text, index, external, findings: analyzeSource(parser, text, {}, external).findings };
+    return { text, index, external, findings: analyseSource(parser, text, {}, external).findings };
   };
   const errorsIn = (fs_: Finding[], fn: string) => fs_.filter(f => f.function === fn && (f.severity === 'error' || f.severity === 'warning'));
 
@@ -77,7 +77,7 @@ describe('tree index', function () {
   describe('summaries across files', () => {
     it('without the index a helper in another file is unknown: no finding', () => {
       const text = fs.readFileSync(MAIN, 'utf8');
-      const f = analyzeSource(parser, text, {}).findings.filter(x => x.severity === 'error' || x.severity === 'warning');
+      const f = analyseSource(parser, text, {}).findings.filter(x => x.severity === 'error' || x.severity === 'warning');
       assert.deepStrictEqual(f.map(x => `${x.function}:${x.code}`), []);
     });
 
@@ -327,7 +327,7 @@ describe('tree index', function () {
       const analyse = () => {
         const index = new TreeIndex(tree, parser, {}, { cacheDir: path.join(tmp, 'cache') });
         const external = index.summariesFor(text, main);
-        const r = index.analysis(text, {}, external, [], () => { computed++; return analyzeSource(parser, text, {}, external); });
+        const r = index.analysis(text, {}, external, [], () => { computed++; return analyseSource(parser, text, {}, external); });
         return { r, index };
       };
       const first = analyse();
@@ -340,7 +340,7 @@ describe('tree index', function () {
       assert.ok(first.r.findings.some(f => f.function === 'xdev_map_user'));
       // other settings: another entry
       const index = new TreeIndex(tree, parser, {}, { cacheDir: path.join(tmp, 'cache') });
-      index.analysis(text, { kernelVersion: '6.1' }, index.summariesFor(text, main), [], () => { computed++; return analyzeSource(parser, text, {}); });
+      index.analysis(text, { kernelVersion: '6.1' }, index.summariesFor(text, main), [], () => { computed++; return analyseSource(parser, text, {}); });
       assert.strictEqual(computed, 2);
       // the helper in the other file now unpins: the summaries differ, so does the key
       const helper = path.join(tree, 'drivers', 'xdev', 'xdev_pages.c');

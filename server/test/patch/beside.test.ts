@@ -32,7 +32,7 @@ describe('patch: findings a patch makes or mends in the files beside it', () => 
   it('a helper that changes family: its pinning caller fixed, its referencing caller introduced', async () => {
     const parser = await loadParser();
     const index = new TreeIndex(TREE, parser, {}, { cacheDir: cache });
-    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyze: patchAnalyser(parser, TREE, {}, index), crossFile: true });
+    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyse: patchAnalyser(parser, TREE, {}, index), crossFile: true });
     assert.deepStrictEqual(report.findings.map(m => [m.patch, m.file, m.finding.code, m.finding.function, m.by]), [
       ['fixed', 'drivers/zz/zz_user.c', 'mismatched-release', 'zz_pin', 0],
       ['introduced', 'drivers/zz/zz_user.c', 'mismatched-release', 'zz_get', 0],
@@ -47,7 +47,7 @@ describe('patch: findings a patch makes or mends in the files beside it', () => 
 
   it('without the index the callers do not see the helper: nothing beside the patch is reported', async () => {
     const parser = await loadParser();
-    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyze: patchAnalyser(parser, TREE, {}) });
+    const report = await runPatchCheck({ patches: patch(), treeRoot: TREE, analyse: patchAnalyser(parser, TREE, {}) });
     assert.deepStrictEqual(report.findings, []);
   });
 });

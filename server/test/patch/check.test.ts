@@ -77,7 +77,7 @@ const diffOf = (p: string, before: string, after: string) => {
 
 describe('patch: runPatchCheck', () => {
   it('marks what a half conversion introduces, and summarises it', async () => {
-    const report = await runPatchCheck({ patches: inputs('half-convert'), treeRoot: path.join(FIX, 'half-convert', 'tree'), analyze: fakeAnalyze });
+    const report = await runPatchCheck({ patches: inputs('half-convert'), treeRoot: path.join(FIX, 'half-convert', 'tree'), analyse: fakeAnalyze });
     assert.deepStrictEqual(report.findings.map((m) => [m.file, m.finding.range.start.line + 1, m.finding.code, m.patch, m.by]),
       [[UDMA, 74, 'mismatched-release', 'introduced', 0]]);
     assert.deepStrictEqual(report.patches[0].lines, [
@@ -107,7 +107,7 @@ describe('patch: runPatchCheck', () => {
   });
 
   it('prints nothing in quiet mode when nothing is introduced, and exits 0', async () => {
-    const report = await runPatchCheck({ patches: inputs('convert-ok'), treeRoot: path.join(FIX, 'convert-ok', 'tree'), analyze: fakeAnalyze });
+    const report = await runPatchCheck({ patches: inputs('convert-ok'), treeRoot: path.join(FIX, 'convert-ok', 'tree'), analyse: fakeAnalyze });
     assert.deepStrictEqual(report.findings, []);
     assert.strictEqual(renderPatchReportText(report, { quiet: true }), '');
     assert.strictEqual(patchExitCode(report), 0);
@@ -125,7 +125,7 @@ describe('patch: runPatchCheck', () => {
     const after2 = after.replace('\tput_page(p[0]);', '\tput_page(p[0]); /* FIXME */');
     const root = tmpTree({ 'x.c': before });
     const patches = [{ name: '1.diff', text: diffOf('x.c', before, after) }, { name: '2.diff', text: diffOf('x.c', after, after2) }];
-    const report = await runPatchCheck({ patches, treeRoot: root, analyze: fakeAnalyze });
+    const report = await runPatchCheck({ patches, treeRoot: root, analyse: fakeAnalyze });
     assert.deepStrictEqual(report.findings.map((m) => [m.finding.function, m.finding.code, m.patch]),
       [['a', 'leaked-pages', 'unchanged'], ['c', 'mismatched-release', 'unchanged']]);
     assert.deepStrictEqual(report.patches.map((p) => [p.introduced.length, p.fixed.length]), [[0, 0], [0, 0]]);
@@ -137,7 +137,7 @@ describe('patch: runPatchCheck', () => {
     const before = ['int a(void)', '{', '\tn = pin_user_pages_fast(u, 1, 0, p);', '\tput_page(p[0]);', '}', ''].join('\n');
     const after = before.replace('put_page(p[0])', 'unpin_user_pages(p, 1)');
     const root = tmpTree({ 'x.c': before });
-    const report = await runPatchCheck({ patches: [{ name: 'fix.diff', text: diffOf('x.c', before, after) }], treeRoot: root, analyze: fakeAnalyze });
+    const report = await runPatchCheck({ patches: [{ name: 'fix.diff', text: diffOf('x.c', before, after) }], treeRoot: root, analyse: fakeAnalyze });
     assert.deepStrictEqual(report.findings.map((m) => [m.finding.range.start.line, m.patch, m.by]), [[3, 'fixed', 0]]);
     assert.strictEqual(patchExitCode(report), 0);
     assert.deepStrictEqual(report.patches[0].lines, [
@@ -148,12 +148,12 @@ describe('patch: runPatchCheck', () => {
   it('throws PatchCheckError for a hunk that does not apply, a quoted reply and a missing file', async () => {
     const rejects = async (c: string, kind: string) => {
       const shared = JSON.parse(fs.readFileSync(path.join(FIX, c, 'expected.json'), 'utf8')).tree as string | undefined;
-      await assert.rejects(runPatchCheck({ patches: inputs(c), treeRoot: path.join(FIX, c, shared ?? 'tree'), analyze: fakeAnalyze }),
+      await assert.rejects(runPatchCheck({ patches: inputs(c), treeRoot: path.join(FIX, c, shared ?? 'tree'), analyse: fakeAnalyze }),
         (e: unknown) => e instanceof PatchCheckError && e.problems[0].kind === kind);
     };
     await rejects('no-apply', 'hunk-failed');
     await rejects('quoted-reply', 'quoted-patch');
-    await assert.rejects(runPatchCheck({ patches: inputs('convert-ok'), treeRoot: path.join(FIX, 'no-such-tree'), analyze: fakeAnalyze }),
+    await assert.rejects(runPatchCheck({ patches: inputs('convert-ok'), treeRoot: path.join(FIX, 'no-such-tree'), analyse: fakeAnalyze }),
       (e: unknown) => e instanceof PatchCheckError && e.problems[0].kind === 'missing-file');
   });
 });
@@ -168,20 +168,20 @@ describe('patch: runGitCheck', () => {
     git(root, 'init', '-q');
     git(root, 'add', '-A');
     git(root, 'commit', '-q', '-m', 'base');
-    const none = await runGitCheck({ treeRoot: root, analyze: fakeAnalyze });
+    const none = await runGitCheck({ treeRoot: root, analyse: fakeAnalyze });
     assert.deepStrictEqual([none.patches.length, none.findings.length, none.notes], [0, 0, ['no changes against HEAD']]);
 
     fs.writeFileSync(path.join(root, UDMA), fs.readFileSync(half, 'utf8').replace('get_user_pages_fast(', 'pin_user_pages_fast('));
-    const report = await runGitCheck({ treeRoot: root, rev: 'HEAD', analyze: fakeAnalyze });
+    const report = await runGitCheck({ treeRoot: root, rev: 'HEAD', analyse: fakeAnalyze });
     assert.strictEqual(report.patches[0].subject, 'working tree against HEAD');
     assert.deepStrictEqual(report.findings.map((m) => [m.file, m.patch, m.finding.code]).sort(), [
       [UDMA, 'introduced', 'mismatched-release'], [UDMA, 'introduced', 'mismatched-release'],
     ]);
     // from a subfolder, paths are relative to it
-    const sub = await runGitCheck({ treeRoot: path.join(root, 'drivers'), analyze: fakeAnalyze });
+    const sub = await runGitCheck({ treeRoot: path.join(root, 'drivers'), analyse: fakeAnalyze });
     assert.strictEqual(sub.findings[0].file, 'misc/udma/udma.c');
 
-    await assert.rejects(runGitCheck({ treeRoot: root, rev: 'no-such-rev', analyze: fakeAnalyze }),
+    await assert.rejects(runGitCheck({ treeRoot: root, rev: 'no-such-rev', analyse: fakeAnalyze }),
       (e: unknown) => e instanceof PatchCheckError && e.problems[0].kind === 'git');
   });
 });

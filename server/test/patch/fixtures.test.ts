@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runPatchCheck } from '../../src/index/patch-check';
 import { MarkedFinding, PatchCheckError } from '../../src/index/patch-compare';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import { loadParser } from '../../src/host/treesitter';
 
 interface Expected {
@@ -46,7 +46,7 @@ describe('patch: fixtures with the analysis core', () => {
       const parser = await loadParser();
       const patches = fs.readdirSync(c.dir).filter((f) => /\.(patch|mbox|eml)$/.test(f)).sort()
         .map((f) => ({ name: f, text: fs.readFileSync(path.join(c.dir, f), 'utf8') }));
-      const run = runPatchCheck({ patches, treeRoot: path.join(c.dir, expected.tree ?? 'tree'), analyze: (_p, text) => analyzeSource(parser, text) });
+      const run = runPatchCheck({ patches, treeRoot: path.join(c.dir, expected.tree ?? 'tree'), analyse: (_p, text) => analyseSource(parser, text) });
       if (expected.error) {
         const e = expected.error;
         await assert.rejects(run, (err: unknown) => {

@@ -2,7 +2,7 @@
 // and single functions whose states or findings grow without bound end
 // quickly, with what was found so far and an analysis-incomplete note.
 import * as assert from 'assert';
-import { analyzeSource } from '../../src/core/analyze';
+import { analyseSource } from '../../src/core/analyse';
 import { loadParser } from '../../src/host/treesitter';
 import { BIG, DEEP, NEAR_LIMIT, NESTED_OK } from './shapes';
 
@@ -13,7 +13,7 @@ describe('robustness: depth and work budgets of the core', function () {
 
   for (const [name, src] of Object.entries(DEEP)) {
     it(`${name}: no stack overflow, an analysis-incomplete note for the function`, async () => {
-      const a = analyzeSource(await loadParser(), src, {});
+      const a = analyseSource(await loadParser(), src, {});
       const notes = incomplete(a.findings);
       // parentheses the grammar may fold differently: either the depth limit or a clean analysis, never a throw
       assert.ok(notes.length === 1 && /nests more than \d+ levels deep/.test(notes[0]), JSON.stringify(a.findings.map(f => f.message)));
@@ -24,14 +24,14 @@ describe('robustness: depth and work budgets of the core', function () {
   for (const [name, src] of Object.entries(NEAR_LIMIT)) {
     it(`${name} just under the depth limit: analysed in bounded time`, async () => {
       const t = Date.now();
-      const a = analyzeSource(await loadParser(), src, {});
+      const a = analyseSource(await loadParser(), src, {});
       assert.ok(!incomplete(a.findings).some(m => /nests more than/.test(m)), JSON.stringify(incomplete(a.findings)));
       assert.ok(Date.now() - t < 10_000, `took ${Date.now() - t} ms`);
     });
   }
 
   it('analyses nesting under the depth limit as usual', async () => {
-    const a = analyzeSource(await loadParser(), NESTED_OK, {});
+    const a = analyseSource(await loadParser(), NESTED_OK, {});
     assert.deepStrictEqual(incomplete(a.findings), []);
     assert.ok(a.findings.some(f => f.code === 'mismatched-release'), JSON.stringify(a.findings.map(f => f.code)));
   });
@@ -40,7 +40,7 @@ describe('robustness: depth and work budgets of the core', function () {
     it(`${name}: ends within seconds with a budget note`, async () => {
       const parser = await loadParser();
       const t = Date.now();
-      const a = analyzeSource(parser, src, {});
+      const a = analyseSource(parser, src, {});
       const ms = Date.now() - t;
       const notes = incomplete(a.findings);
       assert.strictEqual(notes.length, 1, JSON.stringify(notes));
@@ -51,7 +51,7 @@ describe('robustness: depth and work budgets of the core', function () {
   }
 
   it('keeps the findings found before the budget ran out', async () => {
-    const a = analyzeSource(await loadParser(), BIG['releases-10000'], {});
+    const a = analyseSource(await loadParser(), BIG['releases-10000'], {});
     const doubles = a.findings.filter(f => f.code === 'double-release');
     assert.ok(doubles.length > 100, `${doubles.length} double releases kept`);
     // and what they carry stays bounded (the paths of all findings together)
@@ -60,7 +60,7 @@ describe('robustness: depth and work budgets of the core', function () {
 
   it('the same function gives the same answer every run (the budget has no clock)', async () => {
     const parser = await loadParser();
-    const once = JSON.stringify(analyzeSource(parser, BIG['ifs-200-around-acquires'], {}).findings);
-    assert.strictEqual(JSON.stringify(analyzeSource(parser, BIG['ifs-200-around-acquires'], {}).findings), once);
+    const once = JSON.stringify(analyseSource(parser, BIG['ifs-200-around-acquires'], {}).findings);
+    assert.strictEqual(JSON.stringify(analyseSource(parser, BIG['ifs-200-around-acquires'], {}).findings), once);
   });
 });

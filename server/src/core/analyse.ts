@@ -85,10 +85,10 @@ interface FunctionResult {
  * `fills`: how other files fill struct fields with pages (from their
  * FileAnalysis.fieldFills), so that a teardown here is judged by them.
  */
-export function analyzeSource(parser: Parser, text: string, settings: CheckSettings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[]): FileAnalysis {
-  const cfg = { ...DEFAULT_SETTINGS, ...settings };
+export function analyseSource(parser: Parser, text: string, given: CheckSettings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[]): FileAnalysis {
+  const settings = { ...DEFAULT_SETTINGS, ...given };
   const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
-  const tooBig = overSizeLimit(text.length, cfg.maxFileSize);
+  const tooBig = overSizeLimit(text.length, settings.maxFileSize);
   if (tooBig) {
     empty.notes.push(tooBig);
     return empty;
@@ -105,17 +105,17 @@ export function analyzeSource(parser: Parser, text: string, settings: CheckSetti
     return empty;
   }
   try {
-    return analyzeTree(tree.rootNode, text, cfg, external, cache, fills, callers);
+    return analyseTree(tree.rootNode, text, settings, external, cache, fills, callers);
   } finally {
     // an editor's document keeps its tree for the next, incremental, parse
     if (cache && parsed) cache.last = parsed; else tree.delete();
   }
 }
 
-function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache, fills: FieldFill[] = [], callers: ArgMode[] = []): FileAnalysis {
-  const kernel = cfg.kernelVersion === 'auto' ? detectKernel(text, root) : cfg.kernelVersion;
+function analyseTree(root: Node, text: string, settings: Required<Settings>, external?: ExternalSummaries, cache?: AnalysisCache, fills: FieldFill[] = [], callers: ArgMode[] = []): FileAnalysis {
+  const kernel = settings.kernelVersion === 'auto' ? detectKernel(text, root) : settings.kernelVersion;
   // functions the build's configuration leaves out (#ifdef CONFIG_… around them) are not analysed
-  const config = (cfg as CheckSettings).config;
+  const config = (settings as CheckSettings).config;
   const fns = config ? functionsOf(root).filter(f => compiledUnder(f.node, config)) : functionsOf(root);
   const local = new Set(fns.map(f => f.name));
   const out: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: fns.length, notes: [] };
@@ -128,7 +128,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const fieldStores: FunctionResult['fieldStores'] = [];
   const fieldReleases: FunctionResult['fieldReleases'] = [];
   const used = new Set<string>();
-  const cfgKey = JSON.stringify(cfg);
+  const settingsKey = JSON.stringify(settings);
   const calleeMemo = new Map<FunctionDef, Set<string>>();
   const callees0 = (f: FunctionDef) => { let c = calleeMemo.get(f); if (!c) { c = calleesOf(f); calleeMemo.set(f, c); } return c; };
   // flag fields that say whether extracted pages were pinned, set here or in the files that fill our fields
@@ -141,11 +141,11 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   const run = (fn: FunctionDef, paramModes?: Map<number, ParamOrigin>): FunctionResult => {
     const body = fn.body.text;
     const callees = callees0(fn);
-    const key = cache && [fn.node.text, fn.node.startPosition.column, kernel, cfgKey,
+    const key = cache && [fn.node.text, fn.node.startPosition.column, kernel, settingsKey,
       JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null])),
       [...flagNames].filter(n => body.includes(n)).sort().join(','), paramModes ? JSON.stringify([...paramModes]) : ''].join('\u0000');
     const hit = key !== undefined ? cache?.get(key) : undefined;
-    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyzeFunction(fn, text, cfg, kernel, summaries, local, flagNames, out, paramModes);
+    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyseFunction(fn, text, settings, kernel, summaries, local, flagNames, out, paramModes);
     if (key !== undefined && !hit) cache!.set(key, r);
     if (key !== undefined) used.add(key);
     return r;
@@ -210,7 +210,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
   // (fields.ts makes its findings with the default severities too: the settings are applied once, below)
-  const byDefault: Required<Settings> = { ...cfg, disabledCodes: [], severity: {} };
+  const byDefault: Required<Settings> = { ...settings, disabledCodes: [], severity: {} };
   findings.push(...neverReleased(ownFills, releasedKeys, fns, text, byDefault));
   // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
   // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
@@ -242,7 +242,7 @@ function analyzeTree(root: Node, text: string, cfg: Required<Settings>, external
   // forget functions that no longer exist, so the cache follows the document
   if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
   // the reporting settings, applied once to every finding of the file
-  out.findings = applySettings(findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character), cfg);
+  out.findings = applySettings(findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character), settings);
   return out;
 }
 
@@ -286,13 +286,13 @@ function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
 }
 
 /** Simulates one function: its findings, call sites and summary. */
-function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>, kernel: '6.1' | '6.12',
+function analyseFunction(fn: FunctionDef, text: string, settings: Required<Settings>, kernel: '6.1' | '6.12',
   summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis, paramModes?: Map<number, ParamOrigin>): FunctionResult {
   const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [], fieldFrees: [], releaseSites: [] };
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
-    const graph = buildCfg(fn.body, (cfg as CheckSettings).config);
+    const graph = buildCfg(fn.body, (settings as CheckSettings).config);
     const locals = localsOf(fn.body);
     const released = releasedHolders(fn);
     const params = new Set(fn.params.map(p => p.name));
@@ -303,16 +303,16 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
         return params.has(r) || holder.includes('->') || holder.includes('.') || !locals.has(r);
       },
       releasesHere: (holder: string) => released.has(holder),
-      report: (st: State, r: Report) => addFinding(seen, cfg, cx, st, r),
+      report: (st: State, r: Report) => addFinding(seen, settings, cx, st, r),
     };
     try {
-      res = simulate(fn, graph, { pathBudget: cfg.pathBudget, summaries, checkers: CHECKERS, cx, local, flagNames, paramModes });
+      res = simulate(fn, graph, { pathBudget: settings.pathBudget, summaries, checkers: CHECKERS, cx, local, flagNames, paramModes });
     } catch (e) {
       out.notes.push(`${fn.name}: not analysed (${e instanceof Error ? e.message : String(e)})`);
       return result;
     }
     if (res.incomplete || graph.truncated) {
-      addIncomplete(seen, cfg, fn, res.incomplete ?? 'the function is too large for the CFG limit');
+      addIncomplete(seen, settings, fn, res.incomplete ?? 'the function is too large for the CFG limit');
     }
     const rp = res.returnsPages;
     result.summary = summarize(fn, res.effects, rp && rp.modes.size === 1 ? { mode: [...rp.modes][0], api: [...rp.apis].join('/') } : undefined);
@@ -335,7 +335,7 @@ function analyzeFunction(fn: FunctionDef, text: string, cfg: Required<Settings>,
     for (const r of res.fieldReleases) {
       const key = fieldKey(fn, r.field);
       if (key) result.releasedKeys.push(key);
-      if (!key && !r.viaHelper) addUnjudged(seen, cfg, fn, r.node, `${r.api}() releases ${r.field}, but the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct): how the field was filled is not looked up and this release is not judged`);
+      if (!key && !r.viaHelper) addUnjudged(seen, settings, fn, r.node, `${r.api}() releases ${r.field}, but the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct): how the field was filled is not looked up and this release is not judged`);
       if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards) });
     }
     for (const site of res.sites) {
@@ -403,7 +403,7 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
   };
 }
 
-function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: CheckContext, st: State, r: Report): void {
+function addFinding(seen: Map<string, Finding>, settings: Required<Settings>, cx: CheckContext, st: State, r: Report): void {
   const key = `${r.code}:${r.node.startIndex}:${r.set?.site ?? ''}`;
   if (seen.has(key)) return;
   const fn = cx.fn;
@@ -426,14 +426,14 @@ function addFinding(seen: Map<string, Finding>, cfg: Required<Settings>, cx: Che
 }
 
 /** An information note on what the model could not decide at `node` (never a guess). */
-function addUnjudged(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, node: Node, message: string): void {
+function addUnjudged(seen: Map<string, Finding>, settings: Required<Settings>, fn: FunctionDef, node: Node, message: string): void {
   const code: Code = 'analysis-incomplete';
   seen.set(`${code}:${node.startIndex}`, {
     code, severity: DEFAULT_SEVERITY[code], message, function: fn.name, range: rangeOf(node), path: [], fixes: [],
   });
 }
 
-function addIncomplete(seen: Map<string, Finding>, cfg: Required<Settings>, fn: FunctionDef, why: string): void {
+function addIncomplete(seen: Map<string, Finding>, settings: Required<Settings>, fn: FunctionDef, why: string): void {
   const code: Code = 'analysis-incomplete';
   const name = fn.node.childForFieldName('declarator') ?? fn.node;
   seen.set(`${code}:${fn.node.startIndex}`, {
