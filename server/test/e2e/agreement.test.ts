@@ -9,30 +9,15 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, installExtension, startCodeServer } from './harness';
+import {
+  ARTIFACTS, BASE_SETTINGS, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, installExtension, openWorkbench, quickOpen, runCommand, startCodeServer,
+} from './harness';
 
 const FIXTURE = path.join(__dirname, '..', 'index', 'trees', 'agree');
 const FILE = 'drivers/xa/xa_release.c';
 const LINES = fs.readFileSync(path.join(FIXTURE, FILE), 'utf8').split('\n');
 /** 1-based line of the put_page() of the pinned ring. */
 const LINE = LINES.findIndex(l => /^\s*put_page\(r->pages\[i\]\);/.test(l)) + 1;
-
-const SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.enableExperiments': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': 'off',
-  'chat.disableAIFeatures': true,
-  'editor.minimap.enabled': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'security.workspace.trust.enabled': true,
-  'security.workspace.trust.startupPrompt': 'never',
-  'security.workspace.trust.untrustedFiles': 'open',
-};
 
 describe('VS Code extension: Check Workspace and the open file agree on a cross-file field', function () {
   this.timeout(240_000);
@@ -48,19 +33,10 @@ describe('VS Code extension: Check Workspace and the open file agree on a cross-
     assert.ok(LINE > 0, 'the fixture has the put_page() of the ring');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const vsix = buildVsix();
-    profile = freshProfile(FIXTURE, SETTINGS);
+    profile = freshProfile(FIXTURE, BASE_SETTINGS);
     installExtension(found, profile, vsix);
     server = await startCodeServer(found, profile);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: found.chromium, headless: true, env: profile.env,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(60_000);
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor();
-    await page.locator('.part.editor').click({ position: { x: 300, y: 300 } });
+    ({ browser, page } = await openWorkbench(found, profile, server, 60_000));
   });
 
   afterEach(async function () {
@@ -79,31 +55,16 @@ describe('VS Code extension: Check Workspace and the open file agree on a cross-
 
   /** Shows the Problems view through the command palette (a key toggles it). */
   async function showProblems(): Promise<void> {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Shift+P');
-    const quick = page.locator('.quick-input-widget input');
-    await quick.waitFor();
-    await quick.fill('>Problems: Focus on Problems View');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Focus on Problems View' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Problems: Focus on Problems View');
     await page.locator('.markers-panel').waitFor();
   }
 
   it('Check Workspace reports the teardown finding of a file that is not open', async () => {
     // the extension activates on a C or patch document: open the file that fills the fields, not the teardown
-    await page.keyboard.press('Control+P');
-    const quick = page.locator('.quick-input-widget input');
-    await quick.waitFor();
-    await quick.fill('xa_map.c');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'xa_map.c' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'xa_map.c');
     await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'pin_user_pages_fast' }).waitFor();
 
-    await page.keyboard.press('Control+Shift+P');
-    await quick.waitFor();
-    await quick.fill('>pinlens: Check Workspace');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Check Workspace' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'pinlens: Check Workspace');
     await page.locator('.notification-toast', { hasText: 'pinlens: 2 files, 2 call sites, 1 finding' }).first().waitFor();
     await showProblems();
     await problemRows().first().waitFor();
@@ -113,12 +74,7 @@ describe('VS Code extension: Check Workspace and the open file agree on a cross-
   });
 
   it('opening the file shows the same finding on the same line, and the Problems view still one row', async () => {
-    await page.keyboard.press('Control+P');
-    const quick = page.locator('.quick-input-widget input');
-    await quick.waitFor();
-    await quick.fill('xa_release.c');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'xa_release.c' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'xa_release.c');
     const editor = page.locator('.editor-instance .monaco-editor').first();
     await editor.locator('.view-lines', { hasText: 'xa_ring_release' }).waitFor();
     await editor.locator('.squiggly-error').first().waitFor();

@@ -1,9 +1,12 @@
-// The pieces of the editor end-to-end test that are not VS Code's DOM: finding
+// What the editor end-to-end suites share: finding
 // the environment scripts/e2e-setup.sh installed, packaging the extension,
-// starting code-server on a fresh profile, and waiting on its output.
+// starting code-server on a fresh profile, waiting on its output, and opening
+// its workbench in Chromium with the few steps every suite takes (Quick Open,
+// the command palette).
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const E2E_DIR = path.join(ROOT, '.e2e');
@@ -194,4 +197,70 @@ export function activationMs(profile: Profile): number | undefined {
     }
   }
   return undefined;
+}
+
+/** The settings every suite's fresh profile starts from: no tours, tips, updates or telemetry; workspace trust on, the folder opened untrusted. */
+export const BASE_SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': 'off', // (false is migrated to 'off' by rewriting settings.json mid-start)
+  'chat.disableAIFeatures': true,
+  'editor.minimap.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // Workspace trust stays on and the folder opens untrusted (Restricted Mode):
+  // the extension declares untrustedWorkspaces.supported and must work there.
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
+/**
+ * Chromium (the flags this machine needs: no sandbox as root, no background
+ * networking) on code-server's page for the profile's folder, the workbench
+ * shown and the editor area focused. `consoleLines` collects the workbench's
+ * console, for the logs of a failed run.
+ */
+export async function openWorkbench(env: E2eEnv, profile: Profile, server: Server, timeoutMs: number, consoleLines?: string[]): Promise<{ browser: Browser; page: Page }> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: env.chromium, headless: true, env: profile.env, // XDG folders and TMPDIR inside the run folder
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.setDefaultTimeout(timeoutMs);
+  if (consoleLines) page.on('console', m => { consoleLines.push(`${new Date().toISOString()} ${m.type()} ${m.text()}`); });
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
+  await page.locator('.monaco-workbench').waitFor();
+  await page.locator('.part.editor').click({ position: { x: 300, y: 300 } });
+  return { browser, page };
+}
+
+/** Opens a file of the folder through Quick Open and waits for its tab to be the active one. */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(name) }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
+  await page.locator('.tab.active', { hasText: path.basename(name) }).waitFor();
+}
+
+/** Runs a command by its title through the command palette. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
 }

@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
-  ARTIFACTS, E2eEnv, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, installExtension, startCodeServer,
+  ARTIFACTS, BASE_SETTINGS, E2eEnv, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, installExtension, openWorkbench, quickOpen, runCommand,
+  startCodeServer,
 } from './harness';
 
 const FIXTURE = path.join(__dirname, 'review-workspace');
@@ -22,21 +23,8 @@ const PATCH = 'patches/0001-pinfill-add-pinfill_get.patch';
 const FILLER_FILES = 600;
 
 const SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.enableExperiments': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': 'off',
-  'chat.disableAIFeatures': true,
+  ...BASE_SETTINGS,
   'editor.hover.delay': 200,
-  'editor.minimap.enabled': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'security.workspace.trust.enabled': true,
-  'security.workspace.trust.startupPrompt': 'never',
-  'security.workspace.trust.untrustedFiles': 'open',
   'files.associations': { '*.patch': 'diff' },
 };
 
@@ -59,29 +47,6 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
 
   const editor = () => page.locator('.editor-instance .monaco-editor').first();
   const status = () => page.locator('.statusbar-item', { hasText: 'pinlens' });
-
-  async function quickOpen(name: string): Promise<void> {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(name);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(name) }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden' });
-    await page.locator('.tab.active', { hasText: path.basename(name) }).waitFor();
-  }
-
-  async function command(title: string): Promise<void> {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden' });
-  }
 
   /**
    * Points the mouse at `target` until a hover holding `text` shows. The point
@@ -135,16 +100,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
     }
     installExtension(env, profile, vsix);
     server = await startCodeServer(env, profile);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: env.chromium, headless: true, env: profile.env,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(WAIT);
-    page.on('console', m => { consoleLines.push(`${new Date().toISOString()} ${m.type()} ${m.text()}`); });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor();
+    ({ browser, page } = await openWorkbench(env, profile, server, WAIT, consoleLines));
     // every text the pinlens status item shows, in order, as the DOM changes
     // (a string: the test is compiled without the DOM's types)
     await page.evaluate(`(() => {
@@ -158,9 +114,8 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
       };
       new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
     })()`);
-    await page.locator('.part.editor').click({ position: { x: 300, y: 300 } });
     // the first file: its finding needs a helper of another file, known once the folder is indexed
-    await quickOpen('pinuser.c');
+    await quickOpen(page, 'pinuser.c');
     await status().filter({ hasText: '1 call site, 1 finding' }).waitFor();
   });
 
@@ -193,7 +148,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
   });
 
   it('logs what it analysed, the index and its cache in the Output channel', async function () {
-    await command('pinlens: Show Output');
+    await runCommand(page, 'pinlens: Show Output');
     const out = page.locator('.part.panel .monaco-editor .view-lines');
     // the channel holds the LSP trace too, which soon pushes the log lines out of view: they are
     // read only through its filter (the panel's: cleared after), once the Output view is shown
@@ -214,7 +169,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
   });
 
   it('keeps a finding to a few rows in Problems, the steps in words', async function () {
-    await quickOpen('pinhash.c');
+    await quickOpen(page, 'pinhash.c');
     // (until the item updates it may still show pinuser.c's count: the rows below are what
     // prove pinhash.c's finding arrived)
     await status().filter({ hasText: /pinlens: (?:\d+ call sites?, )?1 finding/ }).waitFor();
@@ -306,7 +261,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
 
   it('fixes a leak in a patch document by editing its + lines', async function () {
     await page.keyboard.press('Control+1');
-    await quickOpen(path.basename(PATCH));
+    await quickOpen(page, path.basename(PATCH));
     const leakLine = fs.readFileSync(path.join(FIXTURE, PATCH), 'utf8').split('\n').findIndex(l => l === '+\t\treturn -EFAULT;');
     await goToLine(leakLine);
     const squiggle = editor().locator('.squiggly-warning').first();

@@ -11,8 +11,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import {
-  ARTIFACTS, E2eEnv, Profile, ROOT, Server, activationMs, buildVsix, e2eEnvOrSkip, freshProfile, installExtension,
-  startCodeServer, waitForFile,
+  ARTIFACTS, BASE_SETTINGS, E2eEnv, Profile, ROOT, Server, activationMs, buildVsix, e2eEnvOrSkip, freshProfile, installExtension,
+  openWorkbench, quickOpen, runCommand, startCodeServer, waitForFile,
 } from './harness';
 
 const FIXTURE = path.join(__dirname, 'workspace');
@@ -23,24 +23,9 @@ const PUT_PAGE_LINE = FIXTURE_LINES.findIndex(l => /^\s*put_page\(pages\[i\]\);/
 const PUT_PAGE_COLUMN = FIXTURE_LINES[PUT_PAGE_LINE]?.indexOf('put_page') ?? -1;
 
 const SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.enableExperiments': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': 'off', // (false is migrated to 'off' by rewriting settings.json mid-start)
-  'chat.disableAIFeatures': true,
+  ...BASE_SETTINGS,
   'editor.hover.delay': 200,
-  'editor.minimap.enabled': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'pinlens.trace.server': 'verbose',
-  // Workspace trust stays on and the folder opens untrusted (Restricted Mode):
-  // the extension declares untrustedWorkspaces.supported and must work there.
-  'security.workspace.trust.enabled': true,
-  'security.workspace.trust.startupPrompt': 'never',
-  'security.workspace.trust.untrustedFiles': 'open',
 };
 
 const WAIT = 60_000;
@@ -114,28 +99,8 @@ describe('VS Code extension (code-server + Chromium)', function () {
     server = await startCodeServer(env, profile);
     const t3 = Date.now();
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: env.chromium,
-      headless: true,
-      env: profile.env, // XDG folders and TMPDIR inside the run folder
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(WAIT);
-    page.on('console', m => { consoleLines.push(`${new Date().toISOString()} ${m.type()} ${m.text()}`); });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor();
-
-    // Open the C file through Quick Open.
-    await page.locator('.part.editor').click({ position: { x: 300, y: 300 } });
-    await page.keyboard.press('Control+P');
-    const quickInput = page.locator('.quick-input-widget input');
-    await quickInput.waitFor();
-    await quickInput.fill(path.basename(FILE));
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(FILE) }).first().waitFor();
-    await page.keyboard.press('Enter');
+    ({ browser, page } = await openWorkbench(env, profile, server, WAIT, consoleLines));
+    await quickOpen(page, FILE);
     await editor().locator('.view-lines', { hasText: 'pin_user_pages_fast' }).waitFor();
     const secs = (a: number, b: number) => `${((b - a) / 1000).toFixed(1)} s`;
     console.log(`      build+package ${secs(t0, t1)}, install ${secs(t1, t2)}, code-server up ${secs(t2, t3)}, file open in the browser ${secs(t3, Date.now())}`);
@@ -220,13 +185,7 @@ describe('VS Code extension (code-server + Chromium)', function () {
   });
 
   it('checks the workspace folder from the command palette', async function () {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill('>pinlens: Check Workspace');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Check Workspace' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'pinlens: Check Workspace');
     const toast = page.locator('.notification-toast', { hasText: 'pinlens: 1 file, 1 call site, 1 finding' }).first();
     await toast.waitFor();
     await screenshot('check-workspace');
