@@ -534,7 +534,7 @@ export function release(sim: SimContext, st: State, idx: number, ev: ReleaseEven
   const bound = set.mode !== 'EXTRACT' || ev.family === 'bio';
   ev.guarded = ev.guarded || bound;
   for (const c of sim.opts.checkers) c.onRelease?.(sim.opts.cx, st, set, ev);
-  const site = set.site >= 0 ? sim.sites.find(s => s.id === set.site) : undefined;
+  const site = set.site >= 0 ? siteOf(sim, set) : undefined;
   const how = set.mode === 'UNKNOWN' ? 'unknown' : set.param !== undefined ? (set.origin ? 'callers' : 'unknown') : site?.api.kind === 'summary' ? 'helper' : 'acquire';
   noteRelease(sim, ev, how, set.mode === 'UNKNOWN' ? undefined : set.mode, set.origin?.api ?? site?.api.name);
   if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);

@@ -194,6 +194,11 @@ export function strip(n: Node): Node {
   return cur;
 }
 
+/** Text to match literally inside a RegExp. */
+export function escapeRegExp(t: string): string {
+  return t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Normalise an expression's text: no spaces, no outer parens. */
 export function norm(text: string): string {
   let t = text.replace(/\s+/g, '');

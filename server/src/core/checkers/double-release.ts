@@ -29,7 +29,7 @@
 // taken again from a free list is reset there).
 import { CONTAINER_FREES, RELEASE_BY_NAME } from '../apis';
 import { consequence, dropPair, ledger } from '../counters';
-import { callArgs, calleeName, norm } from '../syntax';
+import { callArgs, calleeName, escapeRegExp, norm } from '../syntax';
 import type { Node } from '../syntax';
 import type { CheckContext, Checker, ReleaseEvent } from './checker';
 import { cite } from '../cite';
@@ -48,7 +48,7 @@ export const doubleRelease: Checker = {
     // one page of a known mode released twice in a row: the same slot, nothing written between
     // (of a known mode — an acquire here, or every caller's: a parameter of unknown mode may come with two references a caller took)
     if (set && !ev.viaHelper && (set.mode === 'PIN' || set.mode === 'GET' || set.mode === 'EXTRACT')
-      && !new RegExp(`\\b(get_page|folio_get|try_get_page|folio_try_get)\\s*\\(\\s*${ev.argText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\)`).test(cx.fn.body.text)) {
+      && !new RegExp(`\\b(get_page|folio_get|try_get_page|folio_try_get)\\s*\\(\\s*${escapeRegExp(ev.argText)}\\s*\\)`).test(cx.fn.body.text)) {
       const prev = sameSlotJustBefore(ev);
       if (prev) {
         cx.report(st, {
@@ -76,10 +76,8 @@ export const doubleRelease: Checker = {
     for (const [field, r] of Object.entries(st.relFields)) {
       // (a helper's release: its summary does not say whether it resets the count)
       if (r.via || !r.count.includes('->') || !/^[A-Za-z_]\w*->[\w>.-]+$/.test(field) || !/^[A-Za-z_]\w*->[\w>.-]+$/.test(r.count)) continue;
-      const root = field.slice(0, field.indexOf('->'));
-      if (!r.count.startsWith(`${root}->`)) continue;
-      const node = cx.fn.body.descendantsOfType('call_expression').find(c => c?.id === r.at);
-      const why = node && !freesObject(cx, root) && !resetElsewhere(cx, field, r.count, node) ? reused(cx, field, r.count, node) : undefined;
+      if (!r.count.startsWith(`${field.slice(0, field.indexOf('->'))}->`)) continue;
+      const { node, why } = staleCount(cx, field, r.count, r.at);
       if (!node || !why) continue;
       cx.report(st, {
         code: 'double-release', node, step: `leaves the function with ${r.count} unchanged`,
@@ -91,8 +89,26 @@ export const doubleRelease: Checker = {
 
 const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'do_statement']);
 
+/** The verdicts of a function's simulation (its CheckContext), by release call and field: every path that ends asks again. */
+const staleVerdicts = new WeakMap<CheckContext, Map<string, { node?: Node; why?: string }>>();
+
+/** The release call `at` and why the object it leaves claiming its pages is released again (the header), judged once per function. */
+function staleCount(cx: CheckContext, field: string, count: string, at: number): { node?: Node; why?: string } {
+  let memo = staleVerdicts.get(cx);
+  if (!memo) staleVerdicts.set(cx, memo = new Map());
+  const key = `${at}\u0000${field}\u0000${count}`;
+  let v = memo.get(key);
+  if (!v) {
+    const node = cx.fn.body.descendantsOfType('call_expression').find(c => c?.id === at) ?? undefined;
+    const root = field.slice(0, field.indexOf('->'));
+    v = { node, why: node && !freesObject(cx, root) && !resetElsewhere(cx, field, count, node) ? reused(cx, field, count, node) : undefined };
+    memo.set(key, v);
+  }
+  return v;
+}
+
 /** A field path as a pattern (`a->b` with any spacing around the arrow). */
-const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
+const esc = (t: string) => escapeRegExp(t).replace(/->/g, '\\s*->\\s*');
 
 /** The statements after `call` in its block, inside `loop`, leave the loop (`cleanup(x); return NULL;`). */
 function leavesAfter(call: Node, loop: Node): boolean {

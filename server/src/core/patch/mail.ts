@@ -21,6 +21,7 @@
 // and the ones a set of changed lines touches; types.ts, the data.
 import { locateDiff, parseDiff, unsafePath } from './diff';
 import type { ParsedPatch, PatchInput, PatchProblem, SeriesParse, SubjectTag } from './types';
+import { escapeRegExp } from '../syntax';
 
 /** `From <anything> <date>` — the mbox separator; git format-patch writes `From <sha> Mon Sep 17 00:00:00 2001`. */
 const MBOX_FROM = /^From \S+ +.*\d{1,2}:\d{2}(:\d{2})?.*\d{4}\s*$/;
@@ -171,7 +172,7 @@ function bodyText(headers: Map<string, string>, body: string, depth = 0): { text
   if (/^multipart\//i.test(ctype) && depth < 4) {
     const boundary = headerParam(ctype, 'boundary');
     if (boundary) {
-      const parts = body.split(new RegExp(`^--${boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:--)?[ \\t]*$`, 'm')).slice(1);
+      const parts = body.split(new RegExp(`^--${escapeRegExp(boundary)}(?:--)?[ \\t]*$`, 'm')).slice(1);
       const texts: string[] = [];
       for (const part of parts) {
         const blank = part.indexOf('\n\n');
