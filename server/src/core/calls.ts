@@ -653,6 +653,20 @@ function countAtCall(count: string | undefined, args: Node[]): string | null {
   return /^[\w>.-]+$/.test(arg) ? arg + m[2] : null;
 }
 
+/** The call site of a helper whose summary acquires pages (made once per call node, kept across paths). */
+function helperSite(sim: SimContext, call: Node, sum: FunctionSummary, mode: Mode, modeReason: string, holder: string, inLoop: boolean): AcquireSite {
+  let site = sim.siteByCall.get(call.id);
+  if (!site) {
+    site = {
+      id: sim.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode, modeReason, holder, requested: '', perElement: false,
+      inLoop, offset: '', returns: 'count',
+    };
+    sim.sites.push(site);
+    sim.siteByCall.set(call.id, site);
+  }
+  return site;
+}
+
 function applySummary(sim: SimContext, st: State, call: Node, sum: FunctionSummary, args: Node[]): Val {
   let ret: Val = null;
   // release effects per argument: one family on every path is a release; several
@@ -705,17 +719,12 @@ function applySummary(sim: SimContext, st: State, call: Node, sum: FunctionSumma
     else if (e.effect === 'references' && r.idx >= 0) takeReference(sim, st, r.idx, call);
     else if (e.effect === 'acquires') {
       const holder = r.holder;
-      const site: AcquireSite = sim.siteByCall.get(call.id) ?? {
-        id: sim.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: e.mode ?? 'UNKNOWN',
-        modeReason: `${sum.name}() ${e.api ? `calls ${e.api}()` : 'acquires'} on its parameter ${e.name}`, holder, requested: '', perElement: false,
+      const site = helperSite(sim, call, sum, e.mode ?? 'UNKNOWN', `${sum.name}() ${e.api ? `calls ${e.api}()` : 'acquires'} on its parameter ${e.name}`, holder,
         // a 0-or-errno helper that fails may still have kept what it pinned before the failure —
         // unless its summary says which failing paths keep them (keptOnError: they are judged as
         // held); a helper that returns the count it obtained on every path is judged like the API it
         // wraps (one that acquires on some paths only may say which by other means: `*need_drop = 1`)
-        inLoop: e.returns === 'count' && e.always ? !!(sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.length) : !(e.returns === 'status' && e.keptOnError),
-        offset: '', returns: 'count',
-      };
-      if (!sim.siteByCall.has(call.id)) { sim.sites.push(site); sim.siteByCall.set(call.id, site); }
+        e.returns === 'count' && e.always ? !!(sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.length) : !(e.returns === 'status' && e.keptOnError));
       if (e.returns === 'status') site.returns = 'status';
       // 'partial' of a 0-or-errno helper: it failed but left pages there (keptOnError)
       const set = newSet(site, site.mode, site.returns === 'status' ? (e.keptOnError ? ['neg', 'partial', 'full'] : ['neg', 'full']) : [...ALL_OUTCOMES]);
@@ -731,12 +740,7 @@ function applySummary(sim: SimContext, st: State, call: Node, sum: FunctionSumma
   // pages the helper acquired and returns (`pages = sev_pin_memory(…)`): the variable it is assigned to holds them,
   // with their mode; their leaks are not judged (a helper's failure may leave anything behind)
   if (sum.returns && !ret) {
-    const site: AcquireSite = sim.siteByCall.get(call.id) ?? {
-      id: sim.sites.length, api: { name: sum.name, kind: 'summary', helper: sum.name }, call, mode: sum.returns.mode,
-      modeReason: `${sum.name}() returns pages it took with ${sum.returns.api}()`, holder: '', requested: '', perElement: false,
-      inLoop: true, offset: '', returns: 'count',
-    };
-    if (!sim.siteByCall.has(call.id)) { sim.sites.push(site); sim.siteByCall.set(call.id, site); }
+    const site = helperSite(sim, call, sum, sum.returns.mode, `${sum.name}() returns pages it took with ${sum.returns.api}()`, '', true);
     st.sets.push(newSet(site, site.mode, ['neg', 'zero', 'full']));
     outcome(sim, site.id);
     pushStep(st, { range: rangeOf(call), note: `${sum.name}() returns pages (${site.mode})` });
