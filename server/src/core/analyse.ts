@@ -2,7 +2,7 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, PAGE_TYPE, RELEASE_BY_NAME, WILL_PIN_PREDICATES, mentionsPageApi } from './apis';
+import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, PAGE_TYPE, RELEASE_BY_NAME, RELEASE_NAMES, WILL_PIN_PREDICATES, mentionsPageApi } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
@@ -24,7 +24,7 @@ export type ExternalSummaries = Map<string, FunctionSummary>;
 
 const API_NAMES = new Set(ALL_API_NAMES);
 /** A release of the page of an sg entry (`put_page(sg_page(sg))`, `unpin_user_page(sg_page(&s[i]))`). */
-const SG_ENTRY_RELEASE = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\(\\s*sg_page\\s*\\(`);
+const SG_ENTRY_RELEASE = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\(\\s*sg_page\\s*\\(`);
 
 /** Calls whose 6.1 signature had one more argument (the vmas array, removed in 6.5). */
 const OLD_ARITY: Record<string, number> = { get_user_pages: 5, pin_user_pages: 5, get_user_pages_remote: 7, pin_user_pages_remote: 7 };

@@ -103,6 +103,8 @@ export const RELEASE_APIS: ReleaseApi[] = [
 
 export const ACQUIRE_BY_NAME = new Map(ACQUIRE_APIS.map(a => [a.name, a]));
 export const RELEASE_BY_NAME = new Map(RELEASE_APIS.map(r => [r.name, r]));
+/** The release APIs' names as a RegExp alternation (`put_page|unpin_user_page|…`), for text-level looks at a function. */
+export const RELEASE_NAMES = RELEASE_APIS.map(r => r.name).join('|');
 
 /**
  * The releases that fit an acquire's pages, from the release catalog: the

@@ -14,7 +14,7 @@
 // the same flag (a mode kept some other way, a bit in a flags word, is not
 // known here).
 import { consequence, dropPair, heldWords, ledger, pairFor } from './counters';
-import { BIO_PAGES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME } from './apis';
+import { BIO_PAGES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME, RELEASE_NAMES } from './apis';
 import { rightRelease } from './fixes';
 import { rootOf, WILL_PIN_GUARD } from './simulate';
 import type { FunctionDef, Node } from './syntax';
@@ -188,7 +188,6 @@ function extractedRelease(fills: FieldFill[], r: KeyedRelease, settings: Require
 
 // ---------------------------------------------------------------- fields no function releases
 
-const RELEASE_NAMES = [...RELEASE_BY_NAME.keys()].join('|');
 const RELEASE_CALL = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\(`);
 
 /** A field's array freed before this path released the pages in it (analyse.ts collects them per function). */

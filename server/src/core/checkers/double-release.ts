@@ -27,7 +27,7 @@
 // reset some other way: its address given to a call after the release, or
 // another function of the file that zeroes it without releasing (an object
 // taken again from a free list is reset there).
-import { CONTAINER_FREES, RELEASE_BY_NAME } from '../apis';
+import { CONTAINER_FREES, RELEASE_BY_NAME, RELEASE_NAMES } from '../apis';
 import { consequence, dropPair, ledger } from '../counters';
 import { callArgs, calleeName, escapeRegExp, norm } from '../syntax';
 import type { Node } from '../syntax';
@@ -131,7 +131,7 @@ function resetElsewhere(cx: CheckContext, field: string, count: string, release:
   if (new RegExp(`&\\s*(${esc(count)}|${esc(field)})\\b`).test(after)) return true;
   const name = (t: string) => t.slice(t.lastIndexOf('->') + 2);
   const zeroed = new RegExp(`->\\s*${name(count)}\\s*=\\s*0\\s*;`);
-  const released = new RegExp(`\\b(${[...RELEASE_BY_NAME.keys()].join('|')})\\s*\\([^;]*->\\s*${name(field)}\\b`);
+  const released = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*->\\s*${name(field)}\\b`);
   return cx.fn.node.tree.rootNode.descendantsOfType('function_definition')
     .some(f => !!f && f.id !== cx.fn.node.id && zeroed.test(f.text) && !released.test(f.text));
 }
