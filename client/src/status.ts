@@ -4,10 +4,10 @@
 // editor's own code lens requests return them (the client's middleware passes
 // them here), so the item adds no request of its own.
 //
-// It never shows a clean verdict it does not have: until the server has
-// published diagnostics for the file it says "analysing", and while the index
-// of the file's folder is being built (helpers of other files still to come)
-// it says "indexing", with the findings so far.
+// It never shows a clean verdict it does not have: while the index of the
+// file's folder is being built (helpers of other files still to come) it says
+// "indexing", with the findings so far; otherwise, until the server has
+// published diagnostics for the file, it says "analysing".
 import * as vscode from 'vscode';
 import { ShowSimulationCommand } from '../../server/src/protocol';
 import { plural } from '../../server/src/words';
@@ -101,17 +101,20 @@ export class StatusItem implements vscode.Disposable {
       return;
     }
     const findings = vscode.languages.getDiagnostics(doc.uri).filter(d => d.source === SOURCE);
-    if (!this.published.has(doc.uri.toString())) {
-      this.item.text = '$(sync~spin) pinlens: analysing';
-      this.item.tooltip = 'pinlens: waiting for the first analysis of this file';
+    const published = this.published.has(doc.uri.toString());
+    const folder = this.indexingFor(doc);
+    if (folder) {
+      // (before the first analysis too: the index is what the verdict waits for)
+      const so = published && findings.length ? findings.length : 0;
+      this.item.text = `$(sync~spin) pinlens: indexing${so ? ` · ${plural(so, 'finding')} so far` : ''}`;
+      this.item.tooltip = `pinlens: indexing ${folder}: helpers defined in other files are not known yet, so this file is not judged yet`
+        + (so ? ` (${plural(so, 'finding')} found without them)` : '') + '. Click for the Problems view.';
       this.item.show();
       return;
     }
-    const folder = this.indexingFor(doc);
-    if (folder) {
-      this.item.text = `$(sync~spin) pinlens: indexing${findings.length ? ` · ${plural(findings.length, 'finding')} so far` : ''}`;
-      this.item.tooltip = `pinlens: indexing ${folder}: helpers defined in other files are not known yet, so this file is not judged yet`
-        + (findings.length ? ` (${plural(findings.length, 'finding')} found without them)` : '') + '. Click for the Problems view.';
+    if (!published) {
+      this.item.text = '$(sync~spin) pinlens: analysing';
+      this.item.tooltip = 'pinlens: waiting for the first analysis of this file';
       this.item.show();
       return;
     }

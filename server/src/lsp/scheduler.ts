@@ -7,7 +7,8 @@
 //   the analysis and its result is never published;
 // - results are cached per (uri, version, settings generation); stale(uri)
 //   makes a document's result stale (what it was computed from changed:
-//   another file's facts), even one whose run is under way;
+//   another file's facts), even one whose run is under way (a document's first
+//   result that went stale during its run is not published: its rerun is);
 // - forget(uri) (the document closed) aborts the signal its running run was
 //   given; a run overtaken by an edit is not aborted (the runner decides what
 //   that costs: the server lets the analysis end and drops its result).
@@ -123,7 +124,10 @@ export class Scheduler<R> {
       if (s.abort === abort) s.abort = undefined;
     }
     if (value === undefined || !isCurrent()) return;
-    // (a result made stale meanwhile is still published: it is the document's best so far, and it runs again)
+    // A result made stale meanwhile is still published when the document has one: it is the best
+    // so far, and it runs again. Not the first: made before a folder's index was ready and
+    // published after, it would read as the verdict with other files' helpers.
+    if (s.epoch !== epoch && s.result === undefined) return;
     s.result = { version: snap.version, generation, value };
     s.resultEpoch = epoch;
     this.publish(snap.uri, s.result);
