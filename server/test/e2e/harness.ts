@@ -6,7 +6,7 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const E2E_DIR = path.join(ROOT, '.e2e');
@@ -263,4 +263,27 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
+}
+
+/**
+ * Points the mouse at `target` until a hover holding `text` shows, and returns
+ * the hover. The point is taken again on each try: the editor may still be
+ * scrolling to a line just revealed, and a hover asked for at a stale point
+ * never comes.
+ */
+export async function hoverOver(page: Page, target: Locator, text: string, timeoutMs: number): Promise<Locator> {
+  const hover = page.locator('.monaco-hover', { hasText: text }).first();
+  for (let attempt = 1; ; attempt++) {
+    await target.waitFor();
+    const box = await target.boundingBox();
+    if (!box) throw new Error('the hover target has no box');
+    await page.mouse.move(5, 5);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    try {
+      await hover.waitFor({ timeout: attempt < 4 ? 10_000 : timeoutMs });
+      return hover;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
 }

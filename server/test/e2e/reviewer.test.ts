@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
-  ARTIFACTS, BASE_SETTINGS, E2eEnv, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, installExtension, openWorkbench, quickOpen, runCommand,
-  startCodeServer,
+  ARTIFACTS, BASE_SETTINGS, E2eEnv, Profile, Server, buildVsix, e2eEnvOrSkip, freshProfile, hoverOver, installExtension, openWorkbench, quickOpen,
+  runCommand, startCodeServer,
 } from './harness';
 
 const FIXTURE = path.join(__dirname, 'review-workspace');
@@ -48,29 +48,6 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
   const editor = () => page.locator('.editor-instance .monaco-editor').first();
   const status = () => page.locator('.statusbar-item', { hasText: 'pinlens' });
 
-  /**
-   * Points the mouse at `target` until a hover holding `text` shows. The point
-   * is taken again on each try: the editor may still be scrolling to the line
-   * goToLine() revealed, and a hover asked for at a stale point never comes.
-   */
-  async function hoverOver(target: ReturnType<Page['locator']>, text: string): Promise<ReturnType<Page['locator']>> {
-    const hover = page.locator('.monaco-hover', { hasText: text }).first();
-    for (let attempt = 1; ; attempt++) {
-      await target.waitFor();
-      const box = await target.boundingBox();
-      assert.ok(box);
-      await page.mouse.move(5, 5);
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      try {
-        await hover.waitFor({ timeout: attempt < 4 ? 10_000 : WAIT });
-        return hover;
-      } catch (e) {
-        if (attempt >= 4) throw e;
-      }
-    }
-  }
-
-  /** Moves the cursor to a 0-based line (column 1) through Quick Open. */
   /** Puts the cursor on a 0-based line (and 1-based column) through Go to Line, and waits for the status bar to say so. */
   async function goToLine(line: number, column?: number): Promise<void> {
     await page.keyboard.press('Escape');
@@ -202,7 +179,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
   it('hovers the finding with its counters first and the acquire with how to release its pages', async function () {
     await goToLine(UNPIN_LINE);
     const squiggle = editor().locator('.squiggly-error').first();
-    const hover = await hoverOver(squiggle, 'The path');
+    const hover = await hoverOver(page, squiggle, 'The path', WAIT);
     const text = await hover.innerText();
     assert.ok(text.indexOf('small folio: refcount') < text.indexOf('The path'), text);
     assert.match(text, /shm was allocated/);
@@ -213,7 +190,7 @@ describe('the editor, tried as a reviewer would (code-server + Chromium)', funct
     await hover.waitFor({ state: 'hidden' });
     await goToLine(EXTRACT_LINE);
     const call = editor().locator('.view-line span span', { hasText: /^iov_iter_extract_pages$/ }).first();
-    const acq = await hoverOver(call, 'Released with');
+    const acq = await hoverOver(page, call, 'Released with', WAIT);
     assert.match(await acq.innerText(), /Released with unpin_user_page\(\), unpin_user_pages\(\)[^\n]*only if iov_iter_extract_will_pin\(\)/);
     await page.keyboard.press('Escape');
     await page.mouse.move(5, 5);

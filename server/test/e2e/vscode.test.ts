@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import {
-  ARTIFACTS, BASE_SETTINGS, E2eEnv, Profile, ROOT, Server, activationMs, buildVsix, e2eEnvOrSkip, freshProfile, installExtension,
+  ARTIFACTS, BASE_SETTINGS, E2eEnv, Profile, ROOT, Server, activationMs, buildVsix, e2eEnvOrSkip, freshProfile, hoverOver, installExtension,
   openWorkbench, quickOpen, runCommand, startCodeServer, waitForFile,
 } from './harness';
 
@@ -148,20 +148,18 @@ describe('VS Code extension (code-server + Chromium)', function () {
   });
 
   it('shows the call site mode in a code lens, and its releases lens selects the put_page call', async function () {
-    const lens = editor().locator('.codelens-decoration', { hasText: 'FOLL_PIN' }).first();
-    await lens.waitFor();
-    assert.match(await lens.innerText(), /FOLL_PIN/);
+    const lens = editor().locator('.codelens-decoration', { hasText: 'FOLL_PIN' }).filter({ hasText: '1 release' }).first();
+    await lens.waitFor({ timeout: WAIT }).catch(async (e: Error) => {
+      // (seen once under load: say which lenses were there)
+      const shown = await editor().locator('.codelens-decoration').allInnerTexts();
+      throw new Error(`${e.message}\nthe lenses shown: ${JSON.stringify(shown)}`);
+    });
     await lens.locator('a', { hasText: '1 release' }).click();
     await cursorAt(PUT_PAGE_LINE, PUT_PAGE_COLUMN);
   });
 
   it('explains the finding in the hover', async function () {
-    const squiggle = await putPageSquiggle();
-    const box = await squiggle.boundingBox();
-    assert.ok(box, 'the squiggle has a box');
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const hover = page.locator('.monaco-hover', { hasText: 'put_page' }).first();
-    await hover.waitFor();
+    const hover = await hoverOver(page, await putPageSquiggle(), 'put_page', WAIT);
     const text = await hover.innerText();
     assert.match(text, /pinlens: mismatched-release/); // the server's hover, not only the diagnostic's
     assert.match(text, /FOLL_PIN/);
