@@ -211,7 +211,8 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
   // (fields.ts makes its findings with the default severities too: the settings are applied once, below)
   const byDefault: Required<Settings> = { ...settings, disabledCodes: [], severity: {} };
-  findings.push(...neverReleased(ownFills, releasedKeys, fns, text, byDefault));
+  const never = neverReleased(ownFills, releasedKeys, fns, text, byDefault);
+  findings.push(...never.findings);
   // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
   // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
   // (an sg table only where the file releases pages through its entries: `put_page(sg_page(sg))`;
@@ -219,7 +220,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   const owners = SG_ENTRY_RELEASE.test(text) ? /^given to the (sg table|skb|bio_vec)\b|\bbio\b/ : /^given to the (skb|bio_vec)\b|\bbio\b/;
   const scratch = new Set(fieldStores.filter(fs => out.callSites.some(c => c.function === fs.fn
     && c.handoffs.some(h => owners.test(h.kind)))).map(fs => fs.key));
-  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, text, byDefault, scratch));
+  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, byDefault, scratch, never.keys));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)

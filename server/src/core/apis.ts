@@ -187,10 +187,17 @@ export const DMA_USES = new Set([
   'dma_map_page', 'dma_map_page_attrs', 'dma_map_sg', 'dma_map_sgtable', 'ib_dma_map_page', 'pci_map_page', 'vm_map_ram', 'vmap',
 ]);
 
-/** Calls that read a page or its holder without taking it (no escape). */
+/**
+ * Mappings that use pages without holding them (a DMA mapping of one page, a
+ * kernel virtual mapping of an array): whoever holds the pages still releases
+ * them, after the unmap.
+ */
+export const MAPS_WITHOUT_REFERENCE = new Set(['dma_map_page', 'dma_map_page_attrs', 'ib_dma_map_page', 'pci_map_page', 'dma_unmap_page', 'vmap', 'vm_map_ram']);
+
 /** Frees of the memory an array of pages (or an object holding one) lives in: the pages in it are not released. */
 export const CONTAINER_FREES = new Set(['kfree', 'kvfree', 'vfree', 'kfree_sensitive', 'kvfree_sensitive', 'kmem_cache_free', 'free_page', 'free_pages', '__free_page', '__free_pages']);
 
+/** Calls that read a page or its holder without taking it (no escape). */
 export const HARMLESS = new Set([
   'set_page_dirty', 'set_page_dirty_lock', 'SetPageDirty', 'folio_mark_dirty', 'folio_mark_dirty_lock', 'folio_set_dirty',
   'page_folio', 'compound_head', 'page_address', 'kmap', 'kunmap', 'kmap_local_page', 'kmap_local_folio', 'kmap_atomic',

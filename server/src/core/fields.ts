@@ -14,7 +14,7 @@
 // the same flag (a mode kept some other way, a bit in a flags word, is not
 // known here).
 import { consequence, dropPair, heldWords, ledger, pairFor } from './counters';
-import { BIO_PAGES, BVEC_KEY, CONTAINER_FREES, RELEASE_BY_NAME, RELEASE_NAMES } from './apis';
+import { ACQUIRE_BY_NAME, BIO_PAGES, BVEC_KEY, CONTAINER_FREES, HARMLESS, MAPS_WITHOUT_REFERENCE, RELEASE_BY_NAME, RELEASE_NAMES } from './apis';
 import { rightRelease } from './fixes';
 import { rootOf, WILL_PIN_GUARD } from './simulate';
 import type { FunctionDef, Node } from './syntax';
@@ -214,13 +214,13 @@ function structVars(text: string, name: string): string[] {
  * array, `sg_set_page(sg, pages[i], …)`). Elsewhere another function
  * may have released the pages before this path frees the array.
  */
-export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, settings: Required<Settings>, scratch = new Set<string>()): Finding[] {
+export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], settings: Required<Settings>, scratch = new Set<string>(), atFill = new Set<string>()): Finding[] {
   const out: Finding[] = [];
   for (const f of frees) {
     const struct = /^struct (\w+)\./.exec(f.key)?.[1];
-    // (a struct private to the file: neverReleased() reports the fill instead)
+    // (not a field neverReleased() reported at its fill)
     const unreleased = () => !released.has(f.key) && !scratch.has(f.key) && fills.some(x => x.key === f.key && !x.file)
-      && !!struct && !privateStruct(text, struct) && !fns.some(g => movedOrReleased(g, struct, fieldHead(f.key)));
+      && !!struct && !atFill.has(f.key) && !fns.some(g => movedOrReleased(g, struct, fieldHead(f.key)));
     const nowhere = !f.ownFill && !f.releasedBelow;
     const twin = nowhere && !scratch.has(f.key) ? releasingTwin(fns, f) : undefined;
     if (nowhere && !twin && !unreleased()) continue;
@@ -256,13 +256,16 @@ function movedOrReleased(g: FunctionDef, name: string, head: string): boolean {
   if (new RegExp(`=\\s*&?\\s*${field}`).test(t) && RELEASE_CALL.test(t)) return true;
   const passes = (arg: string) => {
     for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*\\([^;{}]*?[(,]?\\s*&?\\s*${arg}`, 'g'))) {
-      if (!KEEPS_NOTHING.test(m[1]) && !RELEASE_BY_NAME.has(m[1]) && !/^(if|while|for|switch|return|sizeof)$/.test(m[1])) return true;
+      // (an acquire into the field fills it; a mapping or a look at a page keeps no reference)
+      if (!KEEPS_NOTHING.test(m[1]) && !RELEASE_BY_NAME.has(m[1]) && !ACQUIRE_BY_NAME.has(m[1]) && !HARMLESS.has(m[1]) && !MAPS_WITHOUT_REFERENCE.has(m[1])
+        && !/^(if|while|for|switch|return|sizeof)$/.test(m[1])) return true;
     }
     return false;
   };
   if (passes(field)) return true;
   // copied to a local that goes to another function (`pages = &tidbuf->pages[idx]; release_helper(mm, pages, n)`)
-  for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*=\\s*&?\\s*${field}`, 'g'))) if (passes(`${m[1]}\\s*[,)]`)) return true;
+  // (or one of its slots: `sg_set_page(sg, pages[i], …)`)
+  for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*=\\s*&?\\s*${field}`, 'g'))) if (passes(`${m[1]}\\s*(\\[[^\\]]*\\]\\s*)?[,)]`)) return true;
   return false;
 }
 
@@ -322,8 +325,9 @@ const privateStruct = (text: string, struct: string) => new RegExp(`\\bstruct\\s
  * (`pages = obj->pages; unpin_user_pages(pages, n)`): nothing else can
  * release them, so they stay held after the object goes.
  */
-export function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, settings: Required<Settings>): Finding[] {
+export function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string, settings: Required<Settings>): { findings: Finding[]; keys: Set<string> } {
   const out: Finding[] = [];
+  const keys = new Set<string>();
   const seen = new Set<string>();
   for (const f of fills) {
     if (seen.has(f.key) || released.has(f.key) || f.key === BVEC_KEY || (f.mode !== 'PIN' && f.mode !== 'GET' && f.mode !== 'EXTRACT')) continue;
@@ -339,7 +343,8 @@ export function neverReleased(fills: FieldFill[], released: Set<string>, fns: Fu
       fixes: [], path: [{ range: f.range, note: `${f.function}() stores pages from ${f.api}() in ${f.key}; no function of the file releases it` }],
       message: `pages ${heldBy(f.mode)} by ${f.api}() are stored in ${f.key}, but no function of this file releases that field, and struct ${struct} is private to this file: they stay ${f.mode === 'GET' ? 'referenced' : 'pinned'} when the object goes`,
     });
+    keys.add(f.key);
     if (x) out.push(x);
   }
-  return out;
+  return { findings: out, keys };
 }
