@@ -7,7 +7,7 @@ import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
-import { FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
+import { CountReset, countDropped, countsOfPageFields, FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
 import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
 import { applySettings, overSizeLimit } from './settings';
@@ -77,6 +77,8 @@ interface FunctionResult {
   releasedKeys: string[];
   /** struct fields' arrays it frees before their pages were released on that path */
   fieldFrees: FieldFree[];
+  /** counts kept in struct fields it sets to 0, with the fields its paths released before */
+  countResets: CountReset[];
   /** its release calls and the mode of what they release, where known */
   releaseSites: ReleaseSite[];
 }
@@ -136,6 +138,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   const argModes: ArgMode[] = [];
   const releasedKeys = new Set<string>();
   const fieldFrees: FunctionResult['fieldFrees'] = [];
+  const countResets: CountReset[] = [];
   const releaseSites: ReleaseSite[] = [];
   // one function's result, from the cache when nothing it depends on changed
   const run = (fn: FunctionDef, paramModes?: Map<number, ParamOrigin>): FunctionResult => {
@@ -161,6 +164,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
     argModes.push(...r.argModes);
     for (const k of r.releasedKeys) releasedKeys.add(k);
     fieldFrees.push(...r.fieldFrees);
+    countResets.push(...r.countResets);
     releaseSites.push(...r.releaseSites);
   };
   for (const fn of bottomUp(fns, callees0)) {
@@ -172,7 +176,10 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   // (`vfree(map->pages)` in a teardown whose release went missing) is simulated too
   const held = new Set([...fieldStores.map(f => f.key), ...fills.map(f => f.key)].map(k => k.slice(k.lastIndexOf('.') + 1)));
   const frees = held.size ? new RegExp(`\\b(?:${[...CONTAINER_FREES].join('|')})\\s*\\(\\s*[\\w>.-]*->(?:${[...held].join('|')})\\s*\\)`) : undefined;
-  for (const fn of skipped) if (frees?.test(fn.body.text)) take(fn);
+  // and one that sets to 0 the count of such a field (`batch->nr_pages = 0` in a put whose release went missing)
+  const counts = countsOfPageFields(text, held);
+  const resets = counts.size ? new RegExp(`->\\s*(?:${[...counts.keys()].join('|')})\\s*=\\s*0\\s*;`) : undefined;
+  for (const fn of skipped) if (frees?.test(fn.body.text) || resets?.test(fn.body.text)) take(fn);
   // top-down: a function that releases pages its callers pass in, all of one
   // mode, is judged again with that mode; what it does wrong is its own
   // finding, and the callers' findings through its summary give way to it
@@ -221,6 +228,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   const scratch = new Set(fieldStores.filter(fs => out.callSites.some(c => c.function === fs.fn
     && c.handoffs.some(h => owners.test(h.kind)))).map(fs => fs.key));
   findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, byDefault, scratch, never.keys));
+  findings.push(...countDropped(countResets, [...ownFills, ...fills], fns, counts, byDefault, scratch));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)
@@ -289,7 +297,7 @@ function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
 /** Simulates one function: its findings, call sites and summary. */
 function analyseFunction(fn: FunctionDef, text: string, settings: Required<Settings>, kernel: '6.1' | '6.12',
   summaries: Map<string, FunctionSummary>, local: Set<string>, flagNames: Set<string>, out: FileAnalysis, paramModes?: Map<number, ParamOrigin>): FunctionResult {
-  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [], fieldFrees: [], releaseSites: [] };
+  const result: FunctionResult = { line: fn.node.startPosition.row, findings: [], callSites: [], fieldStores: [], fieldReleases: [], argModes: [], releasedKeys: [], fieldFrees: [], countResets: [], releaseSites: [] };
   const seen = new Map<string, Finding>();
   {
     let res: SimResult;
@@ -332,6 +340,10 @@ function analyseFunction(fn: FunctionDef, text: string, settings: Required<Setti
       const key = fieldKey(fn, r.field);
       const ownFill = res.fieldStores.some(x => fieldKey(fn, x.field) === key);
       if (key) result.fieldFrees.push({ key, field: r.field, api: r.api, range: rangeOf(r.node), fn: fn.name, ownFill, releasedBelow: r.releasedBelow });
+    }
+    for (const r of res.countResets.values()) {
+      const key = fieldKey(fn, r.count);
+      if (key) result.countResets.push({ key, count: r.count, range: rangeOf(r.node), offset: r.node.startIndex - fn.body.startIndex, fn: fn.name, released: [...r.released].map(h => fieldKey(fn, h)).filter((k): k is string => !!k) });
     }
     for (const r of res.fieldReleases) {
       const key = fieldKey(fn, r.field);
@@ -400,6 +412,7 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     argModes: r.argModes.map(x => ({ ...mv(x), call: mv({ range: x.call }).range })),
     releasedKeys: r.releasedKeys,
     fieldFrees: r.fieldFrees.map(mv),
+    countResets: r.countResets.map(mv),
     releaseSites: r.releaseSites.map(mv),
   };
 }

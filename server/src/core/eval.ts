@@ -135,6 +135,12 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
       const val = evalExpr(sim, st, right);
       const lt = norm(left.text);
       for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
+      // a count kept in a field set to 0: what this path released before it (fields.ts countDropped())
+      if (op === '=' && right.text.trim() === '0' && /^[A-Za-z_]\w*->[\w>.-]+$/.test(lt)) {
+        let r = sim.result.countResets.get(n.startIndex);
+        if (!r) sim.result.countResets.set(n.startIndex, r = { count: lt, node: n, released: new Set() });
+        for (const k of Object.keys(st.relFields)) r.released.add(k);
+      }
       // the field, its count or the object it lives in written again: a later release is of other pages
       for (const [k, r] of Object.entries(st.relFields)) if (k === lt || r.count === lt || k.startsWith(`${lt}->`) || k.startsWith(`${lt}.`)) delete st.relFields[k];
       zeroedStore(st, left, right);

@@ -238,6 +238,88 @@ export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: S
   return out;
 }
 
+/** A count kept in a struct field set to 0 (`batch->nr_pages = 0`), and the fields (keys) its function's paths had released whole when they got there. */
+export interface CountReset { key: string; count: string; range: Range; offset: number; fn: string; released: string[] }
+
+/** Names of functions that take an object apart: a reset of its count there is not an initialisation. */
+const TEARDOWN_NAME = /(^|_)(put|release|free|unmap|unpin|cleanup|clean_up|destroy|teardown|deinit|fini|drop|reset|unprepare|unregister|done|complete|finish|close)(_|$)/;
+
+/**
+ * The count kept beside a field of pages, as the file pairs them: field head
+ * of the count to the field head of the pages. From a release with both
+ * (`unpin_user_pages(b->pages, b->nr)`), a release loop bounded by the count
+ * (`for (i = 0; i < b->nr; i++) put_page(b->pages[i])`), and a fill that
+ * counts its slots (`b->pages[b->nr++] = page`), on the same object. Only
+ * fields in `held` (filled with pages here or in the files that fill ours).
+ */
+export function countsOfPageFields(text: string, held: Set<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (pages: string, count: string) => { if (held.has(pages) && count !== pages && !out.has(count)) out.set(count, pages); };
+  for (const m of text.matchAll(new RegExp(`\\b(?:${RELEASE_NAMES})\\s*\\(\\s*(\\w+)\\s*->\\s*(\\w+)\\s*,\\s*(\\w+)\\s*->\\s*(\\w+)\\s*[,)]`, 'g'))) {
+    if (m[1] === m[3]) add(m[2], m[4]);
+  }
+  for (const m of text.matchAll(/\bfor\s*\([^;]*;\s*\w+\s*<\s*(\w+)\s*->\s*(\w+)\s*;[^)]*\)\s*\{?([^}]*)/g)) {
+    for (const r of m[3].matchAll(new RegExp(`\\b(?:${RELEASE_NAMES})\\s*\\(\\s*${m[1]}\\s*->\\s*(\\w+)\\s*\\[`, 'g'))) add(r[1], m[2]);
+  }
+  for (const m of text.matchAll(/\b(\w+)\s*->\s*(\w+)\s*\[\s*(\w+)\s*->\s*(\w+)\s*\+\+\s*\]\s*=/g)) {
+    if (m[1] === m[3]) add(m[2], m[4]);
+  }
+  return out;
+}
+
+/**
+ * leaked-pages where a function that takes an object apart sets the count of
+ * a field of pages to 0 (`dma->page_count = 0`) while no path to it released
+ * that field, nor does the function release it after (through the field, a
+ * copy, or a function of the file that does): the object says it holds no
+ * pages, and the pages it held stay pinned or referenced (a put whose release
+ * went missing). Judged only where the file fills the field with pages of
+ * one mode (not an sg table, not scratch space that went to an owner), the
+ * function does not fill it itself, takes the object apart (its name says
+ * so, or it tests the count or the field before the reset: `if
+ * (!dma->page_count) return;`), gives the object to no function of another
+ * file that might release it, and no function of the file releases the
+ * field and then calls it (a reset after the release).
+ */
+export function countDropped(resets: CountReset[], fills: FieldFill[], fns: FunctionDef[], counts: Map<string, string>, settings: Required<Settings>, scratch = new Set<string>()): Finding[] {
+  const out: Finding[] = [];
+  const local = new Set(fns.map(f => f.name));
+  for (const r of resets) {
+    const countHead = fieldHead(r.key);
+    const head = counts.get(countHead);
+    if (!head) continue;
+    const key = `${r.key.slice(0, r.key.lastIndexOf('.') + 1)}${head}`;
+    const struct = /^struct (\w+)\./.exec(key)?.[1];
+    const fn = fns.find(g => g.name === r.fn);
+    if (!struct || !fn || scratch.has(key) || r.released.includes(key)) continue;
+    const by = fills.filter(x => x.key === key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
+    if (!by.length || by.some(x => x.sg) || new Set(by.map(x => x.mode)).size > 1 || by.some(x => !x.file && x.function === fn.name)) continue;
+    const body = fn.body.text;
+    const before = body.slice(0, r.offset);
+    const tests = new RegExp(`\\b(if|while)\\s*\\([^;{]*(->|\\.)\\s*(${countHead}|${head})\\b`).test(before);
+    if (!tests && !TEARDOWN_NAME.test(fn.name)) continue;
+    if (movedOrReleased(fn, struct, head)) continue;
+    const release = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)\\s*${head}\\b`);
+    const releasers = new Set(fns.filter(g => release.test(g.body.text)).map(g => g.name));
+    const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map(m => m[1]);
+    if (calls.some(c => releasers.has(c))) continue;
+    // the object (the root of the count) given to a function of another file, which may release its pages
+    const root = r.count.slice(0, r.count.indexOf('->'));
+    const passed = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*${root}\\s*[,)]`, 'g');
+    if ([...body.matchAll(passed)].some(m => !local.has(m[1]) && !KEEPS_NOTHING.test(m[1]) && !HARMLESS.has(m[1]))) continue;
+    // a reset the file calls after releasing the field (`unpin_user_pages(b->pages, b->nr); batch_reset(b);`)
+    const after = new RegExp(`\\b${fn.name}\\s*\\(`);
+    if (fns.some(g => { const t = g.body.text, x = release.exec(t), y = after.exec(t); return !!x && !!y && x.index < y.index; })) continue;
+    const fill = by[0];
+    const x = finding('leaked-pages', settings, r, {
+      fixes: [], path: [{ range: r.range, note: `${r.count} = 0 while ${head} may still hold pages` }],
+      message: `${fn.name}() sets ${r.count} to 0 but nothing here released the pages it counts in ->${head} (${key}, pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}): the object now says it holds no pages, and they stay ${fill.mode === 'GET' ? 'referenced' : 'pinned'}`,
+    });
+    if (x) out.push(x);
+  }
+  return out;
+}
+
 /** Calls that keep no object: what an object of the file's own struct may be given without being handed on. */
 const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|kvfree_sensitive|vfree|kmem_cache_free|free_pages?|__free_pages?|k[mvz]?alloc\w*|kcalloc|kmem_cache_\w+|memset|memcpy|memcmp|sizeof|offsetof|container_of|list_\w+|hlist_\w+|INIT_\w+|init_\w+|mutex_\w+|spin_\w+|raw_spin_\w+|rcu_\w+|kref_\w+|refcount_\w+|atomic_\w+|WARN\w*|BUG\w*|pr_\w+|dev_\w+|printk|READ_ONCE|WRITE_ONCE|likely|unlikely|IS_ERR\w*|PTR_ERR\w*|ERR_PTR|min\w*|max\w*|array_size|struct_size|copy_to_user|copy_from_user|put_user|get_user)$/;
 

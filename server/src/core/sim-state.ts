@@ -63,6 +63,8 @@ export interface SimResult {
   fieldReleases: { field: string; family: Family; api: string; node: Node; viaHelper?: string; guards: Record<string, boolean>[] }[];
   /** a struct field's array freed (`kfree(dma->pages)`) on a path that had not released the field's pages: judged by how the field is filled */
   fieldFrees: { field: string; api: string; node: Node; releasedBelow: boolean }[];
+  /** a count kept in a struct field set to 0 (`dma->page_count = 0`), by the assignment's offset, with the fields any path had released whole when it got there */
+  countResets: Map<number, { count: string; node: Node; released: Set<string> }>;
   /** pages of a known mode given to callees (every path's, each distinct once) */
   argCalls: ArgCall[];
   /** each release call met (by the call's offset): the modes and provenance of what paths released there */

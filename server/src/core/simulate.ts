@@ -50,7 +50,7 @@ const STEP_COST = 100;
 export const REPORT_BUDGET = 200_000;
 
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
-  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [], fieldFrees: [], releaseModes: new Map() };
+  const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [], fieldFrees: [], countResets: new Map(), releaseModes: new Map() };
   const sim: SimContext = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
