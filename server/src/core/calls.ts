@@ -14,7 +14,7 @@ import type { Node } from './syntax';
 import type { Family, FunctionSummary, Mode, ParamEffect, Provenance } from './types';
 import { zeroedCall } from './zeroed';
 import {
-  CONVERSIONS, sgTablePath, sgTableWalked, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, outcome,
+  CONVERSIONS, sgTablePath, sgTableWalked, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, forgetValue, siteOf, enclosingLoop, outcome,
 } from './sim-state';
 import type { Val, SimContext } from './sim-state';
 import { BYTES, FLOOR, pagesOfRequestedBytes, evalExpr, wholePagesOf } from './eval';
@@ -193,6 +193,11 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       const idx = findSetByHolder(st, holderText(a).text);
       if (idx >= 0) for (const c of sim.opts.checkers) c.onDmaUse?.(sim.opts.cx, st, st.sets[idx], call, name);
     }
+  }
+  // a local whose address the call is given may be written there (`&same_page`): its value is not known any more
+  for (const a of args) {
+    const s = strip(a);
+    if (s.type === 'pointer_expression' && s.text.startsWith('&')) forgetValue(st, norm(s.text.slice(1)));
   }
   recordArgModes(sim, st, call, name, args);
   const sum = sim.opts.summaries.get(name);

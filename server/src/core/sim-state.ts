@@ -255,6 +255,20 @@ export function forgetVar(st: State, v: string): void {
   delete st.zeroed[v];
 }
 
+/**
+ * What the path knew of the value of `v` (a local or a field path whose
+ * address a call was given: `bvec_try_merge_page(…, &same_page)` may write
+ * it), and of the fields under it; what it holds as pages is kept.
+ */
+export function forgetValue(st: State, v: string): void {
+  const under = (k: string) => k === v || k.startsWith(`${v}.`) || k.startsWith(`${v}->`);
+  for (const k of Object.keys(st.bools)) if (under(k)) delete st.bools[k];
+  for (const k of Object.keys(st.zeroed)) if (under(k)) delete st.zeroed[k];
+  st.nonzero = st.nonzero.filter(n => !under(n));
+  st.neg = st.neg.filter(n => !under(n));
+  st.zero = st.zero.filter(n => !under(n));
+}
+
 export function siteOf(sim: SimContext, set: PageSet): AcquireSite | undefined {
   return sim.sites.find(s => s.id === set.site);
 }
