@@ -150,6 +150,12 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
         else forgetVar(st, l.text);
         return val;
       }
+      // an array stored in a field before it is filled (`info->pages = pages; pin_user_pages_fast(…, pages)`):
+      // acquires through it fill the field, as through `pages = info->pages`
+      const r0 = strip(right);
+      // (a window carved out of another buffer, `pages = (struct page **)(addrs + n)`, is the field's array from now on)
+      if (!val && op === '=' && l.type === 'field_expression' && r0.type === 'identifier' && !(st.derived[r0.text] && !st.derived[r0.text].endsWith('+'))
+        && findSetByHolder(st, r0.text) < 0 && !lt.includes('[')) st.derived[r0.text] = lt;
       // the function's own bio stored somewhere (`rq->bio = bio`): handed on
       if (l.type !== 'identifier' && op === '=' && st.bios[norm(right.text)]) st.bios[norm(right.text)].gone = true;
       // storing pages into a field, an array slot of an object, a global or an out-parameter
