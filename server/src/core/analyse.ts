@@ -7,6 +7,7 @@ import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
+import { sameSlotJustBefore } from './checkers/double-release';
 import { CountReset, countDropped, countsOfPageFields, FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
 import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
@@ -349,7 +350,9 @@ function analyseFunction(fn: FunctionDef, text: string, settings: Required<Setti
       const key = fieldKey(fn, r.field);
       if (key) result.releasedKeys.push(key);
       if (!key && !r.viaHelper) addUnjudged(seen, settings, fn, r.node, `${r.api}() releases ${r.field}, but the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct): how the field was filled is not looked up and this release is not judged`);
-      if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards) });
+      const pagesArg = !r.viaHelper ? callArgs(r.node)[RELEASE_BY_NAME.get(r.api)?.pagesArg ?? -1] : undefined;
+      const again = pagesArg ? sameSlotJustBefore(r.node, pagesArg.text) : undefined;
+      if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards), ...(again ? { again: rangeOf(again) } : {}) });
     }
     for (const site of res.sites) {
       if (site.id < 0) continue;

@@ -27,6 +27,8 @@ import {
 export interface KeyedRelease {
   key: string; field: string; family: Family; api: string; range: Range; callee?: Range; fn: string;
   guards: Record<string, boolean>[];
+  /** the statement just above releases the same page as written, nothing written between (double-release.ts sameSlotJustBefore()) */
+  again?: Range;
 }
 
 /**
@@ -109,7 +111,7 @@ export function fieldFindings(stores: FieldFill[], releases: KeyedRelease[], set
     const fills = stores.filter(s => s.key === r.key);
     const modes = new Set(fills.map(s => s.mode));
     if (fills.length === 0 || modes.size !== 1) continue;
-    const f = fills[0].mode === 'EXTRACT' ? extractedRelease(fills, r, settings) : wrongFamily(fills[0], r, settings);
+    const f = fills[0].mode === 'EXTRACT' ? extractedRelease(fills, r, settings) : wrongFamily(fills[0], r, settings) ?? releasedAgain(fills[0], r, settings);
     if (f) out.push(f);
   }
   return out;
@@ -147,6 +149,23 @@ function wrongFamily(fill: FieldFill, r: KeyedRelease, settings: Required<Settin
       consequence: consequence(after, fill.mode),
     },
     fixes: right && r.callee ? [{ title: `Release with ${right}()`, edits: [{ range: r.callee, newText: right }], preferred: true }] : [],
+  });
+}
+
+/** One page of a field filled with one reference or pin per page, released twice in a row (`unpin_user_page(sg_page(&tab->page[i].mem))` twice). */
+function releasedAgain(fill: FieldFill, r: KeyedRelease, settings: Required<Settings>): Finding | undefined {
+  if (!r.again || (fill.mode !== 'PIN' && fill.mode !== 'GET')) return undefined;
+  const after = dropPair(dropPair(pairFor(fill.mode), r.family), r.family);
+  return finding('double-release', settings, r, {
+    message: `${r.api}() releases the same page of ${r.field} (${r.key}) again: the call just above (line ${r.again.start.line + 1}) released it, and neither the slot nor its index changed between — each page ${whereOf(fill)} stored there holds one ${fill.mode === 'GET' ? 'reference' : 'pin'} from ${fill.api}()`,
+    acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: fill.mode },
+    path: [...fillSteps(fill, r), { range: r.again, note: `${r.fn}(): the page released` }, { range: r.range, note: `${r.fn}(): the same page released again` }],
+    counters: {
+      before: ledger(r.field, fill.mode, 'held', '', pairFor(fill.mode)),
+      after: ledger(r.field, fill.mode, 'released twice', '', after),
+      consequence: consequence(after, fill.mode),
+    },
+    fixes: [],
   });
 }
 

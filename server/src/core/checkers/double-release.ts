@@ -49,7 +49,7 @@ export const doubleRelease: Checker = {
     // (of a known mode — an acquire here, or every caller's: a parameter of unknown mode may come with two references a caller took)
     if (set && !ev.viaHelper && (set.mode === 'PIN' || set.mode === 'GET' || set.mode === 'EXTRACT')
       && !new RegExp(`\\b(get_page|folio_get|try_get_page|folio_try_get)\\s*\\(\\s*${escapeRegExp(ev.argText)}\\s*\\)`).test(cx.fn.body.text)) {
-      const prev = sameSlotJustBefore(ev);
+      const prev = sameSlotJustBefore(ev.node, ev.argText);
       if (prev) {
         cx.report(st, {
           code: 'double-release', node: ev.node, set, step: 'released again',
@@ -183,10 +183,10 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
  * or write of the slot, its index or a reference taken (`get_page()`)
  * between: the call node, or undefined.
  */
-function sameSlotJustBefore(ev: ReleaseEvent): Node | undefined {
-  const stmt = ev.node.parent;
+export function sameSlotJustBefore(release: Node, argText: string): Node | undefined {
+  const stmt = release.parent;
   if (!stmt || stmt.type !== 'expression_statement' || stmt.parent?.type !== 'compound_statement') return undefined;
-  const slot = norm(ev.argText);
+  const slot = norm(argText);
   const names = [...new Set(slot.match(/[A-Za-z_]\w*/g) ?? [])];
   const writes = new RegExp(`\\b(${names.join('|')})\\s*(=[^=]|\\+\\+|--|\\+=|-=)|(\\+\\+|--)\\s*(${names.join('|')})\\b|\\b(get_page|folio_get|try_get_page|folio_try_get|get_user_pages\\w*|pin_user_pages\\w*)\\s*\\(`);
   for (let s = stmt.previousNamedSibling, n = 0; s && n < 4; s = s.previousNamedSibling, n++) {
