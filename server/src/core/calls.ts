@@ -146,6 +146,8 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
     const a = args[0];
     const idx = a ? findSetByHolder(st, holderText(a).text) : -1;
     if (idx >= 0) takeReference(sim, st, idx, call);
+    // a reference taken again on a field's page: a release after it is not the same release again
+    else if (a) delete st.relFields[holderText(a).text];
     return null;
   }
   const add = BIO_ADD.get(name);
