@@ -163,7 +163,10 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
       const windows = !val && op === '=' && strip(right).type === 'identifier'
         ? st.sets.findIndex(p => st.derived[p.holder] === `${norm(right.text)}+` && p.state === 'held') : -1;
       if (windows >= 0) handOff(sim, st, windows, n, `stored in ${norm(left.text)}`);
-      if (val?.kind === 'holder' && op === '=') {
+      // (a member of a struct this function declares on its stack, `iter.pages = pages`, dies with it: another name, not an owner)
+      const onStack = l.type === 'field_expression' && /^[A-Za-z_]\w*\.[\w.]+$/.test(lt) && stackStructs(sim).has(lt.slice(0, lt.indexOf('.')));
+      if (val?.kind === 'holder' && op === '=' && onStack && !val.element) st.aliases[lt] = val.set;
+      else if (val?.kind === 'holder' && op === '=') {
         handOff(sim, st, val.set, n, `stored in ${norm(left.text)}`);
         // the field names the same pages now: a release through it on this path releases them
         if (!val.element && l.type === 'field_expression') st.aliases[norm(left.text)] = val.set;
@@ -253,4 +256,22 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
       for (const c of n.namedChildren) if (c) evalExpr(sim, st, c);
       return null;
   }
+}
+
+const stackMemo = new WeakMap<SimContext, Set<string>>();
+
+/** The structs the function declares on its stack (`struct rds_info_iterator iter;`): not pointers, arrays, or statics. */
+function stackStructs(sim: SimContext): Set<string> {
+  let out = stackMemo.get(sim);
+  if (out) return out;
+  out = new Set();
+  for (const d of sim.def.body.descendantsOfType('declaration')) {
+    if (!d || d.childForFieldName('type')?.type !== 'struct_specifier' || /\bstatic\b/.test(d.text.slice(0, d.text.indexOf('struct')))) continue;
+    for (const c of d.namedChildren) {
+      const decl = c?.type === 'init_declarator' ? c.childForFieldName('declarator') : c;
+      if (decl?.type === 'identifier') out.add(decl.text);
+    }
+  }
+  stackMemo.set(sim, out);
+  return out;
 }
