@@ -17,9 +17,10 @@ import type { Parser } from 'web-tree-sitter';
 import { analyseSource, type ExternalSummaries } from '../core/analyse';
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
-import { ACQUIRE_APIS } from '../core/apis';
+import { ACQUIRE_APIS, BVEC_KEY } from '../core/apis';
 import { type ArgMode, type CheckSettings, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
 import { configDigest } from './kconfig';
+import { NAMES_API } from './select';
 import {
   CACHE_FORMAT, CachedResult, DiskCache, FOLDER_FORMAT, FolderFacts, RESULT_FORMAT, ScanFileStore, buildFingerprint, defaultCacheDir,
   isCachedResult, isFolderFacts, isInside, isSummaryList, prepareCacheDir, readRegular,
@@ -135,6 +136,9 @@ export function settingsJson(s: CheckSettings): string {
 /** The summary's effect, without where it was found (equal effects from two files agree). */
 const effectOf = (s: FunctionSummary | undefined) => (s ? sortedJson(s.params) : '');
 
+/** At most this many files outside the folder are analysed for one field's fills. */
+const TREE_FILL_FILES = 8;
+
 const ACQUIRE_RE = new RegExp(`\\b(${ACQUIRE_APIS.map(a => a.name).join('|')})\\s*\\(`);
 
 /**
@@ -214,6 +218,8 @@ export class TreeIndex {
   private base?: TreeIndex;
   /** content hash → the struct fields that file fills and the pages of known mode it passes to functions it does not define */
   private readonly folder = new Map<string, FolderFacts>();
+  /** field head → the tree's C files that name it after `->` and an acquire API (built once, on the first look beyond a folder) */
+  private fillHeads?: Map<string, string[]>;
   private readonly absRoot: string;
   private readonly helperSettings: Required<Settings> & CheckSettings;
 
@@ -250,6 +256,7 @@ export class TreeIndex {
     v.apiRelevance = new Map();
     v.helperMemo = new Map();
     v.resolved = new Map();
+    v.fillHeads = undefined;
     v.files = new Map([...this.files ?? [], ...[...files].map(([f, t]) => [path.resolve(f), t] as const)]);
     v.base = this.base ?? this;
     return v;
@@ -330,10 +337,64 @@ export class TreeIndex {
         const rel = path.relative(this.absRoot, file) || name;
         for (const f of fills) if (keys.includes(f.key)) out.push({ ...f, file: rel });
       }
+      // beyond the folder: a struct no file of the folder fills, declared in a header
+      const found = new Set(out.map(f => f.key));
+      out.push(...this.treeFills(abs, keys.filter(k => !found.has(k) && k !== BVEC_KEY)));
     } catch (e) {
       this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
     }
     return out;
+  }
+
+  /**
+   * How C files of other folders fill struct fields that no file of the
+   * checked file's folder fills: `struct foo` declared in a header (neither
+   * the checked file nor the filling one defines it) is the same struct in
+   * every file that includes it. Candidates are the files that name the
+   * field after `->`, the struct, and an acquire API; a field that more than
+   * TREE_FILL_FILES files may fill is left unjudged (a note says so).
+   */
+  private treeFills(abs: string, keys: string[]): FieldFill[] {
+    if (!keys.length) return [];
+    const file0 = path.resolve(abs);
+    const dir = path.dirname(file0);
+    const own = this.info(file0)?.text ?? '';
+    const out: FieldFill[] = [];
+    for (const key of keys) {
+      const struct = /^struct (\w+)\./.exec(key)?.[1];
+      if (!struct || new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(own)) continue;
+      const named = new RegExp(`\\bstruct\\s+${struct}\\b`), defined = new RegExp(`\\bstruct\\s+${struct}\\s*\\{`);
+      const files = (this.fieldHeads().get(fieldHead(key)) ?? []).filter(f => path.dirname(f) !== dir)
+        .map(f => this.info(f)).filter((i): i is FileInfo => !!i && named.test(i.text) && !defined.test(i.text));
+      if (files.length > TREE_FILL_FILES) {
+        this.notes.push(`index: ${key}: ${files.length} files outside ${path.relative(this.absRoot, dir) || '.'} may fill it; not looked at (more than ${TREE_FILL_FILES})`);
+        continue;
+      }
+      for (const info of files) {
+        const rel = path.relative(this.absRoot, info.abs) || path.basename(info.abs);
+        for (const f of this.folderFacts(info, info.abs).fieldFills) if (f.key === key) out.push({ ...f, file: rel });
+      }
+    }
+    return out;
+  }
+
+  /** The field heads named after `->` in the tree's C files that name a page API and an acquire (the scan's classes), with those files. */
+  private fieldHeads(): Map<string, string[]> {
+    if (this.fillHeads) return this.fillHeads;
+    const scan = this.ensureScan();
+    const files = new Set<string>();
+    scan.files.forEach((f, i) => { if ((scan.classes[i] & NAMES_API) && f.endsWith('.c')) files.add(f); });
+    for (const [f, t] of this.files ?? []) if (f.endsWith('.c')) { if (t === undefined) files.delete(f); else files.add(f); }
+    const heads = new Map<string, string[]>();
+    for (const f of [...files].sort()) {
+      const info = this.info(f);
+      if (!info || !ACQUIRE_RE.test(info.text)) continue;
+      for (const h of new Set([...info.text.matchAll(/->\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
+        const l = heads.get(h);
+        if (l) l.push(f); else heads.set(h, [f]);
+      }
+    }
+    return (this.fillHeads = heads);
   }
 
   /**

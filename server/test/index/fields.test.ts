@@ -1,5 +1,6 @@
-// Ownership through struct fields across the files of a folder: a kref
-// release that put_page()s a field another file filled with pinned pages.
+// Ownership through struct fields across the files of a folder (and, for a
+// struct declared in a header, of the tree): a kref release that put_page()s
+// a field another file filled with pinned pages.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -55,5 +56,21 @@ describe('index: struct fields filled in another file', () => {
       ['mismatched-release', line('put_page(rq->pages[i])')],
     ]);
     assert.match(r.findings[0].message, /without testing rq->args\.pinned.*xf_map\(\) in drivers\/xf\/xf_main\.c \(line 20\).*\(line 23\)/);
+  });
+
+  it('looks beyond the folder for a struct declared in a header, not for one a file declares itself', async () => {
+    const parser = await loadParser();
+    const file = path.join(TREE, 'drivers', 'xt', 'release', 'xt_release.c');
+    const text = fs.readFileSync(file, 'utf8');
+    const alone = analyseSource(parser, text, {});
+    assert.deepStrictEqual(alone.openFieldReleases?.sort(), ['struct xt_buf.pages', 'struct xu_own.pages']);
+    const index = new TreeIndex(TREE, parser, {}, { cacheDir });
+    const fills = index.fieldFillsFor(file, alone.openFieldReleases!);
+    // (xu_map.c fills a struct xu_own of its own: not this file's)
+    assert.deepStrictEqual(fills.map(f => [f.key, f.mode, f.file]), [['struct xt_buf.pages', 'PIN', path.join('drivers', 'xt', 'core', 'xt_map.c')]]);
+    const r = analyseSource(parser, text, {}, undefined, undefined, fills);
+    const line = (s: string) => text.split('\n').findIndex(l => l.includes(s));
+    assert.deepStrictEqual(r.findings.map(f => [f.code, f.range.start.line]), [['mismatched-release', line('put_page(b->pages[i])')]]);
+    assert.match(r.findings[0].message, /xt_map\(\) in drivers\/xt\/core\/xt_map\.c/);
   });
 });
