@@ -318,10 +318,8 @@ export function countDropped(resets: CountReset[], fills: FieldFill[], fns: Func
     const tests = new RegExp(`\\b(if|while)\\s*\\([^;{]*(->|\\.)\\s*(${countHead}|${head})\\b`).test(before);
     if (!tests && !TEARDOWN_NAME.test(fn.name)) continue;
     if (movedOrReleased(fn, struct, head)) continue;
-    const release = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)\\s*${head}\\b`);
-    const releasers = new Set(fns.filter(g => release.test(g.body.text)).map(g => g.name));
-    const calls = [...body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map(m => m[1]);
-    if (calls.some(c => releasers.has(c))) continue;
+    const release = releaseOf(head);
+    if (callsReleaser(fn, releasersOf(fns, release))) continue;
     // the object (the root of the count) given to a function of another file, which may release its pages
     const root = r.count.slice(0, r.count.indexOf('->'));
     const passed = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*${root}\\s*[,)]`, 'g');
@@ -404,17 +402,25 @@ function releasingTwin(fns: FunctionDef[], f: FieldFree): string | undefined {
   const head = fieldHead(f.key);
   const own = fns.find(g => g.name === f.fn);
   if (!own) return undefined;
-  const release = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)\\s*${head}\\b`);
+  const release = releaseOf(head);
   const free = new RegExp(`\\b(${[...CONTAINER_FREES].join('|')})\\s*\\([^;]*?(->|\\.)\\s*${head}\\s*\\)`);
-  const releasers = new Set(fns.filter(g => release.test(g.body.text)).map(g => g.name));
-  if (releasers.has(own.name)) return undefined;
-  for (const m of own.body.text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (releasers.has(m[1])) return undefined;
+  const releasers = releasersOf(fns, release);
+  if (releasers.has(own.name) || callsReleaser(own, releasers)) return undefined;
   return fns.find(g => {
     if (g.name === own.name) return false;
     const r = release.exec(g.body.text), x = free.exec(g.body.text);
     return !!r && !!x && r.index < x.index;
   })?.name;
 }
+
+/** A release call of a field named `head` (`unpin_user_pages(obj->pages, n)`, `put_page(b.pages[i])`). */
+const releaseOf = (head: string) => new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)\\s*${head}\\b`);
+
+/** The functions of the file whose body holds such a release. */
+const releasersOf = (fns: FunctionDef[], release: RegExp) => new Set(fns.filter(g => release.test(g.body.text)).map(g => g.name));
+
+/** `fn` calls one of them. */
+const callsReleaser = (fn: FunctionDef, releasers: Set<string>) => [...fn.body.text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].some(m => releasers.has(m[1]));
 
 /** The struct is defined in this file (not in a header another file includes). */
 const privateStruct = (text: string, struct: string) => new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(text);
