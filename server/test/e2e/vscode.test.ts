@@ -159,7 +159,7 @@ describe('VS Code extension (code-server + Chromium)', function () {
   });
 
   it('explains the finding in the hover', async function () {
-    const hover = await hoverOver(page, await putPageSquiggle(), 'put_page', WAIT);
+    const hover = await hoverOver(page, await putPageSquiggle(), 'pinlens: mismatched-release', WAIT);
     const text = await hover.innerText();
     assert.match(text, /pinlens: mismatched-release/); // the server's hover, not only the diagnostic's
     assert.match(text, /FOLL_PIN/);
