@@ -17,7 +17,7 @@ import {
   CONVERSIONS, sgTablePath, sgTableWalked, rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, forgetValue, siteOf, enclosingLoop, outcome,
 } from './sim-state';
 import type { Val, SimContext } from './sim-state';
-import { BYTES, FLOOR, pagesOfRequestedBytes, evalExpr, wholePagesOf } from './eval';
+import { BYTES, FLOOR, SG_ENTRY, pagesOfRequestedBytes, evalExpr, wholePagesOf } from './eval';
 
 /** Accessors that read a page or folio and keep nothing. */
 const READERS = /^(IS_ERR|IS_ERR_OR_NULL|PTR_ERR|PTR_ERR_OR_ZERO|folio_test_\w+|folio_(nr_pages|size|shift|order|pfn|address|mapping|index|pos|page_idx|mapped|nid|zone|memcg|lock|unlock|trylock|wait_locked)|Page[A-Z]\w*|page_(mapping|index|mapped|zone|to_nid|pgdat|count|mapcount|maybe_dma_pinned)|is_zero_\w+|trylock_page|wait_on_page_\w+|flush_\w*page\w*|clear_user_highpage|copy_(to|from)_user_page|memcpy_(to|from)_folio|kmap_\w+|kunmap_\w+)$/;
@@ -81,7 +81,9 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
     const count = rel.countArg >= 0 && args[rel.countArg] ? norm(args[rel.countArg].text) : null;
     let whole = rel.array || rel.countArg >= 0;
     let loopCount: string | null = null;
-    const viaSg = strip(a).type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(strip(a)) ?? '');
+    // (or a local it was read into: `page = sg_page(sg); unpin_user_pages_dirty_lock(&page, 1, dirty)`)
+    const sgLocal = st.derived[h.text]?.startsWith(SG_ENTRY) ? st.derived[h.text].slice(SG_ENTRY.length) : undefined;
+    const viaSg = !!sgLocal || strip(a).type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(strip(a)) ?? '');
     if (!whole && viaSg && sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.some(l => l.iterator)) whole = true;
     if (!whole) {
       // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
@@ -94,7 +96,7 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       }
     }
     let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(sim, h.index)) ? (h.index ?? '') : '');
-    if (viaSg) { const v = evalExpr(sim, st, a); if (v?.kind === 'holder') idx = v.set; }
+    if (viaSg && !sgLocal) { const v = evalExpr(sim, st, a); if (v?.kind === 'holder') idx = v.set; }
     // releasing an array whole also releases what was acquired into windows of it
     // (`p = pages + n; pin_user_pages_fast(…, p)`)
     // (each window is checked like the array itself) — only when the array was
@@ -123,7 +125,7 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}),
     };
     // `sg_page(sg)` in `for_each_sg(obj->sgt.sgl, sg, …)`: the pages of the sg table in that field
-    const table = idx < 0 && viaSg ? sgTableWalked(sim, h.text) : undefined;
+    const table = idx < 0 && viaSg ? sgTableWalked(sim, sgLocal ?? h.text) : undefined;
     if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(sim, st, w, ev);
     else untrackedRelease(sim, st, table ?? h.text, ev);
     return null;
@@ -185,7 +187,9 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       handOff(sim, st, idx, call, `given to the ${owner.owner} by ${name}()`);
       // an sg entry or table that is a struct's field (`sg_set_page(&tab->page[i].mem, page, …)`,
       // `sg_alloc_table_from_pages(&obj->sgt, pages, …)`): the field holds the pages now
-      const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? norm(strip(args[0]).text).replace(/^&/, '') : sgTablePath(args[0])) : '';
+      // (an entry of a walk, `for_each_sg(chunk->page_list, sg, …) sg_set_page(sg, …)`: of the table walked)
+      const sgEntry = name === 'sg_set_page' && args[0] ? norm(strip(args[0]).text).replace(/^&/, '') : '';
+      const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? (sgEntry.includes('->') ? sgEntry : sgTableWalked(sim, sgEntry) ?? sgEntry) : sgTablePath(args[0])) : '';
       if (entry.includes('->')) recordFieldStore(sim, entry, st.sets[idx], call, true);
     }
     return null;

@@ -3,12 +3,15 @@
 // requested count, a flag, a bio) and the values of expressions; calls are in
 // calls.ts.
 import type { State } from './ledger';
-import { isNullLiteral, norm, strip } from './syntax';
+import { callArgs, calleeName, isNullLiteral, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { zeroedAssign, zeroedStore, zeroedUpdate } from './zeroed';
 import { holderText, findSetByHolder, findSetByCount, forgetVar } from './sim-state';
 import type { Val, SimContext } from './sim-state';
 import { evalCall, handOff } from './calls';
+
+/** st.derived: the variable holds the page of an sg entry (`page = sg_page(sg)`), the entry as written after this mark. */
+export const SG_ENTRY = '<sg>';
 
 /** Marks a copy that counts the pages of a requested size (st.copies). */
 export const BYTES = 'bytes:';
@@ -80,6 +83,11 @@ function assignVar(sim: SimContext, st: State, v: string, val: Val, rhs: Node): 
   if (!val) {
     // `p = obj->pages`: acquires through p fill the object's array
     const r = strip(rhs);
+    // `page = sg_page(sg)`: a release of page releases the entry sg walks (calls.ts)
+    if (r.type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(r) ?? '')) {
+      const sg = callArgs(r)[0];
+      if (sg) st.derived[v] = `${SG_ENTRY}${norm(sg.text)}`;
+    }
     const w = holderText(rhs);
     if (r.type === 'field_expression') st.derived[v] = norm(r.text);
     else if (w.element && w.text !== v && /^[A-Za-z_][\w>.-]*$/.test(w.text)) st.derived[v] = `${w.text}+`;
