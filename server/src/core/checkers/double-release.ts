@@ -20,10 +20,11 @@
 // then leaves the function with neither reset (`b->nr = 0`, `b->pages =
 // NULL`), leaves the object claiming the pages: the next release of it
 // releases them again. Claimed only where the object is reused and not freed
-// here: the release is guarded by a test that the object holds pages (a put
-// written to be called again), another path of the function resets the
-// count after releasing, or the function is called inside a loop of the file
-// that goes on after the call, with the same object. Not where the count is
+// here: the release is guarded by a test that the object holds pages, or
+// comes after an early return when it holds nothing (a put written to be
+// called again), another path of the function resets the count after
+// releasing, or the function is called inside a loop of the file that goes
+// on after the call, with the same object. Not where the count is
 // reset some other way: its address given to a call after the release, or
 // another function of the file that zeroes it without releasing (an object
 // taken again from a free list is reset there).
@@ -154,6 +155,16 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
     // (not a field this function wrote above the test: `pb->pages = NULL; … if (pb->pages)` tests its own reset)
     const before = cond ? cx.text.slice(cx.fn.body.startIndex, cond.startIndex) : '';
     if (cond && tested && !new RegExp(`${esc(tested)}\\s*=[^=]`).test(before)) return `the release is guarded by a test of ${norm(cond.text).replace(/^\(|\)$/g, '')}, written for a second call`;
+  }
+  // an early return when the object holds nothing (`if (dma->page_count == 0) return;`), above the release: a put written to be called again
+  for (const c of cx.fn.body.descendantsOfType('if_statement')) {
+    if (!c || c.endIndex > release.startIndex) continue;
+    const cond = c.childForFieldName('condition');
+    const then = c.childForFieldName('consequence');
+    const returns = then?.type === 'return_statement' || (then?.type === 'compound_statement' && then.namedChildren.at(-1)?.type === 'return_statement');
+    const terms = cond ? norm(cond.text).replace(/^\((.*)\)$/, '$1').split('||').map(t => t.trim().replace(/^\((.*)\)$/, '$1')) : [];
+    const empty = [count, field].find(t => terms.some(x => new RegExp(`^(!\\s*${esc(t)}|${esc(t)}\\s*==\\s*(0|NULL))$`).test(x)));
+    if (returns && empty) return `${cx.fn.name}() returns early when ${empty} says the object holds nothing (line ${cite(c.startPosition.row)}), written to be called again`;
   }
   const reset = new RegExp(`${esc(count)}\\s*=\\s*0\\s*;`);
   if (reset.test(cx.fn.body.text)) return `other paths of ${cx.fn.name}() reset ${count} after releasing`;
