@@ -411,7 +411,7 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     callSites: r.callSites.map(c => ({ ...mv(c), releases: c.releases.map(mv), handoffs: c.handoffs.map(mv), trace: c.trace.map(mv) })),
     summary: r.summary && mv(r.summary),
     fieldStores: r.fieldStores.map(x => ({ ...mv(x), ...(x.flag ? { flag: mv(x.flag) } : {}) })),
-    fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range })),
+    fieldReleases: r.fieldReleases.map(x => ({ ...mv(x), callee: x.callee && mv({ range: x.callee }).range, ...(x.again ? { again: mv({ range: x.again }).range } : {}) })),
     argModes: r.argModes.map(x => ({ ...mv(x), call: mv({ range: x.call }).range })),
     releasedKeys: r.releasedKeys,
     fieldFrees: r.fieldFrees.map(mv),

@@ -82,7 +82,7 @@ export function rangeOf(n: Node): Range {
   };
 }
 
-function declaratorName(d: Node | null): string | undefined {
+export function declaratorName(d: Node | null): string | undefined {
   let cur: Node | null = d;
   for (let guard = 0; cur && guard < 20; guard++) {
     if (cur.type === 'identifier' || cur.type === 'field_identifier') return cur.text;

@@ -30,7 +30,7 @@
 // taken again from a free list is reset there).
 import { CONTAINER_FREES, RELEASE_BY_NAME, RELEASE_NAMES } from '../apis';
 import { consequence, dropPair, ledger } from '../counters';
-import { callArgs, calleeName, escapeRegExp, norm } from '../syntax';
+import { callArgs, calleeName, declaratorName, escapeRegExp, norm } from '../syntax';
 import type { Node } from '../syntax';
 import type { CheckContext, Checker, ReleaseEvent } from './checker';
 import { cite } from '../cite';
@@ -176,13 +176,17 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
     const arg = norm(callArgs(c)[pi]?.text ?? '');
     if (!/^&?[A-Za-z_]\w*(->\w+)*$/.test(arg)) continue;
     const obj = arg.replace(/^&/, '').split('->')[0];
+    let caller: Node | null = c.parent;
+    while (caller && caller.type !== 'function_definition') caller = caller.parent;
     for (let p = c.parent; p; p = p.parent) {
       if (p.type === 'function_definition') break;
       if (!LOOP_TYPES.has(p.type)) continue;
       // (a loop over objects — its header names the object, `list_for_each_entry(obj, …)` — releases another each time)
       const header = cx.text.slice(p.startIndex, p.childForFieldName('body')?.startIndex ?? p.startIndex);
       if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || new RegExp(`\\b${obj}\\b`).test(header) || leavesAfter(c, p)) break;
-      return `${cx.fn.name}() is called in a loop with the same ${obj} each time (line ${cite(c.startPosition.row)})`;
+      // (the caller by name: a line of another function would go stale in this function's cached result)
+      const by = declaratorName(caller?.childForFieldName('declarator') ?? null);
+      return `${cx.fn.name}() is called in a loop${by ? ` of ${by}()` : ''} with the same ${obj} each time`;
     }
   }
   return undefined;
