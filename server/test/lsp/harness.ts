@@ -35,6 +35,8 @@ export class LspClient {
   readonly logs: string[] = [];
   /** $/logTrace messages: the server traces each analysis it runs. */
   readonly traces: string[] = [];
+  /** log messages and traces in the order they came (`log: …`, `trace: …`) */
+  readonly sequence: string[] = [];
   /** work-done progress the server reported ($/progress values), in order */
   readonly progress: { kind: string; title?: string; message?: string }[] = [];
   private waiters: Waiter[] = [];
@@ -47,8 +49,12 @@ export class LspClient {
       this.published.push(p);
       this.waiters = this.waiters.filter(w => (w.uri === p.uri && w.ok(p) ? (w.resolve(p), false) : true));
     });
-    conn.onNotification('window/logMessage', (m: { message: string }) => { this.logs.push(m.message); });
-    conn.onNotification('$/logTrace', (m: { message: string }) => { this.traces.push(m.message); for (const w of this.traceWaiters) w(); });
+    conn.onNotification('window/logMessage', (m: { message: string }) => { this.logs.push(m.message); this.sequence.push(`log: ${m.message}`); });
+    conn.onNotification('$/logTrace', (m: { message: string }) => {
+      this.traces.push(m.message);
+      this.sequence.push(`trace: ${m.message}`);
+      for (const w of this.traceWaiters) w();
+    });
     conn.onNotification('$/progress', (p: { value: { kind: string; title?: string; message?: string } }) => { this.progress.push(p.value); });
     conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
       p.items.map(i => (i.section === 'pinlens' ? this.settings : null)));
