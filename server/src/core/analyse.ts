@@ -13,7 +13,9 @@ import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
 import { applySettings, overSizeLimit } from './settings';
 import { State, trailSteps } from './ledger';
-import { holderText, rootOf, simulate, SimResult } from './simulate';
+import { simulate } from './simulate';
+import { holderText, rootOf } from './sim-state';
+import type { SimResult } from './sim-state';
 import type { ParamOrigin } from './sim-state';
 import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
 import {

@@ -10,8 +10,8 @@ import type { Node } from './syntax';
 import { knownZeroField } from './zeroed';
 import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop } from './sim-state';
 import type { SimContext } from './sim-state';
-import { pageCountTerms } from './eval';
-import { release } from './calls';
+import { pageCountTerms } from './count-terms';
+import { release } from './release-call';
 
 /** Acquires that return 0 on success and -errno on failure: a helper's status, bio_iov_iter_get_pages(). */
 const zeroOrErrno = (site?: AcquireSite) => site?.returns === 'status' || site?.returns === 'into-bio';

@@ -16,7 +16,8 @@
 import { consequence, dropPair, heldWords, ledger, pairFor } from './counters';
 import { ACQUIRE_BY_NAME, BIO_PAGES, BVEC_KEY, CONTAINER_FREES, HARMLESS, MAPS_WITHOUT_REFERENCE, RELEASE_BY_NAME, RELEASE_NAMES } from './apis';
 import { rightRelease } from './fixes';
-import { rootOf, WILL_PIN_GUARD } from './simulate';
+import { WILL_PIN_GUARD } from './release-call';
+import { rootOf } from './sim-state';
 import type { FunctionDef, Node } from './syntax';
 import { rangeOf } from './syntax';
 import {

@@ -287,3 +287,14 @@ export function outcome(sim: SimContext, set: number): SiteOutcome {
   }
   return o;
 }
+
+/** An effect on a parameter's pages, for the function's summary. */
+export function recordEffect(sim: SimContext, st: State, set: PageSet, e: { effect: ParamEffect['effect']; family?: Family; api?: string; mode?: Mode }): void {
+  if (set.param === undefined) return;
+  addEffect(sim, st, `${set.param}:${e.effect}:${e.family ?? ''}`, { index: set.param, name: sim.params[set.param] ?? '', always: false, ...e });
+}
+
+export function addEffect(sim: SimContext, st: State, key: string, e: ParamEffect): void {
+  if (!sim.effectDefs.has(key)) sim.effectDefs.set(key, e);
+  if (!st.effects.includes(key)) st.effects.push(key);
+}

@@ -25,11 +25,6 @@ import { evalStmt, evalExpr } from './eval';
 import { describeCondition } from './describe';
 import { assumeLoopEntry, skipLoop, assume } from './conditions';
 
-export type { SimOptions, SimResult, SiteOutcome } from './sim-state';
-export { holderText, rootOf } from './sim-state';
-export { BYTES } from './eval';
-export { WILL_PIN_GUARD } from './calls';
-
 const STEP_LIMIT = 60_000;
 
 /**

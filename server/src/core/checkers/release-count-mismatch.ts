@@ -11,7 +11,7 @@
 // holds a negative errno on the path while the pages are held (the result
 // overwritten by a later call's error) is reported too: the release APIs
 // warn and release nothing for it (mm/gup.c: WARN_ON(IS_ERR_VALUE(npages))).
-import { FLOOR } from '../eval';
+import { FLOOR } from '../count-terms';
 import { mayHold } from '../ledger';
 import { replaceCountFix } from '../fixes';
 import type { Checker } from './checker';
