@@ -17,7 +17,7 @@ import { simulate } from './simulate';
 import { holderText, rootOf } from './sim-state';
 import type { SimResult } from './sim-state';
 import type { ParamOrigin } from './sim-state';
-import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, parse, parseAgain, rangeOf } from './syntax';
+import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, memoiseNodes, parse, parseAgain, rangeOf } from './syntax';
 import {
   ArgMode, CallSite, CheckSettings, CitedText, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
 } from './types';
@@ -109,9 +109,11 @@ export function analyseSource(parser: Parser, text: string, given: CheckSettings
     empty.notes.push('not analysed: the parser gave up on this file');
     return empty;
   }
+  const done = memoiseNodes(tree);
   try {
     return analyseTree(tree.rootNode, text, settings, external, cache, fills, callers);
   } finally {
+    done();
     // an editor's document keeps its tree for the next, incremental, parse
     if (cache && parsed) cache.last = parsed; else tree.delete();
   }

@@ -19,6 +19,53 @@ export function parse(parser: Parser, text: string): Tree | null {
   return parser.parse(preprocess(text));
 }
 
+/**
+ * Node types and end offsets kept while a tree is analysed. web-tree-sitter
+ * answers `node.type` and `node.endIndex` by copying the node into the wasm
+ * memory and calling in, every time, and hands out a new Node object for
+ * every child it is asked for; the simulator asks the same nodes on every
+ * path (a fifth of a whole-tree run's CPU went there). Neither changes while
+ * the tree is not edited, so during `memoiseNodes(tree)` … `done()` the first
+ * answer is kept, by the node's id (unique within a tree, the same for every
+ * Node object of that node). The getters are wrapped once, on the class of
+ * the first node seen; a tree that is not being analysed is asked as before.
+ */
+const nodeMemos = new WeakMap<object, { types: Map<number, string>; ends: Map<number, number> }>();
+let wrapped = false;
+
+export function memoiseNodes(tree: Tree): () => void {
+  if (!wrapped) {
+    wrapped = true;
+    const proto = Object.getPrototypeOf(tree.rootNode) as object;
+    const getter = (name: string) => Object.getOwnPropertyDescriptor(proto, name)?.get as ((this: Node) => unknown) | undefined;
+    const type = getter('type'), end = getter('endIndex');
+    if (type && end) {
+      Object.defineProperty(proto, 'type', {
+        configurable: true, enumerable: false,
+        get(this: Node) {
+          const m = nodeMemos.get(this.tree);
+          if (!m) return type.call(this);
+          let t = m.types.get(this.id);
+          if (t === undefined) { t = type.call(this) as string; m.types.set(this.id, t); }
+          return t;
+        },
+      });
+      Object.defineProperty(proto, 'endIndex', {
+        configurable: true, enumerable: false,
+        get(this: Node) {
+          const m = nodeMemos.get(this.tree);
+          if (!m) return end.call(this);
+          let e = m.ends.get(this.id);
+          if (e === undefined) { e = end.call(this) as number; m.ends.set(this.id, e); }
+          return e;
+        },
+      });
+    }
+  }
+  nodeMemos.set(tree, { types: new Map(), ends: new Map() });
+  return () => { nodeMemos.delete(tree); };
+}
+
 /** A document's last parse (of its preprocessed text), kept for the next one. */
 export interface LastParse { tree: Tree; pre: string }
 
