@@ -117,6 +117,44 @@ function isNull(n: Node): boolean {
   return n.type === 'null' || n.text === 'NULL' || (n.type === 'number_literal' && /^0[uUlL]*$/.test(n.text));
 }
 
+/** What a function's declarations and plain assignments say about each name, in document order (made once per function and tree). */
+interface NameFacts { decls: { start: number; kind: Kind }[]; assigns: { start: number; end: number; allocates: boolean }[] }
+const facts = new WeakMap<object, Map<number, Map<string, NameFacts>>>();
+
+function factsOf(fn: Node): Map<string, NameFacts> {
+  const tree = (fn as unknown as { tree: object }).tree;
+  let byFn = facts.get(tree);
+  if (!byFn) { byFn = new Map(); facts.set(tree, byFn); }
+  let m = byFn.get(fn.id);
+  if (m) return m;
+  const out = new Map<string, NameFacts>();
+  const of = (name: string) => { let f = out.get(name); if (!f) { f = { decls: [], assigns: [] }; out.set(name, f); } return f; };
+  for (const d of fn.descendantsOfType(['declaration', 'parameter_declaration'])) {
+    if (!d) continue;
+    const type = d.childForFieldName('type')?.text ?? '';
+    for (const c of d.namedChildren) {
+      if (!c || c === d.childForFieldName('type')) continue;
+      const decl = c.type === 'init_declarator' ? c.childForFieldName('declarator') : c;
+      const name = decl ? declName(decl) : undefined;
+      if (!decl || name === undefined) continue;
+      let kind: Kind = decl.type === 'pointer_declarator' || decl.type === 'array_declarator' ? 'pointer'
+        : /^(?:bool|_Bool)$/.test(type) ? 'bool'
+        : /\b(?:int|long|short|char|size_t|ssize_t|loff_t|u8|u16|u32|u64|s8|s16|s32|s64|unsigned|signed|__u\d+|__s\d+|vm_fault_t|gfp_t|blk_status_t)\b/.test(type) ? 'integer'
+        : 'unknown';
+      if (c.type === 'init_declarator' && kind === 'pointer' && allocates(c.childForFieldName('value'))) kind = 'allocated';
+      of(name).decls.push({ start: d.startIndex, kind });
+    }
+  }
+  for (const a of fn.descendantsOfType('assignment_expression')) {
+    if (!a || a.childForFieldName('operator')?.text !== '=') continue;
+    const left = a.childForFieldName('left')?.text;
+    if (left !== undefined) of(left).assigns.push({ start: a.startIndex, end: a.endIndex, allocates: allocates(a.childForFieldName('right')) });
+  }
+  m = out;
+  byFn.set(fn.id, m);
+  return m;
+}
+
 /**
  * What a plain name tested for truth holds, from the enclosing function: its
  * declaration (pointer, bool, integer) and, for pointers, whether the last
@@ -126,31 +164,16 @@ function kindOf(id: Node): Kind {
   let fn: Node | null = id.parent;
   while (fn && fn.type !== 'function_definition') fn = fn.parent;
   if (!fn) return 'unknown';
-  const name = id.text;
+  const at = id.startIndex;
+  const f = factsOf(fn).get(id.text);
   let kind: Kind = 'unknown';
-  for (const d of fn.descendantsOfType(['declaration', 'parameter_declaration'])) {
-    if (!d || d.startIndex > id.startIndex) continue;
-    const type = d.childForFieldName('type')?.text ?? '';
-    for (const c of d.namedChildren) {
-      if (!c || c === d.childForFieldName('type')) continue;
-      const decl = c.type === 'init_declarator' ? c.childForFieldName('declarator') : c;
-      if (!decl || declName(decl) !== name) continue;
-      kind = decl.type === 'pointer_declarator' || decl.type === 'array_declarator' ? 'pointer'
-        : /^(?:bool|_Bool)$/.test(type) ? 'bool'
-        : /\b(?:int|long|short|char|size_t|ssize_t|loff_t|u8|u16|u32|u64|s8|s16|s32|s64|unsigned|signed|__u\d+|__s\d+|vm_fault_t|gfp_t|blk_status_t)\b/.test(type) ? 'integer'
-        : 'unknown';
-      if (c.type === 'init_declarator' && kind === 'pointer' && allocates(c.childForFieldName('value'))) kind = 'allocated';
-    }
-  }
+  // the last declaration before the test
+  for (const d of f?.decls ?? []) if (d.start <= at) kind = d.kind;
   if (kind !== 'pointer' && kind !== 'allocated' && kind !== 'unknown') return kind;
   // the last assignment before the test decides whether it was an allocation
-  let last: Node | null = null;
-  for (const a of fn.descendantsOfType('assignment_expression')) {
-    if (!a || a.startIndex > id.startIndex) continue;
-    if (a.childForFieldName('operator')?.text !== '=' || a.childForFieldName('left')?.text !== name) continue;
-    if (a.startIndex <= id.startIndex && a.endIndex <= id.startIndex) last = a;
-  }
-  if (last) return allocates(last.childForFieldName('right')) ? 'allocated' : kind;
+  let last: NameFacts['assigns'][number] | undefined;
+  for (const a of f?.assigns ?? []) if (a.start <= at && a.end <= at) last = a;
+  if (last) return last.allocates ? 'allocated' : kind;
   return kind;
 }
 
