@@ -20,17 +20,20 @@ export function parse(parser: Parser, text: string): Tree | null {
 }
 
 /**
- * Node types and end offsets kept while a tree is analysed. web-tree-sitter
- * answers `node.type` and `node.endIndex` by copying the node into the wasm
- * memory and calling in, every time, and hands out a new Node object for
- * every child it is asked for; the simulator asks the same nodes on every
- * path (a fifth of a whole-tree run's CPU went there). Neither changes while
- * the tree is not edited, so during `memoiseNodes(tree)` … `done()` the first
- * answer is kept, by the node's id (unique within a tree, the same for every
- * Node object of that node). The getters are wrapped once, on the class of
- * the first node seen; a tree that is not being analysed is asked as before.
+ * Node types, end offsets and field children kept while a tree is analysed.
+ * web-tree-sitter answers `node.type`, `node.endIndex` and
+ * `childForFieldName()` by copying the node into the wasm memory and calling
+ * in, every time, and makes a new Node object for every child it hands out;
+ * the simulator asks the same nodes on every path (a fifth of a whole-tree
+ * run's CPU went there). None of them changes while the tree is not edited,
+ * so during `memoiseNodes(tree)` … `done()` the first answer is kept, by the
+ * node's id (unique within a tree, the same for every Node object of that
+ * node); a field child is then the same Node object at every ask (the core
+ * never compares nodes by object, only by id). The accessors are wrapped
+ * once, on the class of the first node seen; a tree that is not being
+ * analysed is asked as before.
  */
-const nodeMemos = new WeakMap<object, { types: Map<number, string>; ends: Map<number, number> }>();
+const nodeMemos = new WeakMap<object, { types: Map<number, string>; ends: Map<number, number>; fields: Map<number, Map<string, Node | null>> }>();
 let wrapped = false;
 
 export function memoiseNodes(tree: Tree): () => void {
@@ -39,7 +42,20 @@ export function memoiseNodes(tree: Tree): () => void {
     const proto = Object.getPrototypeOf(tree.rootNode) as object;
     const getter = (name: string) => Object.getOwnPropertyDescriptor(proto, name)?.get as ((this: Node) => unknown) | undefined;
     const type = getter('type'), end = getter('endIndex');
-    if (type && end) {
+    const field = (proto as { childForFieldName?: (this: Node, name: string) => Node | null }).childForFieldName;
+    if (type && end && field) {
+      Object.defineProperty(proto, 'childForFieldName', {
+        configurable: true, enumerable: false, writable: true,
+        value(this: Node, name: string): Node | null {
+          const m = nodeMemos.get(this.tree);
+          if (!m) return field.call(this, name);
+          let byName = m.fields.get(this.id);
+          if (!byName) { byName = new Map(); m.fields.set(this.id, byName); }
+          let c = byName.get(name);
+          if (c === undefined) { c = field.call(this, name); byName.set(name, c); }
+          return c;
+        },
+      });
       Object.defineProperty(proto, 'type', {
         configurable: true, enumerable: false,
         get(this: Node) {
@@ -62,7 +78,7 @@ export function memoiseNodes(tree: Tree): () => void {
       });
     }
   }
-  nodeMemos.set(tree, { types: new Map(), ends: new Map() });
+  nodeMemos.set(tree, { types: new Map(), ends: new Map(), fields: new Map() });
   return () => { nodeMemos.delete(tree); };
 }
 
