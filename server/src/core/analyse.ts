@@ -57,13 +57,50 @@ export function detectKernel(text: string, root?: Node): '6.1' | '6.12' {
  */
 export class AnalysisCache extends Map<string, FunctionResult> {
   last?: LastParse;
-  /** `incremental`: keep the parse tree (an edited document); false for a text analysed once (git HEAD). */
-  constructor(readonly incremental = true) { super(); }
+  /** the path steps its results carry and the characters of its keys, in all (a shared cache's bounds) */
+  private steps = 0;
+  private chars = 0;
+  /**
+   * `incremental`: keep the parse tree (an edited document); false for a text analysed once (git HEAD).
+   * `shared`: the cache of many texts' analyses (the tree index's helper slices and folder files: a
+   * function kept in several slices of its file is simulated once): not pruned to one text's functions,
+   * but bounded, oldest out, and without parse trees (`incremental` is false).
+   */
+  constructor(readonly incremental = true, readonly shared?: { entries: number; steps: number; chars: number }) { super(); }
+  override set(key: string, r: FunctionResult): this {
+    const max = this.shared;
+    if (!max) return super.set(key, r);
+    const steps = weight(r);
+    if (steps > max.steps / 8 || key.length > max.chars / 8 || this.has(key)) return this;
+    super.set(key, r);
+    this.steps += steps;
+    this.chars += key.length;
+    for (const [k, old] of this) {
+      if (this.size <= max.entries && this.steps <= max.steps && this.chars <= max.chars) break;
+      this.delete(k);
+      this.steps -= weight(old);
+      this.chars -= k.length;
+    }
+    return this;
+  }
+  override clear(): void {
+    super.clear();
+    this.steps = 0;
+    this.chars = 0;
+  }
   dispose(): void {
     this.last?.tree.delete();
     this.last = undefined;
     this.clear();
   }
+}
+
+/** What a function's result holds, as the path steps its findings and call sites carry (most of its size). */
+function weight(r: FunctionResult): number {
+  let n = 1;
+  for (const f of r.findings) n += f.path.length;
+  for (const c of r.callSites) n += c.trace.length;
+  return n;
 }
 
 interface FunctionResult {
@@ -153,8 +190,10 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
       JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null])),
       [...flagNames].filter(n => body.includes(n)).sort().join(','), paramModes ? JSON.stringify([...paramModes]) : ''].join('\u0000');
     const hit = key !== undefined ? cache?.get(key) : undefined;
+    const notes = out.notes.length;
     const r = hit ? shifted(hit, fn.node.startPosition.row) : analyseFunction(fn, text, settings, kernel, summaries, local, flagNames, out, paramModes);
-    if (key !== undefined && !hit) cache!.set(key, r);
+    // (a function whose analysis failed with a note is not kept: a cached result would lose the note)
+    if (key !== undefined && !hit && out.notes.length === notes) cache!.set(key, r);
     if (key !== undefined) used.add(key);
     return r;
   };
@@ -254,7 +293,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   out.releaseSites = withFieldModes(releaseSites, out.fieldReleases);
   out.openFieldReleases = [...new Set(fieldReleases.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
-  if (cache) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
+  if (cache && !cache.shared) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
   // the reporting settings, applied once to every finding of the file
   out.findings = applySettings(findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character), settings);
   return out;

@@ -14,7 +14,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
-import { analyseSource, type ExternalSummaries } from '../core/analyse';
+import { AnalysisCache, analyseSource, type ExternalSummaries } from '../core/analyse';
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS, BVEC_KEY } from '../core/apis';
@@ -112,6 +112,14 @@ const MAX_TEXT_CACHE = 48 * 1024 * 1024;
  * cache still has the summaries and fills).
  */
 const MAX_MEMO = 20_000;
+/**
+ * The per-function results kept across helper analyses: entries, the path
+ * steps their findings and call sites carry, and the characters of their keys
+ * (the function's text and its callees' summaries), in all. A check worker's
+ * heap is bounded (96 MB): a step is a few hundred bytes, so about 10 MB of
+ * results and 8 MB of keys at most.
+ */
+const FUNCTION_CACHE = { entries: 2000, steps: 40_000, chars: 4_000_000 };
 
 /** Sets a memo entry, dropping the oldest beyond MAX_MEMO. */
 function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
@@ -222,6 +230,8 @@ export class TreeIndex {
   private fillHeads?: Map<string, string[]>;
   private readonly absRoot: string;
   private readonly helperSettings: Required<Settings> & CheckSettings;
+  /** per-function results of the helper slices' and folder files' analyses (a view shares its index's) */
+  private readonly functions = new AnalysisCache(false, FUNCTION_CACHE);
 
   constructor(readonly root: string, readonly parser: Parser, readonly settings: CheckSettings, readonly opts: TreeIndexOptions = {}) {
     this.absRoot = path.resolve(root);
@@ -437,7 +447,7 @@ export class TreeIndex {
       const key = this.keyOf(FOLDER_FORMAT, info.sha, this.settingsKey, external);
       facts = this.folderDisk?.get(key);
       if (!facts) {
-        const a = analyseSource(this.parser, info.text, this.helperSettings, external);
+        const a = analyseSource(this.parser, info.text, this.helperSettings, external, this.functions);
         facts = { fieldFills: a.fieldFills ?? [], argModes: a.argModes ?? [] };
         this.folderDisk?.put(key, facts);
       }
@@ -693,7 +703,7 @@ export class TreeIndex {
     this.counts.analysed++;
     let sums: FunctionSummary[];
     try {
-      const a = analyseSource(this.parser, text, this.helperSettings, external.size ? external : undefined);
+      const a = analyseSource(this.parser, text, this.helperSettings, external.size ? external : undefined, this.functions);
       const incomplete = new Set(a.findings.filter(f => f.code === 'analysis-incomplete').map(f => f.function));
       sums = a.summaries.filter(x => !incomplete.has(x.name));
     } catch (e) {
