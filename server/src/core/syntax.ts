@@ -29,7 +29,8 @@ export function parse(parser: Parser, text: string): Tree | null {
  * so during `memoiseNodes(tree)` … `done()` the first answer is kept, by the
  * node's id (unique within a tree, the same for every Node object of that
  * node); a field child is then the same Node object at every ask (the core
- * never compares nodes by object, only by id). The accessors are wrapped
+ * tells nodes apart by id: no result depends on two asks giving two
+ * objects). The accessors are wrapped
  * once, on the class of the first node seen; a tree that is not being
  * analysed is asked as before.
  */
