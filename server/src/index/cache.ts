@@ -447,7 +447,7 @@ export class SelectionStore {
   }
 }
 
-/** Writes through a temp file private to this process and thread, renamed into place (atomic). */
+/** Writes through a temp file private to this process and thread, renamed into place (atomic); never over what is not a regular file. */
 export function writeAtomic(f: string, data: string, fail: (why: string) => void): boolean {
   const tmp = `${f}.${process.pid}.${threadId}.tmp`;
   try {
@@ -456,6 +456,10 @@ export function writeAtomic(f: string, data: string, fail: (why: string) => void
     // a stale temp file of an earlier process with this pid goes; 'wx' never opens what exists (a FIFO)
     try { fs.unlinkSync(tmp); } catch { /* none */ }
     fs.writeFileSync(tmp, data, { flag: 'wx' });
+    // what is there and not a regular file (a FIFO, a device, a folder) is someone else's: never replaced
+    let there: fs.Stats | undefined;
+    try { there = fs.lstatSync(f); } catch { /* none yet */ }
+    if (there && !there.isFile()) throw new NotRegularFile(f);
     fs.renameSync(tmp, f);
     return true;
   } catch (e) {
