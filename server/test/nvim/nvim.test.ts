@@ -15,8 +15,8 @@ describe('neovim: headless probe', function () {
   it('shows pinlens diagnostics, code lenses and hover in Neovim', async function () {
     if (!onPath('nvim')) {
       if (process.env.CI) assert.fail('nvim is not on PATH, and CI must run this probe (apt-get install neovim)');
-      // skipped only off CI: nvim is not on PATH (install neovim 0.7+ to run this probe locally)
       console.log('      skipped: nvim is not on PATH; install neovim (0.7+) to run the Neovim probe');
+      // skipped only off CI: nvim is not on PATH (install neovim 0.7+ to run this probe locally)
       this.skip();
     }
     const bad = fixture('pin_put.c');

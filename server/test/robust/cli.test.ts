@@ -88,8 +88,8 @@ describe('robustness: the CLI', function () {
     fs.chmodSync(locked, 0);
     const probe = spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(secret)})`], NOBODY);
     if (probe.status === 0) {
-      // skipped only where permissions are not enforced for us (root without another user to run as)
       console.log('      skipped: file permissions are not enforced here (no unprivileged user to run as)');
+      // skipped only where permissions are not enforced for us (root without another user to run as)
       this.skip();
       return;
     }
