@@ -213,8 +213,6 @@ const RELEASE_CALL = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\(`);
 /** A field's array freed before this path released the pages in it (analyse.ts collects them per function). */
 export interface FieldFree { key: string; field: string; api: string; range: Range; fn: string; ownFill?: boolean; releasedBelow?: boolean }
 
-const heldBy = heldWords;
-
 /** The pointers a function declares as `struct name *v`. */
 function structVars(text: string, name: string): string[] {
   return [...text.matchAll(new RegExp(`\\bstruct\\s+${name}\\s*\\*+\\s*(\\w+)`, 'g'))].map(m => m[1]);
@@ -244,18 +242,26 @@ export function freedHolding(frees: FieldFree[], fills: FieldFill[], released: S
     const nowhere = !f.ownFill && !f.releasedBelow;
     const twin = nowhere && !scratch.has(f.key) ? releasingTwin(fns, f) : undefined;
     if (nowhere && !twin && !unreleased()) continue;
-    const by = fills.filter(x => x.key === f.key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
-    // an sg table is freed after its entries went back by walking it (sg_free_table()): not an array of pages
-    if (by.some(x => x.sg)) continue;
-    if (!by.length || new Set(by.map(x => x.mode)).size > 1) continue;
+    const by = oneModeFills(fills, f.key);
+    if (!by) continue;
     const fill = by[0];
     const x = finding('leaked-pages', settings, f, {
       fixes: [], path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
-      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${twin ? `before this path released them (${twin}() releases them before it frees that array)` : nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
+      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldWords(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${twin ? `before this path released them (${twin}() releases them before it frees that array)` : nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
     });
     if (x) out.push(x);
   }
   return out;
+}
+
+/**
+ * The fills of a field with pages that hold something, when they are all of
+ * one mode and none is an sg table (freed after its entries went back by
+ * walking it, sg_free_table(): not an array of pages); else undefined.
+ */
+function oneModeFills(fills: FieldFill[], key: string): FieldFill[] | undefined {
+  const by = fills.filter(x => x.key === key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
+  return by.length && !by.some(x => x.sg) && new Set(by.map(x => x.mode)).size === 1 ? by : undefined;
 }
 
 /** A count kept in a struct field set to 0 (`batch->nr_pages = 0`), and the fields (keys) its function's paths had released whole when they got there. */
@@ -312,8 +318,8 @@ export function countDropped(resets: CountReset[], fills: FieldFill[], fns: Func
     const struct = /^struct (\w+)\./.exec(key)?.[1];
     const fn = fns.find(g => g.name === r.fn);
     if (!struct || !fn || scratch.has(key) || r.released.includes(key)) continue;
-    const by = fills.filter(x => x.key === key && (x.mode === 'PIN' || x.mode === 'GET' || x.mode === 'EXTRACT'));
-    if (!by.length || by.some(x => x.sg) || new Set(by.map(x => x.mode)).size > 1 || by.some(x => !x.file && x.function === fn.name)) continue;
+    const by = oneModeFills(fills, key);
+    if (!by || by.some(x => !x.file && x.function === fn.name)) continue;
     const body = fn.body.text;
     const before = body.slice(0, r.offset);
     const tests = new RegExp(`\\b(if|while)\\s*\\([^;{]*(->|\\.)\\s*(${countHead}|${head})\\b`).test(before);
@@ -323,15 +329,14 @@ export function countDropped(resets: CountReset[], fills: FieldFill[], fns: Func
     if (callsReleaser(fn, releasersOf(fns, release))) continue;
     // the object (the root of the count) given to a function of another file, which may release its pages
     const root = r.count.slice(0, r.count.indexOf('->'));
-    const passed = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*${root}\\s*[,)]`, 'g');
-    if ([...body.matchAll(passed)].some(m => !local.has(m[1]) && !KEEPS_NOTHING.test(m[1]) && !HARMLESS.has(m[1]))) continue;
+    if (givenTo(body, [root]).some(c => !local.has(c) && !KEEPS_NOTHING.test(c) && !HARMLESS.has(c))) continue;
     // a reset the file calls after releasing the field (`unpin_user_pages(b->pages, b->nr); batch_reset(b);`)
     const after = new RegExp(`\\b${fn.name}\\s*\\(`);
     if (fns.some(g => { const t = g.body.text, x = release.exec(t), y = after.exec(t); return !!x && !!y && x.index < y.index; })) continue;
     const fill = by[0];
     const x = finding('leaked-pages', settings, r, {
       fixes: [], path: [{ range: r.range, note: `${r.count} = 0 while ${head} may still hold pages` }],
-      message: `${fn.name}() sets ${r.count} to 0 but nothing here released the pages it counts in ->${head} (${key}, pages ${heldBy(fill.mode)} by ${fill.api}() in ${whereOf(fill)}): the object now says it holds no pages, and they stay ${fill.mode === 'GET' ? 'referenced' : 'pinned'}`,
+      message: `${fn.name}() sets ${r.count} to 0 but nothing here released the pages it counts in ->${head} (${key}, pages ${heldWords(fill.mode)} by ${fill.api}() in ${whereOf(fill)}): the object now says it holds no pages, and they stay ${fill.mode === 'GET' ? 'referenced' : 'pinned'}`,
     });
     if (x) out.push(x);
   }
@@ -383,14 +388,16 @@ function offsetOf(text: string, p: { line: number; character: number }): number 
  */
 function escapes(name: string, fns: FunctionDef[]): boolean {
   const local = new Set(fns.map(f => f.name));
-  for (const f of fns) {
-    const t = f.node.text;
-    const vars = structVars(t, name);
-    if (!vars.length) continue;
-    const arg = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*(${vars.join('|')})\\s*[,)]`, 'g');
-    for (const m of t.matchAll(arg)) if (!local.has(m[1]) && !KEEPS_NOTHING.test(m[1])) return true;
-  }
-  return false;
+  return fns.some(f => {
+    const vars = structVars(f.node.text, name);
+    return vars.length > 0 && givenTo(f.node.text, vars).some(c => !local.has(c) && !KEEPS_NOTHING.test(c));
+  });
+}
+
+/** The functions `text` calls with one of `vars` (or its address) as an argument. */
+function givenTo(text: string, vars: string[]): string[] {
+  const arg = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*(${vars.join('|')})\\s*[,)]`, 'g');
+  return [...text.matchAll(arg)].map(m => m[1]);
 }
 
 /**
@@ -449,7 +456,7 @@ export function neverReleased(fills: FieldFill[], released: Set<string>, fns: Fu
     if (fns.some(g => movedOrReleased(g, struct, head))) continue;
     const x = finding('leaked-pages', settings, { fn: f.function, range: f.range }, {
       fixes: [], path: [{ range: f.range, note: `${f.function}() stores pages from ${f.api}() in ${f.key}; no function of the file releases it` }],
-      message: `pages ${heldBy(f.mode)} by ${f.api}() are stored in ${f.key}, but no function of this file releases that field, and struct ${struct} is private to this file: they stay ${f.mode === 'GET' ? 'referenced' : 'pinned'} when the object goes`,
+      message: `pages ${heldWords(f.mode)} by ${f.api}() are stored in ${f.key}, but no function of this file releases that field, and struct ${struct} is private to this file: they stay ${f.mode === 'GET' ? 'referenced' : 'pinned'} when the object goes`,
     });
     keys.add(f.key);
     if (x) out.push(x);
