@@ -3,10 +3,10 @@
 // requested count, a flag, a bio) and the values of expressions; calls are in
 // calls.ts.
 import type { State } from './ledger';
-import { callArgs, calleeName, isNullLiteral, norm, strip } from './syntax';
+import { callArgs, isNullLiteral, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { zeroedAssign, zeroedStore, zeroedUpdate } from './zeroed';
-import { holderText, findSetByHolder, findSetByCount, forgetVar } from './sim-state';
+import { holderText, findSetByHolder, findSetByCount, forgetVar, isSgPageCall } from './sim-state';
 import type { Val, SimContext } from './sim-state';
 import { evalCall, handOff } from './calls';
 import { BYTES, FLOOR, SG_ENTRY, pagesOfRequestedBytes, wholePagesOf } from './count-terms';
@@ -52,7 +52,7 @@ function assignVar(sim: SimContext, st: State, v: string, val: Val, rhs: Node): 
     // `p = obj->pages`: acquires through p fill the object's array
     const r = strip(rhs);
     // `page = sg_page(sg)`: a release of page releases the entry sg walks (calls.ts)
-    if (r.type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(r) ?? '')) {
+    if (isSgPageCall(r)) {
       const sg = callArgs(r)[0];
       if (sg) st.derived[v] = `${SG_ENTRY}${norm(sg.text)}`;
     }

@@ -9,11 +9,11 @@ import type { ReleaseEvent } from './checkers/checker';
 import { BYTES, FLOOR, SG_ENTRY, pagesOfRequestedBytes, wholePagesOf } from './count-terms';
 import { dropPair, ledger } from './counters';
 import { State, mayHold, pushStep } from './ledger';
-import { calleeName, norm, rangeOf, strip } from './syntax';
+import { norm, rangeOf, strip } from './syntax';
 import type { Node } from './syntax';
 import type { Mode, Provenance } from './types';
 import {
-  addEffect, enclosingLoop, findSetByCount, findSetByHolder, holderText, isFlagField, outcome, recordEffect, rootOf, sgTableWalked, siteOf,
+  addEffect, enclosingLoop, findSetByCount, findSetByHolder, holderText, isFlagField, isSgPageCall, outcome, recordEffect, rootOf, sgTableWalked, siteOf,
 } from './sim-state';
 import type { SimContext, Val } from './sim-state';
 
@@ -53,7 +53,7 @@ export function evalRelease(sim: SimContext, st: State, call: Node, name: string
   let loopCount: string | null = null;
   // (or a local it was read into: `page = sg_page(sg); unpin_user_pages_dirty_lock(&page, 1, dirty)`)
   const sgLocal = st.derived[h.text]?.startsWith(SG_ENTRY) ? st.derived[h.text].slice(SG_ENTRY.length) : undefined;
-  const viaSg = !!sgLocal || strip(a).type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(strip(a)) ?? '');
+  const viaSg = !!sgLocal || isSgPageCall(strip(a));
   if (!whole && viaSg && sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.some(l => l.iterator)) whole = true;
   if (!whole) {
     // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from

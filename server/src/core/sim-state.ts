@@ -74,6 +74,9 @@ export interface SimResult {
 /** What the paths that reach a release call released there. */
 export interface ReleaseMode { node: Node; api: string; via?: string; modes: Set<Mode>; how: Set<Provenance>; from: Set<string> }
 
+/** `sg_page(sg)`, `sg_page_iter_page(&it)`: a call that names the page of an sg entry, its node. */
+export const isSgPageCall = (n: Node) => n.type === 'call_expression' && /^sg_page(_iter_page)?$/.test(calleeName(n) ?? '');
+
 /** Functions whose result still identifies the page (pfn, physical or virtual address). */
 export const CONVERSIONS = new Set(['page_to_pfn', 'page_to_phys', 'page_address', 'page_to_virt', 'folio_pfn', 'folio_address',
   '__pa', 'virt_to_phys', 'page_folio', 'compound_head', 'folio_page', 'kmap', 'kmap_local_page', 'sg_page',
