@@ -372,8 +372,9 @@ export class TreeIndex {
     const out: FieldFill[] = [];
     for (const key of keys) {
       const struct = /^struct (\w+)\./.exec(key)?.[1];
-      if (!struct || new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(own)) continue;
+      if (!struct) continue;
       const named = new RegExp(`\\bstruct\\s+${struct}\\b`), defined = new RegExp(`\\bstruct\\s+${struct}\\s*\\{`);
+      if (defined.test(own)) continue;
       const files = (this.fieldHeads().get(fieldHead(key)) ?? []).filter(f => path.dirname(f) !== dir)
         .map(f => this.info(f)).filter((i): i is FileInfo => !!i && named.test(i.text) && !defined.test(i.text));
       if (files.length > TREE_FILL_FILES) {
@@ -388,21 +389,35 @@ export class TreeIndex {
     return out;
   }
 
-  /** The field heads named after `->` in the tree's C files that name a page API and an acquire (the scan's classes), with those files. */
+  /**
+   * The field heads named after `->` in the tree's C files that name a page
+   * API and an acquire (the scan's classes), with those files, sorted. A view
+   * (a patch's side) takes its index's map and reads only its own files again.
+   */
   private fieldHeads(): Map<string, string[]> {
     if (this.fillHeads) return this.fillHeads;
-    const scan = this.ensureScan();
-    const files = new Set<string>();
-    scan.files.forEach((f, i) => { if ((scan.classes[i] & NAMES_API) && f.endsWith('.c')) files.add(f); });
-    for (const [f, t] of this.files ?? []) if (f.endsWith('.c')) { if (t === undefined) files.delete(f); else files.add(f); }
     const heads = new Map<string, string[]>();
-    for (const f of [...files].sort()) {
+    const add = (f: string) => {
       const info = this.info(f);
-      if (!info || !ACQUIRE_RE.test(info.text)) continue;
+      if (!info || !ACQUIRE_RE.test(info.text)) return;
       for (const h of new Set([...info.text.matchAll(/->\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
         const l = heads.get(h);
         if (l) l.push(f); else heads.set(h, [f]);
       }
+    };
+    if (this.base) {
+      const own = new Set(this.files?.keys() ?? []);
+      for (const [h, fs] of this.base.fieldHeads()) {
+        const kept = fs.filter(f => !own.has(f));
+        if (kept.length) heads.set(h, kept);
+      }
+      for (const [f, t] of this.files ?? []) if (f.endsWith('.c') && t !== undefined) add(f);
+      for (const l of heads.values()) l.sort();
+    } else {
+      const scan = this.ensureScan();
+      const files: string[] = [];
+      scan.files.forEach((f, i) => { if ((scan.classes[i] & NAMES_API) && f.endsWith('.c')) files.push(f); });
+      for (const f of files.sort()) add(f);
     }
     return (this.fillHeads = heads);
   }

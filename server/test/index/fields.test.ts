@@ -73,4 +73,22 @@ describe('index: struct fields filled in another file', () => {
     assert.deepStrictEqual(r.findings.map(f => [f.code, f.range.start.line]), [['mismatched-release', line('put_page(b->pages[i])')]]);
     assert.match(r.findings[0].message, /xt_map\(\) in drivers\/xt\/core\/xt_map\.c/);
   });
+
+  it('a view of the tree (a patch side) sees its own files beyond the folder, and its index the disk', async () => {
+    const parser = await loadParser();
+    const file = path.join(TREE, 'drivers', 'xt', 'release', 'xt_release.c');
+    const map = path.join(TREE, 'drivers', 'xt', 'core', 'xt_map.c');
+    const keys = ['struct xt_buf.pages'];
+    const index = new TreeIndex(TREE, parser, {}, { cacheDir });
+    const modes = (ix: TreeIndex) => ix.fieldFillsFor(file, keys).map(f => [f.mode, f.file]);
+    const where = path.join('drivers', 'xt', 'core', 'xt_map.c');
+    assert.deepStrictEqual(modes(index), [['PIN', where]]);
+    // the patch side where the filler takes references: the view reads that file as the patch has it
+    const got = fs.readFileSync(map, 'utf8').replace('pin_user_pages_fast(', 'get_user_pages_fast(').replace('unpin_user_pages(', 'release_pages(');
+    assert.deepStrictEqual(modes(index.withFiles(new Map([[map, got]]))), [['GET', where]]);
+    // the side where the filler is gone: nothing fills the field
+    assert.deepStrictEqual(modes(index.withFiles(new Map([[map, undefined]]))), []);
+    // and the index itself still has the disk's
+    assert.deepStrictEqual(modes(index), [['PIN', where]]);
+  });
 });
