@@ -34,7 +34,8 @@ export function parse(parser: Parser, text: string): Tree | null {
  * once, on the class of the first node seen; a tree that is not being
  * analysed is asked as before.
  */
-const nodeMemos = new WeakMap<object, { types: Map<number, string>; ends: Map<number, number>; fields: Map<number, Map<string, Node | null>> }>();
+interface NodeMemo { types: Map<number, string>; ends: Map<number, number>; fields: Map<number, Map<string, Node | null>> }
+const nodeMemos = new WeakMap<object, NodeMemo>();
 let wrapped = false;
 
 export function memoiseNodes(tree: Tree): () => void {
@@ -57,26 +58,21 @@ export function memoiseNodes(tree: Tree): () => void {
           return c;
         },
       });
-      Object.defineProperty(proto, 'type', {
-        configurable: true, enumerable: false,
-        get(this: Node) {
-          const m = nodeMemos.get(this.tree);
-          if (!m) return type.call(this);
-          let t = m.types.get(this.id);
-          if (t === undefined) { t = type.call(this) as string; m.types.set(this.id, t); }
-          return t;
-        },
-      });
-      Object.defineProperty(proto, 'endIndex', {
-        configurable: true, enumerable: false,
-        get(this: Node) {
-          const m = nodeMemos.get(this.tree);
-          if (!m) return end.call(this);
-          let e = m.ends.get(this.id);
-          if (e === undefined) { e = end.call(this) as number; m.ends.set(this.id, e); }
-          return e;
-        },
-      });
+      // a getter answered from the tree's memo while it is analysed
+      const memoised = <T>(name: string, get: (this: Node) => unknown, memo: (m: NodeMemo) => Map<number, T>) =>
+        Object.defineProperty(proto, name, {
+          configurable: true, enumerable: false,
+          get(this: Node) {
+            const m = nodeMemos.get(this.tree);
+            if (!m) return get.call(this);
+            const byId = memo(m);
+            let v = byId.get(this.id);
+            if (v === undefined) { v = get.call(this) as T; byId.set(this.id, v); }
+            return v;
+          },
+        });
+      memoised<string>('type', type, m => m.types);
+      memoised<number>('endIndex', end, m => m.ends);
     }
   }
   nodeMemos.set(tree, { types: new Map(), ends: new Map(), fields: new Map() });
