@@ -22,26 +22,21 @@ export function newCount(h: Hunk): number { return h.lines.filter(isNew).length;
 function oldCount(h: Hunk): number { return h.lines.filter(isOld).length; }
 
 /** The post-image lines [start, end) of a hunk's changed lines (an empty span for a pure deletion). */
-export function changedPost(h: Hunk, postLine: number): LineSpan {
-  let post = postLine, start = -1, end = -1;
-  for (const l of h.lines) {
-    if (l[0] === '\\') continue;
-    if (l[0] === '+') { if (start < 0) start = post; end = post + 1; post++; continue; }
-    if (l[0] === '-') { if (start < 0) start = post; end = Math.max(end, post); continue; }
-    post++;
-  }
-  return start < 0 ? { start: postLine, end: postLine } : { start, end: Math.max(start, end) };
-}
+export function changedPost(h: Hunk, postLine: number): LineSpan { return changedOn(h, postLine, '+', '-'); }
 
-export function changedPre(h: Hunk, preLine: number): LineSpan {
-  let pre = preLine, start = -1, end = -1;
+/** The pre-image lines [start, end) of a hunk's changed lines (an empty span for a pure addition). */
+export function changedPre(h: Hunk, preLine: number): LineSpan { return changedOn(h, preLine, '-', '+'); }
+
+/** The lines [start, end) a hunk changes on one side: `mine` marks that side's lines, `theirs` the other's (a point on this side). */
+function changedOn(h: Hunk, first: number, mine: string, theirs: string): LineSpan {
+  let at = first, start = -1, end = -1;
   for (const l of h.lines) {
     if (l[0] === '\\') continue;
-    if (l[0] === '-') { if (start < 0) start = pre; end = pre + 1; pre++; continue; }
-    if (l[0] === '+') { if (start < 0) start = pre; end = Math.max(end, pre); continue; }
-    pre++;
+    if (l[0] === mine) { if (start < 0) start = at; end = at + 1; at++; continue; }
+    if (l[0] === theirs) { if (start < 0) start = at; end = Math.max(end, at); continue; }
+    at++;
   }
-  return start < 0 ? { start: preLine, end: preLine } : { start, end: Math.max(start, end) };
+  return start < 0 ? { start: first, end: first } : { start, end: Math.max(start, end) };
 }
 
 /** A post-image line of a file change → the same line before it, or undefined when the change added it. */
