@@ -495,8 +495,12 @@ for (const s of relSites) {
       const at = kids.findIndex(k => k.id === outer.id);
       const fr = kids.slice(at + 1, at + 4).find(k => k.type === 'expression_statement' && k.namedChildren[0]?.type === 'call_expression'
         && FREE.has(callName(k.namedChildren[0])) && norm(args(k.namedChildren[0])[0]?.text ?? '') === norm(pa.text) && oneRow(k));
-      if (fr && aloneStatement(ft, fr.namedChildren[0]) && ft.lines[outer.startPosition.row].slice(0, outer.startPosition.column).trim() === '') {
-        const to = outer.startPosition.row;
+      // under the error label the release sits behind (`err: if (n) unpin…`), not above it: above
+      // the label is the path that returned before it, where the moved free would be dead code
+      let at0 = outer;
+      while (at0?.type === 'labeled_statement') { const body = at0.namedChildren[at0.namedChildren.length - 1]; at0 = body && body.startPosition.row > at0.startPosition.row ? body : null; }
+      if (fr && at0 && aloneStatement(ft, fr.namedChildren[0]) && ft.lines[at0.startPosition.row].slice(0, at0.startPosition.column).trim() === '') {
+        const to = at0.startPosition.row;
         add({ ...base0, kind: 'free-early', line: fr.startPosition.row + 1, desc: `\`${fr.text}\` moved above the release at ${row + 1}`,
           lines: moveUp(ft.lines, fr.startPosition.row, fr.startPosition.row, to), expect: { code: 'leaked-pages', lo: to + 1, hi: to + 1 } });
       }
@@ -538,7 +542,12 @@ for (const file of files) {
         let target = null;
         if (e?.type === 'update_expression' && /\+\+/.test(e.text)) target = e.childForFieldName('argument');
         if (e?.type === 'assignment_expression' && e.childForFieldName('operator')?.text === '+=' && /^(1|\w+)$/.test(e.childForFieldName('right')?.text ?? '')
-          && !new RegExp(`\\b${e.childForFieldName('right').text}\\b`).test(st.text)) target = e.childForFieldName('left');
+          && !new RegExp(`\\b${e.childForFieldName('right').text}\\b`).test(st.text)
+          // `nr += npages` where npages is computed after the acquire: moved above it, it would read
+          // a value not yet set (undefined behaviour), not count a step that can fail
+          && !kids.slice(kids.findIndex(x => x.id === st.id) + 1, kids.findIndex(x => x.id === k.id))
+            .some(m => [...nodesOf(m, 'assignment_expression'), ...nodesOf(m, 'init_declarator')]
+              .some(w => norm(w.childForFieldName(w.type === 'init_declarator' ? 'declarator' : 'left')?.text ?? '') === e.childForFieldName('right').text))) target = e.childForFieldName('left');
         if (!target || !names.has(norm(target.text)) || !aloneStatement(ft, e)) continue;
         const field = /->|\./.test(target.text);
         const holderField = /->|\./.test(args(ac)[ACQ[callName(ac)]?.pages]?.text ?? '');
