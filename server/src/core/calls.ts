@@ -100,6 +100,8 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       if (m === 'PIN' || m === 'GET') recordFieldStore(sim, BIO_PAGES, st.sets[idx], call);
       for (const c of sim.opts.checkers) c.onBioAdd?.(sim.opts.cx, st, bio, st.sets[idx], call);
     }
+    // (`bio_add_hw_folio(…, &same_page)` says whether it merged the page into the last bvec)
+    forgetAddressed(st, args);
     return null;
   }
   if (BVEC_SET.has(name) && args[0] && args[1]) {
@@ -125,6 +127,7 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? (sgEntry.includes('->') ? sgEntry : sgTableWalked(sim, sgEntry) ?? sgEntry) : sgTablePath(args[0])) : '';
       if (entry.includes('->')) recordFieldStore(sim, entry, st.sets[idx], call, true);
     }
+    forgetAddressed(st, args);
     return null;
   }
   if (DMA_USES.has(name)) {
@@ -133,11 +136,7 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       if (idx >= 0) for (const c of sim.opts.checkers) c.onDmaUse?.(sim.opts.cx, st, st.sets[idx], call, name);
     }
   }
-  // a local whose address the call is given may be written there (`&same_page`): its value is not known any more
-  for (const a of args) {
-    const s = strip(a);
-    if (s.type === 'pointer_expression' && s.text.startsWith('&')) forgetValue(st, norm(s.text.slice(1)));
-  }
+  forgetAddressed(st, args);
   recordArgModes(sim, st, call, name, args);
   const sum = sim.opts.summaries.get(name);
   if (sum) return applySummary(sim, st, call, sum, args);
@@ -338,6 +337,14 @@ function recordFieldStore(sim: SimContext, field: string, set: PageSet, node: No
   if (prev && prev.mode !== mode && prev.mode !== 'GET' && prev.mode !== 'UNKNOWN' && mode !== 'GET') prev.mode = 'EXTRACT';
   if (prev) return;
   sim.result.fieldStores.push({ field: field.replace(/\[[^\]]*\]$/, ''), mode, api, node, ...(site?.iter ? { iter: site.iter } : {}), ...(sg ? { sg } : {}) });
+}
+
+/** A local whose address a call is given may be written there (`&same_page`): its value is not known any more. */
+function forgetAddressed(st: State, args: Node[]): void {
+  for (const a of args) {
+    const s = strip(a);
+    if (s.type === 'pointer_expression' && s.text.startsWith('&')) forgetValue(st, norm(s.text.slice(1)));
+  }
 }
 
 function acquire(sim: SimContext, st: State, call: Node, api: AcquireApi, args: Node[]): Val {
