@@ -114,7 +114,7 @@ export function release(sim: SimContext, st: State, idx: number, ev: ReleaseEven
   if (ev.whole && ev.family !== 'bio' && /^[A-Za-z_]\w*->[\w>.-]+$/.test(set.holder) && ev.count?.includes('->') && !st.relFields[set.holder]) {
     st.relFields[set.holder] = fieldReleased(ev, set.holder);
   }
-  else set.partial = true;
+  if (!ev.whole) set.partial = true;
   if (set.site >= 0) outcome(sim, set.site).releases.set(`${ev.node.startIndex}`, { node: ev.node, api: ev.api, viaHelper: ev.viaHelper });
   pushStep(st, {
     range: rangeOf(ev.node),
