@@ -2,7 +2,7 @@
 // no protocol types; never throws on bad C (a function that cannot be
 // analysed gets a note, not an exception).
 import type { Parser } from 'web-tree-sitter';
-import { ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, PAGE_TYPE, RELEASE_BY_NAME, RELEASE_NAMES, WILL_PIN_PREDICATES, mentionsPageApi } from './apis';
+import { ACQUIRE_BY_NAME, ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, PAGE_TYPE, RELEASE_BY_NAME, RELEASE_NAMES, WILL_PIN_PREDICATES, mentionsPageApi } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, Report } from './checkers/checker';
@@ -324,9 +324,11 @@ function paramOrigins(calls: ArgMode[]): Map<string, Map<number, ParamOrigin>> {
   const out = new Map<string, Map<number, ParamOrigin>>();
   for (const list of by.values()) {
     const modes = new Set(list.map(c => c.mode));
-    const mode = [...modes][0];
-    // one mode at every call (a call that passes anything else — UNKNOWN — leaves the parameter unjudged)
-    if (modes.size !== 1 || (mode !== 'PIN' && mode !== 'GET')) continue;
+    // one mode at every call (a call that passes anything else — UNKNOWN — leaves the parameter unjudged);
+    // extracted pages, pinned on some paths and bare on others as the iterator is, are EXTRACT
+    const extracted = list.every(c => c.mode === 'PIN' || c.mode === 'NONE' || c.mode === 'EXTRACT') && list.every(c => ACQUIRE_BY_NAME.get(c.api)?.mode === 'EXTRACT') && !(modes.size === 1 && modes.has('PIN'));
+    const mode: Mode = extracted ? 'EXTRACT' : [...modes][0];
+    if (!extracted && (modes.size !== 1 || (mode !== 'PIN' && mode !== 'GET'))) continue;
     const where = (c: ArgMode) => `${c.function}() (${c.file ? `${c.file}:` : 'line '}${c.range.start.line + 1})`;
     const seen = [...new Map(list.map(c => [where(c), c])).values()];
     const apis = [...new Set(seen.map(c => c.api))];

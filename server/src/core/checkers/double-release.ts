@@ -54,7 +54,7 @@ export const doubleRelease: Checker = {
       if (prev) {
         cx.report(st, {
           code: 'double-release', node: ev.node, set, step: 'released again',
-          message: `${ev.api}(${ev.argText}) releases the same page again: ${calleeName(prev)}(${ev.argText}) released it just above (line ${cite(prev.startPosition.row)}), and neither the slot nor its index changed between — each page holds one ${set.mode === 'GET' ? 'reference' : 'pin'} from ${set.origin ? set.origin.text : 'its acquire'}`,
+          message: `${ev.api}(${ev.argText}) releases the same page again: ${calleeName(prev)}(${ev.argText}) released it just above (line ${cite(prev.startPosition.row)}), and neither the slot nor its index changed between — each page holds one ${set.mode === 'GET' ? 'reference' : set.mode === 'EXTRACT' ? 'pin (none, for a kernel-backed iterator)' : 'pin'} from ${set.origin ? set.origin.text : 'its acquire'}`,
         });
         return;
       }

@@ -11,7 +11,9 @@
 // releases through a bio are the bio-flag checker's business. A parameter's
 // pages are judged only when every call of the function in the file (and, with
 // a tree, in the files that call it) passes pages of one mode: the message
-// names the caller and its acquire.
+// names the caller and its acquire. A parameter whose callers extract
+// (iov_iter_extract_pages(): pinned or bare as their iterator is) is judged
+// only for put_page(): whether an unpin is right is the callers' to know.
 import { consequence, dropPair, ledger } from '../counters';
 import { mayHold } from '../ledger';
 import { fixesForMismatch } from '../fixes';
@@ -31,6 +33,10 @@ export const mismatchedRelease: Checker = {
       message = `${ev.api}()${via} drops a plain reference on pages pinned (FOLL_PIN) by ${from}: release them with unpin_user_page(s)`;
     } else if (set.mode === 'GET' && ev.family === 'unpin') {
       message = `${ev.api}()${via} unpins pages that ${from} only referenced (FOLL_GET): release them with put_page()/release_pages()`;
+    } else if (set.mode === 'EXTRACT' && set.param !== undefined) {
+      // a parameter's extracted pages: whether they are pinned is the callers' to know (their
+      // iterator, a flag of theirs); put_page() is wrong either way
+      if (ev.family === 'put') message = `${ev.api}()${via} drops a plain reference on pages that ${from} extracted: they are pinned for user-backed iterators (release them with unpin_user_page(s)) and carry no reference for kernel-backed ones, so put_page() is wrong either way`;
     } else if (set.mode === 'EXTRACT') {
       message = `${ev.api}()${via} releases pages from ${from} unconditionally, but they are pinned only for user-backed iterators and carry no reference for kernel-backed ones: release them only if iov_iter_extract_will_pin(${site?.iter ?? 'iter'})`;
     }
