@@ -387,6 +387,14 @@ function acquire(sim: SimContext, st: State, call: Node, api: AcquireApi, args: 
   if (api.returns === 'bool') outcomes = ['zero', 'full'];
   if (api.returns === 'page') outcomes = ['neg', 'full'];
   const set = newSet(site, mode, outcomes);
+  // one slot of an array filled inside a loop: which names count it, and how far past it they stand
+  const slot = pagesArg && site.inLoop ? holderText(pagesArg) : undefined;
+  if (slot?.element && slot.index && sim.slotIndexes.has(slot.index)) {
+    set.cover = { [slot.index]: 0 };
+    set.slot = slot.index;
+    const from = st.slotOf[slot.index];
+    if (from) set.cover[from.of] = from.d;
+  }
   // a re-acquire into the same holder replaces the old view of it
   const idx = st.sets.length;
   st.sets.push(set);

@@ -6,7 +6,7 @@ import type { State } from './ledger';
 import { callArgs, isNullLiteral, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { zeroedAssign, zeroedStore, zeroedUpdate } from './zeroed';
-import { holderText, findSetByHolder, findSetByCount, forgetVar, isSgPageCall } from './sim-state';
+import { holderText, findSetByHolder, findSetByCount, forgetVar, isSgPageCall, slotAdvance, slotWrite } from './sim-state';
 import type { Val, SimContext } from './sim-state';
 import { evalCall, handOff } from './calls';
 import { BYTES, FLOOR, SG_ENTRY, pagesOfRequestedBytes, wholePagesOf } from './count-terms';
@@ -38,6 +38,10 @@ function assignVar(sim: SimContext, st: State, v: string, val: Val, rhs: Node): 
     // a window keeps its array: releasing the array still releases it
     if (st.derived[v]) st.derived[p.holder] = st.derived[v];
   }
+  // a slot index read from a count (`i = obj->nr`): the count it stands for
+  slotWrite(st, v);
+  const r0 = strip(rhs);
+  if (!val && sim.slotIndexes.has(v) && (r0.type === 'identifier' || r0.type === 'field_expression')) st.slotOf[v] = { of: norm(r0.text), d: 0 };
   if (isNullLiteral(rhs)) { st.zero.push(v); return; }
   delete st.derived[v];
   delete st.copies[v];
@@ -111,6 +115,7 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
       const val = evalExpr(sim, st, right);
       const lt = norm(left.text);
       for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
+      slotCount(st, lt, op, right);
       // a count kept in a field set to 0: what this path released before it (fields.ts countDropped())
       if (op === '=' && right.text.trim() === '0' && /^[A-Za-z_]\w*->[\w>.-]+$/.test(lt)) {
         let r = sim.result.countResets.get(n.startIndex);
@@ -223,11 +228,14 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
     }
     case 'true': return { kind: 'bool', value: true };
     case 'false': return { kind: 'bool', value: false };
-    case 'update_expression':
+    case 'update_expression': {
       // `req->n++` writes the field
-      zeroedUpdate(st, n.childForFieldName('argument'));
+      const arg = n.childForFieldName('argument');
+      zeroedUpdate(st, arg);
+      if (arg) slotAdvance(st, norm(arg.text), n.text.includes('++') ? 1 : -1);
       for (const c of n.namedChildren) if (c) evalExpr(sim, st, c);
       return null;
+    }
     default:
       for (const c of n.namedChildren) if (c) evalExpr(sim, st, c);
       return null;
@@ -250,4 +258,10 @@ function stackStructs(sim: SimContext): Set<string> {
   }
   stackMemo.set(sim, out);
   return out;
+}
+
+/** What an assignment does to the names that count an array's slots (PageSet.cover): `+=` advances, `-=` goes back, anything else is a value we do not follow. */
+function slotCount(st: State, name: string, op: string, right: Node): void {
+  if ((op === '+=' || op === '-=') && strip(right).text !== '0') slotAdvance(st, name, op === '+=' ? 1 : -1);
+  else slotWrite(st, name);
 }

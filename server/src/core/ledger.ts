@@ -58,6 +58,16 @@ export interface PageSet {
   origin?: { api: string; text: string };
   /** see AcquireSite.offset */
   offset: string;
+  /**
+   * pages taken into one slot of an array inside a loop (`pages + i`, `&pages[nr]`):
+   * for each name that counts the slots (the index, the count it was read from),
+   * how far that name stands past this slot on this path (0: the slot is not
+   * counted yet; 1: advanced past it). An unwind over `[0, name)` covers the
+   * slot exactly when this is 1 at its start.
+   */
+  cover?: Record<string, number>;
+  /** the slot's index as the acquire wrote it (`i`), for messages */
+  slot?: string;
 }
 
 /** `gone`: the function's own bio was handed on (submitted, passed to a callee, stored, returned): its pages are no longer this path's to release. */
@@ -94,6 +104,8 @@ export interface State {
   copies: Record<string, string>;
   /** pointers into an array (`p = pages + n`): p -> pages */
   derived: Record<string, string>;
+  /** a slot index read from a count (`i = obj->nr`): i -> that count, and how far the count moved since (`obj->nr++`: 1) */
+  slotOf: Record<string, { of: string; d: number }>;
   bios: Record<string, BioState>;
   visits: Record<number, number>;
   /** acquire calls already evaluated in the current condition: call node id -> set index */
@@ -110,14 +122,14 @@ export interface State {
 }
 
 export function initialState(entry: number): State {
-  return { node: entry, relFields: {}, sets: [], aliases: {}, bools: {}, neg: [], zero: [], zeroed: {}, nonzero: [], pending: {}, iters: {}, derived: {}, conds: {}, copies: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
+  return { node: entry, relFields: {}, sets: [], aliases: {}, bools: {}, neg: [], zero: [], zeroed: {}, nonzero: [], pending: {}, iters: {}, derived: {}, slotOf: {}, conds: {}, copies: {}, bios: {}, visits: {}, temps: {}, effects: [], trail: null };
 }
 
 export function cloneState(s: State): State {
   return {
     node: s.node,
     relFields: { ...s.relFields },
-    sets: s.sets.map(p => ({ ...p, outcomes: [...p.outcomes], countVars: [...p.countVars] })),
+    sets: s.sets.map(p => ({ ...p, outcomes: [...p.outcomes], countVars: [...p.countVars], ...(p.cover ? { cover: { ...p.cover } } : {}) })),
     aliases: { ...s.aliases },
     bools: { ...s.bools },
     neg: [...s.neg],
@@ -127,6 +139,7 @@ export function cloneState(s: State): State {
     pending: { ...s.pending },
     iters: { ...s.iters },
     derived: { ...s.derived },
+    slotOf: Object.fromEntries(Object.entries(s.slotOf).map(([k, v]) => [k, { ...v }])),
     conds: { ...s.conds },
     copies: { ...s.copies },
     bios: Object.fromEntries(Object.entries(s.bios).map(([k, b]) => [k, { ...b, flags: [...b.flags], sets: [...b.sets], addedAt: [...b.addedAt] }])),
@@ -139,9 +152,9 @@ export function cloneState(s: State): State {
 
 /** The key under which two states at the same node are the same future. */
 export function stateKey(s: State): string {
-  const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.stores ?? 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount].join(':'));
+  const sets = s.sets.map(p => [p.site, p.holder, p.mode, p.outcomes.join(''), p.state, p.escaped ? 1 : 0, p.partial ? 1 : 0, p.stores ?? 0, p.countVars.join(','), p.folios.small.refcount, p.folios.large.pincount, p.cover ? JSON.stringify(p.cover) : ''].join(':'));
   const zeroed = Object.keys(s.zeroed).sort().map(k => [k, [...s.zeroed[k]].sort()]);
-  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local, b.gone ? 1 : 0]), s.visits, s.effects, s.relFields]);
+  return JSON.stringify([s.node, sets, s.aliases, s.bools, s.neg, s.zero, zeroed, s.nonzero, s.pending, s.iters, s.derived, s.slotOf, s.conds, s.copies, s.bios && Object.entries(s.bios).map(([k, b]) => [k, b.flags, b.sets, b.local, b.gone ? 1 : 0]), s.visits, s.effects, s.relFields]);
 }
 
 export function newSet(site: AcquireSite, mode: Mode, outcomes: Outcome[]): PageSet {

@@ -66,6 +66,10 @@ export function evalRelease(sim: SimContext, st: State, call: Node, name: string
     }
   }
   let idx = findSetByHolder(st, h.text, h.element && !(h.index && enclosingLoop(sim, h.index)) ? (h.index ?? '') : '');
+  const upTo = count && !h.element && SLOT_NAME.test(count) ? { name: count, shift: 0 } : !count ? unwindOf(sim, h, a) : undefined;
+  // an unwind by the count of the array's slots also unwinds the slot a loop filled at `pages[i]`, `i = nr`
+  const slotSet = upTo && whole ? st.sets.findIndex(p => p.holder === h.text && p.state !== 'released' && p.cover && upTo.name in p.cover) : -1;
+  if (idx < 0 && slotSet >= 0) idx = slotSet;
   if (viaSg && !sgLocal) { const v = evalArg(a); if (v?.kind === 'holder') idx = v.set; }
   // releasing an array whole also releases what was acquired into windows of it
   // (`p = pages + n; pin_user_pages_fast(…, p)`)
@@ -92,12 +96,35 @@ export function evalRelease(sim: SimContext, st: State, call: Node, name: string
   const copied = floor ? `${FLOOR}${floor}` : counted && !st.copies[counted]?.startsWith(BYTES) ? st.copies[counted] : undefined;
   const ev: ReleaseEvent = {
     node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
-    guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}),
+    guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}), ...(upTo ? { upTo } : {}),
   };
   // `sg_page(sg)` in `for_each_sg(obj->sgt.sgl, sg, …)`: the pages of the sg table in that field
   const table = idx < 0 && viaSg ? sgTableWalked(sim, sgLocal ?? h.text) : undefined;
-  if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx)]) release(sim, st, w, ev);
+  // the slot this iteration filled, released on its own (`unpin_user_page(pages[i])`): no unwind owes it any more
+  if (idx >= 0 && !whole && h.index && st.sets[idx].cover?.[h.index] === 0) delete st.sets[idx].cover;
+  if (idx >= 0) for (const w of [idx, ...windows.filter(w => w !== idx), ...(slotSet >= 0 && slotSet !== idx ? [slotSet] : [])]) release(sim, st, w, ev);
   else untrackedRelease(sim, st, table ?? h.text, ev);
+}
+
+const SLOT_NAME = /^[A-Za-z_][\w.>-]*$/;
+
+/**
+ * The slots a loop of single releases unwinds (ReleaseEvent.upTo): `for (j = 0; j < nr; j++)`
+ * releases below nr (`<=`: up to nr); `while (i--)`, `while (--i >= 0)` below i as it
+ * stood before the test took one off. Other shapes (`pages[--i]` in the body) are not judged.
+ */
+function unwindOf(sim: SimContext, h: { element: boolean; index?: string }, a: Node): ReleaseEvent['upTo'] {
+  const loop = h.element && h.index ? enclosingLoop(sim, h.index) : undefined;
+  if (!loop?.bound || !loop.index || !SLOT_NAME.test(loop.bound) || a.descendantsOfType('update_expression').length) return undefined;
+  const c0 = loop.node.childForFieldName('condition');
+  const c = c0 ? strip(c0) : undefined;
+  if (loop.fromZero && loop.bound !== loop.index) {
+    const op = c?.type === 'binary_expression' ? (c.childForFieldName('operator')?.text ?? '') : '';
+    return op === '<' ? { name: loop.bound, shift: 0 } : op === '<=' ? { name: loop.bound, shift: 1 } : undefined;
+  }
+  const dec = c?.type === 'binary_expression' ? c.childForFieldName('left') : c;
+  if (loop.bound === loop.index && dec?.type === 'update_expression' && dec.text.includes('--')) return { name: loop.index, shift: 1 };
+  return undefined;
 }
 
 export function release(sim: SimContext, st: State, idx: number, ev: ReleaseEvent): void {

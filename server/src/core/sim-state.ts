@@ -152,6 +152,8 @@ export interface SimContext {
   addressVars: Set<string>;
   /** holders filled by acquires inside loops (slot by slot) */
   loopHolders: Set<string>;
+  /** the slot indexes of acquires inside loops (`i` in `pages + i`, `obj->nr` in `&obj->pages[obj->nr]`): State.slotOf, PageSet.cover */
+  slotIndexes: Set<string>;
   /** the requested-count arguments of the function's acquires */
   requested: Set<string>;
   /** the requested-size arguments of its byte-count acquires (iov_iter_extract_pages(i, p, len, …)) */
@@ -300,4 +302,20 @@ export function recordEffect(sim: SimContext, st: State, set: PageSet, e: { effe
 export function addEffect(sim: SimContext, st: State, key: string, e: ParamEffect): void {
   if (!sim.effectDefs.has(key)) sim.effectDefs.set(key, e);
   if (!st.effects.includes(key)) st.effects.push(key);
+}
+
+/** Release paths and unwinds: what each slot-counting name moved by (`i++`, `obj->nr += n`: 1; `i--`: -1). */
+export function slotAdvance(st: State, name: string, d: number): void {
+  const clamp = (x: number) => Math.max(-2, Math.min(2, x));
+  for (const p of st.sets) if (p.cover && name in p.cover) p.cover[name] = clamp(p.cover[name] + d);
+  for (const e of Object.entries(st.slotOf)) {
+    if (e[1].of === name) e[1].d = clamp(e[1].d + d);
+    else if (e[0] === name) e[1].d = clamp(e[1].d - d);
+  }
+}
+
+/** `name` written with a value we do not follow: it no longer counts any slot. */
+export function slotWrite(st: State, name: string): void {
+  for (const p of st.sets) if (p.cover && name in p.cover) delete p.cover[name];
+  for (const [k, e] of Object.entries(st.slotOf)) if (k === name || e.of === name) delete st.slotOf[k];
 }

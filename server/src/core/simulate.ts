@@ -47,7 +47,7 @@ export const REPORT_BUDGET = 200_000;
 export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResult {
   const result: SimResult = { sites: opts.cx.sites, outcomes: new Map(), traces: new Map(), effects: [], paths: 0, fieldStores: [], flagStores: [], fieldReleases: [], argCalls: [], fieldFrees: [], countResets: new Map(), releaseModes: new Map() };
   const sim: SimContext = {
-    def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), requested: new Set(), requestedBytes: new Set(),
+    def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), slotIndexes: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
     repeated: repeatedConditions(cfg), flagCopies: flagCopies(def, opts.flagNames), keptOnError: new Set(),
   };
@@ -246,7 +246,11 @@ function collectAcquireHolders(sim: SimContext): void {
     if (api && api.pagesArg >= 0) {
       const a = callArgs(call)[api.pagesArg];
       if (a && !isNullLiteral(a)) sim.acquireHolders.add(holderText(a).text);
-      if (a && inLoopSyntax(call, sim.def.body)) sim.loopHolders.add(holderText(a).text);
+      if (a && inLoopSyntax(call, sim.def.body)) {
+        const h = holderText(a);
+        sim.loopHolders.add(h.text);
+        if (h.element && h.index && /^[A-Za-z_][\w.>-]*$/.test(h.index)) sim.slotIndexes.add(h.index);
+      }
       const n = api.countArg >= 0 ? callArgs(call)[api.countArg] : undefined;
       if (n) sim.requested.add(norm(n.text));
       const size = api.sizeArg !== undefined ? callArgs(call)[api.sizeArg] : undefined;

@@ -24,6 +24,8 @@ export interface ReleaseEvent {
   release?: ReleaseApi;
   /** the argument naming the pages, as written. */
   argText: string;
+  /** an unwind of the array's first slots (`while (i--)`, `for (j = 0; j < nr; j++)`, `release_pages(pages, nr)`): the slots below `name` + `shift`, with `name` as it stands at the release (PageSet.cover) */
+  upTo?: { name: string; shift: number };
   /** set when the release runs only if a will-pin test said so (the path knows it). */
   guarded: boolean;
   /** for a release that matches no page set: the function acquires into this holder elsewhere. */

@@ -26,6 +26,15 @@
 // acquire is conditional on the pointer itself (a page kept across iterations
 // on purpose: `if (!page) get_user_pages(…, &page)`) or the pointer is named
 // after the loop (it carries the page out).
+//
+// The slot an iteration filled, left out of the unwind (slotLeftOut): one
+// slot per iteration (`pages + i`, `&obj->pages[obj->nr]`), a later step of
+// the same iteration fails before the index or the count it was read from
+// moves past the slot, and the unwind releases the slots below that name
+// (`while (i--)`, `for (j = 0; j < nr; j++)`, `unpin_user_pages(pages, nr)`).
+// Judged only for those unwind shapes, with the name followed by ++, --, +=
+// and -= (any other write forgets it); not where the slot's page went to a
+// callee we cannot see, or was released on its own before the unwind.
 import { consequence, heldWords, ledger } from '../counters';
 import { leakFixes } from '../fixes';
 import { mayHold } from '../ledger';
@@ -33,7 +42,7 @@ import { callArgs, norm } from '../syntax';
 import type { Node } from '../syntax';
 import type { LoopInfo } from '../cfg';
 import type { AcquireSite, PageSet, State } from '../ledger';
-import type { CheckContext, Checker } from './checker';
+import type { CheckContext, Checker, ReleaseEvent } from './checker';
 import { cite } from '../cite';
 
 const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
@@ -95,8 +104,35 @@ function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, no
   });
 }
 
+/**
+ * The slot an iteration filled, left out of the unwind (`pages[i]` pinned, a
+ * later step of the iteration fails before `i++`, `while (i--)` releases
+ * below i): the slot's pages are lost. PageSet.cover says how far the unwind's
+ * bound stands past the slot on this path; only the shapes unwindOf() knows
+ * are judged, and only while the slot may hold pages.
+ */
+function slotLeftOut(cx: CheckContext, st: State, set: PageSet | undefined, ev: ReleaseEvent): void {
+  const past = ev.upTo && set?.cover?.[ev.upTo.name];
+  if (!set || !ev.upTo || past === undefined || past + ev.upTo.shift > 0) return;
+  if (set.state === 'released' || set.escaped || set.mode === 'NONE' || set.mode === 'UNKNOWN' || ev.family === 'bio') return;
+  const site = cx.sites.find(s => s.id === set.site);
+  // (a call that asks for one page per slot got it all or nothing: `partial` is not a page)
+  if (!site || !(set.outcomes.includes('full') || (set.outcomes.includes('partial') && (site.unit ?? site.requested) !== '1'))) return;
+  const slot = set.slot ?? '';
+  cx.report(st, {
+    code: 'leaked-pages', node: ev.node, set, step: `the unwind stops below ${ev.upTo.name}: the slot this iteration filled is left out`,
+    message: `${ev.api}() here unwinds ${set.holder} below ${ev.upTo.name}, but on this path ${site.api.name}() (line ${cite(site.call.startPosition.row)}) filled ${set.holder}[${slot}] and ${ev.upTo.name} was not advanced past it: that slot's ${heldWords(set.mode)} pages are never released`,
+    counters: {
+      before: ledger(`${set.holder}[${slot}]`, set.mode, 'held', '1', set.folios),
+      after: ledger(`${set.holder}[${slot}]`, set.mode, 'leaked', '1', set.folios),
+      consequence: consequence(set.folios, set.mode),
+    },
+  });
+}
+
 export const leakedPages: Checker = {
   code: 'leaked-pages',
+  onRelease: slotLeftOut,
   onFree(cx, st, set, node, api) {
     const stored = set.state === 'handed-off' && !!set.handoff;
     if (!(stored || heldHere(set)) || set.escaped || set.partial || !mayHold(set) || set.mode === 'NONE' || set.mode === 'UNKNOWN') return;

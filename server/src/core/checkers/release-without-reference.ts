@@ -5,6 +5,11 @@
 // not released on a path where their acquire obtained none (it failed or
 // returned 0) or where nothing was acquired into that array yet (a goto into
 // an unwind ladder before the pin).
+// The unwind of an array filled one slot per iteration covers the slot whose
+// acquire failed on this path, because its count was advanced before the
+// call (`i = nr; nr++; get_user_pages(…, pages + i)`; see leaked-pages'
+// slotLeftOut for the other direction): judged only when the path knows the
+// call failed.
 // False-positive policy: a release whose count is the acquire's own result is
 // a no-op on failure and is not reported; a holder that the function also
 // fills by other means (plain assignment) is not tracked by name.
@@ -33,8 +38,20 @@ export const releaseWithoutReference: Checker = {
       });
       return;
     }
-    if (set.state !== 'held' || set.mode === 'UNKNOWN') return;
     const site = cx.sites.find(s => s.id === set.site);
+    // the unwind covers the slot an acquire that failed on this path left empty:
+    // its count was advanced before the call (`nr++; get_user_pages(…, pages + i)`)
+    const past = ev.upTo ? set.cover?.[ev.upTo.name] : undefined;
+    if (site && past !== undefined && past + ev.upTo!.shift > 0 && set.outcomes.every(o => o === 'neg') && set.state !== 'released' && !ev.viaHelper) {
+      const slot = set.slot ?? '';
+      cx.report(st, {
+        code: 'release-without-reference', node: ev.node, set, step: `${ev.api}() unwinds a slot ${site.api.name}() failed to fill`,
+        counters: underflow(`${set.holder}[${slot}]`, ev.family, '1'),
+        message: `${ev.api}() here unwinds ${set.holder} below ${ev.upTo!.name}, which on this path already counts ${set.holder}[${slot}]: ${site.api.name}() (line ${cite(site.call.startPosition.row)}) failed and left that slot empty, so the unwind releases a page it never got`,
+      });
+      return;
+    }
+    if (set.state !== 'held' || set.mode === 'UNKNOWN') return;
     if (set.mode === 'NONE' && site?.api.name === 'iov_iter_extract_pages') {
       cx.report(st, {
         code: 'release-without-reference', node: ev.node, set, step: `${ev.api}() on pages that carry no reference (kernel-backed iterator)`,
