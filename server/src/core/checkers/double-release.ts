@@ -24,10 +24,13 @@
 // comes after an early return when it holds nothing (a put written to be
 // called again), another path of the function resets the count after
 // releasing, or the function is called inside a loop of the file that goes
-// on after the call, with the same object. Not where the count is
-// reset some other way: its address given to a call after the release, or
-// another function of the file that zeroes it without releasing (an object
-// taken again from a free list is reset there).
+// on after the call, with the same object — directly or through up to three
+// functions of the file that pass the object down — and nothing in that loop
+// zeroes the count. Not where the count is reset some other way: its address
+// given to a call after the release, or another function of the file that
+// zeroes it without releasing (an object taken again from a free list is
+// reset there; only the loop verdict, which looks inside the loop, still
+// holds then).
 import { CONTAINER_FREES, RELEASE_BY_NAME, RELEASE_NAMES } from '../apis';
 import { consequence, dropPair, ledger } from '../counters';
 import { callArgs, calleeName, declaratorName, escapeRegExp, norm } from '../syntax';
@@ -102,7 +105,8 @@ function staleCount(cx: CheckContext, field: string, count: string, at: number):
   if (!v) {
     const node = cx.fn.body.descendantsOfType('call_expression').find(c => c?.id === at) ?? undefined;
     const root = field.slice(0, field.indexOf('->'));
-    v = { node, why: node && !freesObject(cx, root) && !resetElsewhere(cx, field, count, node) ? reused(cx, field, count, node) : undefined };
+    // (an object another function resets, when it is taken again, is still released twice by a loop that reuses it without that reset)
+    v = { node, why: !node || freesObject(cx, root) || resetAfter(cx, field, count, node) ? undefined : !zeroedElsewhere(cx, field, count) ? reused(cx, field, count, node) : loopReuse(cx, field, count) };
     memo.set(key, v);
   }
   return v;
@@ -121,18 +125,22 @@ function leavesAfter(call: Node, loop: Node): boolean {
   return false;
 }
 
-/**
- * The count is reset some other way: its address goes to a call after the
- * release (`io_pages_unmap(…, &bl->nr_pages, …)`), or another function of the
- * file zeroes it without releasing (an object reused from a free list is
- * reset where it is taken again).
- */
-function resetElsewhere(cx: CheckContext, field: string, count: string, release: Node): boolean {
+/** The count is reset after the release some other way: its address goes to a call (`io_pages_unmap(…, &bl->nr_pages, …)`). */
+function resetAfter(cx: CheckContext, field: string, count: string, release: Node): boolean {
   const after = cx.text.slice(release.endIndex, cx.fn.body.endIndex);
-  if (new RegExp(`&\\s*(${esc(count)}|${esc(field)})\\b`).test(after)) return true;
-  const name = (t: string) => t.slice(t.lastIndexOf('->') + 2);
-  const zeroed = new RegExp(`->\\s*${name(count)}\\s*=\\s*0\\s*;`);
-  const released = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*->\\s*${name(field)}\\b`);
+  return new RegExp(`&\\s*(${esc(count)}|${esc(field)})\\b`).test(after);
+}
+
+/** `obj->count = 0;` for the count's member, in any object. */
+const zeroing = (count: string) => new RegExp(`->\\s*${escapeRegExp(count.slice(count.lastIndexOf('->') + 2))}\\s*=\\s*0\\s*;`);
+
+/**
+ * Another function of the file zeroes the count without releasing (an
+ * object reused from a free list is reset where it is taken again).
+ */
+function zeroedElsewhere(cx: CheckContext, field: string, count: string): boolean {
+  const zeroed = zeroing(count);
+  const released = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*->\\s*${field.slice(field.lastIndexOf('->') + 2)}\\b`);
   return cx.fn.node.tree.rootNode.descendantsOfType('function_definition')
     .some(f => !!f && f.id !== cx.fn.node.id && zeroed.test(f.text) && !released.test(f.text));
 }
@@ -168,28 +176,71 @@ function reused(cx: CheckContext, field: string, count: string, release: Node): 
   }
   const reset = new RegExp(`${esc(count)}\\s*=\\s*0\\s*;`);
   if (reset.test(cx.fn.body.text)) return `other paths of ${cx.fn.name}() reset ${count} after releasing`;
-  // called in a loop with the same object every iteration (`for (…) { …; put_pages(batch); }`)
+  return loopReuse(cx, field, count);
+}
+
+/**
+ * The function is called in a loop with the same object every iteration
+ * (`for (…) { …; put_pages(batch); }`), directly or through functions of the
+ * file that pass the object down (`copy_seg(batch)` → `flush(batch)` →
+ * `put_pages(batch)`, three calls deep at most), and nothing in that loop's
+ * body zeroes the count: why the object is released again, or undefined.
+ */
+function loopReuse(cx: CheckContext, field: string, count: string): string | undefined {
   const pi = cx.fn.params.findIndex(p => p.name === field.slice(0, field.indexOf('->')));
   if (pi < 0) return undefined;
-  for (const c of cx.fn.node.tree.rootNode.descendantsOfType('call_expression')) {
-    if (!c || calleeName(c) !== cx.fn.name) continue;
-    const arg = norm(callArgs(c)[pi]?.text ?? '');
-    if (!/^&?[A-Za-z_]\w*(->\w+)*$/.test(arg)) continue;
-    const obj = arg.replace(/^&/, '').split('->')[0];
-    let caller: Node | null = c.parent;
-    while (caller && caller.type !== 'function_definition') caller = caller.parent;
-    for (let p = c.parent; p; p = p.parent) {
-      if (p.type === 'function_definition') break;
-      if (!LOOP_TYPES.has(p.type)) continue;
-      // (a loop over objects — its header names the object, `list_for_each_entry(obj, …)` — releases another each time)
-      const header = cx.text.slice(p.startIndex, p.childForFieldName('body')?.startIndex ?? p.startIndex);
-      if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || new RegExp(`\\b${obj}\\b`).test(header) || leavesAfter(c, p)) break;
-      // (the caller by name: a line of another function would go stale in this function's cached result)
-      const by = declaratorName(caller?.childForFieldName('declarator') ?? null);
-      return `${cx.fn.name}() is called in a loop${by ? ` of ${by}()` : ''} with the same ${obj} each time`;
+  const zeroed = zeroing(count);
+  const fns = new Map<string, Node>();
+  for (const f of cx.fn.node.tree.rootNode.descendantsOfType('function_definition')) {
+    const name = f ? declaratorName(f.childForFieldName('declarator')) : undefined;
+    if (f && name) fns.set(name, f);
+  }
+  const calls = cx.fn.node.tree.rootNode.descendantsOfType('call_expression');
+  let level: { name: string; index: number; via: string[] }[] = [{ name: cx.fn.name, index: pi, via: [] }];
+  const seen = new Set([cx.fn.name]);
+  for (let depth = 0; depth < 3 && level.length; depth++) {
+    const next: typeof level = [];
+    for (const { name, index, via } of level) {
+      for (const c of calls) {
+        if (!c || calleeName(c) !== name) continue;
+        const arg = norm(callArgs(c)[index]?.text ?? '');
+        if (!/^&?[A-Za-z_]\w*(->\w+)*$/.test(arg)) continue;
+        const obj = arg.replace(/^&/, '').split('->')[0];
+        let caller: Node | null = c.parent;
+        while (caller && caller.type !== 'function_definition') caller = caller.parent;
+        const by = declaratorName(caller?.childForFieldName('declarator') ?? null);
+        for (let p = c.parent; p; p = p.parent) {
+          if (p.type === 'function_definition') break;
+          if (!LOOP_TYPES.has(p.type)) continue;
+          // (a loop over objects — its header names the object, `list_for_each_entry(obj, …)` — releases another each time)
+          const header = cx.text.slice(p.startIndex, p.childForFieldName('body')?.startIndex ?? p.startIndex);
+          if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || new RegExp(`\\b${obj}\\b`).test(header) || leavesAfter(c, p)) break;
+          // (a loop that resets the count itself, or through a function of the file it calls — not on a way out of the loop)
+          const resets = p.descendantsOfType(['assignment_expression', 'call_expression']).some(n => !!n && !leavesAfter(n, p) && (n.type === 'assignment_expression'
+            ? zeroed.test(`${n.text};`) : calleeName(n) !== name && zeroed.test(fns.get(calleeName(n) ?? '')?.text ?? '')));
+          if (resets) break;
+          // (the caller by name: a line of another function would go stale in this function's cached result)
+          const down = name === cx.fn.name ? [] : [name, ...via];
+          const chain = down.length ? ` (through ${down.map(v => `${v}()`).join(', ')})` : '';
+          return `${cx.fn.name}() is called in a loop${by ? ` of ${by}()` : ''}${chain} with the same ${obj} each time`;
+        }
+        // not in a loop: the caller passes its own parameter on
+        const params = caller ? functionParams(caller) : [];
+        const ci = params.indexOf(obj);
+        if (by && ci >= 0 && !seen.has(by)) { seen.add(by); next.push({ name: by, index: ci, via: name === cx.fn.name ? [] : [name, ...via] }); }
+      }
     }
+    level = next;
   }
   return undefined;
+}
+
+/** The parameter names of a function definition, in order. */
+function functionParams(def: Node): string[] {
+  const decl = def.childForFieldName('declarator');
+  const fd = decl?.type === 'function_declarator' ? decl : decl?.descendantsOfType('function_declarator')[0];
+  const list = fd?.childForFieldName('parameters');
+  return (list?.namedChildren ?? []).map(p => (p ? declaratorName(p.childForFieldName('declarator')) : undefined) ?? '');
 }
 
 /**
