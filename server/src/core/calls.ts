@@ -215,8 +215,28 @@ function freeContainer(sim: SimContext, st: State, call: Node, api: string, arg:
   });
   // a field's array no page set of this function explains (a teardown's), freed before this path released its pages
   // (a release of it written above, in a loop this path skipped because it had nothing to release, counts)
-  if (/^[A-Za-z_]\w*->[\w>.-]+$/.test(freed) && findSetByHolder(st, freed) < 0 && !st.relFields[freed] && !releaseCallOf(sim, freed, call, 'before')
+  // (an array this function fills slot by slot from pages it holds elsewhere, `mem->hpas[i] = page_to_pfn(page) << PAGE_SHIFT`,
+  // holds none of them on a path that did not get to those stores)
+  const storedHere = (p: PageSet) => p.handoff?.kind.startsWith(`stored in ${freed}[`) || p.handoff?.kind === `stored in ${freed}`;
+  const notYetFilled = !sim.acquireHolders.has(freed) && slotStoresOf(sim).has(freed) && !st.sets.some(storedHere);
+  if (/^[A-Za-z_]\w*->[\w>.-]+$/.test(freed) && !notYetFilled && findSetByHolder(st, freed) < 0 && !st.relFields[freed] && !releaseCallOf(sim, freed, call, 'before')
     && !sim.result.fieldFrees.some(f => f.node.id === call.id)) sim.result.fieldFrees.push({ field: freed, api, node: call, releasedBelow: releaseCallOf(sim, freed, call, 'after') });
+}
+
+const slotStoreMemo = new WeakMap<SimContext, Set<string>>();
+
+/** The fields whose slots the function assigns (`obj->pages[i] = …`), as written. */
+function slotStoresOf(sim: SimContext): Set<string> {
+  let out = slotStoreMemo.get(sim);
+  if (out) return out;
+  out = new Set();
+  for (const a of sim.def.body.descendantsOfType('assignment_expression')) {
+    const l = a?.childForFieldName('left');
+    const arr = l?.type === 'subscript_expression' ? l.childForFieldName('argument') : undefined;
+    if (arr?.type === 'field_expression') out.add(norm(arr.text));
+  }
+  slotStoreMemo.set(sim, out);
+  return out;
 }
 
 /** A release call of the function, written before (or after) `at`, whose pages argument is `field` or one of its slots. */

@@ -224,6 +224,8 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
       if (r) evalExpr(sim, st, r);
       const op = n.childForFieldName('operator')?.text ?? n.children[1]?.text;
       if ((op === '+' || op === '-') && lv?.kind === 'holder') return { ...lv, element: true };
+      // `page_to_pfn(page) << PAGE_SHIFT`: the page's physical address, still the page
+      if ((op === '<<' || op === '>>') && lv?.kind === 'holder' && r?.text === 'PAGE_SHIFT') return lv;
       return null;
     }
     case 'true': return { kind: 'bool', value: true };

@@ -199,6 +199,9 @@ export function untrackedRelease(sim: SimContext, st: State, holder: string, ev:
   // (a field's release is told its mode by the field's fills, in analyse.ts)
   noteRelease(sim, ev, 'unknown');
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(sim, st, holder, ev);
+  // a local read from a slot of a field's array (`page = pfn_to_page(mem->hpas[i] >> PAGE_SHIFT)`, `page = obj->pages[i]`): that field's page
+  const slotOf = st.derived[holder];
+  if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio') recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
   // a local copied from a field (`pages = obj->pages`) releases the field's pages
   const from = st.derived[holder];
   if (from && from.includes('->') && !from.endsWith('+') && ev.whole && !st.relFields[from]) {

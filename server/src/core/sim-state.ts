@@ -197,6 +197,12 @@ export function holderText(n: Node): { text: string; element: boolean; index?: s
       if (!a) break;
       cur = strip(a); continue;
     }
+    // a pfn or physical address shifted by the page size (`mem->hpas[i] >> PAGE_SHIFT`) still names the page
+    if (cur.type === 'binary_expression' && /^(<<|>>)$/.test(cur.childForFieldName('operator')?.text ?? '') && /^PAGE_SHIFT$/.test(cur.childForFieldName('right')?.text ?? '')) {
+      const l = cur.childForFieldName('left');
+      if (!l) break;
+      cur = strip(l); continue;
+    }
     if (cur.type === 'binary_expression' && /^[+-]$/.test(cur.childForFieldName('operator')?.text ?? cur.children[1]?.text ?? '')) {
       const l = cur.childForFieldName('left');
       if (!l) break;
