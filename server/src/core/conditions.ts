@@ -1,7 +1,7 @@
 // Branch conditions for the path simulator: what a condition tells about an
 // acquire's outcome, a helper's 0-or-errno result, the iterator's backing, bio
 // flags, flag fields and local booleans (assume()), and a loop's first test.
-import { KERNEL_ITER_PREDICATES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
+import { BIO_ADD, KERNEL_ITER_PREDICATES, RELEASE_BY_NAME, WILL_PIN_PREDICATES } from './apis';
 import type { LoopInfo } from './cfg';
 import { pairFor } from './counters';
 import { ALL_OUTCOMES, AcquireSite, Outcome, State, cloneState, mayHold } from './ledger';
@@ -202,6 +202,13 @@ export function assume(sim: SimContext, st: State, cond: Node, truth: boolean): 
       const flag = args[1].text;
       if (b?.flags.includes(flag)) return truth ? [st] : [];
       if (b?.local && !b.flags.includes(flag + '?')) return truth ? [] : [st];
+      return [st];
+    }
+    // a bio add that failed merged nothing: the `same_page` it was given last says false (block/bio.c sets it
+    // only while merging, and clears it when the merge is refused)
+    if (name && BIO_ADD.has(name) && !truth) {
+      const x = args.length ? strip(args[args.length - 1]) : undefined;
+      if (x?.type === 'pointer_expression' && x.text.startsWith('&')) st.bools[norm(x.text.slice(1))] = false;
       return [st];
     }
     if (c.id in st.temps) {
