@@ -763,7 +763,9 @@ for (const m of mutants) {
   // findings the same bug explains elsewhere (e.g. FOLL_LONGTERM refused after pin → get) are not noise
   const related = (f) => (m.related ?? []).some(r => f.code === r.code && at(r, f));
   const judge = (findings, bk) => {
-    const fresh = findings.filter(f => !bk?.has(`${f.code}|${f.function}|${mapLine(m, f.line)}`));
+    // (a finding on the mutated or inserted line that the original reported on the line mutated is that finding again)
+    const fresh = findings.filter(f => !bk?.has(`${f.code}|${f.function}|${mapLine(m, f.line)}`)
+      && !(mapLine(m, f.line) === 'ins' && bk?.has(`${f.code}|${f.function}|${m.line}`)));
     return { detected: fresh.some(hit), noise: fresh.filter(f => !hit(f) && !related(f) && serious(f)), got: [...new Set(fresh.filter(serious).map(f => `${f.code}@${mapLine(m, f.line)}`))] };
   };
   if (m.findings) {
