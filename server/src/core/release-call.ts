@@ -9,7 +9,7 @@ import type { ReleaseEvent } from './checkers/checker';
 import { BYTES, FLOOR, SG_ENTRY, pagesOfRequestedBytes, wholePagesOf } from './count-terms';
 import { dropPair, ledger } from './counters';
 import { State, mayHold, pushStep } from './ledger';
-import { norm, rangeOf, strip } from './syntax';
+import { calleeName, norm, rangeOf, strip } from './syntax';
 import type { Node } from './syntax';
 import type { Mode, Provenance } from './types';
 import {
@@ -195,13 +195,32 @@ function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][stri
   return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field, at: ev.node.id, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) };
 }
 
+const PFN_TO_PAGE = new Set(['pfn_to_page', 'phys_to_page', 'pfn_folio']);
+const pfnMemo = new WeakMap<SimContext, Set<string>>();
+
+/** Locals the function assigns from a pfn or physical address read out of a struct field (`page = pfn_to_page(obj->pfns[i])`). */
+function pfnLocals(sim: SimContext): Set<string> {
+  let out = pfnMemo.get(sim);
+  if (out) return out;
+  out = new Set();
+  for (const a of sim.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    const l = a?.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'), r = a?.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right');
+    const call = r ? strip(r) : undefined;
+    if (l && call?.type === 'call_expression' && PFN_TO_PAGE.has(calleeName(call) ?? '') && holderText(call).text.includes('->')) out.add(norm(l.text).replace(/^\*+/, ''));
+  }
+  pfnMemo.set(sim, out);
+  return out;
+}
+
 export function untrackedRelease(sim: SimContext, st: State, holder: string, ev: ReleaseEvent): void {
   // (a field's release is told its mode by the field's fills, in analyse.ts)
   noteRelease(sim, ev, 'unknown');
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(sim, st, holder, ev);
-  // a local read from a slot of a field's array (`page = pfn_to_page(mem->hpas[i] >> PAGE_SHIFT)`, `page = obj->pages[i]`): that field's page
+  // a local found again from a slot of a field's array of pfns or physical addresses
+  // (`page = pfn_to_page(mem->hpas[i] >> PAGE_SHIFT)`): that field's page. (Not a plain
+  // `page = obj->pages[i]`: such arrays also hold page-cache pages the file puts there.)
   const slotOf = st.derived[holder];
-  if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio') recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
+  if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio' && pfnLocals(sim).has(holder)) recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
   // a local copied from a field (`pages = obj->pages`) releases the field's pages
   const from = st.derived[holder];
   if (from && from.includes('->') && !from.endsWith('+') && ev.whole && !st.relFields[from]) {
