@@ -183,6 +183,9 @@ export function assume(sim: SimContext, st: State, cond: Node, truth: boolean): 
           if (allowed) return restrict(st, idx, allowed);
         }
       }
+      // `if (ret < 0)` on a value the function returns and no acquire explains: a negative errno on that branch
+      const v = strip(l);
+      if (idx < 0 && v.type === 'identifier' && sim.returnedVars.has(v.text) && r.text === '0' && ((op === '<' && truth) || (op === '>=' && !truth)) && !st.neg.includes(v.text)) st.neg.push(v.text);
       return [st];
     }
     return [st];

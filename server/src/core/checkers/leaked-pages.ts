@@ -81,6 +81,14 @@ function perIterationPointer(cx: CheckContext, set: PageSet, site: AcquireSite):
   return loop;
 }
 
+/** The sg entry of a struct field that a set was handed to (`sg_set_page(&tab->page[i].mem, page, …)`), as written without `&`. */
+function sgEntryOf(set: PageSet): string | undefined {
+  if (set.site < 0 || set.state !== 'handed-off' || !set.handoff || !/sg table by sg_set_page/.test(set.handoff.kind)) return undefined;
+  const a = callArgs(set.handoff.node)[0];
+  const t = a ? norm(a.text).replace(/^&/, '') : '';
+  return t.includes('->') ? t : undefined;
+}
+
 function heldHere(set: PageSet): boolean {
   return set.site >= 0 && set.state === 'held' && !set.escaped && !set.partial && mayHold(set) && set.mode !== 'NONE' && set.mode !== 'UNKNOWN';
 }
@@ -176,6 +184,14 @@ export const leakedPages: Checker = {
       }
     }
     for (const set of st.sets) {
+      // pages put into an sg entry of the caller's object (`sg_set_page(&tab->page[i].mem, …)`) on an error
+      // path that leaves them there, where this function releases that entry itself on its other error paths
+      const entry = ev.error ? sgEntryOf(set) : undefined;
+      if (entry && cx.releasesHere(entry) && !set.escaped && mayHold(set) && (set.mode === 'PIN' || set.mode === 'GET')) {
+        const site = cx.sites.find(s => s.id === set.site);
+        if (site && !site.inLoop) report(cx, st, set, site, at, `${where}: they were put into ${entry}, which ${cx.fn.name}() releases itself on its other error paths`, true, { node: ev.node });
+        continue;
+      }
       if (set.site < 0 || set.state !== 'held' || set.escaped || set.partial) continue;
       if (set.mode === 'NONE' || set.mode === 'UNKNOWN') continue;
       const s0 = cx.sites.find(s => s.id === set.site);
