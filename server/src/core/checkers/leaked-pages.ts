@@ -9,8 +9,9 @@
 // False-positive policy: pages passed to a callee we cannot see are assumed
 // taken; pages in an array owned by the caller (a parameter, a field of an
 // object) are the caller's on success; a parameter array is reported only when
-// the path returns an error, an object's field only when the function releases
-// that field itself on other paths (else its teardown does); paths where the acquire obtained nothing are not leaks; the
+// the path returns an error, an object's field (or an sg entry of it that
+// `sg_set_page()` filled) only when the function releases that field itself
+// on other paths (else its teardown does); paths where the acquire obtained nothing are not leaks; the
 // function's end after a noreturn call is still an end (we do not model them);
 // acquires inside a loop fill an array across iterations the simulation
 // folds into one, so their leaks are not claimed — except a return inside the
