@@ -570,6 +570,14 @@ for (const file of files) {
         if (e?.type !== 'assignment_expression' || e.childForFieldName('right')?.text !== '0' || !oneRow(k)) continue;
         const l = e.childForFieldName('left');
         if (!/->/.test(l.text) || !names.has(norm(l.text)) || !aloneStatement(ft, e)) continue;
+        // (not where the release runs only while the pages pointer is set and that pointer is
+        // cleared right after too, `if (o->pages) { …; o->nr = 0; kfree(o->pages); o->pages = NULL; }`:
+        // without the count's reset nothing is released twice — an equivalent mutant)
+        const arr = s.call.namedChildren.length ? norm(args(s.call)[0]?.text ?? '').replace(/\[.*$/, '') : '';
+        const cleared = arr.includes('->') && kids.slice(at + 1).some(x => norm(x.text) === `${arr}=NULL;`);
+        let guarded = false;
+        for (let p = s.call.parent; p && p.id !== fnode.id; p = p.parent) if (p.type === 'if_statement' && norm(p.childForFieldName('condition')?.text ?? '').replace(/^\(|\)$/g, '') === arr) guarded = true;
+        if (cleared && guarded) break;
         add({ kind: 'count-reset', file, line: k.startPosition.row + 1, fn, local: false, shape: s.acquires ? 'count field, acquiring function' : 'count field, teardown',
           hint: `count ${l.text} after ${s.api}:${s.row + 1}`, desc: `\`${k.text}\` removed after the release at ${s.row + 1}`,
           lines: edit(ft.lines, k.startPosition.row, k.startPosition.column, k.endPosition.column, ';'), expect: { code: 'double-release', anywhere: true } });
