@@ -394,7 +394,10 @@ function analyseFunction(fn: FunctionDef, text: string, settings: Required<Setti
     for (const r of res.fieldReleases) {
       const key = fieldKey(fn, r.field);
       if (key) result.releasedKeys.push(key);
-      if (!key && !r.viaHelper) addUnjudged(seen, settings, fn, r.node, `${r.api}() releases ${r.field}, but the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct): how the field was filled is not looked up and this release is not judged`);
+      // (`a->b->c`: the struct b points to is known only where this file defines a's struct)
+      const via = /^&?([A-Za-z_]\w*->\w+)->/.exec(r.field.replace(/\s+/g, ''))?.[1];
+      const unknown = via ? `the struct that ${via} points to is not defined in this file` : `the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct)`;
+      if (!key && !r.viaHelper) addUnjudged(seen, settings, fn, r.node, `${r.api}() releases ${r.field}, but ${unknown}: how the field was filled is not looked up and this release is not judged`);
       const pagesArg = !r.viaHelper ? callArgs(r.node)[RELEASE_BY_NAME.get(r.api)?.pagesArg ?? -1] : undefined;
       const again = pagesArg ? sameSlotJustBefore(r.node, pagesArg.text) : undefined;
       if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards), ...(again ? { again: rangeOf(again) } : {}) });

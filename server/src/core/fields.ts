@@ -54,12 +54,46 @@ function structOf(fn: FunctionDef, v: string): string | undefined {
  */
 export function fieldKey(fn: FunctionDef, field: string): string | undefined {
   if (field === BIO_PAGES) return BVEC_KEY;
-  const m = /^&?([A-Za-z_]\w*)->(\w+(?:\[[^\]]*\])*(?:\.\w+(?:\[[^\]]*\])*)*)$/.exec(field.replace(/\s+/g, ''));
+  const f = field.replace(/\s+/g, '');
+  // `dev->umem->pages`: the member `umem` of dev's struct, when the file defines that struct, is a `struct vduse_umem *`
+  const nested = /^&?([A-Za-z_]\w*)->(\w+)->(.*)$/.exec(f);
+  if (nested) {
+    const outer = structOf(fn, nested[1]);
+    const inner = outer ? memberStruct(fn, outer, nested[2]) : undefined;
+    return inner ? keyOf(inner, nested[3]) : undefined;
+  }
+  const m = /^&?([A-Za-z_]\w*)->(\w+(?:\[[^\]]*\])*(?:\.\w+(?:\[[^\]]*\])*)*)$/.exec(f);
   if (!m) return undefined;
   const s = structOf(fn, m[1]);
-  // the pages of `obj->pages[i]` are those of the field `pages`
-  const path = m[2].replace(/\[[^\]]*\]/g, '[]').replace(/(\[\])+$/, '');
-  return s ? `struct ${s}.${path}` : undefined;
+  return s ? keyOf(s, m[2]) : undefined;
+}
+
+/** `struct s.path`: the pages of `obj->pages[i]` are those of the field `pages`, a member of an array of structs keeps its path with the index dropped. */
+function keyOf(s: string, member: string): string | undefined {
+  if (!/^\w+(?:\[[^\]]*\])*(?:\.\w+(?:\[[^\]]*\])*)*$/.test(member)) return undefined;
+  const path = member.replace(/\[[^\]]*\]/g, '[]').replace(/(\[\])+$/, '');
+  return `struct ${s}.${path}`;
+}
+
+const memberMemo = new WeakMap<object, Map<string, string | undefined>>();
+
+/** The struct a pointer member points to (`struct s { …; struct t *m; … }` -> `t`), when this file defines `struct s`. */
+function memberStruct(fn: FunctionDef, s: string, member: string): string | undefined {
+  const root = fn.node.tree.rootNode;
+  let memo = memberMemo.get(fn.node.tree);
+  if (!memo) memberMemo.set(fn.node.tree, memo = new Map());
+  const k = `${s}.${member}`;
+  if (memo.has(k)) return memo.get(k);
+  let out: string | undefined;
+  for (const d of root.descendantsOfType('struct_specifier')) {
+    if (!d || d.childForFieldName('name')?.text !== s) continue;
+    const body = d.childForFieldName('body');
+    if (!body) continue;
+    out = new RegExp(`\\bstruct\\s+(\\w+)\\s*\\*\\s*${member}\\s*;`).exec(body.text)?.[1];
+    break;
+  }
+  memo.set(k, out);
+  return out;
 }
 
 /** The first member of a field key (`struct foo.addr[].page` -> `addr`): what a text that fills the field must name. */
