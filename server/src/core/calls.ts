@@ -14,7 +14,7 @@ import type { Node } from './syntax';
 import type { FunctionSummary, Mode, ParamEffect } from './types';
 import { zeroedCall } from './zeroed';
 import {
-  CONVERSIONS, addEffect, recordEffect, sgTablePath, sgTableWalked, rootOf, holderText, findSetByHolder, forgetValue, siteOf,
+  CONVERSIONS, addEffect, recordEffect, sgTablePath, sgTableWalked, rootOf, holderText, findSetByHolder, forgetValue, perFunction, siteOf,
   enclosingLoop, outcome,
 } from './sim-state';
 import type { Val, SimContext } from './sim-state';
@@ -223,21 +223,16 @@ function freeContainer(sim: SimContext, st: State, call: Node, api: string, arg:
     && !sim.result.fieldFrees.some(f => f.node.id === call.id)) sim.result.fieldFrees.push({ field: freed, api, node: call, releasedBelow: releaseCallOf(sim, freed, call, 'after') });
 }
 
-const slotStoreMemo = new WeakMap<SimContext, Set<string>>();
-
 /** The fields whose slots the function assigns (`obj->pages[i] = …`), as written. */
-function slotStoresOf(sim: SimContext): Set<string> {
-  let out = slotStoreMemo.get(sim);
-  if (out) return out;
-  out = new Set();
+const slotStoresOf = perFunction((sim) => {
+  const out = new Set<string>();
   for (const a of sim.def.body.descendantsOfType('assignment_expression')) {
     const l = a?.childForFieldName('left');
     const arr = l?.type === 'subscript_expression' ? l.childForFieldName('argument') : undefined;
     if (arr?.type === 'field_expression') out.add(norm(arr.text));
   }
-  slotStoreMemo.set(sim, out);
   return out;
-}
+});
 
 /** A release call of the function, written before (or after) `at`, whose pages argument is `field` or one of its slots. */
 function releaseCallOf(sim: SimContext, field: string, at: Node, where: 'before' | 'after'): boolean {

@@ -6,7 +6,7 @@ import type { State } from './ledger';
 import { callArgs, isNullLiteral, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { zeroedAssign, zeroedStore, zeroedUpdate } from './zeroed';
-import { holderText, findSetByHolder, findSetByCount, forgetVar, isSgPageCall, slotAdvance, slotWrite } from './sim-state';
+import { holderText, findSetByHolder, findSetByCount, forgetVar, isSgPageCall, perFunction, slotAdvance, slotWrite } from './sim-state';
 import type { Val, SimContext } from './sim-state';
 import { evalCall, handOff } from './calls';
 import { BYTES, FLOOR, SG_ENTRY, pagesOfRequestedBytes, wholePagesOf } from './count-terms';
@@ -244,13 +244,9 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
   }
 }
 
-const stackMemo = new WeakMap<SimContext, Set<string>>();
-
 /** The structs the function declares on its stack (`struct rds_info_iterator iter;`): not pointers, arrays, or statics. */
-function stackStructs(sim: SimContext): Set<string> {
-  let out = stackMemo.get(sim);
-  if (out) return out;
-  out = new Set();
+const stackStructs = perFunction((sim) => {
+  const out = new Set<string>();
   for (const d of sim.def.body.descendantsOfType('declaration')) {
     if (!d || d.childForFieldName('type')?.type !== 'struct_specifier' || /\bstatic\b/.test(d.text.slice(0, d.text.indexOf('struct')))) continue;
     for (const c of d.namedChildren) {
@@ -258,9 +254,8 @@ function stackStructs(sim: SimContext): Set<string> {
       if (decl?.type === 'identifier') out.add(decl.text);
     }
   }
-  stackMemo.set(sim, out);
   return out;
-}
+});
 
 /** What an assignment does to the names that count an array's slots (PageSet.cover): `+=` advances, `-=` goes back, anything else is a value we do not follow. */
 function slotCount(st: State, name: string, op: string, right: Node): void {

@@ -13,7 +13,7 @@ import { calleeName, norm, rangeOf, strip } from './syntax';
 import type { Node } from './syntax';
 import type { Mode, Provenance } from './types';
 import {
-  addEffect, enclosingLoop, findSetByCount, findSetByHolder, holderText, isFlagField, isSgPageCall, outcome, recordEffect, rootOf, sgTableWalked, siteOf,
+  addEffect, enclosingLoop, findSetByCount, findSetByHolder, holderText, isFlagField, isSgPageCall, outcome, perFunction, recordEffect, rootOf, sgTableWalked, siteOf,
 } from './sim-state';
 import type { SimContext, Val } from './sim-state';
 
@@ -196,21 +196,16 @@ function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][stri
 }
 
 const PFN_TO_PAGE = new Set(['pfn_to_page', 'phys_to_page', 'pfn_folio']);
-const pfnMemo = new WeakMap<SimContext, Set<string>>();
-
 /** Locals the function assigns from a pfn or physical address read out of a struct field (`page = pfn_to_page(obj->pfns[i])`). */
-function pfnLocals(sim: SimContext): Set<string> {
-  let out = pfnMemo.get(sim);
-  if (out) return out;
-  out = new Set();
+const pfnLocals = perFunction((sim) => {
+  const out = new Set<string>();
   for (const a of sim.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
     const l = a?.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left'), r = a?.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right');
     const call = r ? strip(r) : undefined;
     if (l && call?.type === 'call_expression' && PFN_TO_PAGE.has(calleeName(call) ?? '') && holderText(call).text.includes('->')) out.add(norm(l.text).replace(/^\*+/, ''));
   }
-  pfnMemo.set(sim, out);
   return out;
-}
+});
 
 export function untrackedRelease(sim: SimContext, st: State, holder: string, ev: ReleaseEvent): void {
   // (a field's release is told its mode by the field's fills, in analyse.ts)

@@ -325,3 +325,14 @@ export function slotWrite(st: State, name: string): void {
   for (const p of st.sets) if (p.cover && name in p.cover) delete p.cover[name];
   for (const [k, e] of Object.entries(st.slotOf)) if (k === name || e.of === name) delete st.slotOf[k];
 }
+
+/** A fact about the function a simulation runs, computed once per simulation (the body does not change under it). */
+export function perFunction<T>(compute: (sim: SimContext) => T): (sim: SimContext) => T {
+  const memo = new WeakMap<SimContext, T>();
+  return (sim) => {
+    if (memo.has(sim)) return memo.get(sim)!;
+    const v = compute(sim);
+    memo.set(sim, v);
+    return v;
+  };
+}
