@@ -5,10 +5,10 @@ import type { Parser } from 'web-tree-sitter';
 import { ACQUIRE_BY_NAME, ALL_API_NAMES, BVEC_KEY, CONTAINER_FREES, PAGE_TYPE, RELEASE_BY_NAME, RELEASE_NAMES, WILL_PIN_PREDICATES, mentionsPageApi } from './apis';
 import { explainOwnership, installedCallbacks } from './callbacks';
 import { buildCfg, compiledUnder } from './cfg';
-import type { CheckContext, Report } from './checkers/checker';
+import type { CheckContext, FieldContext, FindingDraft, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { sameSlotJustBefore } from './checkers/double-release';
-import { CountReset, countDropped, countsOfPageFields, FieldFree, fieldFindings, fieldKey, flagNamesIn, freedHolding, neverReleased, flagOf, guardKeys, KeyedRelease } from './fields';
+import { CountReset, countsOfPageFields, FieldFree, fieldKey, flagNamesIn, flagOf, guardKeys, judgedFills, KeyedRelease } from './fields';
 import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
 import { applySettings, overSizeLimit } from './settings';
@@ -260,10 +260,6 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
   const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
-  // (fields.ts makes its findings with the default severities too: the settings are applied once, below)
-  const byDefault: Required<Settings> = { ...settings, disabledCodes: [], severity: {} };
-  const never = neverReleased(ownFills, releasedKeys, fns, text, byDefault);
-  findings.push(...never.findings);
   // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
   // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
   // (an sg table only where the file releases pages through its entries: `put_page(sg_page(sg))`;
@@ -271,12 +267,19 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   const owners = SG_ENTRY_RELEASE.test(text) ? /^given to the (sg table|skb|bio_vec)\b|\bbio\b/ : /^given to the (skb|bio_vec)\b|\bbio\b/;
   const scratch = new Set(fieldStores.filter(fs => out.callSites.some(c => c.function === fs.fn
     && c.handoffs.some(h => owners.test(h.kind)))).map(fs => fs.key));
-  findings.push(...freedHolding(fieldFrees, [...ownFills, ...fills], releasedKeys, fns, byDefault, scratch, never.keys));
-  findings.push(...countDropped(countResets, [...ownFills, ...fills], fns, counts, byDefault, scratch));
+  // the checkers' file-level hooks: what becomes of the pages the fields hold, then each
+  // teardown's release of a field judged by how the field was filled
+  const fx: FieldContext = { text, fns, ownFills, fills: [...ownFills, ...fills], released: releasedKeys, frees: fieldFrees, resets: countResets, counts, scratch };
+  for (const c of CHECKERS) if (c.onFileEnd) findings.push(...c.onFileEnd(fx).map(withSeverity));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)
-  const byField = fieldFindings([...ownFills, ...fills], fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn)), byDefault);
+  const byField: Finding[] = [];
+  for (const r of fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn))) {
+    const by = judgedFills(fx.fills, r.key);
+    if (!by) continue;
+    for (const c of CHECKERS) { const d = c.onFieldRelease?.(fx, r, by); if (d) byField.push(withSeverity(d)); }
+  }
   const fieldJudged = new Set(byField.map(f => `${f.function}\u0000${f.code}`));
   findings.splice(0, findings.length, ...findings.filter(f => !(f.helper && fieldJudged.has(`${f.helper}\u0000${f.code}`))), ...byField);
   // where stored pages are released later, and how callbacks are reached
@@ -467,6 +470,9 @@ function shifted(r: FunctionResult, line: number): FunctionResult {
     releaseSites: r.releaseSites.map(mv),
   };
 }
+
+/** A checker's file-level finding with its code's default severity (the settings are applied once, when the file's analysis ends). */
+const withSeverity = ({ code, ...rest }: FindingDraft): Finding => ({ code, severity: DEFAULT_SEVERITY[code], ...rest });
 
 function addFinding(seen: Map<string, Finding>, settings: Required<Settings>, cx: CheckContext, st: State, r: Report): void {
   const key = `${r.code}:${r.node.startIndex}:${r.set?.site ?? ''}`;

@@ -116,7 +116,7 @@ export function evalExpr(sim: SimContext, st: State, n: Node): Val {
       const lt = norm(left.text);
       for (const k of Object.keys(st.conds)) if (k.includes(lt)) delete st.conds[k];
       slotCount(st, lt, op, right);
-      // a count kept in a field set to 0: what this path released before it (fields.ts countDropped())
+      // a count kept in a field set to 0: what this path released before it (checkers/leaked-pages.ts countDropped())
       if (op === '=' && right.text.trim() === '0' && /^[A-Za-z_]\w*->[\w>.-]+$/.test(lt)) {
         let r = sim.result.countResets.get(n.startIndex);
         if (!r) sim.result.countResets.set(n.startIndex, r = { count: lt, node: n, released: new Set() });

@@ -1,11 +1,16 @@
-// The interface between the path simulation and the checkers. The simulator
-// calls these hooks at each event of a path; a checker looks at the ledger and
-// reports. One checker per finding code, one file each.
+// The interface between the analysis and the checkers. The simulator calls
+// the per-function hooks at each event of a path; a checker looks at the
+// ledger and reports. Once every function of the file is simulated,
+// analyse.ts calls the file-level hooks with what core/fields.ts knows about
+// the file's struct fields; they return their findings. One checker per
+// finding code, one file each; findings are made with the code's default
+// severity, and the settings are applied once, when the file's analysis ends.
 import type { ReleaseApi } from '../apis';
 import type { LoopInfo } from '../cfg';
+import type { CountReset, FieldFree, KeyedRelease } from '../fields';
 import type { AcquireSite, PageSet, State } from '../ledger';
 import type { FunctionDef, Node } from '../syntax';
-import type { Code, Family, Fix, Finding, LedgerState } from '../types';
+import type { Code, Family, FieldFill, Fix, Finding, LedgerState } from '../types';
 
 export interface ReleaseEvent {
   node: Node;
@@ -65,6 +70,26 @@ export interface CheckContext {
   releasesHere(holder: string): boolean;
 }
 
+/** What the file-level hooks see: the file and the facts about its struct fields (core/fields.ts), once its functions are simulated. */
+export interface FieldContext {
+  text: string;
+  fns: FunctionDef[];
+  /** how this file's functions fill struct fields with pages */
+  ownFills: FieldFill[];
+  /** this file's fills and, given them, those of the other files of its folder */
+  fills: FieldFill[];
+  /** keys of the fields a function of the file releases (itself or through a helper's summary) */
+  released: Set<string>;
+  /** fields' arrays freed on a path before it released their pages */
+  frees: FieldFree[];
+  /** counts kept in struct fields set to 0 */
+  resets: CountReset[];
+  /** the count field paired with each field of pages, by field head (fields.ts countsOfPageFields()) */
+  counts: Map<string, string>;
+  /** fields whose pages the filling function also gave to an owner (an sg table, an skb, a bio): scratch arrays */
+  scratch: Set<string>;
+}
+
 export interface Checker {
   code: Code;
   onAcquire?(cx: CheckContext, st: State, site: AcquireSite, flagNames: string[], pagesNull: boolean): void;
@@ -77,6 +102,14 @@ export interface Checker {
   onExit?(cx: CheckContext, st: State, ev: ExitEvent): void;
   /** an iteration of `loop` ends at `at`: its body (at the closing brace), a `continue` or a `break`. */
   onIterationEnd?(cx: CheckContext, st: State, loop: LoopInfo, at: Node): void;
+  /**
+   * File level: a release of a struct field's pages in a teardown, which no
+   * page set of its function explains, judged by how the field was filled:
+   * `fills`, all of one mode (fields.ts judgedFills()).
+   */
+  onFieldRelease?(fx: FieldContext, r: KeyedRelease, fills: FieldFill[]): FindingDraft | undefined;
+  /** File level, once: what becomes of the pages the file's fields hold (never released, freed with their array, their count reset). */
+  onFileEnd?(fx: FieldContext): FindingDraft[];
 }
 
 export type FindingDraft = Omit<Finding, 'severity'>;

@@ -31,11 +31,20 @@
 // zeroes it without releasing (an object taken again from a free list is
 // reset there; only the loop verdict, which looks inside the loop, still
 // holds then).
+//
+// A struct field filled with one reference or pin per page (PIN or GET
+// pages, every fill of one mode) whose teardown releases one page of it
+// twice in a row (onFieldRelease: the same slot as written, nothing written
+// between, as sameSlotJustBefore() below finds it). A release of the wrong
+// family is mismatched-release's finding, not this one.
 import { CONTAINER_FREES, RELEASE_BY_NAME, RELEASE_NAMES } from '../apis';
-import { consequence, dropPair, ledger } from '../counters';
+import { consequence, dropPair, ledger, pairFor } from '../counters';
+import { KeyedRelease, otherFamily } from '../fields';
 import { callArgs, calleeName, declaratorName, escapeRegExp, norm } from '../syntax';
 import type { Node } from '../syntax';
-import type { CheckContext, Checker, ReleaseEvent } from './checker';
+import type { FieldFill } from '../types';
+import type { CheckContext, Checker, FindingDraft, ReleaseEvent } from './checker';
+import { fieldFinding, fillSteps, whereOf } from './field-report';
 import { cite } from '../cite';
 
 export const doubleRelease: Checker = {
@@ -89,7 +98,28 @@ export const doubleRelease: Checker = {
       });
     }
   },
+  onFieldRelease(fx, r, fills) {
+    // (the wrong family: mismatched-release reports it)
+    return otherFamily(fills[0].mode, r.family) ? undefined : releasedAgain(fills[0], r);
+  },
 };
+
+/** One page of a field filled with one reference or pin per page, released twice in a row (`unpin_user_page(sg_page(&tab->page[i].mem))` twice). */
+function releasedAgain(fill: FieldFill, r: KeyedRelease): FindingDraft | undefined {
+  if (!r.again || (fill.mode !== 'PIN' && fill.mode !== 'GET')) return undefined;
+  const after = dropPair(dropPair(pairFor(fill.mode), r.family), r.family);
+  return fieldFinding('double-release', r, {
+    message: `${r.api}() releases the same page of ${r.field} (${r.key}) again: the call just above (line ${r.again.start.line + 1}) released it, and neither the slot nor its index changed between — each page ${whereOf(fill)} stored there holds one ${fill.mode === 'GET' ? 'reference' : 'pin'} from ${fill.api}()`,
+    acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: fill.mode },
+    path: [...fillSteps(fill, r), { range: r.again, note: `${r.fn}(): the page released` }, { range: r.range, note: `${r.fn}(): the same page released again` }],
+    counters: {
+      before: ledger(r.field, fill.mode, 'held', '', pairFor(fill.mode)),
+      after: ledger(r.field, fill.mode, 'released twice', '', after),
+      consequence: consequence(after, fill.mode),
+    },
+    fixes: [],
+  });
+}
 
 const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'do_statement']);
 

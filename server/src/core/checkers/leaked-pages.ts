@@ -36,14 +36,32 @@
 // Judged only for those unwind shapes, with the name followed by ++, --, +=
 // and -= (any other write forgets it); not where the slot's page went to a
 // callee we cannot see, or was released on its own before the unwind.
+//
+// A struct field's pages, once the file's functions are simulated (onFileEnd,
+// from the facts of core/fields.ts): pages stored in a field of a struct
+// private to the file that no function of the file releases, moves on or
+// gives away, reported at the fill (below: `neverReleased`); a field's array
+// freed on a path that did not release its pages first (`freedHolding`); a
+// field's count set to 0 by a teardown that released nothing
+// (`countDropped`). False-positive policy: the last two only where the
+// field's fills hold pages of one mode and none is an sg table; a field whose
+// pages the filling function also gave to an owner (scratch space) is not
+// judged by a reset of its count, nor by a free unless the freeing function
+// fills or releases the field itself; the other conditions are at each.
+import { BVEC_KEY, HARMLESS } from '../apis';
 import { consequence, heldWords, ledger } from '../counters';
+import {
+  callsReleaser, CountReset, escapes, FieldFree, fieldHead, givenTo, KEEPS_NOTHING, movedOrReleased, oneModeFills, privateStruct, releaseOf, releasersOf, releasingTwin,
+} from '../fields';
 import { leakFixes } from '../fixes';
 import { mayHold } from '../ledger';
 import { callArgs, norm } from '../syntax';
-import type { Node } from '../syntax';
+import type { FunctionDef, Node } from '../syntax';
 import type { LoopInfo } from '../cfg';
 import type { AcquireSite, PageSet, State } from '../ledger';
-import type { CheckContext, Checker, ReleaseEvent } from './checker';
+import type { FieldFill } from '../types';
+import type { CheckContext, Checker, FindingDraft, ReleaseEvent } from './checker';
+import { fieldFinding, whereOf } from './field-report';
 import { cite } from '../cite';
 
 const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
@@ -214,4 +232,132 @@ export const leakedPages: Checker = {
       report(cx, st, set, site, at, where, callerOwned, { node: ev.node });
     }
   },
+  onFileEnd(fx) {
+    const never = neverReleased(fx.ownFills, fx.released, fx.fns, fx.text);
+    return [...never.findings, ...freedHolding(fx.frees, fx.fills, fx.released, fx.fns, fx.scratch, never.keys), ...countDropped(fx.resets, fx.fills, fx.fns, fx.counts, fx.scratch)];
+  },
 };
+
+/** Names of functions that take an object apart: a reset of its count there is not an initialisation. */
+const TEARDOWN_NAME = /(^|_)(put|release|free|unmap|unpin|cleanup|clean_up|destroy|teardown|deinit|fini|drop|reset|unprepare|unregister|done|complete|finish|close)(_|$)/;
+
+/**
+ * A struct field's array freed (`kfree(dma->pages)`) on a path that did not
+ * release its pages first, where the file (or, given their fills, another
+ * file of the folder) fills that field with pages of one mode: the pages are
+ * lost with the array (and a release after the free reads freed memory).
+ * Judged where the freeing function fills the field itself or releases it
+ * (below the free); and where this file fills the field and no function of
+ * the file releases it — not by the field, a helper's summary, or a local
+ * copied from it (a teardown whose release went missing: nothing in the file
+ * could have released the pages before the free) — unless the filling
+ * function passed the pages on to an owner (`scratch`: the field is a scratch
+ * array, `sg_set_page(sg, pages[i], …)`). Elsewhere another function
+ * may have released the pages before this path frees the array.
+ */
+function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], scratch: Set<string>, atFill: Set<string>): FindingDraft[] {
+  const out: FindingDraft[] = [];
+  for (const f of frees) {
+    const struct = /^struct (\w+)\./.exec(f.key)?.[1];
+    // (not a field neverReleased() reported at its fill)
+    const unreleased = () => !released.has(f.key) && !scratch.has(f.key) && fills.some(x => x.key === f.key && !x.file)
+      && !!struct && !atFill.has(f.key) && !fns.some(g => movedOrReleased(g, struct, fieldHead(f.key)));
+    const nowhere = !f.ownFill && !f.releasedBelow;
+    const twin = nowhere && !scratch.has(f.key) ? releasingTwin(fns, f) : undefined;
+    if (nowhere && !twin && !unreleased()) continue;
+    const by = oneModeFills(fills, f.key);
+    if (!by) continue;
+    const fill = by[0];
+    out.push(fieldFinding('leaked-pages', f, {
+      fixes: [], path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
+      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldWords(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${twin ? `before this path released them (${twin}() releases them before it frees that array)` : nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
+    }));
+  }
+  return out;
+}
+
+/**
+ * A function that takes an object apart sets the count of
+ * a field of pages to 0 (`dma->page_count = 0`) while no path to it released
+ * that field, nor does the function release it after (through the field, a
+ * copy, or a function of the file that does): the object says it holds no
+ * pages, and the pages it held stay pinned or referenced (a put whose release
+ * went missing). Judged only where the file fills the field with pages of
+ * one mode (not an sg table, not scratch space that went to an owner), the
+ * function does not fill it itself, takes the object apart (its name says
+ * so, or it tests the count or the field before the reset: `if
+ * (!dma->page_count) return;`), gives the object to no function of another
+ * file that might release it, and no function of the file releases the
+ * field and then calls it (a reset after the release).
+ */
+function countDropped(resets: CountReset[], fills: FieldFill[], fns: FunctionDef[], counts: Map<string, string>, scratch: Set<string>): FindingDraft[] {
+  const out: FindingDraft[] = [];
+  const local = new Set(fns.map(f => f.name));
+  for (const r of resets) {
+    const countHead = fieldHead(r.key);
+    const head = counts.get(countHead);
+    if (!head) continue;
+    const key = `${r.key.slice(0, r.key.lastIndexOf('.') + 1)}${head}`;
+    const struct = /^struct (\w+)\./.exec(key)?.[1];
+    const fn = fns.find(g => g.name === r.fn);
+    if (!struct || !fn || scratch.has(key) || r.released.includes(key)) continue;
+    const by = oneModeFills(fills, key);
+    if (!by || by.some(x => !x.file && x.function === fn.name)) continue;
+    const body = fn.body.text;
+    const before = body.slice(0, r.offset);
+    const tests = new RegExp(`\\b(if|while)\\s*\\([^;{]*(->|\\.)\\s*(${countHead}|${head})\\b`).test(before);
+    if (!tests && !TEARDOWN_NAME.test(fn.name)) continue;
+    if (movedOrReleased(fn, struct, head)) continue;
+    const release = releaseOf(head);
+    if (callsReleaser(fn, releasersOf(fns, release))) continue;
+    // the object (the root of the count) given to a function of another file, which may release its pages
+    const root = r.count.slice(0, r.count.indexOf('->'));
+    if (givenTo(body, [root]).some(c => !local.has(c) && !KEEPS_NOTHING.test(c) && !HARMLESS.has(c))) continue;
+    // a reset the file calls after releasing the field (`unpin_user_pages(b->pages, b->nr); batch_reset(b);`)
+    const after = new RegExp(`\\b${fn.name}\\s*\\(`);
+    if (fns.some(g => { const t = g.body.text, x = release.exec(t), y = after.exec(t); return !!x && !!y && x.index < y.index; })) continue;
+    const fill = by[0];
+    out.push(fieldFinding('leaked-pages', r, {
+      fixes: [], path: [{ range: r.range, note: `${r.count} = 0 while ${head} may still hold pages` }],
+      message: `${fn.name}() sets ${r.count} to 0 but nothing here released the pages it counts in ->${head} (${key}, pages ${heldWords(fill.mode)} by ${fill.api}() in ${whereOf(fill)}): the object now says it holds no pages, and they stay ${fill.mode === 'GET' ? 'referenced' : 'pinned'}`,
+    }));
+  }
+  return out;
+}
+
+/** The offset of a 0-based line/UTF-16 column position in `text`. */
+function offsetOf(text: string, p: { line: number; character: number }): number {
+  let off = 0;
+  for (let l = 0; l < p.line; l++) { const n = text.indexOf('\n', off); if (n < 0) return text.length; off = n + 1; }
+  return off + p.character;
+}
+
+/**
+ * Fields of a struct private to this file (defined in it) that a function
+ * fills with pages and no function of the file releases — not by the field,
+ * not through a helper's summary, not through a local copied from the field
+ * (`pages = obj->pages; unpin_user_pages(pages, n)`): nothing else can
+ * release them, so they stay held after the object goes.
+ */
+function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionDef[], text: string): { findings: FindingDraft[]; keys: Set<string> } {
+  const out: FindingDraft[] = [];
+  const keys = new Set<string>();
+  const seen = new Set<string>();
+  for (const f of fills) {
+    if (seen.has(f.key) || released.has(f.key) || f.key === BVEC_KEY || (f.mode !== 'PIN' && f.mode !== 'GET' && f.mode !== 'EXTRACT')) continue;
+    seen.add(f.key);
+    const struct = /^struct (\w+)\./.exec(f.key)?.[1];
+    if (!struct || !privateStruct(text, struct)) continue;
+    // stored slot by slot (`obj->folios[i] = folio`): a view of pages some other holder keeps
+    if (/^[^=;]*\]\s*=/.test(text.slice(offsetOf(text, f.range.start), offsetOf(text, f.range.end)))) continue;
+    if (escapes(struct, fns)) continue;
+    const head = fieldHead(f.key);
+    if (fns.some(g => movedOrReleased(g, struct, head))) continue;
+    out.push(fieldFinding('leaked-pages', { fn: f.function, range: f.range }, {
+      fixes: [], path: [{ range: f.range, note: `${f.function}() stores pages from ${f.api}() in ${f.key}; no function of the file releases it` }],
+      message: `pages ${heldWords(f.mode)} by ${f.api}() are stored in ${f.key}, but no function of this file releases that field, and struct ${struct} is private to this file: they stay ${f.mode === 'GET' ? 'referenced' : 'pinned'} when the object goes`,
+    }));
+    keys.add(f.key);
+  }
+  return { findings: out, keys };
+}

@@ -14,10 +14,22 @@
 // names the caller and its acquire. A parameter whose callers extract
 // (iov_iter_extract_pages(): pinned or bare as their iterator is) is judged
 // only for put_page(): whether an unpin is right is the callers' to know.
-import { consequence, dropPair, ledger } from '../counters';
+//
+// A struct field's pages released by a teardown (onFieldRelease: a function
+// reached through an ops table or a callback, or a helper called by name,
+// that releases a field no page set of its own explains) are judged by how
+// the field was filled, in this file or, given their fills, in the folder's
+// other files: PIN pages put, GET pages unpinned, extracted pages put (they
+// are pinned for user-backed iterators and hold nothing for kernel-backed
+// ones, so a put is always wrong). A field filled with more than one mode is
+// not judged.
+import { commonFlag, KeyedRelease, otherFamily } from '../fields';
+import { consequence, dropPair, ledger, pairFor } from '../counters';
 import { mayHold } from '../ledger';
-import { fixesForMismatch } from '../fixes';
-import type { Checker } from './checker';
+import { fixesForMismatch, rightRelease } from '../fixes';
+import type { FieldFill } from '../types';
+import type { Checker, FindingDraft } from './checker';
+import { fieldFinding, fillSteps, flagTest, whereOf } from './field-report';
 import { cite } from '../cite';
 
 export const mismatchedRelease: Checker = {
@@ -56,4 +68,40 @@ export const mismatchedRelease: Checker = {
       fixes: fixesForMismatch(cx, set, ev),
     });
   },
+  onFieldRelease(fx, r, fills) {
+    return fills[0].mode === 'EXTRACT' ? (r.family === 'put' ? extractedPut(fills, r) : undefined) : wrongFamily(fills[0], r);
+  },
 };
+
+/** PIN pages put, GET pages unpinned. */
+function wrongFamily(fill: FieldFill, r: KeyedRelease): FindingDraft | undefined {
+  if (!otherFamily(fill.mode, r.family)) return undefined;
+  const where = whereOf(fill);
+  const after = dropPair(pairFor(fill.mode), r.family);
+  const right = rightRelease(fill.mode as 'PIN' | 'GET', r.api);
+  return fieldFinding('mismatched-release', r, {
+    message: `${r.api}() releases ${r.field} (${r.key}) with the ${r.family === 'put' ? 'put_page' : 'unpin'} family, but ${where} filled that field with ${fill.api}() (${fill.mode === 'PIN' ? 'FOLL_PIN' : 'FOLL_GET'}): release it with ${fill.mode === 'PIN' ? 'unpin_user_page(s)' : 'put_page()/release_pages()'}`,
+    acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: fill.mode },
+    path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with ${fill.mode} pages` }],
+    counters: {
+      before: ledger(r.field, fill.mode, 'held', '', pairFor(fill.mode)),
+      after: ledger(r.field, fill.mode, 'released with the wrong family', '', after),
+      consequence: consequence(after, fill.mode),
+    },
+    fixes: right && r.callee ? [{ title: `Release with ${right}()`, edits: [{ range: r.callee, newText: right }], preferred: true }] : [],
+  });
+}
+
+/** Extracted pages put: never right (an unpin is release-without-reference's to judge). */
+function extractedPut(fills: FieldFill[], r: KeyedRelease): FindingDraft {
+  const fill = fills[0];
+  const where = whereOf(fill);
+  const after = dropPair(pairFor('PIN'), 'put');
+  return fieldFinding('mismatched-release', r, {
+    message: `${r.api}() releases ${r.field} (${r.key}) with the put_page family, but ${where} filled that field with ${fill.api}(): user-backed iterators' pages are pinned (release them with unpin_user_page(s), only if ${flagTest(commonFlag(fills))}) and kernel-backed iterators' pages carry no reference at all (release nothing)`,
+    acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: 'EXTRACT' },
+    path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}), filled by ${where} with extracted pages` }],
+    counters: { before: ledger(r.field, 'PIN', 'held', '', pairFor('PIN')), after: ledger(r.field, 'PIN', 'released with the wrong family', '', after), consequence: consequence(after, 'PIN') },
+    fixes: [],
+  });
+}

@@ -13,10 +13,22 @@
 // False-positive policy: a release whose count is the acquire's own result is
 // a no-op on failure and is not reported; a holder that the function also
 // fills by other means (plain assignment) is not tracked by name.
+//
+// A struct field filled with extracted pages (onFieldRelease) is unpinned by
+// a teardown only under the flag the filling function set beside them from
+// iov_iter_extract_will_pin() (`ap->args.is_pinned`), tested as meaning
+// pinned on every path to the unpin (or the iterator tested itself); a path
+// that did not test it, or took its other side, unpins pages that may hold
+// nothing. Judged only when every fill of the field is extracted and names
+// the same flag (a mode kept some other way, a bit in a flags word, is not
+// known here).
+import { commonFlag, KeyedRelease } from '../fields';
 import { consequence, dropPair, ledger, pairFor } from '../counters';
 import { holdsNothing } from '../ledger';
-import type { Family } from '../types';
-import type { Checker } from './checker';
+import { WILL_PIN_GUARD } from '../release-call';
+import type { Family, FieldFill } from '../types';
+import type { Checker, FindingDraft } from './checker';
+import { fieldFinding, fillSteps, flagTest, whereOf } from './field-report';
 import { cite } from '../cite';
 
 /** The page counters of a release of pages that hold nothing from this caller: the release takes what others hold. */
@@ -73,4 +85,25 @@ export const releaseWithoutReference: Checker = {
       });
     }
   },
+  onFieldRelease(fx, r, fills) {
+    return fills[0].mode === 'EXTRACT' && r.family !== 'put' ? extractedUnpin(fills, r) : undefined;
+  },
 };
+
+/** Extracted pages unpinned where the path did not test their flag as meaning pinned (a put is mismatched-release's). */
+function extractedUnpin(fills: FieldFill[], r: KeyedRelease): FindingDraft | undefined {
+  const fill = fills[0];
+  const flag = commonFlag(fills);
+  // an unpin is right on the paths that tested the flag (or the iterator) as meaning pinned
+  if (!flag || r.guards.every(g => g[flag.key] === flag.pinned || g[WILL_PIN_GUARD] === true)) return undefined;
+  const negated = r.guards.some(g => g[flag.key] === !flag.pinned || g[WILL_PIN_GUARD] === false);
+  const flagWhere = `${fill.function}()${fill.file ? ` in ${fill.file}` : ''} (line ${flag.range.start.line + 1})`;
+  const after = dropPair(pairFor('NONE'), 'unpin');
+  return fieldFinding('release-without-reference', r, {
+    message: `${r.api}() unpins ${r.field} (${r.key}) ${negated ? `on a path where ${flag.field} says the pages were not pinned` : `without testing ${flag.field}`}, but ${whereOf(fill)} filled that field with ${fill.api}(), which takes no reference at all on kernel-backed iterators, and set ${flag.field} from iov_iter_extract_will_pin() in ${flagWhere}: unpin only if (${flagTest(flag)})`,
+    acquire: fill.file ? undefined : { range: fill.range, api: fill.api, mode: 'EXTRACT' },
+    path: [...fillSteps(fill, r), { range: r.range, note: `${r.fn}(): ${r.api}(${r.field}) ${negated ? `under !${flag.field}` : `without ${flag.field} tested`}` }],
+    counters: { before: ledger(r.field, 'NONE', 'held', '', pairFor('NONE')), after: ledger(r.field, 'NONE', 'unpinned without a pin', '', after), consequence: consequence(after, 'NONE') },
+    fixes: [],
+  });
+}
