@@ -2,6 +2,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { CHECKERS } from '../../src/core/checkers';
+import { DEFAULT_SEVERITY } from '../../src/core/types';
 
 const SRC = path.join(__dirname, '..', '..', 'src');
 
@@ -43,6 +45,19 @@ describe('architecture invariants', () => {
       const text = fs.readFileSync(f, 'utf8');
       assert.ok(!/\(\?:?page\|folio\)\\b\|\\bbio_vec/.test(text), `${rel} spells the page-type pattern`);
       assert.ok(!/new RegExp\([^)]*ALL_API_NAMES/.test(text), `${rel} builds its own page-API prefilter`);
+    }
+  });
+
+  it('a finding is made by its code\'s checker: one per code, and no other core module names a code where a finding is built', () => {
+    const codes = Object.keys(DEFAULT_SEVERITY).filter(c => c !== 'analysis-incomplete');
+    assert.deepStrictEqual(CHECKERS.map(c => c.code).sort(), codes.sort());
+    for (const f of files(path.join(SRC, 'core'))) {
+      const rel = path.relative(SRC, f).split(path.sep).join('/');
+      if (rel.startsWith('core/checkers/')) continue;
+      const text = fs.readFileSync(f, 'utf8');
+      // (a `code:` property, or the first argument of a call: `finding('leaked-pages', …)`)
+      const built = codes.filter(c => new RegExp(`(\\bcode\\s*:\\s*|\\(\\s*)'${c}'`).test(text));
+      assert.deepStrictEqual(built, [], `${rel} builds findings of ${built.join(', ')}`);
     }
   });
 
