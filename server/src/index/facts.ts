@@ -13,7 +13,8 @@ import type { ArgMode, FieldFill, FileAnalysis, Settings } from '../core/types';
 import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
 import type { Analyse, TreeState } from './patch-compare';
-import { RELEVANT_BODY, RELEVANT_PARAMS, definitions } from './text';
+import { definitions } from './definitions';
+import { RELEVANT_BODY, RELEVANT_PARAMS } from './text';
 import type { ResultLookup, TreeIndex } from './tree';
 
 /** What other files of the tree say about a file. */

@@ -18,7 +18,7 @@ import { createHash } from 'crypto';
 import * as path from 'path';
 import type { AppliedPatch, FileChange, ParsedPatch, PatchProblem, SeriesApply } from '../core/patch/types';
 import { applySeries } from '../core/patch/apply';
-import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../core/patch/spans';
+import { FunctionSpan, findFunctionSpans, touchedFunctions } from './definitions';
 import { RELEASE_BY_NAME } from '../core/apis';
 import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';
 import { plural } from '../words';

@@ -8,6 +8,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { definitionNames, NOT_NAMES } from './definitions';
 import { classifyBytes } from './select';
 
 /** Files larger than this are not scanned (generated tables), with a note. */
@@ -72,9 +73,6 @@ export function listCFiles(root: string, notes: string[], headers = false): stri
   return out;
 }
 
-const isIdStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-const isId = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
-
 /** FNV-1a over the bytes (or the characters, for ASCII names: the same value). */
 export function hashBytes(b: Uint8Array, s: number, e: number): number {
   let h = 0x811c9dc5;
@@ -87,63 +85,14 @@ export function hashName(name: string): number {
   return h >>> 0;
 }
 
-const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__typeof__', 'defined']);
-const KW_HASHES = new Set([...KEYWORDS].map(hashName));
-const STATIC = Buffer.from('static');
+const KW_HASHES = new Set([...NOT_NAMES].map(hashName));
 
-function startsWithStatic(b: Uint8Array, p: number, end: number): boolean {
-  if (p + 6 > end) return false;
-  for (let i = 0; i < 6; i++) if (b[p + i] !== STATIC[i]) return false;
-  return p + 6 === end || !isId(b[p + 6]);
-}
-
-/**
- * Definition lines of one buffer: calls push(hash) for each non-static name
- * defined at column 0 (name followed by `(` on a line that starts with an
- * identifier, the return type before it or on the line above).
- */
+/** Definition lines of one buffer (definitions.ts definitionNames()): calls push(hash) for each name. */
 export function scanBuffer(b: Buffer, n: number, push: (hash: number) => void): void {
-  let prevStart = -1, p = 0;
-  while (p < n) {
-    let eol = b.indexOf(10, p);
-    if (eol < 0 || eol > n) eol = n;
-    if (isIdStart(b[p])) {
-      // the first '(' before any ';', '=', '{' on the line
-      let q = p;
-      while (q < eol) { const c = b[q]; if (c === 40 || c === 59 || c === 61 || c === 123) break; q++; }
-      if (q < eol && b[q] === 40) {
-        let e = q;
-        while (e > p && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
-        let s = e;
-        while (s > p && isId(b[s - 1])) s--;
-        if (s < e && isIdStart(b[s])) {
-          // a prototype on one line ends with ';'
-          let t = eol - 1;
-          while (t > q && (b[t] === 32 || b[t] === 9 || b[t] === 13)) t--;
-          const prototype = b[t] === 59;
-          let ok = !prototype;
-          let isStatic = startsWithStatic(b, p, eol);
-          if (ok && s === p) {
-            // name at column 0: the return type must be the previous line
-            if (prevStart < 0 || !isIdStart(b[prevStart])) ok = false;
-            else {
-              let pe = p - 1;
-              while (pe > prevStart && (b[pe - 1] === 32 || b[pe - 1] === 9 || b[pe - 1] === 13)) pe--;
-              const last = b[pe - 1];
-              if (last === 59 || last === 125 || last === 41 || last === 44 || last === 92) ok = false; // ; } ) , \ : not a type
-              isStatic = startsWithStatic(b, prevStart, p - 1);
-            }
-          }
-          if (ok && !isStatic) {
-            const h = hashBytes(b, s, e);
-            if (!KW_HASHES.has(h)) push(h);
-          }
-        }
-      }
-    }
-    prevStart = p;
-    p = eol + 1;
-  }
+  definitionNames(b, n, (s, e) => {
+    const h = hashBytes(b, s, e);
+    if (!KW_HASHES.has(h)) push(h);
+  });
 }
 
 /** What a file's definition hashes were computed from: unchanged stat, unchanged text. */

@@ -27,7 +27,8 @@ import {
 } from './cache';
 import { MAX_SCAN_BYTES, ScanOptions, ScanPart, ScanResult, definers, rescanFiles, scanTree } from './scan';
 import { PAGE_API_WORDS as API_WORDS } from '../core/apis';
-import { CATALOG, Definition, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, definitions, pageCallees } from './text';
+import { Definition, definitions } from './definitions';
+import { CATALOG, RELEVANT_BODY, RELEVANT_PARAMS, calledNames, pageCallees } from './text';
 
 export interface TreeIndexOptions {
   /** folder of the on-disk cache; null keeps summaries in memory only. Default: the XDG cache folder. */

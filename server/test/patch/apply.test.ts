@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseSeries } from '../../src/core/patch/mail';
 import { applyHunks, applySeries, inputLineOf, lineChanges, requiredFiles } from '../../src/core/patch/apply';
-import { findFunctionSpans, touchedFunctions } from '../../src/core/patch/spans';
+import { findFunctionSpans, touchedFunctions } from '../../src/index/definitions';
 
 const FIX = path.join(__dirname, '..', 'patch-fixtures');
 const UDMA = 'drivers/misc/udma/udma.c';

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { runGitCheck, runPatchCheck } from '../../src/index/patch-check';
 import { PatchCheckError } from '../../src/index/patch-compare';
 import { patchExitCode, patchReportJson, renderPatchReportText } from '../../src/index/patch-report';
-import { findFunctionSpans } from '../../src/core/patch/spans';
+import { findFunctionSpans } from '../../src/index/definitions';
 import { CallSite, FileAnalysis, Finding, Mode } from '../../src/core/types';
 
 const FIX = path.join(__dirname, '..', 'patch-fixtures');

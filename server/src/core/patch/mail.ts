@@ -17,8 +17,8 @@
 // server parses half-written patches, the CLI turns any problem into exit 2.
 // All line numbers here are 0-based, like the rest of the core.
 //
-// Beside them: spans.ts, the functions a text defines (by brace matching)
-// and the ones a set of changed lines touches; types.ts, the data.
+// Beside them: types.ts, the data. (The functions a text defines and those a
+// set of changed lines touches: index/definitions.ts.)
 import { locateDiff, parseDiff, unsafePath } from './diff';
 import type { ParsedPatch, PatchInput, PatchProblem, SeriesParse, SubjectTag } from './types';
 import { escapeRegExp } from '../syntax';

@@ -10,7 +10,7 @@
 // tree is not open: fragments.ts.
 import type { FileChange, LineSpan, ParsedPatch, PatchProblem, SeriesApply } from '../../core/patch/types';
 import { decodeHeaderWords } from '../../core/patch/mail';
-import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../../core/patch/spans';
+import { FunctionSpan, findFunctionSpans, touchedFunctions } from '../../index/definitions';
 import type { Code, FileAnalysis, Finding, Fix, Position, Range, Severity, TextEdit } from '../../core/types';
 import type { PatchMark, PatchReport, PatchSummary } from '../../index/patch-compare';
 import { findingMarkdown, hoverAt, HoverInfo } from './hover';
