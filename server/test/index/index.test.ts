@@ -11,8 +11,9 @@ import { analyseSource } from '../../src/core/analyse';
 import type { Finding } from '../../src/core/types';
 import { loadParser } from '../../src/host/treesitter';
 import { CACHE_FORMAT, SCAN_FORMAT, ScanFileStore } from '../../src/index/cache';
-import { definers, mergeScans, scanBuffer, scanTree } from '../../src/index/scan';
-import { definitions } from '../../src/index/text';
+import { definers, hashName, mergeScans, scanBuffer, scanTree } from '../../src/index/scan';
+import { definitions, NOT_NAMES } from '../../src/index/definitions';
+import { calledNames } from '../../src/index/text';
 import { TreeIndex, type TreeIndexOptions } from '../../src/index/tree';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -64,6 +65,17 @@ describe('tree index', function () {
       assert.deepStrictEqual(rel('xdev_unpin_all'), ['drivers/xdev/xdev_pages.c'], 'the static copy in ydev.c is not a definition for others');
       assert.deepStrictEqual(rel('arch_flush_user_pages').length, 4);
       assert.deepStrictEqual(rel('no_such_function'), []);
+    });
+
+    it('a word that names no function is no definition for the scan or the text, and no callee', () => {
+      for (const w of NOT_NAMES) {
+        const text = `int ${w}(void)\n{\n\tg();\n}\nint\n${w}(int a)\n{\n}\nvoid f(void)\n{\n\t${w}(x);\n}\n`;
+        const hashes: number[] = [];
+        scanBuffer(Buffer.from(text, 'latin1'), text.length, h => hashes.push(h));
+        assert.deepStrictEqual(hashes, [hashName('f')], w);
+        assert.deepStrictEqual([...definitions(text).keys()], ['f'], w);
+        assert.deepStrictEqual([...calledNames(text)].sort(), ['f', 'g'], w);
+      }
     });
 
     it('text definitions carry the return type line and end at the closing brace', () => {
