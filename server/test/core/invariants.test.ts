@@ -61,6 +61,16 @@ describe('architecture invariants', () => {
     }
   });
 
+  it('C function definitions are read from the text in index/definitions.ts only', () => {
+    for (const f of files(SRC)) {
+      const rel = path.relative(SRC, f).split(path.sep).join('/');
+      if (rel === 'index/definitions.ts') continue;
+      const text = fs.readFileSync(f, 'utf8');
+      // (the readers' own names, and the column-0 closing brace the fast one ends a body at)
+      assert.ok(!/\bfunction\s+(definitions|definitionNames|findFunctionSpans|bodyEnd)\s*\(|indexOf\('\\n\}'/.test(text), `${rel} reads function definitions from the text`);
+    }
+  });
+
   it('the patch report\'s comparison and rendering do no I/O (index/patch-check.ts reads the tree and runs git)', () => {
     for (const rel of ['index/patch-compare.ts', 'index/patch-report.ts']) {
       const text = fs.readFileSync(path.join(SRC, rel), 'utf8');
