@@ -60,6 +60,9 @@ describe('fixtures', () => {
       perCode.set(code, tally);
       const result = analyseSource(parser, text, {});
       const actual = new Map(result.findings.map(f => [`${f.range.start.line + 1}:${f.code}`, f]));
+      // each finding once: one release, one bug, one diagnostic (not one per way the model saw it)
+      const twice = result.findings.map(f => `${f.range.start.line + 1}:${f.range.start.character + 1}:${f.code}`).filter((k, i, all) => all.indexOf(k) !== i);
+      assert.deepStrictEqual(twice, [], `${rel}: reported more than once at the same place`);
       const missing = [...exp.expected].filter(k => !actual.has(k));
       const unexpected = [...actual.keys()].filter(k => !exp.expected.has(k));
       knownMisses.push(...[...exp.knownMiss].map(k => `${rel}:${k}`));

@@ -280,8 +280,12 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
     if (!by) continue;
     for (const c of CHECKERS) { const d = c.onFieldRelease?.(fx, r, by); if (d) byField.push(withSeverity(d)); }
   }
-  const fieldJudged = new Set(byField.map(f => `${f.function}\u0000${f.code}`));
-  findings.splice(0, findings.length, ...findings.filter(f => !(f.helper && fieldJudged.has(`${f.helper}\u0000${f.code}`))), ...byField);
+  // (a release the function's own simulation already reported with that code, by the acquire it saw, is not reported twice)
+  const at = (f: Finding) => `${f.code}\u0000${f.range.start.line}:${f.range.start.character}`;
+  const simulated = new Set(findings.filter(f => !f.helper).map(at));
+  const ownField = byField.filter(f => !simulated.has(at(f)));
+  const fieldJudged = new Set(ownField.map(f => `${f.function}\u0000${f.code}`));
+  findings.splice(0, findings.length, ...findings.filter(f => !(f.helper && fieldJudged.has(`${f.helper}\u0000${f.code}`))), ...ownField);
   // where stored pages are released later, and how callbacks are reached
   let installed: ReturnType<typeof installedCallbacks> | undefined;
   const explained = explainOwnership(out.callSites, findings, fieldStores, fieldReleases, () => (installed ??= installedCallbacks(root, local)), called,
