@@ -17,7 +17,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import type { AppliedPatch, FileChange, ParsedPatch, PatchProblem, SeriesApply } from '../core/patch/types';
-import { applySeries } from '../core/patch/apply';
+import { applySeries, lineChanges } from '../core/patch/apply';
 import { FunctionSpan, findFunctionSpans, touchedFunctions } from './definitions';
 import { RELEASE_BY_NAME } from '../core/apis';
 import { CallSite, Family, FileAnalysis, Finding, Mode } from '../core/types';
@@ -197,7 +197,7 @@ function matchBy<T>(before: T[], after: T[], keyB: (x: T) => string, keyA: (x: T
 function compareFindings(pre: Version | undefined, post: Version | undefined, conversions: Set<string>) {
   const b = pre?.analysis.findings ?? [];
   const a = post?.analysis.findings ?? [];
-  const m = matchBy(b, a, (f) => findingKey(f, pre!), (f) => findingKey(f, post!));
+  const m = rewordedOnEditedLines(matchBy(b, a, (f) => findingKey(f, pre!), (f) => findingKey(f, post!)), pre, post);
   if (conversions.size === 0 || m.gone.length === 0 || m.added.length === 0) return m;
   const added: Finding[] = [];
   for (const f of m.added) {
@@ -206,6 +206,27 @@ function compareFindings(pre: Version | undefined, post: Version | undefined, co
     if (i >= 0) m.pairs.push([m.gone.splice(i, 1)[0], f]); else added.push(f);
   }
   return { pairs: m.pairs, gone: m.gone, added };
+}
+
+/**
+ * A finding of the same code in the same function, on a line the change
+ * edited (one run of replaced lines holds the old line and the new one), is
+ * the finding that was there, worded for the new line (`put_page()` now
+ * `unpin_user_page()` on an unwind that still leaves a slot out): neither
+ * fixed nor introduced.
+ */
+function rewordedOnEditedLines<T extends { pairs: [Finding, Finding][]; gone: Finding[]; added: Finding[] }>(m: T, pre: Version | undefined, post: Version | undefined): T {
+  if (!pre || !post || m.gone.length === 0 || m.added.length === 0) return m;
+  const edits = lineChanges(pre.text, post.text).filter((c) => c.pre.end > c.pre.start && c.post.end > c.post.start);
+  const region = (line: number, side: 'pre' | 'post') => edits.findIndex((c) => line >= c[side].start && line < c[side].end);
+  const added: Finding[] = [];
+  for (const f of m.added) {
+    const r = region(f.range.start.line, 'post');
+    const i = r < 0 ? -1 : m.gone.findIndex((g) => g.code === f.code && g.function === f.function && region(g.range.start.line, 'pre') === r);
+    if (i >= 0) m.pairs.push([m.gone.splice(i, 1)[0], f]); else added.push(f);
+  }
+  m.added = added;
+  return m;
 }
 
 /** The conversions of a summary as compareFindings wants them, closed under chaining (A → B, B → C gives A → C). */

@@ -133,6 +133,15 @@ describe('patch: runPatchCheck', () => {
     assert.deepStrictEqual(report.patches[1].lines, ['no change to how pages are taken or released']);
   });
 
+  it('a finding of the same code on the line a patch edits is the one that was there, reworded: neither fixed nor introduced', async () => {
+    const before = ['int a(void)', '{', '\tn = pin_user_pages_fast(u, 1, 0, p);', '\tput_page(p[0]);', '}', ''].join('\n');
+    const after = before.replace('put_page(p[0])', 'release_pages(p, 1)');
+    const root = tmpTree({ 'x.c': before });
+    const report = await runPatchCheck({ patches: [{ name: 'still.diff', text: diffOf('x.c', before, after) }], treeRoot: root, analyse: fakeAnalyze });
+    assert.deepStrictEqual(report.findings.map((m) => [m.finding.range.start.line, m.finding.code, m.patch]), [[3, 'mismatched-release', 'unchanged']]);
+    assert.deepStrictEqual(report.patches.map((p) => [p.introduced.length, p.fixed.length]), [[0, 0]]);
+  });
+
   it('marks a fixed finding with the patch that fixed it, at its line before the series', async () => {
     const before = ['int a(void)', '{', '\tn = pin_user_pages_fast(u, 1, 0, p);', '\tput_page(p[0]);', '}', ''].join('\n');
     const after = before.replace('put_page(p[0])', 'unpin_user_pages(p, 1)');
