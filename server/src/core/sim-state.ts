@@ -310,7 +310,7 @@ export function addEffect(sim: SimContext, st: State, key: string, e: ParamEffec
   if (!st.effects.includes(key)) st.effects.push(key);
 }
 
-/** Release paths and unwinds: what each slot-counting name moved by (`i++`, `obj->nr += n`: 1; `i--`: -1). */
+/** A name that counts slots (PageSet.cover, State.slotOf) moved by d (`i++`, `obj->nr += n`: 1; `i--`: -1). */
 export function slotAdvance(st: State, name: string, d: number): void {
   const clamp = (x: number) => Math.max(-2, Math.min(2, x));
   for (const p of st.sets) if (p.cover && name in p.cover) p.cover[name] = clamp(p.cover[name] + d);
