@@ -11,10 +11,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
+import { collectGarbage } from '../host/gc';
 import { loadParser } from '../host/treesitter';
 import { type IndexStats, TreeIndex, resultLookup } from '../index/tree';
 import type { ScanResult } from '../index/scan';
@@ -228,19 +227,6 @@ export function checkParallel(files: SourceFile[], tree: string | undefined, set
       for (let k = 0; k < Math.max(1, Math.min(jobs, order.length)); k++) start();
     }, fail);
   });
-}
-
-/**
- * A full collection on this thread now. V8 collects an idle thread's heap
- * late: the main thread only waits for the workers, and the garbage of the
- * walk and of the scan's shares (tens of MB) would stay in the process's RSS
- * beside theirs. Skipped where V8 does not let a program ask for it.
- */
-function collectGarbage(): void {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    (vm.runInNewContext('gc') as () => void)();
-  } catch { /* not offered: V8 collects when it will */ }
 }
 
 /** The index statistics of the main thread's part: the scan, and the results it answered from the cache. */
