@@ -2,6 +2,7 @@
 // binary checks, decoding. Problems become notes, never exceptions.
 import * as fs from 'fs';
 import * as path from 'path';
+import { ownString } from '../host/memory';
 
 export interface SourceFile { display: string; abs: string; text?: string; note?: string }
 
@@ -19,8 +20,8 @@ export function walk(root: string, display: string, out: SourceFile[], seen = ne
   try { entries = fs.readdirSync(root, { withFileTypes: true }); } catch (e) { out.push({ display, abs: root, note: `unreadable folder: ${(e as Error).message}` }); return; }
   entries.sort((a, b) => ORDER.compare(a.name, b.name));
   for (const e of entries) {
-    const abs = path.join(root, e.name);
-    const disp = path.join(display, e.name);
+    const abs = ownString(path.join(root, e.name));
+    const disp = ownString(path.join(display, e.name));
     if (e.isSymbolicLink()) {
       let st: fs.Stats;
       try { st = fs.statSync(abs); } catch { continue; }

@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as os from 'os';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import type { Settings } from '../core/types';
-import { collectGarbage } from '../host/gc';
+import { collectGarbage } from '../host/memory';
 import { loadParser } from '../host/treesitter';
 import { type IndexStats, TreeIndex, resultLookup } from '../index/tree';
 import type { ScanResult } from '../index/scan';

@@ -14,6 +14,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
+import { ownString } from '../host/memory';
 import { AnalysisCache, analyseSource, type ExternalSummaries } from '../core/analyse';
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
@@ -310,7 +311,7 @@ export class TreeIndex {
         let yes = this.helperMemo.get(memo);
         if (yes === undefined) {
           yes = this.definersOf(name, from).some(i => this.apiRelevant(this.sliceOf(i, name), 1));
-          this.helperMemo.set(memo, yes);
+          this.helperMemo.set(ownString(memo), yes);
         }
         if (yes) return name;
       }
@@ -403,7 +404,8 @@ export class TreeIndex {
       if (!info || !ACQUIRE_RE.test(info.text)) return;
       for (const h of new Set([...info.text.matchAll(/->\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
         const l = heads.get(h);
-        if (l) l.push(f); else heads.set(h, [f]);
+        // (a name matched in the text would keep the whole text alive, long after the text cache let it go)
+        if (l) l.push(f); else heads.set(ownString(h), [f]);
       }
     };
     if (this.base) {
@@ -609,7 +611,8 @@ export class TreeIndex {
       // definitions that disagree (arch or config variants) give no summary
       if (sums.every(s => effectOf(s) === effectOf(sums[0]))) out = sums[0];
     }
-    if (!cyclic) this.resolved.set(memo, out ?? null);
+    // (kept as a string of its own: the key's pieces would stay with it)
+    if (!cyclic) this.resolved.set(ownString(memo), out ?? null);
     return out;
   }
 

@@ -26,7 +26,7 @@
 // between, one Analyst runs on the main thread instead.
 import * as os from 'os';
 import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
-import { collectGarbage } from '../host/gc';
+import { collectGarbage } from '../host/memory';
 import { Analyst, type Event, type Job, type JobResult, type Notice } from './analyst';
 
 const KIND = 'pinlens-analysis-thread';
