@@ -34,18 +34,21 @@ const KIND = 'pinlens-check-worker';
  * Each check worker's V8 heap bound, in MB (PINLENS_WORKER_HEAP_MB overrides
  * it). Without one V8 lets a busy thread's heap grow far past what it keeps
  * alive: two workers reached 430 MB of RSS on Linux 6.12 cold. What a worker
- * keeps alive on 6.12 is about 32 MB (a heap snapshot: its share of tree
- * texts, the scan's file list, code); the rest of the bound is room for one
- * file's analysis.
+ * kept alive halfway through 6.12 was 50 MB (a heap snapshot: tree texts 15,
+ * the scan 7, the field-name map 6 — most of it whole file texts behind
+ * matched names —, the function cache 6, resolved names 4); with the texts,
+ * the function cache and those names made smaller it is 30–50 MB over the
+ * run, and the rest of the bound is room for one file's analysis.
  */
-const WORKER_HEAP_MB = Number(process.env.PINLENS_WORKER_HEAP_MB) || 96;
+const WORKER_HEAP_MB = Number(process.env.PINLENS_WORKER_HEAP_MB) || 80;
 const WORKER_LIMITS = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 };
 /**
  * Characters of tree files' texts each worker's index keeps (the index's
  * default, 48M, would fill most of a bounded heap: the collector then runs
- * almost without pause). A text read again costs a read and a regex pass.
+ * almost without pause; 12M kept 15 MB of a worker's heap on 6.12). A text
+ * read again costs a read and a regex pass.
  */
-const WORKER_TEXT_CHARS = 12 * 1024 * 1024;
+const WORKER_TEXT_CHARS = 6 * 1024 * 1024;
 /** Runs of this many files (a whole tree) collect the main thread's garbage between their phases. */
 const BIG_RUN = 2000;
 /** Threads sharing the definition scan (the check workers only wait for it). */

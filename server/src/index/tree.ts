@@ -118,10 +118,12 @@ const MAX_MEMO = 20_000;
  * The per-function results kept across helper analyses: entries, the path
  * steps their findings and call sites carry, and the characters of their keys
  * (the function's text and its callees' summaries), in all. A check worker's
- * heap is bounded (96 MB): a step is a few hundred bytes, so about 10 MB of
- * results and 8 MB of keys at most.
+ * heap is bounded (80 MB): a step is a few hundred bytes, so about 5 MB of
+ * results and 4 MB of keys at most. (Twice as many, 10 MB in each worker of
+ * a whole-tree run, saved no CPU the runs on a loaded machine could tell
+ * apart: the slices of one file are analysed close together.)
  */
-const FUNCTION_CACHE = { entries: 2000, steps: 40_000, chars: 4_000_000 };
+const FUNCTION_CACHE = { entries: 1000, steps: 20_000, chars: 2_000_000 };
 
 /** Sets a memo entry, dropping the oldest beyond MAX_MEMO. */
 function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
