@@ -64,6 +64,14 @@ interface DocState {
   facts?: TreeFacts;
 }
 
+/**
+ * Characters of tree files' texts each folder's index keeps on an analysis
+ * thread (the index's default, 48M, is 50–100 MB of strings per thread, and a
+ * Check Workspace of a kernel tree fills it: two or three threads would be
+ * past the server's 300 MB alone). The CLI's workers keep as many.
+ */
+const TEXT_CACHE_CHARS = 12 * 1024 * 1024;
+
 interface FolderIndex { scan?: ScanResult; settings: Settings; changed: string[]; index?: TreeIndex }
 
 export class Analyst {
@@ -144,7 +152,7 @@ export class Analyst {
     const f = folder === undefined ? undefined : this.folders.get(folder);
     if (!f || folder === undefined) return undefined;
     if (!f.index) {
-      f.index = new TreeIndex(folder, parser, f.settings, f.scan ? { scan: f.scan } : {});
+      f.index = new TreeIndex(folder, parser, f.settings, { textCacheChars: TEXT_CACHE_CHARS, ...(f.scan ? { scan: f.scan } : {}) });
       if (f.changed.length) f.index.filesChanged(f.changed.splice(0));
       f.scan = undefined; // the index holds it
     }
