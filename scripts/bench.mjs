@@ -284,7 +284,8 @@ async function wholeRootRun(T, tmp, hook, runs, med) {
   const rg = med(rgMs);
   const line = (label, rs) => {
     const ms = med(rs.map(r => r.ms));
-    return `${label.padEnd(30)} median ${ms.toFixed(0).padStart(6)} ms  ${(ms / rg).toFixed(1).padStart(5)}x rg   peak RSS ${Math.max(...rs.map(r => r.rss)).toFixed(0)} MB`;
+    // the highest peak (the goal's measure) and each run's, as they vary with the load of the machine
+    return `${label.padEnd(30)} median ${ms.toFixed(0).padStart(6)} ms  ${(ms / rg).toFixed(1).padStart(5)}x rg   peak RSS ${Math.max(...rs.map(r => r.rss)).toFixed(0)} MB (runs: ${rs.map(r => r.rss.toFixed(0)).join(', ')}; median ${med(rs.map(r => r.rss)).toFixed(0)})`;
   };
   const s = cold[0].stats;
   console.log(`\nwhole tree: pinlens check --tree . . (${s.files} .c/.h files; ${s.selection.checked} checked: ${s.selection.namePageApi} name a page API, ${s.selection.callPageHelper} call a page helper; ${s.selection.skipped} skipped)`);
