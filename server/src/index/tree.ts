@@ -401,15 +401,7 @@ export class TreeIndex {
   private fieldHeads(): Map<string, string[]> {
     if (this.fillHeads) return this.fillHeads;
     const heads = new Map<string, string[]>();
-    const add = (f: string) => {
-      const info = this.info(f);
-      if (!info || !ACQUIRE_RE.test(info.text)) return;
-      for (const h of new Set([...info.text.matchAll(/->\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
-        const l = heads.get(h);
-        // (a name matched in the text would keep the whole text alive, long after the text cache let it go)
-        if (l) l.push(f); else heads.set(ownString(h), [f]);
-      }
-    };
+    const add = (f: string) => this.addHeads(heads, f);
     if (this.base) {
       const own = new Set(this.files?.keys() ?? []);
       for (const [h, fs] of this.base.fieldHeads()) {
@@ -425,6 +417,17 @@ export class TreeIndex {
       for (const f of files.sort()) add(f);
     }
     return (this.fillHeads = heads);
+  }
+
+  /** The field heads `f` names, if it names an acquire API, added to `heads` with it. */
+  private addHeads(heads: Map<string, string[]>, f: string): void {
+    const info = this.info(f);
+    if (!info || !ACQUIRE_RE.test(info.text)) return;
+    for (const h of new Set([...info.text.matchAll(/->\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
+      const l = heads.get(h);
+      // (a name matched in the text would keep the whole text alive, long after the text cache let it go)
+      if (l) l.push(f); else heads.set(ownString(h), [f]);
+    }
   }
 
   /**
@@ -536,6 +539,17 @@ export class TreeIndex {
     if (this.base) { this.base.filesChanged(files); return; }
     if (this.scan) this.scan = rescanFiles(this.scan, this.absRoot, files);
     this.invalidate();
+    // the field heads each changed file names, read again (a file that now fills a field, or no longer does)
+    const heads = this.fillHeads;
+    if (heads) {
+      const changed = new Set(files.map(f => path.resolve(f)));
+      for (const [h, fs] of heads) {
+        const kept = fs.filter(f => !changed.has(f));
+        if (kept.length) heads.set(h, kept); else heads.delete(h);
+      }
+      for (const f of changed) if (f.endsWith('.c')) this.addHeads(heads, f);
+      for (const l of heads.values()) l.sort();
+    }
   }
 
   private ensureScan(): ScanResult {

@@ -74,6 +74,30 @@ describe('index: struct fields filled in another file', () => {
     assert.match(r.findings[0].message, /xt_map\(\) in drivers\/xt\/core\/xt_map\.c/);
   });
 
+  it('a file that comes to fill the field beyond the folder counts once the index is told it changed', async () => {
+    const parser = await loadParser();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pinlens-fields-tree-'));
+    try {
+      fs.cpSync(TREE, root, { recursive: true });
+      const file = path.join(root, 'drivers', 'xt', 'release', 'xt_release.c');
+      const keys = ['struct xt_buf.pages'];
+      const index = new TreeIndex(root, parser, {}, { cacheDir: fs.mkdtempSync(path.join(cacheDir, 'x-')) });
+      const modes = () => index.fieldFillsFor(file, keys).map(f => [f.mode, f.file]).sort();
+      assert.deepStrictEqual(modes(), [['PIN', path.join('drivers', 'xt', 'core', 'xt_map.c')]]);
+      // a new filler in a third folder, taking references
+      const extra = path.join(root, 'drivers', 'xt', 'extra', 'xt_more.c');
+      fs.mkdirSync(path.dirname(extra), { recursive: true });
+      fs.writeFileSync(extra, fs.readFileSync(path.join(root, 'drivers', 'xt', 'core', 'xt_map.c'), 'utf8')
+        .replace(/\bxt_map\b/g, 'xt_more').replace('pin_user_pages_fast(', 'get_user_pages_fast(').replace('unpin_user_pages(', 'release_pages('));
+      index.filesChanged([extra]);
+      assert.deepStrictEqual(modes(), [['GET', path.join('drivers', 'xt', 'extra', 'xt_more.c')], ['PIN', path.join('drivers', 'xt', 'core', 'xt_map.c')]]);
+      // and gone again
+      fs.rmSync(extra);
+      index.filesChanged([extra]);
+      assert.deepStrictEqual(modes(), [['PIN', path.join('drivers', 'xt', 'core', 'xt_map.c')]]);
+    } finally { fs.rmSync(root, { recursive: true, force: true }); }
+  });
+
   it('a view of the tree (a patch side) sees its own files beyond the folder, and its index the disk', async () => {
     const parser = await loadParser();
     const file = path.join(TREE, 'drivers', 'xt', 'release', 'xt_release.c');
