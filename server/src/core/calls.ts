@@ -124,7 +124,9 @@ export function evalCall(sim: SimContext, st: State, call: Node): Val {
       // `sg_alloc_table_from_pages(&obj->sgt, pages, …)`): the field holds the pages now
       // (an entry of a walk, `for_each_sg(chunk->page_list, sg, …) sg_set_page(sg, …)`: of the table walked)
       const sgEntry = name === 'sg_set_page' && args[0] ? norm(strip(args[0]).text).replace(/^&/, '') : '';
-      const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? (sgEntry.includes('->') ? sgEntry : sgTableWalked(sim, sgEntry) ?? sgEntry) : sgTablePath(args[0])) : '';
+      // (or a pointer to one of a field's entries, `sg = &op->op_sg[n + j]; sg_set_page(sg, …)`)
+      const into = st.derived[sgEntry]?.endsWith('+') && st.derived[sgEntry].includes('->') ? st.derived[sgEntry].slice(0, -1) : undefined;
+      const entry = owner.owner === 'sg table' && owner.arg > 0 && args[0] ? (name === 'sg_set_page' ? (sgEntry.includes('->') ? sgEntry : sgTableWalked(sim, sgEntry) ?? into ?? sgEntry) : sgTablePath(args[0])) : '';
       if (entry.includes('->')) recordFieldStore(sim, entry, st.sets[idx], call, true);
     }
     forgetAddressed(st, args);

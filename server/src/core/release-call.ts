@@ -195,8 +195,8 @@ function fieldReleased(ev: ReleaseEvent, field: string): State['relFields'][stri
   return { line: ev.node.startPosition.row + 1, api: ev.viaHelper ? `${ev.viaHelper}()` : `${ev.api}()`, count: ev.count ?? '', field, at: ev.node.id, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) };
 }
 
-const PFN_TO_PAGE = new Set(['pfn_to_page', 'phys_to_page', 'pfn_folio']);
-/** Locals the function assigns from a pfn or physical address read out of a struct field (`page = pfn_to_page(obj->pfns[i])`). */
+const PFN_TO_PAGE = new Set(['pfn_to_page', 'phys_to_page', 'pfn_folio', 'sg_page']);
+/** Locals the function assigns from a pfn, physical address or sg entry read out of a struct field (`page = pfn_to_page(obj->pfns[i])`, `page = sg_page(&obj->sg[i])`). */
 const pfnLocals = perFunction((sim) => {
   const out = new Set<string>();
   for (const a of sim.def.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
@@ -211,8 +211,8 @@ export function untrackedRelease(sim: SimContext, st: State, holder: string, ev:
   // (a field's release is told its mode by the field's fills, in analyse.ts)
   noteRelease(sim, ev, 'unknown');
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(sim, st, holder, ev);
-  // a local found again from a slot of a field's array of pfns or physical addresses
-  // (`page = pfn_to_page(mem->hpas[i] >> PAGE_SHIFT)`): that field's page. (Not a plain
+  // a local found again from a slot of a field's array of pfns, physical addresses or sg entries
+  // (`page = pfn_to_page(mem->hpas[i] >> PAGE_SHIFT)`, `page = sg_page(&ro->op_sg[i])`): that field's page. (Not a plain
   // `page = obj->pages[i]`: such arrays also hold page-cache pages the file puts there.)
   const slotOf = st.derived[holder];
   if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio' && pfnLocals(sim).has(holder)) recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
