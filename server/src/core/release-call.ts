@@ -216,8 +216,11 @@ export function untrackedRelease(sim: SimContext, st: State, holder: string, ev:
   // `page = obj->pages[i]`: such arrays also hold page-cache pages the file puts there.)
   const slotOf = st.derived[holder];
   if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio' && pfnLocals(sim).has(holder)) recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
-  // a local holding a field's whole array (`pvec = obj->userptr.pvec; unpin_user_pages(pvec, n)`): that field's pages
-  if (!holder.includes('->') && slotOf && !slotOf.endsWith('+') && /^[A-Za-z_]\w*->[\w>.-]+$/.test(slotOf) && ev.family !== 'bio') recordFieldRelease(sim, st, slotOf, ev);
+  // a local holding a field's whole array, released as an array (`pvec = obj->userptr.pvec; unpin_user_pages(pvec, n)`):
+  // that field's pages. (Not one page read from a field, `page = map->page; put_page(page)`: such a field may hold a
+  // reference the file took itself on a pinned page, `get_page()`.)
+  const asArray = !!ev.release && (ev.release.array || ev.release.countArg >= 0);
+  if (!holder.includes('->') && slotOf && !slotOf.endsWith('+') && asArray && /^[A-Za-z_]\w*->[\w>.-]+$/.test(slotOf) && ev.family !== 'bio') recordFieldRelease(sim, st, slotOf, ev);
   // a local copied from a field (`pages = obj->pages`) releases the field's pages
   const from = st.derived[holder];
   if (from && from.includes('->') && !from.endsWith('+') && ev.whole && !st.relFields[from]) {
