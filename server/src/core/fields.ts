@@ -238,10 +238,13 @@ export function escapes(name: string, fns: FunctionDef[]): boolean {
   });
 }
 
+/** Words before a parenthesis that are not calls (`if (obj)`, `sizeof(*obj)`). */
+const NOT_CALLS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'alignof', '_Alignof', 'defined', 'do', 'else', 'case']);
+
 /** The functions `text` calls with one of `vars` (or its address) as an argument. */
 export function givenTo(text: string, vars: string[]): string[] {
   const arg = new RegExp(`\\b(\\w+)\\s*\\(([^;{}]*?[(,]\\s*)?&?\\s*(${vars.join('|')})\\s*[,)]`, 'g');
-  return [...text.matchAll(arg)].map(m => m[1]);
+  return [...text.matchAll(arg)].map(m => m[1]).filter(c => !NOT_CALLS.has(c));
 }
 
 /**

@@ -88,6 +88,11 @@ export interface FieldContext {
   counts: Map<string, string>;
   /** fields whose pages the filling function also gave to an owner (an sg table, an skb, a bio): scratch arrays */
   scratch: Set<string>;
+  /**
+   * fields a function of the file fills for its caller and leaves filled when it succeeds (its summary
+   * acquires into a parameter's field, and keeps nothing there when it fails): key -> that function
+   */
+  keptOnSuccess: Map<string, string>;
 }
 
 export interface Checker {

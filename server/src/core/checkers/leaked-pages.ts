@@ -234,7 +234,7 @@ export const leakedPages: Checker = {
   },
   onFileEnd(fx) {
     const never = neverReleased(fx.ownFills, fx.released, fx.fns, fx.text);
-    return [...never.findings, ...freedHolding(fx.frees, fx.fills, fx.released, fx.fns, fx.scratch, never.keys), ...countDropped(fx.resets, fx.fills, fx.fns, fx.counts, fx.scratch)];
+    return [...never.findings, ...freedHolding(fx.frees, fx.fills, fx.released, fx.fns, fx.scratch, never.keys, fx.keptOnSuccess), ...countDropped(fx.resets, fx.fills, fx.fns, fx.counts, fx.scratch)];
   },
 };
 
@@ -255,7 +255,7 @@ const TEARDOWN_NAME = /(^|_)(put|release|free|unmap|unpin|cleanup|clean_up|destr
  * array, `sg_set_page(sg, pages[i], …)`). Elsewhere another function
  * may have released the pages before this path frees the array.
  */
-function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], scratch: Set<string>, atFill: Set<string>): FindingDraft[] {
+function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<string>, fns: FunctionDef[], scratch: Set<string>, atFill: Set<string>, kept: Map<string, string>): FindingDraft[] {
   const out: FindingDraft[] = [];
   for (const f of frees) {
     const struct = /^struct (\w+)\./.exec(f.key)?.[1];
@@ -264,16 +264,37 @@ function freedHolding(frees: FieldFree[], fills: FieldFill[], released: Set<stri
       && !!struct && !atFill.has(f.key) && !fns.some(g => movedOrReleased(g, struct, fieldHead(f.key)));
     const nowhere = !f.ownFill && !f.releasedBelow;
     const twin = nowhere && !scratch.has(f.key) ? releasingTwin(fns, f) : undefined;
-    if (nowhere && !twin && !unreleased()) continue;
+    const onlyOnFailure = nowhere && !twin && !scratch.has(f.key) && !!struct ? releasedOnlyWhereFillFails(fns, f, struct, kept) : undefined;
+    if (nowhere && !twin && !onlyOnFailure && !unreleased()) continue;
     const by = oneModeFills(fills, f.key);
     if (!by) continue;
     const fill = by[0];
     out.push(fieldFinding('leaked-pages', f, {
       fixes: [], path: [{ range: f.range, note: `${f.api}(${f.field}) before this path released the pages in it` }],
-      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldWords(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${twin ? `before this path released them (${twin}() releases them before it frees that array)` : nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
+      message: `${f.api}() frees ${f.field} (${f.key}), which holds pages ${heldWords(fill.mode)} by ${fill.api}() in ${whereOf(fill)}, ${twin ? `before this path released them (${twin}() releases them before it frees that array)` : onlyOnFailure ? `and this file releases that field only where ${onlyOnFailure}() fails, never after it succeeds` : nowhere ? 'and no function of this file releases that field' : 'before this path released them'}: the pages are lost with the array${fill.mode === 'GET' ? '' : ' and stay pinned'}`,
     }));
   }
   return out;
+}
+
+/**
+ * The field's pages are released in this file only inside the function that
+ * fills it for its caller, which keeps them there when it succeeds (its
+ * summary) and releases them itself when it fails: after a success nothing
+ * in the file releases them, so the free loses them (a teardown whose
+ * release went missing: `orangefs_bufmap_unmap()` emptied). Not where the
+ * freeing function calls the filler or a releaser, nor where the object goes
+ * to a function of another file that may release it. The filler's name, or
+ * undefined.
+ */
+function releasedOnlyWhereFillFails(fns: FunctionDef[], f: FieldFree, struct: string, kept: Map<string, string>): string | undefined {
+  const filler = kept.get(f.key);
+  if (!filler) return undefined;
+  const releasers = releasersOf(fns, releaseOf(fieldHead(f.key)));
+  if (!releasers.size || [...releasers].some(r => r !== filler)) return undefined;
+  const own = fns.find(g => g.name === f.fn);
+  if (!own || callsReleaser(own, new Set([filler])) || escapes(struct, fns)) return undefined;
+  return filler;
 }
 
 /**
@@ -348,8 +369,10 @@ function neverReleased(fills: FieldFill[], released: Set<string>, fns: FunctionD
     seen.add(f.key);
     const struct = /^struct (\w+)\./.exec(f.key)?.[1];
     if (!struct || !privateStruct(text, struct)) continue;
-    // stored slot by slot (`obj->folios[i] = folio`): a view of pages some other holder keeps
-    if (/^[^=;]*\]\s*=/.test(text.slice(offsetOf(text, f.range.start), offsetOf(text, f.range.end)))) continue;
+    // stored slot by slot (`obj->folios[i] = folio`), or a window into another field (`d->page_array = &obj->page_array[off]`):
+    // a view of pages some other holder keeps
+    const stored = text.slice(offsetOf(text, f.range.start), offsetOf(text, f.range.end));
+    if (/^[^=;]*\]\s*=/.test(stored) || /^[^=;]*=\s*&?\s*[A-Za-z_]\w*\s*->/.test(stored)) continue;
     if (escapes(struct, fns)) continue;
     const head = fieldHead(f.key);
     if (fns.some(g => movedOrReleased(g, struct, head))) continue;
