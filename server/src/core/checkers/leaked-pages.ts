@@ -41,7 +41,9 @@
 // from the facts of core/fields.ts): pages stored in a field of a struct
 // private to the file that no function of the file releases, moves on or
 // gives away, reported at the fill (below: `neverReleased`); a field's array
-// freed on a path that did not release its pages first (`freedHolding`); a
+// freed on a path that did not release its pages first (`freedHolding`; also
+// where the only releases of the field are the filling function's own cleanup
+// when it fails, `releasedOnlyWhereFillFails`); a
 // field's count set to 0 by a teardown that released nothing
 // (`countDropped`). False-positive policy: the last two only where the
 // field's fills hold pages of one mode and none is an sg table; a field whose
