@@ -12,7 +12,7 @@ import { ACQUIRE_BY_NAME, BIO_PAGES, BVEC_KEY, CONTAINER_FREES, HARMLESS, MAPS_W
 import { WILL_PIN_GUARD } from './release-call';
 import { rootOf } from './sim-state';
 import type { FunctionDef, Node } from './syntax';
-import { rangeOf } from './syntax';
+import { codeText, rangeOf } from './syntax';
 import type { Family, FieldFill, FieldFlag, Mode, Range } from './types';
 
 /** A field release of a function, keyed (see fieldKey); `guards` by flag key (see SimResult.fieldReleases). */
@@ -204,7 +204,7 @@ export const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|kvfree_sensiti
  * move on: `batch_from_pages(b, user->upages, n)`).
  */
 export function movedOrReleased(g: FunctionDef, name: string, head: string): boolean {
-  const t = g.body.text;
+  const t = codeText(g.body);
   if (new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)${head}\\b`).test(t)) return true;
   const vars = structVars(g.node.text, name);
   if (!vars.length) return false;
@@ -234,7 +234,7 @@ export function escapes(name: string, fns: FunctionDef[]): boolean {
   const local = new Set(fns.map(f => f.name));
   return fns.some(f => {
     const vars = structVars(f.node.text, name);
-    return vars.length > 0 && givenTo(f.node.text, vars).some(c => !local.has(c) && !KEEPS_NOTHING.test(c));
+    return vars.length > 0 && givenTo(codeText(f.node), vars).some(c => !local.has(c) && !KEEPS_NOTHING.test(c));
   });
 }
 
@@ -263,7 +263,7 @@ export function releasingTwin(fns: FunctionDef[], f: FieldFree): string | undefi
   if (releasers.has(own.name) || callsReleaser(own, releasers)) return undefined;
   return fns.find(g => {
     if (g.name === own.name) return false;
-    const r = release.exec(g.body.text), x = free.exec(g.body.text);
+    const r = release.exec(codeText(g.body)), x = free.exec(codeText(g.body));
     return !!r && !!x && r.index < x.index;
   })?.name;
 }
@@ -272,10 +272,10 @@ export function releasingTwin(fns: FunctionDef[], f: FieldFree): string | undefi
 export const releaseOf = (head: string) => new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)\\s*${head}\\b`);
 
 /** The functions of the file whose body holds such a release. */
-export const releasersOf = (fns: FunctionDef[], release: RegExp) => new Set(fns.filter(g => release.test(g.body.text)).map(g => g.name));
+export const releasersOf = (fns: FunctionDef[], release: RegExp) => new Set(fns.filter(g => release.test(codeText(g.body))).map(g => g.name));
 
 /** `fn` calls one of them. */
-export const callsReleaser = (fn: FunctionDef, releasers: Set<string>) => [...fn.body.text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].some(m => releasers.has(m[1]));
+export const callsReleaser = (fn: FunctionDef, releasers: Set<string>) => [...codeText(fn.body).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].some(m => releasers.has(m[1]));
 
 /** The struct is defined in this file (not in a header another file includes). */
 export const privateStruct = (text: string, struct: string) => new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(text);

@@ -332,3 +332,35 @@ export function nestsDeeperThan(n: Node, limit: number): boolean {
     c.delete();
   }
 }
+
+const codeMemo = new WeakMap<object, Map<number, string>>();
+
+/**
+ * A node's text with its comments blanked (same length, newlines kept): what a
+ * text-level reading of a function (a release call named in it, a call the
+ * object goes to) must not find in `/* unpin_user_pages(b->pages, n) went missing *\/`.
+ */
+export function codeText(n: Node): string {
+  let memo = codeMemo.get(n.tree);
+  if (!memo) codeMemo.set(n.tree, memo = new Map());
+  let t = memo.get(n.id);
+  if (t === undefined) {
+    const comments = n.descendantsOfType('comment');
+    t = n.text;
+    if (comments.length) {
+      // (found by their own text, in order: no byte or code-unit offsets to convert)
+      let from = 0;
+      let out = '';
+      for (const c of comments) {
+        if (!c) continue;
+        const at = t.indexOf(c.text, from);
+        if (at < 0) continue;
+        out += t.slice(from, at) + c.text.replace(/[^\n]/g, ' ');
+        from = at + c.text.length;
+      }
+      t = out + t.slice(from);
+    }
+    memo.set(n.id, t);
+  }
+  return t;
+}

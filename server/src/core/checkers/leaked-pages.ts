@@ -57,7 +57,7 @@ import {
 } from '../fields';
 import { leakFixes } from '../fixes';
 import { mayHold } from '../ledger';
-import { callArgs, norm } from '../syntax';
+import { callArgs, codeText, norm } from '../syntax';
 import type { FunctionDef, Node } from '../syntax';
 import type { LoopInfo } from '../cfg';
 import type { AcquireSite, PageSet, State } from '../ledger';
@@ -326,7 +326,7 @@ function countDropped(resets: CountReset[], fills: FieldFill[], fns: FunctionDef
     if (!struct || !fn || scratch.has(key) || r.released.includes(key)) continue;
     const by = oneModeFills(fills, key);
     if (!by || by.some(x => !x.file && x.function === fn.name)) continue;
-    const body = fn.body.text;
+    const body = codeText(fn.body);
     const before = body.slice(0, r.offset);
     const tests = new RegExp(`\\b(if|while)\\s*\\([^;{]*(->|\\.)\\s*(${countHead}|${head})\\b`).test(before);
     if (!tests && !TEARDOWN_NAME.test(fn.name)) continue;
@@ -338,7 +338,7 @@ function countDropped(resets: CountReset[], fills: FieldFill[], fns: FunctionDef
     if (givenTo(body, [root]).some(c => !local.has(c) && !KEEPS_NOTHING.test(c) && !HARMLESS.has(c))) continue;
     // a reset the file calls after releasing the field (`unpin_user_pages(b->pages, b->nr); batch_reset(b);`)
     const after = new RegExp(`\\b${fn.name}\\s*\\(`);
-    if (fns.some(g => { const t = g.body.text, x = release.exec(t), y = after.exec(t); return !!x && !!y && x.index < y.index; })) continue;
+    if (fns.some(g => { const t = codeText(g.body), x = release.exec(t), y = after.exec(t); return !!x && !!y && x.index < y.index; })) continue;
     const fill = by[0];
     out.push(fieldFinding('leaked-pages', r, {
       fixes: [], path: [{ range: r.range, note: `${r.count} = 0 while ${head} may still hold pages` }],
