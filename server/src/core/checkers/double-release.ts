@@ -40,7 +40,7 @@
 import { CONTAINER_FREES, RELEASE_BY_NAME, RELEASE_NAMES } from '../apis';
 import { consequence, dropPair, ledger, pairFor } from '../counters';
 import { KeyedRelease, otherFamily } from '../fields';
-import { callArgs, calleeName, declaratorName, escapeRegExp, norm } from '../syntax';
+import { callArgs, calleeName, escapeRegExp, functionsOf, norm } from '../syntax';
 import type { Node } from '../syntax';
 import type { FieldFill } from '../types';
 import type { CheckContext, Checker, FindingDraft, ReleaseEvent } from './checker';
@@ -220,11 +220,9 @@ function loopReuse(cx: CheckContext, field: string, count: string): string | und
   const pi = cx.fn.params.findIndex(p => p.name === field.slice(0, field.indexOf('->')));
   if (pi < 0) return undefined;
   const zeroed = zeroing(count);
-  const fns = new Map<string, Node>();
-  for (const f of cx.fn.node.tree.rootNode.descendantsOfType('function_definition')) {
-    const name = f ? declaratorName(f.childForFieldName('declarator')) : undefined;
-    if (f && name) fns.set(name, f);
-  }
+  const defs = functionsOf(cx.fn.node.tree.rootNode);
+  const fns = new Map(defs.map(d => [d.name, d]));
+  const byNode = new Map(defs.map(d => [d.node.id, d]));
   const calls = cx.fn.node.tree.rootNode.descendantsOfType('call_expression');
   let level: { name: string; index: number; via: string[] }[] = [{ name: cx.fn.name, index: pi, via: [] }];
   const seen = new Set([cx.fn.name]);
@@ -238,7 +236,8 @@ function loopReuse(cx: CheckContext, field: string, count: string): string | und
         const obj = arg.replace(/^&/, '').split('->')[0];
         let caller: Node | null = c.parent;
         while (caller && caller.type !== 'function_definition') caller = caller.parent;
-        const by = declaratorName(caller?.childForFieldName('declarator') ?? null);
+        const def = caller ? byNode.get(caller.id) : undefined;
+        const by = def?.name;
         for (let p = c.parent; p; p = p.parent) {
           if (p.type === 'function_definition') break;
           if (!LOOP_TYPES.has(p.type)) continue;
@@ -247,7 +246,7 @@ function loopReuse(cx: CheckContext, field: string, count: string): string | und
           if (new RegExp(`\\b${obj}\\s*=[^=]`).test(p.text) || new RegExp(`\\b${obj}\\b`).test(header) || leavesAfter(c, p)) break;
           // (a loop that resets the count itself, or through a function of the file it calls — not on a way out of the loop)
           const resets = p.descendantsOfType(['assignment_expression', 'call_expression']).some(n => !!n && !leavesAfter(n, p) && (n.type === 'assignment_expression'
-            ? zeroed.test(`${n.text};`) : calleeName(n) !== name && zeroed.test(fns.get(calleeName(n) ?? '')?.text ?? '')));
+            ? zeroed.test(`${n.text};`) : calleeName(n) !== name && zeroed.test(fns.get(calleeName(n) ?? '')?.node.text ?? '')));
           if (resets) break;
           // (the caller by name: a line of another function would go stale in this function's cached result)
           const down = name === cx.fn.name ? [] : [name, ...via];
@@ -255,22 +254,13 @@ function loopReuse(cx: CheckContext, field: string, count: string): string | und
           return `${cx.fn.name}() is called in a loop${by ? ` of ${by}()` : ''}${chain} with the same ${obj} each time`;
         }
         // not in a loop: the caller passes its own parameter on
-        const params = caller ? functionParams(caller) : [];
-        const ci = params.indexOf(obj);
+        const ci = def ? def.params.findIndex(p => p.name === obj) : -1;
         if (by && ci >= 0 && !seen.has(by)) { seen.add(by); next.push({ name: by, index: ci, via: name === cx.fn.name ? [] : [name, ...via] }); }
       }
     }
     level = next;
   }
   return undefined;
-}
-
-/** The parameter names of a function definition, in order. */
-function functionParams(def: Node): string[] {
-  const decl = def.childForFieldName('declarator');
-  const fd = decl?.type === 'function_declarator' ? decl : decl?.descendantsOfType('function_declarator')[0];
-  const list = fd?.childForFieldName('parameters');
-  return (list?.namedChildren ?? []).map(p => (p ? declaratorName(p.childForFieldName('declarator')) : undefined) ?? '');
 }
 
 /**
