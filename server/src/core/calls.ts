@@ -9,7 +9,7 @@ import {
 import { ledger, pairFor } from './counters';
 import type { ReleaseEvent } from './checkers/checker';
 import { ALL_OUTCOMES, AcquireSite, Outcome, PageSet, State, mayHold, newSet, pushStep } from './ledger';
-import { callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
+import { addressedName, callArgs, calleeName, isNullLiteral, norm, rangeOf, strip } from './syntax';
 import type { Node } from './syntax';
 import type { FunctionSummary, Mode, ParamEffect } from './types';
 import { zeroedCall } from './zeroed';
@@ -359,8 +359,8 @@ function recordFieldStore(sim: SimContext, field: string, set: PageSet, node: No
 /** A local whose address a call is given may be written there (`&same_page`): its value is not known any more. */
 function forgetAddressed(st: State, args: Node[]): void {
   for (const a of args) {
-    const s = strip(a);
-    if (s.type === 'pointer_expression' && s.text.startsWith('&')) forgetValue(st, norm(s.text.slice(1)));
+    const v = addressedName(a);
+    if (v) forgetValue(st, v);
   }
 }
 

@@ -5,7 +5,7 @@ import { BIO_ADD, KERNEL_ITER_PREDICATES, RELEASE_BY_NAME, WILL_PIN_PREDICATES }
 import type { LoopInfo } from './cfg';
 import { pairFor } from './counters';
 import { ALL_OUTCOMES, AcquireSite, Outcome, State, cloneState, mayHold } from './ledger';
-import { callArgs, calleeName, norm, strip } from './syntax';
+import { addressedName, callArgs, calleeName, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { knownZeroField } from './zeroed';
 import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop } from './sim-state';
@@ -210,8 +210,8 @@ export function assume(sim: SimContext, st: State, cond: Node, truth: boolean): 
     // a bio add that failed merged nothing: the `same_page` it was given last says false (block/bio.c sets it
     // only while merging, and clears it when the merge is refused)
     if (name && BIO_ADD.has(name) && !truth) {
-      const x = args.length ? strip(args[args.length - 1]) : undefined;
-      if (x?.type === 'pointer_expression' && x.text.startsWith('&')) st.bools[norm(x.text.slice(1))] = false;
+      const flag = args.length ? addressedName(args[args.length - 1]) : undefined;
+      if (flag) st.bools[flag] = false;
       return [st];
     }
     if (c.id in st.temps) {

@@ -364,3 +364,9 @@ export function codeText(n: Node): string {
   }
   return t;
 }
+
+/** The variable (or field path) an argument gives the address of (`&same_page` -> `same_page`), normalised; undefined for anything else. */
+export function addressedName(n: Node): string | undefined {
+  const s = strip(n);
+  return s.type === 'pointer_expression' && s.text.startsWith('&') ? norm(s.text.slice(1)) : undefined;
+}
