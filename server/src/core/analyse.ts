@@ -8,7 +8,7 @@ import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, FieldContext, FindingDraft, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { sameSlotJustBefore } from './checkers/double-release';
-import { CountReset, countsOfPageFields, FieldFree, fieldKey, flagNamesIn, flagOf, guardKeys, judgedFills, KeyedRelease } from './fields';
+import { CountReset, countsOfPageFields, FieldFree, fieldKey, flagNamesIn, flagOf, guardKeys, judgedFills, keptOnSuccess, KeyedRelease } from './fields';
 import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
 import { applySettings, overSizeLimit } from './settings';
@@ -269,17 +269,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
     && c.handoffs.some(h => owners.test(h.kind)))).map(fs => fs.key));
   // the checkers' file-level hooks: what becomes of the pages the fields hold, then each
   // teardown's release of a field judged by how the field was filled
-  // the fields a function fills for its caller and leaves filled on success (`orangefs_bufmap_map()`: acquires into bufmap->page_array)
-  const keptOnSuccess = new Map<string, string>();
-  for (const sum of out.summaries) {
-    const def = fns.find(f => f.name === sum.name);
-    for (const e of sum.params) {
-      if (!def || e.effect !== 'acquires' || !e.always || e.keptOnError || (e.mode !== 'PIN' && e.mode !== 'GET')) continue;
-      const key = fieldKey(def, e.name);
-      if (key && !keptOnSuccess.has(key)) keptOnSuccess.set(key, sum.name);
-    }
-  }
-  const fx: FieldContext = { text, fns, ownFills, fills: [...ownFills, ...fills], released: releasedKeys, frees: fieldFrees, resets: countResets, counts, scratch, keptOnSuccess };
+  const fx: FieldContext = { text, fns, ownFills, fills: [...ownFills, ...fills], released: releasedKeys, frees: fieldFrees, resets: countResets, counts, scratch, keptOnSuccess: keptOnSuccess(out.summaries, fns) };
   for (const c of CHECKERS) if (c.onFileEnd) findings.push(...c.onFileEnd(fx).map(withSeverity));
   // a helper the file calls by name is judged by its field too: its callers hold no page set
   // for the field (filled in another function); where one did, the finding at that call gives way

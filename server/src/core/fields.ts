@@ -13,7 +13,7 @@ import { WILL_PIN_GUARD } from './release-call';
 import { rootOf } from './sim-state';
 import type { FunctionDef, Node } from './syntax';
 import { codeText, rangeOf } from './syntax';
-import type { Family, FieldFill, FieldFlag, Mode, Range } from './types';
+import type { Family, FieldFill, FieldFlag, FunctionSummary, Mode, Range } from './types';
 
 /** A field release of a function, keyed (see fieldKey); `guards` by flag key (see SimResult.fieldReleases). */
 export interface KeyedRelease {
@@ -280,3 +280,21 @@ export const callsReleaser = (fn: FunctionDef, releasers: Set<string>) => [...co
 /** The struct is defined in this file (not in a header another file includes). */
 export const privateStruct = (text: string, struct: string) => new RegExp(`\\bstruct\\s+${struct}\\s*\\{`).test(text);
 
+/**
+ * The fields a function of the file fills for its caller and leaves filled
+ * when it succeeds (its summary acquires into a parameter's field always, and
+ * keeps nothing there when it fails: `orangefs_bufmap_map()` into
+ * bufmap->page_array): key -> that function.
+ */
+export function keptOnSuccess(summaries: FunctionSummary[], fns: FunctionDef[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const sum of summaries) {
+    const def = fns.find(f => f.name === sum.name);
+    for (const e of sum.params) {
+      if (!def || e.effect !== 'acquires' || !e.always || e.keptOnError || (e.mode !== 'PIN' && e.mode !== 'GET')) continue;
+      const key = fieldKey(def, e.name);
+      if (key && !out.has(key)) out.set(key, sum.name);
+    }
+  }
+  return out;
+}
