@@ -123,7 +123,7 @@ function report(cx: CheckContext, st: State, set: PageSet, site: AcquireSite, no
   const what = heldWords(set.mode);
   cx.report(st, {
     code: 'leaked-pages', node, set, step: where.startsWith('the function') ? 'leaves the function still holding the pages' : / frees the /.test(where) ? 'freed while it still holds the pages' : 'the iteration ends still holding the page',
-    message: `${!set.holder ? 'the page' : one && site.returns !== 'page' && !/^page$/.test(set.holder) ? `the page in ${set.holder}` : set.holder} ${what} by ${site.api.name}() (line ${cite(site.call.startPosition.row)})${leftOnFailure ? ', which failed and left them there,' : partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
+    message: `${!set.holder ? 'the page' : one && site.returns !== 'page' && set.holder !== 'page' ? `the page in ${set.holder}` : set.holder} ${what} by ${site.api.name}() (line ${cite(site.call.startPosition.row)})${leftOnFailure ? ', which failed and left them there,' : partial ? ' — a partial result —' : ''} ${callerOwned ? `belong${one ? 's' : ''} to the caller only on success, but ` : `${one ? 'is' : 'are'} neither released nor handed on when `}${where}`,
     counters: {
       before: ledger(set.holder, set.mode, 'held', site.requested, set.folios),
       after: ledger(set.holder, set.mode, 'leaked', site.requested, set.folios),
