@@ -8,7 +8,7 @@ import { ALL_OUTCOMES, AcquireSite, Outcome, State, cloneState, mayHold } from '
 import { addressedName, callArgs, calleeName, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { knownZeroField } from './zeroed';
-import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop } from './sim-state';
+import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, siteOf, enclosingLoop, forgetValue } from './sim-state';
 import type { SimContext } from './sim-state';
 import { pageCountTerms } from './count-terms';
 import { release } from './release-call';
@@ -103,6 +103,42 @@ export function skipLoop(sim: SimContext, st: State, loop: LoopInfo): void {
     if (c) for (const a of callArgs(c)) touched.add(holderText(a).text);
   }
   for (const p of st.sets) if (touched.has(p.holder) || Object.entries(st.aliases).some(([v, i]) => touched.has(v) && st.sets[i] === p)) p.escaped = true;
+}
+
+/**
+ * The body of a loop runs once per path and stands for every iteration, so
+ * what the path knows of a value the body tests before it assigns it
+ * (`if (last_pfn && …) … last_pfn = this_pfn;`) holds only for the first
+ * iteration: on entering the body those facts are forgotten, and a branch
+ * that only a later iteration takes is explored too.
+ */
+export function forgetCarried(sim: SimContext, st: State, loop: LoopInfo): void {
+  let carried = sim.carried.get(loop.id);
+  if (!carried) {
+    carried = carriedValues(loop);
+    sim.carried.set(loop.id, carried);
+  }
+  for (const v of carried) forgetValue(st, v);
+}
+
+function carriedValues(loop: LoopInfo): string[] {
+  const body = loop.node.childForFieldName('body');
+  if (!body) return [];
+  const lastWrite = new Map<string, number>();
+  for (const a of body.descendantsOfType(['assignment_expression', 'update_expression'])) {
+    const t = a && (a.childForFieldName('left') ?? a.childForFieldName('argument'));
+    if (t?.type === 'identifier' && t.text !== loop.index) lastWrite.set(t.text, Math.max(lastWrite.get(t.text) ?? -1, a!.startIndex));
+  }
+  if (!lastWrite.size) return [];
+  const carried = new Set<string>();
+  for (const c of body.descendantsOfType(['if_statement', 'while_statement', 'do_statement', 'conditional_expression'])) {
+    const cond = c?.childForFieldName('condition');
+    if (!cond) continue;
+    for (const id of [cond, ...cond.descendantsOfType('identifier')]) {
+      if (id?.type === 'identifier' && (lastWrite.get(id.text) ?? -1) > id.startIndex) carried.add(id.text);
+    }
+  }
+  return [...carried];
 }
 
 export function assume(sim: SimContext, st: State, cond: Node, truth: boolean): State[] {

@@ -50,12 +50,15 @@ export function evalRelease(sim: SimContext, st: State, call: Node, name: string
   const h = holderText(a);
   const count = rel.countArg >= 0 && args[rel.countArg] ? norm(args[rel.countArg].text) : null;
   let whole = rel.array || rel.countArg >= 0;
+  // `unpin_user_pages(&pages[i], pinned - i)`: the tail from slot i; the slots below i stay held
+  const tail = !!(whole && count && h.element && h.index && SLOT_NAME.test(h.index) && count.split('-').slice(1).some(t => t.trim() === h.index));
+  if (tail) whole = false;
   let loopCount: string | null = null;
   // (or a local it was read into: `page = sg_page(sg); unpin_user_pages_dirty_lock(&page, 1, dirty)`)
   const sgLocal = st.derived[h.text]?.startsWith(SG_ENTRY) ? st.derived[h.text].slice(SG_ENTRY.length) : undefined;
   const viaSg = !!sgLocal || isSgPageCall(strip(a));
   if (!whole && viaSg && sim.cur && sim.cur.kind !== 'exit' && sim.cur.loops.some(l => l.iterator)) whole = true;
-  if (!whole) {
+  if (!whole && !tail) {
     // a loop from 0 (or counting down to 0) covers the array; `while (i < n)` from
     // wherever i stands releases only the tail
     const loop = h.element && h.index ? enclosingLoop(sim, h.index) : enclosingLoop(sim);
@@ -96,7 +99,7 @@ export function evalRelease(sim: SimContext, st: State, call: Node, name: string
   const copied = floor ? `${FLOOR}${floor}` : counted && !st.copies[counted]?.startsWith(BYTES) ? st.copies[counted] : undefined;
   const ev: ReleaseEvent = {
     node: call, api: name, family: rel.family, whole, count: count ?? loopCount, release: rel, argText: a.text,
-    guarded: false, ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}), ...(upTo ? { upTo } : {}),
+    guarded: false, ...(tail ? { tail } : {}), ...(bytes ? { countFromBytes: bytes } : {}), ...(copied ? { countIs: copied } : {}), ...(upTo ? { upTo } : {}),
   };
   // `sg_page(sg)` in `for_each_sg(obj->sgt.sgl, sg, …)`: the pages of the sg table in that field
   const table = idx < 0 && viaSg ? sgTableWalked(sim, sgLocal ?? h.text) : undefined;
@@ -135,7 +138,7 @@ export function release(sim: SimContext, st: State, idx: number, ev: ReleaseEven
   const site = set.site >= 0 ? siteOf(sim, set) : undefined;
   const how = set.mode === 'UNKNOWN' ? 'unknown' : set.param !== undefined ? (set.origin ? 'callers' : 'unknown') : site?.api.kind === 'summary' ? 'helper' : 'acquire';
   noteRelease(sim, ev, how, set.mode === 'UNKNOWN' ? undefined : set.mode, set.origin?.api ?? site?.api.name);
-  if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set)) set.folios = dropPair(set.folios, ev.family);
+  if (ev.family !== 'bio' && set.mode !== 'NONE' && mayHold(set) && !ev.tail) set.folios = dropPair(set.folios, ev.family);
   if (ev.whole) { set.state = 'released'; set.releasedAt = { node: ev.node, api: ev.api, ...(ev.viaHelper ? { via: ev.viaHelper } : {}) }; }
   // an object's field released whole with a count kept in the object: the path remembers it until either is reset
   if (ev.whole && ev.family !== 'bio' && /^[A-Za-z_]\w*->[\w>.-]+$/.test(set.holder) && ev.count?.includes('->') && !st.relFields[set.holder]) {

@@ -166,6 +166,8 @@ export interface SimContext {
   cur: CfgNode | null;
   /** condition texts tested at more than one branch: a path answers them once */
   repeated: Set<string>;
+  /** per loop: the values its body tests before it assigns them (conditions.ts forgetCarried()) */
+  carried: Map<number, string[]>;
   /** `acquires` effect keys whose pages a failing path (non-zero return) leaves held */
   keptOnError: Set<string>;
   /** locals copied once from a flag field (`bool pinned = ap->args.is_pinned;`) -> the field: testing one tests the flag */

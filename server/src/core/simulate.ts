@@ -23,7 +23,7 @@ import { rootOf, holderText, isFlagField, findSetByHolder, findSetByCount, outco
 import type { SimContext, SimOptions, SimResult } from './sim-state';
 import { evalStmt, evalExpr } from './eval';
 import { describeCondition } from './describe';
-import { assumeLoopEntry, skipLoop, assume } from './conditions';
+import { assumeLoopEntry, skipLoop, assume, forgetCarried } from './conditions';
 
 const STEP_LIMIT = 60_000;
 
@@ -49,7 +49,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
   const sim: SimContext = {
     def, cfg, opts, sites: result.sites, siteByCall: new Map(), callNodes: new Map(), returnedVars: returnedVars(def.body), okPaths: 0, errPaths: 0, acquireHolders: new Set(), assignedFrom: new Map(), addressVars: new Set(), loopHolders: new Set(), slotIndexes: new Set(), requested: new Set(), requestedBytes: new Set(),
     params: def.params.map(p => p.name), effectDefs: new Map(), allEffects: new Map(), result, cur: null,
-    repeated: repeatedConditions(cfg), flagCopies: flagCopies(def, opts.flagNames), keptOnError: new Set(),
+    repeated: repeatedConditions(cfg), carried: new Map(), flagCopies: flagCopies(def, opts.flagNames), keptOnError: new Set(),
   };
   collectAcquireHolders(sim);
   const start = initialState(cfg.entry);
@@ -161,6 +161,7 @@ export function simulate(def: FunctionDef, cfg: Cfg, opts: SimOptions): SimResul
                 s.temps = {};
                 if (!truth && node.head) delete s.visits[node.head.id];
                 if (!truth && node.head && visits === 0 && !node.always) skipLoop(sim, s, node.head);
+                if (truth && node.head && visits === 0) forgetCarried(sim, s, node.head);
                 s.node = truth ? node.t : node.f;
                 noteBranch(s, node.cond, truth, st);
                 outs.push(s);

@@ -19,6 +19,8 @@ export interface ReleaseEvent {
   family: Family;
   /** releases the whole set (array call, or a loop over it), not one element. */
   whole: boolean;
+  /** releases the slots from an index on (`unpin_user_pages(&pages[i], pinned - i)`): those below stay held, so the set is not released whole and its folio counters, which stand for one slot, are not moved. */
+  tail?: boolean;
   /** the count released, normalised text; null when implied (single page or loop). */
   count: string | null;
   /** what the count holds on this path, when known: the requested count it was copied from (`sb->nr_pages = nr`). */

@@ -25,8 +25,10 @@
 // to the end of the pointer's scope; a `break` that leaves the loop holding it
 // loses it when nothing after the loop names the pointer. Not claimed when the
 // acquire is conditional on the pointer itself (a page kept across iterations
-// on purpose: `if (!page) get_user_pages(…, &page)`) or the pointer is named
-// after the loop (it carries the page out).
+// on purpose: `if (!page) get_user_pages(…, &page)`), when another name holds
+// the page at the iteration's end (`prev = page`: the next iteration releases
+// it through prev), or the pointer is named after the loop (it carries the
+// page out).
 //
 // The slot an iteration filled, left out of the unwind (slotLeftOut): one
 // slot per iteration (`pages + i`, `&obj->pages[obj->nr]`), a later step of
@@ -181,6 +183,7 @@ export const leakedPages: Checker = {
       if (!heldHere(set)) continue;
       const site = cx.sites.find(s => s.id === set.site);
       if (!site || perIterationPointer(cx, set, site)?.id !== loop.node.id) continue;
+      if (Object.entries(st.aliases).some(([v, i]) => v !== set.holder && st.sets[i] === set)) continue;
       const node = at.type === 'compound_statement' ? at.lastChild ?? at : at;
       const how = at.type === 'break_statement' ? `the loop is left here and nothing after it names ${set.holder}`
         : `the iteration ${at.type === 'continue_statement' ? 'continues here' : 'ends'}: the next one overwrites ${set.holder}`;
