@@ -585,6 +585,8 @@ function applySummary(sim: SimContext, st: State, call: Node, sum: FunctionSumma
       if (e.alsoStored) set.escaped = true;
       st.sets.push(set);
       outcome(sim, site.id);
+      // into a struct field (`lock_one(va, &ctx->pages[i][j])`): the helper fills that field
+      if (holder.includes('->')) recordFieldStore(sim, holder, set, call);
       st.temps[call.id] = st.sets.length - 1;
       pushStep(st, { range: rangeOf(call), note: `${sum.name}() acquires ${holder} (${site.mode})`, ledger: ledger(holder, site.mode, 'held', '?', pairFor(site.mode)) });
       ret = { kind: 'count', set: st.sets.length - 1 };

@@ -216,9 +216,10 @@ export function untrackedRelease(sim: SimContext, st: State, holder: string, ev:
   if (holder.includes('->') && ev.family !== 'bio') recordFieldRelease(sim, st, holder, ev);
   // a local found again from a slot of a field's array of pfns, physical addresses or sg entries
   // (`page = pfn_to_page(mem->hpas[i] >> PAGE_SHIFT)`, `page = sg_page(&ro->op_sg[i])`): that field's page. (Not a plain
-  // `page = obj->pages[i]`: such arrays also hold page-cache pages the file puts there.)
+  // `page = obj->pages[i]` put: such arrays also hold page-cache pages the file puts there; unpinned, it is the field's page:
+  // only pins are unpinned, `p = ctx->pages[i][j]; unpin_user_pages_dirty_lock(&p, 1, dirty)`.)
   const slotOf = st.derived[holder];
-  if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio' && pfnLocals(sim).has(holder)) recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
+  if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio' && (ev.family === 'unpin' || pfnLocals(sim).has(holder))) recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
   // a local holding a field's whole array, released as an array (`pvec = obj->userptr.pvec; unpin_user_pages(pvec, n)`):
   // that field's pages. (Not one page read from a field, `page = map->page; put_page(page)`: such a field may hold a
   // reference the file took itself on a pinned page, `get_page()`.)
