@@ -211,6 +211,12 @@ export function holderText(n: Node): { text: string; element: boolean; index?: s
       element = true; index = norm(cur.childForFieldName('right')?.text ?? '');
       cur = strip(l); continue;
     }
+    // `*pages++`: the page the walking pointer stood on, an element of that array
+    if (cur.type === 'update_expression' && element) {
+      const a = cur.childForFieldName('argument');
+      if (!a) break;
+      cur = strip(a); continue;
+    }
     if (cur.type === 'call_expression') {
       const name = calleeName(cur);
       if (name && CONVERSIONS.has(name)) {
