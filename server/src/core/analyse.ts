@@ -17,7 +17,7 @@ import { simulate } from './simulate';
 import { holderText, rootOf } from './sim-state';
 import type { SimResult } from './sim-state';
 import type { ParamOrigin } from './sim-state';
-import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, localsOf, memoiseNodes, parse, parseAgain, rangeOf } from './syntax';
+import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, isNullLiteral, localsOf, memoiseNodes, parse, parseAgain, rangeOf, strip } from './syntax';
 import {
   ArgMode, CallSite, CheckSettings, CitedText, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
 } from './types';
@@ -187,7 +187,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
     const body = fn.body.text;
     const callees = callees0(fn);
     const key = cache && [fn.node.text, fn.node.startPosition.column, kernel, settingsKey,
-      JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null])),
+      JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null, summaries.get(c)?.returnsField ?? null])),
       [...flagNames].filter(n => body.includes(n)).sort().join(','), paramModes ? JSON.stringify([...paramModes]) : ''].join('\u0000');
     const hit = key !== undefined ? cache?.get(key) : undefined;
     const notes = out.notes.length;
@@ -215,6 +215,9 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
     const interesting = mentionsPageApi(fn.body.text) || fn.params.some(p => PAGE_TYPE.test(p.type))
       || [...callees0(fn)].some(c => summaries.get(c)?.params.length);
     if (interesting) take(fn); else skipped.push(fn);
+    // (an accessor of a parameter's page field: its callers' variables name that field)
+    const acc = !summaries.has(fn.name) ? accessorOf(fn) : undefined;
+    if (acc) { summaries.set(fn.name, acc); out.summaries.push(acc); }
   }
   // a function that names no page API but frees the array of a field that holds pages
   // (`vfree(map->pages)` in a teardown whose release went missing) is simulated too
@@ -538,6 +541,34 @@ function bottomUp(fns: FunctionDef[], calleesOf: (f: FunctionDef) => Set<string>
   };
   for (const f of fns) visit(f, 0);
   return order;
+}
+
+/**
+ * A function that returns pages or folios and, on every return but NULL or an
+ * error pointer, a field of one of its parameters (`return dio->pages[sdio->head];`,
+ * `return (struct page **)(vec->ptrs);`): what its caller's variable names.
+ */
+function accessorOf(fn: FunctionDef): FunctionSummary | undefined {
+  const head = fn.node.text.slice(0, Math.max(0, fn.body.startIndex - fn.node.startIndex));
+  const at = head.search(new RegExp(`\\b${fn.name}\\s*\\(`));
+  if (at < 0 || !PAGE_TYPE.test(head.slice(0, at))) return undefined;
+  let found: FunctionSummary['returnsField'];
+  for (const r of fn.body.descendantsOfType('return_statement')) {
+    const e = r?.namedChildren[0];
+    if (!e) return undefined;
+    const x = strip(e);
+    if (isNullLiteral(x) || (x.type === 'call_expression' && /^ERR_(PTR|CAST)$/.test(calleeName(x) ?? ''))) continue;
+    const h = holderText(x);
+    const m = /^([A-Za-z_]\w*)->([\w.>-]+)$/.exec(h.text);
+    const index = m ? fn.params.findIndex(p => p.name === m[1]) : -1;
+    if (!m || index < 0 || (x.type === 'pointer_expression' && !h.element)) return undefined;
+    const cur = { index, path: m[2], element: h.element };
+    if (found && JSON.stringify(found) !== JSON.stringify(cur)) return undefined;
+    found = cur;
+  }
+  if (!found) return undefined;
+  return { name: fn.name, range: rangeOf(fn.node.childForFieldName('declarator') ?? fn.node), params: [], returnsField: found,
+    text: `${fn.name}(): returns ${found.element ? 'a page of ' : ''}${fn.params[found.index].name}->${found.path}` };
 }
 
 function summarize(fn: FunctionDef, all: ParamEffect[], returns?: FunctionSummary['returns']): FunctionSummary | undefined {

@@ -3,7 +3,7 @@
 // requested count, a flag, a bio) and the values of expressions; calls are in
 // calls.ts.
 import type { State } from './ledger';
-import { callArgs, isNullLiteral, norm, strip } from './syntax';
+import { callArgs, calleeName, isNullLiteral, norm, strip } from './syntax';
 import type { Node } from './syntax';
 import { zeroedAssign, zeroedStore, zeroedUpdate } from './zeroed';
 import { holderText, findSetByHolder, findSetByCount, forgetVar, isSgPageCall, perFunction, slotAdvance, slotWrite } from './sim-state';
@@ -60,6 +60,11 @@ function assignVar(sim: SimContext, st: State, v: string, val: Val, rhs: Node): 
       const sg = callArgs(r)[0];
       if (sg) st.derived[v] = `${SG_ENTRY}${norm(sg.text)}`;
     }
+    // `pages = frame_vector_pages(vec)`: a helper that returns a field of its parameter (FunctionSummary.returnsField)
+    const acc = r.type === 'call_expression' ? sim.opts.summaries.get(calleeName(r) ?? '')?.returnsField : undefined;
+    const accArg = acc ? callArgs(r)[acc.index] : undefined;
+    const accOf = accArg ? holderText(accArg) : undefined;
+    if (acc && accOf && !accOf.element && /^[A-Za-z_][\w>.-]*$/.test(accOf.text)) st.derived[v] = `${accOf.text}->${acc.path}${acc.element ? '+' : ''}`;
     const w = holderText(rhs);
     if (r.type === 'field_expression') st.derived[v] = norm(r.text);
     else if (w.element && w.text !== v && /^[A-Za-z_][\w>.-]*$/.test(w.text)) st.derived[v] = `${w.text}+`;

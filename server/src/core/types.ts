@@ -160,6 +160,8 @@ export interface FunctionSummary {
   params: ParamEffect[];
   /** the function returns pages it acquired (`return pages;` after pin_user_pages_fast() into them), of one mode on every such path */
   returns?: { mode: Mode; api: string };
+  /** the function returns a field of its parameter `index` and nothing else but NULL or an error pointer (`return dio->pages[sdio->head];`, `return (struct page **)(vec->ptrs);`): `path` is the member path after `->`, `element` whether it is one slot of it. Its caller's variable names that field's pages. */
+  returnsField?: { index: number; path: string; element: boolean };
   /** one line for code lenses / hovers. */
   text: string;
 }

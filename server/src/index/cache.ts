@@ -144,7 +144,8 @@ export function isSummary(v: unknown): v is FunctionSummary {
   return isObj(v) && typeof v.name === 'string' && /^[A-Za-z_]\w*$/.test(v.name) && typeof v.text === 'string'
     && isObj(v.range) && isPosition(v.range.start) && isPosition(v.range.end)
     && Array.isArray(v.params) && v.params.every(isEffect)
-    && (v.returns === undefined || (isObj(v.returns) && optIn(v.returns.mode, MODES) && typeof v.returns.api === 'string'));
+    && (v.returns === undefined || (isObj(v.returns) && optIn(v.returns.mode, MODES) && typeof v.returns.api === 'string'))
+    && (v.returnsField === undefined || (isObj(v.returnsField) && isNat(v.returnsField.index) && typeof v.returnsField.path === 'string' && typeof v.returnsField.element === 'boolean'));
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint']);

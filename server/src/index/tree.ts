@@ -146,7 +146,7 @@ export function settingsJson(s: CheckSettings): string {
 }
 
 /** The summary's effect, without where it was found (equal effects from two files agree). */
-const effectOf = (s: FunctionSummary | undefined) => (s ? sortedJson(s.params) : '');
+const effectOf = (s: FunctionSummary | undefined) => (s ? sortedJson([s.params, s.returns ?? null, s.returnsField ?? null]) : '');
 
 /** At most this many files outside the folder are analysed for one field's fills. */
 const TREE_FILL_FILES = 8;
