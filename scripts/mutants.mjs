@@ -22,9 +22,12 @@
 // MUTANTS_JOBS (parallel CLI processes, default 2), MUTANTS_BATCH (mutants per
 // process, default 40), MUTANTS_TREE=0 skips the --tree / --patch runs,
 // MUTANTS_TREE_BATCH (mutants per --tree / --patch run, default 6),
-// MUTANTS_SHOW (missed examples per kind, default 10), MUTANTS_KEEP=1 keeps
-// the temp folder.
+// MUTANTS_SHOW (missed examples per kind, default 10), MUTANTS_LSP (patches
+// also opened as patch documents in the language server, default 30; 0 skips),
+// MUTANTS_KEEP=1 keeps the temp folder.
 import { execFileSync, spawn } from 'child_process';
+import { createRequire } from 'module';
+import { pathToFileURL } from 'url';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -760,14 +763,20 @@ const treeMs = Date.now() - treeStarted;
 // ---- judge ----
 const mapLine = (m, l) => m.map[l] ?? l;
 const serious = (f) => f.severity === 'error' || f.severity === 'warning';
-for (const m of mutants) {
-  const e = m.expect;
+/** Where a mutant's expected finding may be (its function, its lines, or a caller through the mutated helper). */
+const placeOf = (m) => {
   const slack = m.kind === 'double' || m.kind === 'rel-double' ? 1 : 0;
-  const at = (x, f) => x.anywhere || (x.fn ? f.function === x.fn : x.lo === undefined || (f.line >= x.lo - slack && f.line <= x.hi + slack))
+  return (x, f) => f.anywhere || x.anywhere || (x.fn ? f.function === x.fn : x.lo === undefined || (f.line >= x.lo - slack && f.line <= x.hi + slack))
     // a caller's finding that rests on the mutated helper's summary reports the same bug
     // (the patch report's JSON has no `helper` field: its message names the helper)
     || (x.helper !== undefined && (f.helper === x.helper || f.message.includes(`via ${x.helper}()`)));
-  const hit = (f) => (f.code === e.code || f.code === e.also) && at(e, f);
+};
+/** The mutant's expected finding (a finding `{ anywhere: true }` is judged by its code alone). */
+const hitOf = (m) => { const at = placeOf(m); return (f) => (f.code === m.expect.code || f.code === m.expect.also) && at(m.expect, f); };
+for (const m of mutants) {
+  const e = m.expect;
+  const at = placeOf(m);
+  const hit = hitOf(m);
   // findings the same bug explains elsewhere (e.g. FOLL_LONGTERM refused after pin → get) are not noise
   const related = (f) => (m.related ?? []).some(r => f.code === r.code && at(r, f));
   const judge = (findings, bk) => {
@@ -795,6 +804,56 @@ for (const m of mutants) {
   // the headline: found by the check of the file alone or, where run, in its tree
   m.found = !!(m.detected || m.treeDetected);
   m.noisy = !!(m.noise?.length || m.treeNoise?.length);
+}
+
+// ---- 3c. the editor's patch view: the same patches as patch documents ----
+// MUTANTS_LSP (default 30; 0 skips) of the mutants run as patches, spread evenly
+// over them, are opened as patch documents in one language server (the built
+// out/server.js over stdio) whose workspace is the tree: each must report what
+// `--tree --patch` reported — the expected finding `(introduced)`, with the
+// CLI's message, or, where the CLI did not report it, not either. (The reverse
+// patch needs the mutated tree as the workspace: not run this way.)
+const LSP_N = TREE_MODE ? Number(process.env.MUTANTS_LSP ?? 30) : 0;
+const lspMutants = treeMutants.filter(m => m.fwdFindings && m.patch);
+const lspCount = Math.max(0, Math.min(LSP_N, lspMutants.length));
+const lspPicked = Array.from({ length: lspCount }, (_, k) => lspMutants[Math.floor(k * lspMutants.length / lspCount)]);
+let lspMs = 0;
+let lspFailed = '';
+if (lspPicked.length) try {
+  const t0 = Date.now();
+  const rpc = createRequire(import.meta.url)('vscode-jsonrpc/node');
+  const proc = spawn(process.execPath, [path.join(root, 'out', 'server.js'), '--stdio'], { stdio: 'pipe', env: { ...process.env, XDG_CACHE_HOME: path.join(tmp, '.cache') } });
+  proc.stderr.resume();
+  const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout), new rpc.StreamMessageWriter(proc.stdin));
+  const waiting = new Map();
+  conn.onNotification('textDocument/publishDiagnostics', (p) => { const w = waiting.get(p.uri); if (w && p.version === 1) { waiting.delete(p.uri); w(p.diagnostics); } });
+  conn.onRequest('workspace/configuration', (p) => p.items.map(() => null));
+  conn.onRequest('client/registerCapability', () => null);
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  conn.listen();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(tree).href, workspaceFolders: null, capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } }, window: { workDoneProgress: true } } });
+  await conn.sendNotification('initialized', {});
+  for (const m of lspPicked) {
+    const uri = pathToFileURL(path.join(tree, `pinlens-mutant-${m.id}.patch`)).href;
+    const got = new Promise((resolve) => {
+      const timer = setTimeout(() => { waiting.delete(uri); resolve(null); }, 300_000);
+      waiting.set(uri, (d) => { clearTimeout(timer); resolve(d); });
+    });
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'diff', version: 1, text: m.patch.fwd } });
+    const diags = await got;
+    await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    if (!diags) { m.lspError = 'no diagnostics within 300 s'; continue; }
+    const hit = hitOf(m);
+    const cliMessages = m.fwdFindings.filter(f => f.patch === 'introduced' && hit(f)).map(f => f.message);
+    m.lspIntroduced = diags.some(d => hit({ code: d.code, anywhere: true, line: 0, function: '', message: d.message }) && d.message.startsWith('(introduced)')
+      && (!cliMessages.length || cliMessages.some(msg => d.message.includes(msg))));
+  }
+  await conn.sendRequest('shutdown').catch(() => {});
+  await conn.sendNotification('exit').catch(() => {});
+  proc.kill();
+  lspMs = Date.now() - t0;
+} catch (e) {
+  lspFailed = e instanceof Error ? e.message : String(e);
 }
 
 // ---- 4. report ----
@@ -840,6 +899,14 @@ const shapes = new Map();
 for (const m of nl) { const k = `${m.kind}: ${m.shape ?? m.hint ?? '?'}`; if (!shapes.has(k)) shapes.set(k, []); shapes.get(k).push(m); }
 console.log('\nnon-local mutants by shape (found / mutants; patch introduced; reverse fixed):');
 for (const [k, ms] of [...shapes].sort()) console.log(`  ${k.padEnd(52)} ${String(ms.filter(m => m.found).length).padStart(3)} / ${String(ms.length).padEnd(3)}  intro ${ms.filter(m => m.introduced).length}  fixed ${ms.filter(m => m.fixed).length}`);
+if (lspFailed) console.log(`\neditor patch view: the language server run failed: ${lspFailed}`);
+else if (lspPicked.length) {
+  const done = lspPicked.filter(m => !m.lspError);
+  const agree = done.filter(m => !!m.lspIntroduced === !!m.introduced);
+  console.log(`\neditor patch view (patch documents in the language server, the tree as its workspace): ${lspPicked.length} of the ${lspMutants.length} patches, ${(lspMs / 1000).toFixed(1)} s`);
+  console.log(`  introduced: ${done.filter(m => m.lspIntroduced).length} of ${done.length} (--tree --patch: ${done.filter(m => m.introduced).length}); agree with the CLI: ${agree.length} of ${done.length}${lspPicked.length > done.length ? `; no answer: ${lspPicked.length - done.length}` : ''}`);
+  for (const m of done.filter(m => !!m.lspIntroduced !== !!m.introduced).slice(0, SHOW)) console.log(`  differs: ${m.kind} ${m.file}:${m.line} ${m.fn}(): CLI ${m.introduced ? 'introduced' : 'not'}, patch document ${m.lspIntroduced ? 'introduced' : 'not'}`);
+}
 const errs = mutants.filter(m => m.error || m.treeError);
 if (errs.length) console.log(`\nmutants pinlens failed on: ${errs.length} (${failedBatches} batches): ${errs[0].error ?? errs[0].treeError}`);
 for (const k of kinds) {
