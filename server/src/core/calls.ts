@@ -585,8 +585,10 @@ function applySummary(sim: SimContext, st: State, call: Node, sum: FunctionSumma
       if (e.alsoStored) set.escaped = true;
       st.sets.push(set);
       outcome(sim, site.id);
-      // into a struct field (`lock_one(va, &ctx->pages[i][j])`): the helper fills that field
-      if (holder.includes('->')) recordFieldStore(sim, holder, set, call);
+      // into a struct field given as the helper's own array (`lock_one(va, &ctx->pages[i][j])`): the
+      // helper fills that field. (A helper that stores into its parameter's field, `ubuf->folios[n] = …`,
+      // is that field's fill itself, with what else it did with the pages.)
+      if (holder.includes('->') && !/->|\./.test(e.name)) recordFieldStore(sim, holder, set, call);
       st.temps[call.id] = st.sets.length - 1;
       pushStep(st, { range: rangeOf(call), note: `${sum.name}() acquires ${holder} (${site.mode})`, ledger: ledger(holder, site.mode, 'held', '?', pairFor(site.mode)) });
       ret = { kind: 'count', set: st.sets.length - 1 };
