@@ -11,7 +11,8 @@
 // object) are the caller's on success; a parameter array is reported only when
 // the path returns an error, an object's field (or an sg entry of it that
 // `sg_set_page()` filled) only when the function releases that field itself
-// on other paths (else its teardown does); paths where the acquire obtained nothing are not leaks; the
+// on other paths (else its teardown does) or stores their count in the object
+// after the acquire, which this path has not done yet (countNotKept); paths where the acquire obtained nothing are not leaks; the
 // function's end after a noreturn call is still an end (we do not model them);
 // acquires inside a loop fill an array across iterations the simulation
 // folds into one, so their leaks are not claimed — except a return inside the
@@ -110,6 +111,22 @@ function sgEntryOf(set: PageSet): string | undefined {
   const a = callArgs(set.handoff.node)[0];
   const t = a ? norm(a.text).replace(/^&/, '') : '';
   return t.includes('->') ? t : undefined;
+}
+
+/**
+ * Pages acquired into a field of the caller's object (`vec->ptrs`) whose count
+ * the function stores in that object after the acquire (`vec->nr_frames = ret`),
+ * on a path that has not stored it: the field the teardown counts by was not
+ * written, so the teardown cannot release them. The name of the count field.
+ */
+function countNotKept(cx: CheckContext, set: PageSet, site: AcquireSite | undefined): string | undefined {
+  const root = /^&?([A-Za-z_]\w*)(?:->|\.)/.exec(set.holder)?.[1];
+  if (!root || !site || site.inLoop || set.countVars.some(c => c.startsWith(`${root}->`) || c.startsWith(`${root}.`))) return undefined;
+  const vars = set.countVars.filter(c => /^[A-Za-z_]\w*$/.test(c));
+  if (!vars.length) return undefined;
+  const after = codeText(cx.fn.body).slice(site.call.endIndex - cx.fn.body.startIndex);
+  const m = new RegExp(`\\b${root}\\s*(?:->|\\.)\\s*([\\w.>-]+)\\s*=\\s*(?:${vars.join('|')})\\s*;`).exec(after);
+  return m ? `${root}->${m[1]}` : undefined;
 }
 
 function heldHere(set: PageSet): boolean {
@@ -227,14 +244,18 @@ export const leakedPages: Checker = {
       if (callerOwned && !ev.error) continue;
       // an object's array is released by the object's teardown, which may run on
       // errors too — unless this function releases it itself on other paths
-      if (callerOwned && /->|\./.test(set.holder) && !cx.releasesHere(set.holder)) continue;
+      // — unless the function keeps their count in that object after the acquire and this path
+      // returns before it does: the teardown's count does not cover them (countNotKept)
+      const notKept = callerOwned && /->|\./.test(set.holder) ? countNotKept(cx, set, s0) : undefined;
+      if (callerOwned && /->|\./.test(set.holder) && !cx.releasesHere(set.holder) && !notKept) continue;
       const site = cx.sites.find(s => s.id === set.site);
       // acquires in a loop fill their holders across iterations the simulation
       // folds into one: not judged (but see `earlier`) — except a return inside
       // the same loop body, which leaves this iteration's pages behind
       // (a page per iteration that a `break` carries out of the loop, unnamed after it, is lost)
       if (!site || (site.inLoop && !earlier && !(ev.node && sameLoop(site.call, ev.node, cx.fn.body)) && !perIterationPointer(cx, set, site))) continue;
-      report(cx, st, set, site, at, where, callerOwned, { node: ev.node });
+      report(cx, st, set, site, at, notKept && !cx.releasesHere(set.holder)
+        ? `${where}, before it stores their count in ${notKept}: the teardown that releases ${set.holder} by that count does not cover them` : where, callerOwned, { node: ev.node });
     }
   },
   onFileEnd(fx) {
