@@ -185,8 +185,10 @@ export const leakedPages: Checker = {
     const stored = set.state === 'handed-off' && !!set.handoff;
     if (!(stored || heldHere(set)) || set.escaped || set.partial || !mayHold(set) || set.mode === 'NONE' || set.mode === 'UNKNOWN') return;
     const site = cx.sites.find(s => s.id === set.site);
-    // slots filled across iterations the simulation folds into one: not judged
-    if (!site || (site.inLoop && !site.perElement)) return;
+    // slots filled across iterations the simulation folds into one: not judged (an array an
+    // iteration acquires whole and frees in the same iteration is that iteration's own)
+    const ownIteration = !!site && !site.offset && !set.cover && sameLoop(site.call, node, cx.fn.body);
+    if (!site || (site.inLoop && !site.perElement && !ownIteration)) return;
     const field = stored ? set.handoff!.kind.replace(/^stored in /, '') : '';
     const freed = norm(callArgs(node)[api === 'kmem_cache_free' ? 1 : 0]?.text ?? '');
     const inObject = !stored && set.holder.startsWith(`${freed}->`);
