@@ -440,6 +440,8 @@ function acquire(sim: SimContext, st: State, call: Node, api: AcquireApi, args: 
     set.state = 'handed-off';
     set.handoff = { node: call, kind: `added to sg table ${table} by ${api.name}()` };
     outcome(sim, site.id).handoffs.set(`${call.startIndex}`, { node: call, kind: `added to sg table ${table}` });
+    // a table that is a struct's field (`&rsgl->sgl.sgt`): the field holds the pages, its teardown releases them
+    if (table.includes('->')) recordFieldStore(sim, table, set, call, true);
     return { kind: 'count', set: idx };
   }
   st.temps[call.id] = idx;

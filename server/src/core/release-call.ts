@@ -220,6 +220,9 @@ export function untrackedRelease(sim: SimContext, st: State, holder: string, ev:
   // only pins are unpinned, `p = ctx->pages[i][j]; unpin_user_pages_dirty_lock(&p, 1, dirty)`.)
   const slotOf = st.derived[holder];
   if (!holder.includes('->') && slotOf?.endsWith('+') && slotOf.includes('->') && ev.family !== 'bio' && (ev.family === 'unpin' || pfnLocals(sim).has(holder))) recordFieldRelease(sim, st, slotOf.slice(0, -1), ev);
+  // (or the first entry of a field's sg array, `page = sg_page(ao->op_sg)`)
+  const firstEntry = slotOf?.startsWith(SG_ENTRY) ? slotOf.slice(SG_ENTRY.length) : undefined;
+  if (!holder.includes('->') && firstEntry && /^[A-Za-z_]\w*->[\w>.-]+$/.test(firstEntry) && ev.family !== 'bio' && pfnLocals(sim).has(holder)) recordFieldRelease(sim, st, firstEntry, ev);
   // a local holding a field's whole array, released as an array (`pvec = obj->userptr.pvec; unpin_user_pages(pvec, n)`):
   // that field's pages. (Not one page read from a field, `page = map->page; put_page(page)`: such a field may hold a
   // reference the file took itself on a pinned page, `get_page()`.)
