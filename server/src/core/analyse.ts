@@ -8,7 +8,7 @@ import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, FieldContext, FindingDraft, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { sameSlotJustBefore } from './checkers/double-release';
-import { CountReset, countsOfPageFields, FieldFree, fieldKey, flagNamesIn, flagOf, guardKeys, judgedFills, keptOnSuccess, KeyedRelease } from './fields';
+import { ambiguousVia, collectWanted, CountReset, countsOfPageFields, FieldFree, fieldKey, flagNamesIn, flagOf, guardKeys, judgedFills, keptOnSuccess, KeyedRelease, structsKey, useStructTypes, wantedStructs } from './fields';
 import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
 import { applySettings, overSizeLimit } from './settings';
@@ -19,7 +19,7 @@ import type { SimResult } from './sim-state';
 import type { ParamOrigin } from './sim-state';
 import { FunctionDef, LastParse, Node, callArgs, calleeName, functionsOf, isNullLiteral, localsOf, memoiseNodes, parse, parseAgain, rangeOf, strip } from './syntax';
 import {
-  ArgMode, CallSite, CheckSettings, CitedText, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, Settings,
+  ArgMode, CallSite, CheckSettings, CitedText, Code, DEFAULT_SETTINGS, DEFAULT_SEVERITY, FieldFill, FieldFlag, FieldReleaseInfo, FileAnalysis, Finding, FunctionSummary, Mode, ParamEffect, Range, ReleaseSite, StructTypes, Settings,
 } from './types';
 
 /** Summaries of functions defined elsewhere (other files of the tree), by name. */
@@ -121,13 +121,17 @@ interface FunctionResult {
   countResets: CountReset[];
   /** its release calls and the mode of what they release, where known */
   releaseSites: ReleaseSite[];
+  /** structs its field keys needed that neither the file nor the given StructTypes define */
+  structsWanted?: string[];
 }
 
 /**
  * `fills`: how other files fill struct fields with pages (from their
  * FileAnalysis.fieldFills), so that a teardown here is judged by them.
+ * `structs`: the definitions of structs the file names that headers define
+ * (its own definitions win): field keys through their members.
  */
-export function analyseSource(parser: Parser, text: string, given: CheckSettings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[]): FileAnalysis {
+export function analyseSource(parser: Parser, text: string, given: CheckSettings = {}, external?: ExternalSummaries, cache?: AnalysisCache, fills?: FieldFill[], callers?: ArgMode[], structs?: StructTypes): FileAnalysis {
   const settings = { ...DEFAULT_SETTINGS, ...given };
   const empty: FileAnalysis = { findings: [], callSites: [], summaries: [], functions: 0, notes: [] };
   const tooBig = overSizeLimit(text.length, settings.maxFileSize);
@@ -148,6 +152,7 @@ export function analyseSource(parser: Parser, text: string, given: CheckSettings
   }
   const done = memoiseNodes(tree);
   try {
+    useStructTypes(tree, tree.rootNode.text, structs);
     return analyseTree(tree.rootNode, text, settings, external, cache, fills, callers);
   } finally {
     done();
@@ -182,16 +187,25 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   const fieldFrees: FunctionResult['fieldFrees'] = [];
   const countResets: CountReset[] = [];
   const releaseSites: ReleaseSite[] = [];
+  const structsWanted = new Set<string>();
   // one function's result, from the cache when nothing it depends on changed
   const run = (fn: FunctionDef, paramModes?: Map<number, ParamOrigin>): FunctionResult => {
     const body = fn.body.text;
     const callees = callees0(fn);
     const key = cache && [fn.node.text, fn.node.startPosition.column, kernel, settingsKey,
       JSON.stringify([...callees].filter(c => summaries.has(c) || local.has(c)).sort().map(c => [c, summaries.get(c)?.params ?? null, summaries.get(c)?.returnsField ?? null])),
-      [...flagNames].filter(n => body.includes(n)).sort().join(','), paramModes ? JSON.stringify([...paramModes]) : ''].join('\u0000');
+      [...flagNames].filter(n => body.includes(n)).sort().join(','), paramModes ? JSON.stringify([...paramModes]) : '', structsKey(fn)].join('\u0000');
     const hit = key !== undefined ? cache?.get(key) : undefined;
     const notes = out.notes.length;
-    const r = hit ? shifted(hit, fn.node.startPosition.row) : analyseFunction(fn, text, settings, kernel, summaries, local, flagNames, out, paramModes);
+    let r: FunctionResult;
+    if (hit) r = shifted(hit, fn.node.startPosition.row);
+    else {
+      const wanted = new Set<string>();
+      collectWanted(root.tree, wanted);
+      try { r = analyseFunction(fn, text, settings, kernel, summaries, local, flagNames, out, paramModes); } finally { collectWanted(root.tree, undefined); }
+      if (wanted.size) r.structsWanted = [...wanted].sort();
+    }
+    for (const w of r.structsWanted ?? []) structsWanted.add(w);
     // (a function whose analysis failed with a note is not kept: a cached result would lose the note)
     if (key !== undefined && !hit && out.notes.length === notes) cache!.set(key, r);
     if (key !== undefined) used.add(key);
@@ -301,6 +315,9 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   out.fieldReleases = fieldReleases.map(r => ({ range: r.range, function: r.fn, api: r.api, field: r.field, key: r.key, fills: allFills.filter(f => f.key === r.key) }))
     .filter(r => r.fills.length);
   out.releaseSites = withFieldModes(releaseSites, out.fieldReleases);
+  // structs a key needed that the file does not define: the index looks them up in its headers
+  const wanted = [...new Set([...structsWanted, ...wantedStructs(root.tree)])].sort();
+  if (wanted.length) out.structsWanted = wanted;
   out.openFieldReleases = [...new Set(fieldReleases.filter(r => r.key !== BVEC_KEY && !ownFills.some(f => f.key === r.key)).map(r => r.key))];
   // forget functions that no longer exist, so the cache follows the document
   if (cache && !cache.shared) for (const k of [...cache.keys()]) if (!used.has(k)) cache.delete(k);
@@ -406,7 +423,9 @@ function analyseFunction(fn: FunctionDef, text: string, settings: Required<Setti
       if (key) result.releasedKeys.push(key);
       // (`a->b->c`: the struct b points to is known only where this file defines a's struct)
       const via = /^&?([A-Za-z_]\w*->\w+)->/.exec(r.field.replace(/\s+/g, ''))?.[1];
-      const unknown = via ? `the struct that ${via} points to is not defined in this file` : `the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct)`;
+      const twice = !key ? ambiguousVia(fn, r.field) : undefined;
+      const unknown = twice ? `struct ${twice} is defined more than once in the tree, differently, so the type of its member is not resolved`
+        : via ? `the struct that ${via} points to is not defined in this file or the headers it includes` : `the struct type of ${rootOf(r.field)} is not written in ${fn.name}() (a typedef, a global, or a field of another struct)`;
       if (!key && !r.viaHelper) addUnjudged(seen, settings, fn, r.node, `${r.api}() releases ${r.field}, but ${unknown}: how the field was filled is not looked up and this release is not judged`);
       const pagesArg = !r.viaHelper ? callArgs(r.node)[RELEASE_BY_NAME.get(r.api)?.pagesArg ?? -1] : undefined;
       const again = pagesArg ? sameSlotJustBefore(r.node, pagesArg.text) : undefined;

@@ -13,7 +13,8 @@ import { WILL_PIN_GUARD } from './release-call';
 import { rootOf } from './sim-state';
 import type { FunctionDef, Node } from './syntax';
 import { codeText, rangeOf } from './syntax';
-import type { Family, FieldFill, FieldFlag, FunctionSummary, Mode, Range } from './types';
+import { closureOf, Members, structDefinitions } from './struct-defs';
+import type { Family, FieldFill, FieldFlag, FunctionSummary, Mode, Range, StructTypes } from './types';
 
 /** A field release of a function, keyed (see fieldKey); `guards` by flag key (see SimResult.fieldReleases). */
 export interface KeyedRelease {
@@ -41,22 +42,48 @@ function structOf(fn: FunctionDef, v: string): string | undefined {
  * `ctx->pages` -> `struct foo.pages`, from the declared type of `ctx` in the
  * function; a member of an array of structs keeps its path with the index
  * dropped: `pkt->addr[i].page` -> `struct pkt_t.addr[].page`,
- * `&tab->page[i].mem` (an sg entry) -> `struct tab_t.page[].mem`.
+ * `&tab->page[i].mem` (an sg entry) -> `struct tab_t.page[].mem`. One piece
+ * of memory has one key: through a member that is an embedded struct
+ * (`struct rm_atomic_op atomic;`, also defined inline or inside an anonymous
+ * union) the key is that struct's (`rm->atomic.op_sg` -> `struct
+ * rm_atomic_op.op_sg`, as `ao->op_sg` of a `struct rm_atomic_op *ao`), and
+ * through a pointer member (`dev->umem->pages`) the struct it points to —
+ * when this file or the given StructTypes (headers) define the outer struct.
+ * An embedded kernel container (`struct sg_table sgt;`) is the field itself:
+ * `obj->sgt.sgl[i]` -> `struct foo.sgt`. Undefined through a struct the tree
+ * defines more than once, differently (structVia() says so).
  */
 export function fieldKey(fn: FunctionDef, field: string): string | undefined {
   if (field === BIO_PAGES) return BVEC_KEY;
-  const f = field.replace(/\s+/g, '');
-  // `dev->umem->pages`: the member `umem` of dev's struct, when the file defines that struct, is a `struct vduse_umem *`
-  const nested = /^&?([A-Za-z_]\w*)->(\w+)->(.*)$/.exec(f);
-  if (nested) {
-    const outer = structOf(fn, nested[1]);
-    const inner = outer ? memberStruct(fn, outer, nested[2]) : undefined;
-    return inner ? keyOf(inner, nested[3]) : undefined;
+  const f = field.replace(/\s+/g, '').replace(/^&/, '');
+  const m = /^([A-Za-z_]\w*)->(.+)$/.exec(f);
+  const s = m ? structOf(fn, m[1]) : undefined;
+  return s ? keyFrom(fn, s, m![2]) : undefined;
+}
+
+/**
+ * The struct types of kernel containers: many owners embed them, so a key
+ * through one (`struct sg_table.sgl`) would join every owner's pages; the
+ * member that holds one is the field.
+ */
+const CONTAINER_STRUCTS = new Set(['sg_table', 'sg_append_table', 'scatterlist', 'bio_vec', 'bio', 'bvec_iter', 'folio_batch', 'pagevec',
+  'iov_iter', 'kvec', 'page', 'folio', 'list_head', 'hlist_head', 'hlist_node', 'rb_node', 'rb_root', 'xarray', 'kref', 'work_struct', 'rcu_head']);
+
+/** The key of the member path `rest` (`atomic.op_sg`, `umem->pages[i]`) of `struct s`. */
+function keyFrom(fn: FunctionDef, s: string, rest: string, depth = 0): string | undefined {
+  const seg = /^(\w+)((?:\[[^\]]*\])*)(?:(\.|->)(.+))?$/.exec(rest);
+  if (!seg) return undefined;
+  const [, member, index, sep, more] = seg;
+  if (!sep) return keyOf(s, rest);
+  if (!index && depth < 8) {
+    const t = memberType(fn, s, member);
+    if (t === null) return undefined;
+    const pointer = t?.startsWith('*'), array = t?.endsWith('[]');
+    const inner = t?.replace(/^\*/, '');
+    if (inner && !array && (sep === '->') === !!pointer) return CONTAINER_STRUCTS.has(inner) ? keyOf(s, member) : keyFrom(fn, inner, more, depth + 1);
   }
-  const m = /^&?([A-Za-z_]\w*)->(\w+(?:\[[^\]]*\])*(?:\.\w+(?:\[[^\]]*\])*)*)$/.exec(f);
-  if (!m) return undefined;
-  const s = structOf(fn, m[1]);
-  return s ? keyOf(s, m[2]) : undefined;
+  // (`a->m->x` through a pointer whose struct is not known, `a->arr[i]->x`: no key)
+  return sep === '->' ? undefined : keyOf(s, rest);
 }
 
 /** `struct s.path`: the pages of `obj->pages[i]` are those of the field `pages`, a member of an array of structs keeps its path with the index dropped. */
@@ -66,25 +93,78 @@ function keyOf(s: string, member: string): string | undefined {
   return `struct ${s}.${path}`;
 }
 
-const memberMemo = new WeakMap<object, Map<string, string | undefined>>();
+/** What a file's field keys know of struct definitions: its own, over those given (headers); the structs looked up in vain, and through which a key was refused. */
+interface StructView { text: string; ownDefs?: Map<string, Members | null>; given: StructTypes; wanted: Set<string>; ambiguous: Set<string>; collect?: Set<string> }
 
-/** The struct a pointer member points to (`struct s { …; struct t *m; … }` -> `t`), when this file defines `struct s`. */
-function memberStruct(fn: FunctionDef, s: string, member: string): string | undefined {
-  const root = fn.node.tree.rootNode;
-  let memo = memberMemo.get(fn.node.tree);
-  if (!memo) memberMemo.set(fn.node.tree, memo = new Map());
-  const k = `${s}.${member}`;
-  if (memo.has(k)) return memo.get(k);
-  let out: string | undefined;
-  for (const d of root.descendantsOfType('struct_specifier')) {
-    if (!d || d.childForFieldName('name')?.text !== s) continue;
-    const body = d.childForFieldName('body');
-    if (!body) continue;
-    out = new RegExp(`\\bstruct\\s+(\\w+)\\s*\\*\\s*${member}\\s*;`).exec(body.text)?.[1];
-    break;
-  }
-  memo.set(k, out);
-  return out;
+/** The file's own definitions, read when a key first needs them. */
+const ownOf = (v: StructView) => (v.ownDefs ??= structDefinitions(v.text));
+
+const views = new WeakMap<object, StructView>();
+
+/**
+ * Makes `types` (struct definitions from headers) what field keys of this
+ * parse tree read beside the file's own definitions (analyse.ts, once per
+ * analysis, before any key is made).
+ */
+export function useStructTypes(tree: object, text: string, types: StructTypes = {}): void {
+  views.set(tree, { text, given: types, wanted: new Set(), ambiguous: new Set() });
+}
+
+function viewOf(fn: FunctionDef): StructView {
+  let v = views.get(fn.node.tree);
+  if (!v) views.set(fn.node.tree, v = { text: fn.node.tree.rootNode.text, given: {}, wanted: new Set(), ambiguous: new Set() });
+  return v;
+}
+
+/** The type of member `m` of `struct s` (see Members), undefined when it is not a struct or `s` is not known, null when `s` is defined twice differently. */
+function memberType(fn: FunctionDef, s: string, m: string): string | undefined | null {
+  const v = viewOf(fn);
+  // (a file that defines the struct twice, `#ifdef` variants, keeps the member's path: it agrees with itself)
+  const own = ownOf(v);
+  if (own.has(s)) return own.get(s)?.[m];
+  const def = s in v.given ? v.given[s] : undefined;
+  if (def === null) { v.ambiguous.add(s); return null; }
+  if (def === undefined) { v.wanted.add(s); v.collect?.add(s); return undefined; }
+  return def[m];
+}
+
+/**
+ * Starts (a set) or ends (undefined) collecting the structs the keys made in
+ * between looked up in vain: a function's result keeps them, so that a
+ * cached result still asks for them.
+ */
+export function collectWanted(tree: object, into: Set<string> | undefined): void {
+  const v = views.get(tree);
+  if (v) v.collect = into;
+}
+
+/** The structs this tree's keys looked up in vain (no definition in the file or the given types). */
+export const wantedStructs = (tree: object): string[] => [...(views.get(tree)?.wanted ?? [])].sort();
+
+/** Why `field` has no key when it goes through a struct the tree defines more than once, differently; else undefined. */
+export function ambiguousVia(fn: FunctionDef, field: string): string | undefined {
+  const v = viewOf(fn);
+  const f = field.replace(/\s+/g, '').replace(/^&/, '');
+  const m = /^([A-Za-z_]\w*)->/.exec(f);
+  const s = m ? structOf(fn, m[1]) : undefined;
+  if (!s) return undefined;
+  // the structs the path goes through: its own and those its members name
+  const seen = closureOf({ ...v.given, ...Object.fromEntries(ownOf(v)) }, [s]);
+  return Object.keys(seen).find(n => seen[n] === null && v.ambiguous.has(n));
+}
+
+/**
+ * The struct definitions a function's keys read (the structs its text names
+ * and those their members name), for its cache key: a result computed with
+ * other definitions is not reused.
+ */
+export function structsKey(fn: FunctionDef): string {
+  const v = viewOf(fn);
+  const names = [...new Set([...fn.node.text.matchAll(/\b(?:struct|union)\s+([A-Za-z_]\w*)/g)].map(m => m[1]))];
+  if (!names.length) return '';
+  const all: StructTypes = { ...v.given, ...Object.fromEntries(ownOf(v)) };
+  const c = closureOf(all, names);
+  return JSON.stringify(Object.keys(c).sort().map(k => [k, c[k] && Object.entries(c[k]!).sort()]));
 }
 
 /** The first member of a field key (`struct foo.addr[].page` -> `addr`): what a text that fills the field must name. */
@@ -92,11 +172,15 @@ export function fieldHead(key: string): string {
   return key.slice(key.indexOf('.') + 1).split(/[.[]/)[0];
 }
 
-/** `ap->args.is_pinned` -> `struct fuse_args_pages.args.is_pinned` (a member of an embedded struct keeps its path). */
+/**
+ * `ap->args.is_pinned` -> `struct fuse_args_pages.args.is_pinned`; through an
+ * embedded struct whose definition is known, that struct's key, as fieldKey()
+ * (`rsgl->sgl.need_unpin` -> `struct af_alg_sgl.need_unpin`).
+ */
 export function flagKey(fn: FunctionDef, field: string): string | undefined {
   const m = /^([A-Za-z_]\w*)->(\w+(?:\.\w+)*)$/.exec(field);
   const s = m ? structOf(fn, m[1]) : undefined;
-  return s ? `struct ${s}.${m![2]}` : undefined;
+  return s ? keyFrom(fn, s, m![2]) : undefined;
 }
 
 /** The names of flag fields set from a will-pin predicate in this text (`….is_pinned = iov_iter_extract_will_pin(`). */
@@ -153,9 +237,39 @@ const RELEASE_CALL = new RegExp(`\\b(${RELEASE_NAMES})\\s*\\(`);
 /** A field's array freed before this path released the pages in it (analyse.ts collects them per function). */
 export interface FieldFree { key: string; field: string; api: string; range: Range; fn: string; ownFill?: boolean; releasedBelow?: boolean }
 
-/** The pointers a function declares as `struct name *v`. */
-function structVars(text: string, name: string): string[] {
-  return [...text.matchAll(new RegExp(`\\bstruct\\s+${name}\\s*\\*+\\s*(\\w+)`, 'g'))].map(m => m[1]);
+/** The pointers a function declares as `struct name *v` (any of `names`). */
+function structVars(text: string, ...names: string[]): string[] {
+  if (!names.length) return [];
+  return [...text.matchAll(new RegExp(`\\bstruct\\s+(?:${names.join('|')})\\s*\\*+\\s*(\\w+)`, 'g'))].map(m => m[1]);
+}
+
+/**
+ * The structs that embed `struct name` (a member of that type, also through
+ * structs that embed those), as the file and the given definitions say: an
+ * object of one holds the field (`job->buf.pages` is `struct zq_buf.pages`).
+ */
+function embeddersOf(fn: FunctionDef, name: string): string[] {
+  const v = viewOf(fn);
+  const all: StructTypes = { ...v.given, ...Object.fromEntries(ownOf(v)) };
+  const out = new Set<string>();
+  let level = [name];
+  for (let d = 0; d < 4 && level.length; d++) {
+    const next: string[] = [];
+    for (const [s, m] of Object.entries(all)) {
+      if (!m || out.has(s) || s === name) continue;
+      if (Object.values(m).some(t => level.includes(t))) { out.add(s); next.push(s); }
+    }
+    level = next;
+  }
+  return [...out];
+}
+
+/** `v->head` for an object of the struct, `o->m.head` (members between) for one that embeds it. */
+function fieldOf(g: FunctionDef, name: string, head: string): string | undefined {
+  const vars = structVars(g.node.text, name), outer = structVars(g.node.text, ...embeddersOf(g, name));
+  const alts = [...(vars.length ? [`(?:${vars.join('|')})\\s*(?:->|\\.)\\s*${head}\\b`] : []),
+    ...(outer.length ? [`(?:${outer.join('|')})\\s*->\\s*(?:\\w+\\s*\\.\\s*)+${head}\\b`] : [])];
+  return alts.length ? `(?:${alts.join('|')})` : undefined;
 }
 
 /**
@@ -206,9 +320,8 @@ export const KEEPS_NOTHING = /^(k[vz]?free|kvfree|kfree_sensitive|kvfree_sensiti
 export function movedOrReleased(g: FunctionDef, name: string, head: string): boolean {
   const t = codeText(g.body);
   if (new RegExp(`\\b(${RELEASE_NAMES})\\s*\\([^;]*?(->|\\.)${head}\\b`).test(t)) return true;
-  const vars = structVars(g.node.text, name);
-  if (!vars.length) return false;
-  const field = `(${vars.join('|')})\\s*(->|\\.)\\s*${head}\\b`;
+  const field = fieldOf(g, name, head);
+  if (!field) return false;
   if (new RegExp(`=\\s*&?\\s*${field}`).test(t) && RELEASE_CALL.test(t)) return true;
   const passes = (arg: string) => {
     for (const m of t.matchAll(new RegExp(`\\b(\\w+)\\s*\\([^;{}]*?[(,]?\\s*&?\\s*${arg}`, 'g'))) {
@@ -233,7 +346,8 @@ export function movedOrReleased(g: FunctionDef, name: string, head: string): boo
 export function escapes(name: string, fns: FunctionDef[]): boolean {
   const local = new Set(fns.map(f => f.name));
   return fns.some(f => {
-    const vars = structVars(f.node.text, name);
+    // (or of a struct that embeds it: the object holds the field)
+    const vars = structVars(f.node.text, name, ...embeddersOf(f, name));
     return vars.length > 0 && givenTo(codeText(f.node), vars).some(c => !local.has(c) && !KEEPS_NOTHING.test(c));
   });
 }

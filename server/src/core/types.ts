@@ -259,6 +259,8 @@ export interface FileAnalysis {
   fieldFills?: FieldFill[];
   /** struct fields this file releases but never fills: another file may say how they were filled */
   openFieldReleases?: string[];
+  /** structs whose members' types a field key needed and neither the file nor the given StructTypes define: a header may (index/structs.ts) */
+  structsWanted?: string[];
   /** releases of struct fields, with how the field was filled (in this file, or — given fills — in others): hovers explain them */
   fieldReleases?: FieldReleaseInfo[];
   /** pages of a known mode this file passes to functions it does not define, for their files' top-down judgement */
@@ -305,3 +307,13 @@ export const DEFAULT_SETTINGS: Required<Settings> = {
   maxFileSize: 2_000_000,
   pathBudget: 4096,
 };
+
+/**
+ * What the definitions of structs say of their members of struct type
+ * (struct name -> member -> `T` embedded, `*T` a pointer to one, `T[]` an
+ * array of them), for the structs a file names that other files (headers)
+ * define; null: the tree defines that struct more than once, differently
+ * (not resolved). A cross-file fact like the fills: field keys through
+ * embedded members and pointer members are made with it (core/fields.ts).
+ */
+export type StructTypes = Record<string, Record<string, string> | null>;
