@@ -72,7 +72,7 @@ export function checkFile(file: SourceFile, parser: Parser, settings: Settings, 
   if ('skipped' in chosen) return chosen.skipped;
   const { selected, external } = chosen;
   const { analysis: a, facts } = analyseInTree(parser, f.text, f.abs, settings,
-    { index, resultCache: true, ...(known ? { facts: { external, fills: known.fills, callers: known.callers } } : {}) });
+    { index, resultCache: true, ...(known ? { facts: { external, fills: known.fills, callers: known.callers, ...(known.structs ? { structs: known.structs } : {}) } } : {}) });
   return fileResult(f, a, selected, index ? facts : undefined);
 }
 
@@ -89,7 +89,7 @@ export function knownResult(file: SourceFile, settings: Settings, lookup: Result
   if (f.text === undefined) return undefined;
   const chosen = choose(f, f.text, sel, known, undefined);
   if ('skipped' in chosen) return chosen.skipped;
-  const facts = { external: chosen.external, fills: known.fills, callers: known.callers };
+  const facts = { external: chosen.external, fills: known.fills, callers: known.callers, ...(known.structs ? { structs: known.structs } : {}) };
   const a = cachedInTree(lookup, f.text, f.abs, settings, facts);
   return a ? fileResult(f, a, chosen.selected, facts) : undefined;
 }
@@ -113,7 +113,7 @@ function choose(f: SourceFile, text: string, sel: Selection, known: KnownFacts |
 function fileResult(f: SourceFile, a: CachedResult | FileAnalysis, selected: NonNullable<FileResult['selected']>, facts: TreeFacts | undefined): FileResult {
   return {
     file: f.display, findings: a.findings, callSites: a.callSites, releaseSites: a.releaseSites, functions: a.functions, notes: f.note ? [f.note, ...a.notes] : a.notes, selected,
-    ...(facts && (selected === 'api' || selected === 'helper') ? { facts: { selected, external: [...facts.external ?? []], fills: facts.fills, callers: facts.callers } } : {}),
+    ...(facts && (selected === 'api' || selected === 'helper') ? { facts: { selected, external: [...facts.external ?? []], fills: facts.fills, callers: facts.callers, ...(facts.structs ? { structs: facts.structs } : {}) } } : {}),
   };
 }
 

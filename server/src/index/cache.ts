@@ -10,13 +10,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { threadId } from 'worker_threads';
-import { CODES, type ArgMode, type CallSite, type FieldFill, type Finding, type FunctionSummary, type ParamEffect, type ReleaseSite } from '../core/types';
+import { CODES, type ArgMode, type CallSite, type FieldFill, type Finding, type FunctionSummary, type ParamEffect, type ReleaseSite, type StructTypes } from '../core/types';
 import pkg from '../../../package.json';
 import type { ScanMemo, ScanStore } from './scan';
 
 export const CACHE_FORMAT = 'pinlens-summaries/3';
-export const RESULT_FORMAT = 'pinlens-results/2';
-export const FOLDER_FORMAT = 'pinlens-folder/1';
+export const RESULT_FORMAT = 'pinlens-results/3';
+export const FOLDER_FORMAT = 'pinlens-folder/2';
 
 /** `$XDG_CACHE_HOME/pinlens`, else `~/.cache/pinlens`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -185,6 +185,8 @@ export interface CachedResult {
   fieldFills: FieldFill[];
   openFieldReleases: string[];
   releaseSites: ReleaseSite[];
+  /** structs its field keys needed that the file does not define (FileAnalysis.structsWanted) */
+  structsWanted?: string[];
 }
 
 const PROVENANCES = ['acquire', 'helper', 'callers', 'field', 'unknown'];
@@ -196,7 +198,8 @@ export function isReleaseSite(v: unknown): v is ReleaseSite {
 
 export function isCachedResult(v: unknown): v is CachedResult {
   return isObj(v) && listOf(v.findings, isFinding) && listOf(v.callSites, isCallSite) && isNat(v.functions)
-    && listOf(v.notes, isStr) && listOf(v.fieldFills, isFieldFill) && listOf(v.openFieldReleases, isStr) && listOf(v.releaseSites, isReleaseSite);
+    && listOf(v.notes, isStr) && listOf(v.fieldFills, isFieldFill) && listOf(v.openFieldReleases, isStr) && listOf(v.releaseSites, isReleaseSite)
+    && (v.structsWanted === undefined || listOf(v.structsWanted, isStr));
 }
 
 /**
@@ -255,8 +258,14 @@ export function isArgMode(v: unknown): v is ArgMode {
 }
 
 /** What one file tells the others of its folder (TreeIndex.fieldFillsFor(), callersFor()). */
-export interface FolderFacts { fieldFills: FieldFill[]; argModes: ArgMode[] }
-export const isFolderFacts = (v: unknown): v is FolderFacts => isObj(v) && listOf(v.fieldFills, isFieldFill) && listOf(v.argModes, isArgMode);
+/** (`structs`: the header definitions its field keys were made with, for the structs it named but does not define, `wanted`) */
+export interface FolderFacts { fieldFills: FieldFill[]; argModes: ArgMode[]; wanted?: string[]; structs?: StructTypes }
+export const isFolderFacts = (v: unknown): v is FolderFacts => isObj(v) && listOf(v.fieldFills, isFieldFill) && listOf(v.argModes, isArgMode)
+  && (v.wanted === undefined || listOf(v.wanted, isStr)) && (v.structs === undefined || isStructTypes(v.structs));
+
+/** A StructTypes fact as JSON has it: names to null or to members' type strings. */
+export const isStructTypes = (v: unknown): v is StructTypes => isObj(v)
+  && Object.values(v).every(m => m === null || (isObj(m) && Object.values(m).every(isStr)));
 
 export const SCAN_FORMAT = 'pinlens-scan/3';
 /**
@@ -374,7 +383,7 @@ export class ScanFileStore implements ScanStore {
   }
 }
 
-export const SELECTION_FORMAT = 'pinlens-selection/2';
+export const SELECTION_FORMAT = 'pinlens-selection/3';
 
 /**
  * What an earlier run of the same tree learnt about a checked file: why it
@@ -387,12 +396,14 @@ export interface KnownFacts {
   external: [string, FunctionSummary][];
   fills: FieldFill[];
   callers: ArgMode[];
+  /** the struct definitions from headers its field keys were made with */
+  structs?: StructTypes;
 }
 
 function isKnownFacts(v: unknown): v is KnownFacts {
   return isObj(v) && (v.selected === 'api' || v.selected === 'helper')
     && listOf(v.external, e => Array.isArray(e) && e.length === 2 && isStr(e[0]) && isSummary(e[1]))
-    && listOf(v.fills, isFieldFill) && listOf(v.callers, isArgMode);
+    && listOf(v.fills, isFieldFill) && listOf(v.callers, isArgMode) && (v.structs === undefined || isStructTypes(v.structs));
 }
 
 /** What SelectionStore keeps for one tree under one key. */

@@ -9,7 +9,7 @@
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { AnalysisCache, ExternalSummaries, analyseSource } from '../core/analyse';
-import type { ArgMode, FieldFill, FileAnalysis, Settings } from '../core/types';
+import type { ArgMode, FieldFill, FileAnalysis, Settings, StructTypes } from '../core/types';
 import type { CachedResult } from './cache';
 import { withKernelEra } from './era';
 import type { Analyse, TreeState } from './patch-compare';
@@ -25,6 +25,8 @@ export interface TreeFacts {
   fills: FieldFill[];
   /** pages of a known mode the other files of its folder pass to its functions (their parameters' modes, top-down). */
   callers: ArgMode[];
+  /** definitions, in the headers it includes, of the structs its field keys go through (index/structs.ts). */
+  structs?: StructTypes;
 }
 
 export interface InTreeOptions {
@@ -72,21 +74,35 @@ export function analyseInTree(parser: Parser, text: string, abs: string, setting
 export function analyseInTree(parser: Parser, text: string, abs: string, settings: Settings, opts: InTreeOptions = {}): InTree<FileAnalysis | CachedResult> {
   const s = abs ? withKernelEra(settings, abs) : settings;
   const index = abs ? opts.index : undefined;
-  const run = (external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[]): FileAnalysis | CachedResult => {
-    const compute = () => analyseSource(parser, text, s, external, opts.cache, fills.length ? fills : undefined, callers.length ? callers : undefined);
-    return index && opts.resultCache ? index.analysis(text, s, external, fills, compute, callers) : compute();
+  // (the runs below differ in a few facts: a function none of them touches is simulated once)
+  const cache = opts.cache ?? (index ? new AnalysisCache(false) : undefined);
+  const run = (external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[], structs?: StructTypes): FileAnalysis | CachedResult => {
+    const some = structs && Object.keys(structs).length ? structs : undefined;
+    const compute = () => analyseSource(parser, text, s, external, cache, fills.length ? fills : undefined, callers.length ? callers : undefined, some);
+    return index && opts.resultCache ? index.analysis(text, s, external, fills, compute, callers, some) : compute();
   };
-  if (opts.facts) return { analysis: run(opts.facts.external, opts.facts.fills, opts.facts.callers), facts: opts.facts, settings: s };
+  if (opts.facts) return { analysis: run(opts.facts.external, opts.facts.fills, opts.facts.callers, opts.facts.structs), facts: opts.facts, settings: s };
   const external = index?.summariesFor(text, abs);
   let a = run(external, [], []);
+  // field keys through structs the file names but does not define: the headers it includes say what their members are
+  const structs = index ? index.structsFor(abs, text, a.structsWanted) : {};
+  const found = Object.keys(structs).length > 0;
+  if (found) a = run(external, [], [], structs);
   // teardowns of struct fields this file never fills: the other files of its folder say how they are filled
   const open = a.openFieldReleases ?? [];
   const fills = index && open.length ? index.fieldFillsFor(abs, open) : [];
   // functions that take pages from their callers: what the other files of its folder pass them
   const takers = index ? pageTakers(text) : [];
   const callers = index && takers.length ? index.callersFor(abs, takers) : [];
-  if (fills.length || callers.length) a = run(external, fills, callers);
-  return { analysis: a, facts: { external, fills, callers }, settings: s };
+  if (fills.length || callers.length) a = run(external, fills, callers, structs);
+  // (a flag the fills named is a field the file now reads too: its struct may be asked for only now)
+  const later = index && (fills.length || callers.length) ? (a.structsWanted ?? []).filter(w => !(w in structs)) : [];
+  const more = later.length ? index!.structsFor(abs, text, [...Object.keys(structs), ...later]) : structs;
+  if (Object.keys(more).length > Object.keys(structs).length) {
+    a = run(external, fills, callers, more);
+    return { analysis: a, facts: { external, fills, callers, structs: more }, settings: s };
+  }
+  return { analysis: a, facts: { external, fills, callers, ...(found ? { structs } : {}) }, settings: s };
 }
 
 /**
@@ -94,7 +110,7 @@ export function analyseInTree(parser: Parser, text: string, abs: string, setting
  * when the cache has it (else undefined): no index, no parser.
  */
 export function cachedInTree(lookup: ResultLookup, text: string, abs: string, settings: Settings, facts: TreeFacts): CachedResult | undefined {
-  return lookup(text, withKernelEra(settings, abs), facts.external, facts.fills, facts.callers);
+  return lookup(text, withKernelEra(settings, abs), facts.external, facts.fills, facts.callers, facts.structs);
 }
 
 /**

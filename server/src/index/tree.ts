@@ -19,7 +19,8 @@ import { AnalysisCache, analyseSource, type ExternalSummaries } from '../core/an
 import { fieldHead } from '../core/fields';
 import type { FileAnalysis } from '../core/types';
 import { ACQUIRE_APIS, BVEC_KEY } from '../core/apis';
-import { type ArgMode, type CheckSettings, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings } from '../core/types';
+import { type ArgMode, type CheckSettings, DEFAULT_SETTINGS, type FieldFill, type FunctionSummary, type Settings, type StructTypes } from '../core/types';
+import { HeaderStructs } from './structs';
 import { configDigest } from './kconfig';
 import { NAMES_API } from './select';
 import {
@@ -177,17 +178,18 @@ export function scanWithCache(absRoot: string, dir?: string | null, part?: ScanP
 }
 
 /** A cache key: this build, what is computed, and everything it is computed from. */
-function cacheKey(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = [], callers: ArgMode[] = []): string {
+function cacheKey(kind: string, sha: string, settingsKey: string, external?: ExternalSummaries, fills: FieldFill[] = [], callers: ArgMode[] = [], structs?: StructTypes): string {
   const ext = external ? [...external].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
   const h = createHash('sha256').update(buildFingerprint()).update('\0').update(kind).update('\0').update(settingsKey).update('\0')
     .update(sha).update('\0').update(sortedJson(ext)).update('\0').update(sortedJson(fills));
   if (callers.length) h.update('\0').update(sortedJson(callers));
+  if (structs && Object.keys(structs).length) h.update('\0structs\0').update(sortedJson(structs));
   return h.digest('hex');
 }
 
 /** The key of a checked file's analysis (TreeIndex.analysis()). */
-function resultKey(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[]): string {
-  return cacheKey(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), settingsJson(settings), external, fills, callers);
+function resultKey(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[], structs?: StructTypes): string {
+  return cacheKey(RESULT_FORMAT, createHash('sha256').update(text).digest('hex'), settingsJson(settings), external, fills, callers, structs);
 }
 
 /**
@@ -196,13 +198,13 @@ function resultKey(text: string, settings: Settings, external: ExternalSummaries
  * run of the unchanged tree remembered): what TreeIndex.analysis() would
  * return from the cache for the same arguments, or undefined.
  */
-export type ResultLookup = (text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[]) => CachedResult | undefined;
+export type ResultLookup = (text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[], callers: ArgMode[], structs?: StructTypes) => CachedResult | undefined;
 
 export function resultLookup(root: string, note: (m: string) => void = () => undefined): ResultLookup | undefined {
   const dir = usableCacheDir(path.resolve(root), undefined, note);
   if (!dir) return undefined;
   const results = new DiskCache(path.join(dir, 'results'), RESULT_FORMAT, isCachedResult, note);
-  return (text, settings, external, fills, callers) => results.get(resultKey(text, settings, external, fills, callers));
+  return (text, settings, external, fills, callers, structs) => results.get(resultKey(text, settings, external, fills, callers, structs));
 }
 
 export class TreeIndex {
@@ -236,6 +238,8 @@ export class TreeIndex {
   private readonly helperSettings: Required<Settings> & CheckSettings;
   /** per-function results of the helper slices' and folder files' analyses (a view shares its index's) */
   private readonly functions = new AnalysisCache(false, FUNCTION_CACHE);
+  /** struct definitions of the headers files include (a view: its own, made when first asked) */
+  private headerStructs?: HeaderStructs;
 
   constructor(readonly root: string, readonly parser: Parser, readonly settings: CheckSettings, readonly opts: TreeIndexOptions = {}) {
     this.absRoot = path.resolve(root);
@@ -271,6 +275,7 @@ export class TreeIndex {
     v.helperMemo = new Map();
     v.resolved = new Map();
     v.fillHeads = undefined;
+    v.headerStructs = undefined;
     v.files = new Map([...this.files ?? [], ...[...files].map(([f, t]) => [path.resolve(f), t] as const)]);
     v.base = this.base ?? this;
     return v;
@@ -324,6 +329,32 @@ export class TreeIndex {
     }
   }
 
+  /**
+   * The definitions of the structs `wanted` (FileAnalysis.structsWanted) in
+   * the headers `text`, the file `abs`, includes (structs.ts); {} when none.
+   */
+  structsFor(abs: string, text: string, wanted: string[] | undefined): StructTypes {
+    if (!wanted?.length) return {};
+    try {
+      this.headerStructs ??= new HeaderStructs(this.absRoot, f => this.headerText(f));
+      return this.headerStructs.structsFor(path.resolve(abs), text, wanted);
+    } catch (e) {
+      this.notes.push(`index: ${abs}: ${e instanceof Error ? e.message : String(e)}`);
+      return {};
+    }
+  }
+
+  /** A header's text as this index has the tree (a view: a patch's version), undefined when it is not there; no note. */
+  private headerText(abs: string): string | undefined {
+    if (this.files?.has(abs)) return this.files.get(abs);
+    try {
+      const buf = readRegular(abs);
+      return buf.length > MAX_SCAN_BYTES || buf.subarray(0, 65536).includes(0) ? undefined : buf.toString('latin1');
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The definition scan (done now if it was not yet). */
   scanned(): ScanResult {
     return this.ensureScan();
@@ -341,7 +372,8 @@ export class TreeIndex {
     try {
       const dir = path.dirname(path.resolve(abs));
       const fields = [...new Set(keys.map(fieldHead))];
-      const mention = new RegExp(`->\\s*(${fields.join('|')})\\b`);
+      // (`->pages`, or through an embedded struct, `rm->atomic.op_sg`)
+      const mention = new RegExp(`(?:->|\\.)\\s*(${fields.join('|')})\\b`);
       for (const file of this.folderFiles(dir)) {
         const name = path.basename(file);
         if (file === path.resolve(abs)) continue;
@@ -423,7 +455,7 @@ export class TreeIndex {
   private addHeads(heads: Map<string, string[]>, f: string): void {
     const info = this.info(f);
     if (!info || !ACQUIRE_RE.test(info.text)) return;
-    for (const h of new Set([...info.text.matchAll(/->\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
+    for (const h of new Set([...info.text.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
       const l = heads.get(h);
       // (a name matched in the text would keep the whole text alive, long after the text cache let it go)
       if (l) l.push(f); else heads.set(ownString(h), [f]);
@@ -469,9 +501,14 @@ export class TreeIndex {
       const external = this.summariesFor(info.text, file);
       const key = this.keyOf(FOLDER_FORMAT, info.sha, this.settingsKey, external);
       facts = this.folderDisk?.get(key);
+      // (kept with the header definitions its keys were made with: a header changed since, and it is made again)
+      if (facts?.wanted && sortedJson(this.structsFor(file, info.text, facts.wanted)) !== sortedJson(facts.structs ?? {})) facts = undefined;
       if (!facts) {
-        const a = analyseSource(this.parser, info.text, this.helperSettings, external, this.functions);
-        facts = { fieldFills: a.fieldFills ?? [], argModes: a.argModes ?? [] };
+        let a = analyseSource(this.parser, info.text, this.helperSettings, external, this.functions);
+        const wanted = a.structsWanted;
+        const structs = this.structsFor(file, info.text, wanted);
+        if (Object.keys(structs).length) a = analyseSource(this.parser, info.text, this.helperSettings, external, this.functions, undefined, undefined, structs);
+        facts = { fieldFills: a.fieldFills ?? [], argModes: a.argModes ?? [], ...(wanted?.length ? { wanted, structs } : {}) };
         this.folderDisk?.put(key, facts);
       }
       remember(this.folder, info.sha, facts);
@@ -492,13 +529,14 @@ export class TreeIndex {
    * fills and callers before; else `compute()`'s, stored. (The CLI's warm runs.)
    */
   analysis(text: string, settings: Settings, external: ExternalSummaries | undefined, fills: FieldFill[],
-    compute: () => FileAnalysis, callers: ArgMode[] = []): CachedResult {
-    const key = resultKey(text, settings, external, fills, callers);
+    compute: () => FileAnalysis, callers: ArgMode[] = [], structs?: StructTypes): CachedResult {
+    const key = resultKey(text, settings, external, fills, callers, structs);
     const hit = this.results?.get(key);
     if (hit) { this.counts.resultHits++; return hit; }
     const a = compute();
     const r: CachedResult = { findings: a.findings, callSites: a.callSites, functions: a.functions, notes: a.notes,
-      fieldFills: a.fieldFills ?? [], openFieldReleases: a.openFieldReleases ?? [], releaseSites: a.releaseSites ?? [] };
+      fieldFills: a.fieldFills ?? [], openFieldReleases: a.openFieldReleases ?? [], releaseSites: a.releaseSites ?? [],
+      ...(a.structsWanted?.length ? { structsWanted: a.structsWanted } : {}) };
     this.results?.put(key, r);
     return r;
   }
@@ -527,6 +565,7 @@ export class TreeIndex {
     this.relevance.clear();
     this.apiRelevance.clear();
     this.helperMemo.clear();
+    this.headerStructs?.clear();
     if (opts.rescan) this.scan = undefined;
   }
 

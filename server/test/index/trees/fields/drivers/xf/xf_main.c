@@ -1,16 +1,7 @@
 // Fills struct xf_req.pages with extracted pages and records in
 // rq->args.pinned whether iov_iter_extract_pages() pinned them (user-backed
 // iterator) or took no reference at all (kernel-backed).
-struct xf_args {
-	bool pinned;
-};
-
-struct xf_req {
-	struct kref ref;
-	struct xf_args args;
-	struct page **pages;
-	int nr;
-};
+#include "xf.h"
 
 int xf_map(struct xf_req *rq, struct iov_iter *iter, size_t len)
 {

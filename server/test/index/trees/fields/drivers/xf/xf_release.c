@@ -1,5 +1,7 @@
 // kref releases of struct xf_req, never called by name: judged by how
 // xf_main.c fills the field and which flag it sets beside it.
+#include "xf.h"
+
 static void xf_release(struct kref *ref)
 {
 	struct xf_req *rq = container_of(ref, struct xf_req, ref);

@@ -1,0 +1,3 @@
+struct et_box {
+	struct et_other in;
+};
