@@ -8,7 +8,7 @@ import { buildCfg, compiledUnder } from './cfg';
 import type { CheckContext, FieldContext, FindingDraft, Report } from './checkers/checker';
 import { CHECKERS } from './checkers';
 import { sameSlotJustBefore } from './checkers/double-release';
-import { ambiguousVia, collectWanted, CountReset, countsOfPageFields, FieldFree, fieldKey, flagNamesIn, flagOf, guardKeys, judgedFills, keptOnSuccess, KeyedRelease, structsKey, useStructTypes, wantedStructs } from './fields';
+import { ambiguousVia, collectWanted, outerKey, CountReset, countsOfPageFields, FieldFree, fieldKey, flagNamesIn, flagOf, guardKeys, judgedFills, keptOnSuccess, KeyedRelease, structsKey, useStructTypes, wantedStructs } from './fields';
 import { citedMessage, renderCited } from './cite';
 import { convertToPinFix } from './fixes';
 import { applySettings, overSizeLimit } from './settings';
@@ -109,7 +109,7 @@ interface FunctionResult {
   callSites: CallSite[];
   summary?: FunctionSummary;
   /** `struct foo.pages` filled with pages of a mode, and released without a page set */
-  fieldStores: { key: string; field: string; mode: Mode; api: string; range: Range; fn: string; flag?: FieldFlag; sg?: boolean }[];
+  fieldStores: { key: string; via?: string; field: string; mode: Mode; api: string; range: Range; fn: string; flag?: FieldFlag; sg?: boolean }[];
   fieldReleases: KeyedRelease[];
   /** pages of a known mode this function passes to callees */
   argModes: ArgMode[];
@@ -276,7 +276,7 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   // teardown reached through an ops table or callback or a helper called by name
   const called = new Set<string>();
   for (const f of fns) for (const c of callees0(f)) if (c !== f.name) called.add(c);
-  const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}) }));
+  const ownFills: FieldFill[] = fieldStores.map(f => ({ key: f.key, mode: f.mode, api: f.api, function: f.fn, range: f.range, ...(f.flag ? { flag: f.flag } : {}), ...(f.sg ? { sg: true } : {}), ...(f.via ? { via: f.via } : {}) }));
   // (a field the filling function's pages also went from to an owner — an sg table, an skb, a bio —
   // is scratch space: `pages = cmd->upages; iov_iter_get_pages2(…, pages, …); sg_set_page(…, pages[i], …)`)
   // (an sg table only where the file releases pages through its entries: `put_page(sg_page(sg))`;
@@ -293,7 +293,8 @@ function analyseTree(root: Node, text: string, settings: Required<Settings>, ext
   // (a bio's bvecs only in completions: a helper called by name walks the bio its caller has, filled any way)
   const byField: Finding[] = [];
   for (const r of fieldReleases.filter(r => r.key !== BVEC_KEY || !called.has(r.fn))) {
-    const by = judgedFills(fx.fills, r.key);
+    // (a release written through an outer struct, `ra->ap.pages`: only the fills through that outer struct, outerKey())
+    const by = judgedFills(r.via ? fx.fills.filter(f => f.via === r.via) : fx.fills, r.key);
     if (!by) continue;
     for (const c of CHECKERS) { const d = c.onFieldRelease?.(fx, r, by); if (d) byField.push(withSeverity(d)); }
   }
@@ -407,7 +408,8 @@ function analyseFunction(fn: FunctionDef, text: string, settings: Required<Setti
     for (const f of res.fieldStores) {
       const key = fieldKey(fn, f.field);
       const flag = f.mode === 'EXTRACT' ? flagOf(fn, f, res.flagStores) : undefined;
-      if (key) result.fieldStores.push({ key, field: f.field, mode: f.mode, api: f.api, range: rangeOf(f.node), fn: fn.name, ...(flag ? { flag } : {}), ...(f.sg ? { sg: true } : {}) });
+      const via = key ? outerKey(fn, f.field) : undefined;
+      if (key) result.fieldStores.push({ key, ...(via ? { via } : {}), field: f.field, mode: f.mode, api: f.api, range: rangeOf(f.node), fn: fn.name, ...(flag ? { flag } : {}), ...(f.sg ? { sg: true } : {}) });
     }
     for (const r of res.fieldFrees) {
       const key = fieldKey(fn, r.field);
@@ -429,7 +431,8 @@ function analyseFunction(fn: FunctionDef, text: string, settings: Required<Setti
       if (!key && !r.viaHelper) addUnjudged(seen, settings, fn, r.node, `${r.api}() releases ${r.field}, but ${unknown}: how the field was filled is not looked up and this release is not judged`);
       const pagesArg = !r.viaHelper ? callArgs(r.node)[RELEASE_BY_NAME.get(r.api)?.pagesArg ?? -1] : undefined;
       const again = pagesArg ? sameSlotJustBefore(r.node, pagesArg.text) : undefined;
-      if (key && !r.viaHelper) result.fieldReleases.push({ key, field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards), ...(again ? { again: rangeOf(again) } : {}) });
+      const outer = key && !r.viaHelper ? outerKey(fn, r.field) : undefined;
+      if (key && !r.viaHelper) result.fieldReleases.push({ key, ...(outer ? { via: outer } : {}), field: r.field, family: r.family, api: r.api, range: rangeOf(r.node), callee: r.node.childForFieldName('function') ? rangeOf(r.node.childForFieldName('function')!) : undefined, fn: fn.name, guards: guardKeys(fn, r.guards), ...(again ? { again: rangeOf(again) } : {}) });
     }
     for (const site of res.sites) {
       if (site.id < 0) continue;

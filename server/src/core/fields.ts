@@ -16,9 +16,9 @@ import { codeText, rangeOf } from './syntax';
 import { closureOf, Members, structDefinitions } from './struct-defs';
 import type { Family, FieldFill, FieldFlag, FunctionSummary, Mode, Range, StructTypes } from './types';
 
-/** A field release of a function, keyed (see fieldKey); `guards` by flag key (see SimResult.fieldReleases). */
+/** A field release of a function, keyed (see fieldKey; `via`: outerKey()); `guards` by flag key (see SimResult.fieldReleases). */
 export interface KeyedRelease {
-  key: string; field: string; family: Family; api: string; range: Range; callee?: Range; fn: string;
+  key: string; via?: string; field: string; family: Family; api: string; range: Range; callee?: Range; fn: string;
   guards: Record<string, boolean>[];
   /** the statement just above releases the same page as written, nothing written between (double-release.ts sameSlotJustBefore()) */
   again?: Range;
@@ -59,6 +59,23 @@ export function fieldKey(fn: FunctionDef, field: string): string | undefined {
   const m = /^([A-Za-z_]\w*)->(.+)$/.exec(f);
   const s = m ? structOf(fn, m[1]) : undefined;
   return s ? keyFrom(fn, s, m![2]) : undefined;
+}
+
+/**
+ * The key of `field` as written, through the outer struct (`rm->atomic.op_sg`
+ * -> `struct rds_message.atomic.op_sg`), when fieldKey() made it that of an
+ * embedded struct; else undefined. A release written through one outer
+ * struct (`ra->ap.pages`) is of that struct's embedded member only: fills
+ * through the embedded struct's own pointer (`ap->pages`, any owner's) or
+ * through another outer struct do not judge it. A release through the
+ * embedded struct's pointer (`ao->op_sg`) is judged by all of them.
+ */
+export function outerKey(fn: FunctionDef, field: string): string | undefined {
+  const f = field.replace(/\s+/g, '').replace(/^&/, '');
+  const m = /^([A-Za-z_]\w*)->(\w+(?:\[[^\]]*\])*\.[\w.[\]]+)$/.exec(f);
+  const s = m ? structOf(fn, m[1]) : undefined;
+  const raw = s ? keyOf(s, m![2]) : undefined;
+  return raw && raw !== fieldKey(fn, field) ? raw : undefined;
 }
 
 /**

@@ -179,6 +179,8 @@ export interface FieldFill {
   flag?: FieldFlag;
   /** the field is an sg table or entry the pages went into (sg_alloc_table_from_pages(), sg_set_page()) */
   sg?: true;
+  /** filled through an outer struct that embeds the key's (`rm->atomic.op_sg`): the key as written there (`struct rds_message.atomic.op_sg`) */
+  via?: string;
 }
 
 /** A flag field that says whether a field's extracted pages were pinned (`ap->args.is_pinned = iov_iter_extract_will_pin(ii)`). */

@@ -172,7 +172,7 @@ export function isCallSite(v: unknown): v is CallSite {
 
 export function isFieldFill(v: unknown): v is FieldFill {
   return isObj(v) && isStr(v.key) && optIn(v.mode, MODES) && isStr(v.api) && isStr(v.function) && isRange(v.range)
-    && (v.file === undefined || isStr(v.file))
+    && (v.file === undefined || isStr(v.file)) && (v.via === undefined || isStr(v.via))
     && (v.flag === undefined || (isObj(v.flag) && isStr(v.flag.key) && isStr(v.flag.field) && typeof v.flag.pinned === 'boolean' && isRange(v.flag.range)));
 }
 
