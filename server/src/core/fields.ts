@@ -75,7 +75,9 @@ export function outerKey(fn: FunctionDef, field: string): string | undefined {
   const m = /^([A-Za-z_]\w*)->(\w+(?:\[[^\]]*\])*\.[\w.[\]]+)$/.exec(f);
   const s = m ? structOf(fn, m[1]) : undefined;
   const raw = s ? keyOf(s, m![2]) : undefined;
-  return raw && raw !== fieldKey(fn, field) ? raw : undefined;
+  const key = raw ? fieldKey(fn, field) : undefined;
+  // (a key of the same struct, a container's member dropped, `obj->sgt.sgl` -> `struct obj.sgt`, is no outer one)
+  return raw && key && !key.startsWith(`struct ${s}.`) ? raw : undefined;
 }
 
 /**

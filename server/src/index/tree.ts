@@ -373,7 +373,7 @@ export class TreeIndex {
       const dir = path.dirname(path.resolve(abs));
       const fields = [...new Set(keys.map(fieldHead))];
       // (`->pages`, or through an embedded struct, `rm->atomic.op_sg`)
-      const mention = new RegExp(`(?:->|\\.)\\s*(${fields.join('|')})\\b`);
+      const mention = new RegExp(`(?:->|[\\w\\]]\\.)\\s*(${fields.join('|')})\\b`);
       for (const file of this.folderFiles(dir)) {
         const name = path.basename(file);
         if (file === path.resolve(abs)) continue;
@@ -455,7 +455,8 @@ export class TreeIndex {
   private addHeads(heads: Map<string, string[]>, f: string): void {
     const info = this.info(f);
     if (!info || !ACQUIRE_RE.test(info.text)) return;
-    for (const h of new Set([...info.text.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
+    // (a member after `->`, or after `x.` / `x[i].`: `rm->atomic.op_sg`; not a designated initializer's `.pages =`)
+    for (const h of new Set([...info.text.matchAll(/(?:->|[\w\]]\.)\s*([A-Za-z_]\w*)/g)].map(m => m[1]))) {
       const l = heads.get(h);
       // (a name matched in the text would keep the whole text alive, long after the text cache let it go)
       if (l) l.push(f); else heads.set(ownString(h), [f]);
