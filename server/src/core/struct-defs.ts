@@ -13,10 +13,11 @@ function blanked(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|^[ \t]*#(?:[^\n]*\\\n)*[^\n]*/gm, m => m.replace(/[^\n]/g, ' '));
 }
 
-/** The offset of the `}` that closes the `{` at `open`, or -1. */
-function closing(t: string, open: number): number {
+/** The offset of the `}` that closes the `{` at `open`, or -1 (also past `limit` characters). */
+function closing(t: string, open: number, limit = Infinity): number {
   let depth = 0;
-  for (let i = open; i < t.length; i++) {
+  const stop = Math.min(t.length, open + limit);
+  for (let i = open; i < stop; i++) {
     const c = t.charCodeAt(i);
     if (c === 123) depth++;
     else if (c === 125 && --depth === 0) return i;
@@ -80,10 +81,13 @@ export function structDefinitions(text: string): Map<string, Members | null> {
   const t = blanked(text);
   const out = new Map<string, Members | null>();
   const seen = new Map<string, string>();
+  // (bounded: bodies are scanned to their closing brace, and a text of unclosed ones would be read again for each)
+  let budget = 4 * t.length + 65536;
   for (const m of t.matchAll(/\b(?:struct|union)\s+([A-Za-z_]\w*)\s*\{/g)) {
     const open = m.index! + m[0].length - 1;
-    const end = closing(t, open);
-    if (end < 0) continue;
+    const end = closing(t, open, budget);
+    if (end < 0) { if ((budget -= t.length - open) <= 0) break; continue; }
+    if ((budget -= end - open) <= 0) break;
     const members = membersOf(t.slice(open + 1, end));
     const json = JSON.stringify(Object.entries(members).sort());
     const before = seen.get(m[1]);
