@@ -774,7 +774,6 @@ const placeOf = (m) => {
 /** The mutant's expected finding (a finding `{ anywhere: true }` is judged by its code alone). */
 const hitOf = (m) => { const at = placeOf(m); return (f) => (f.code === m.expect.code || f.code === m.expect.also) && at(m.expect, f); };
 for (const m of mutants) {
-  const e = m.expect;
   const at = placeOf(m);
   const hit = hitOf(m);
   // findings the same bug explains elsewhere (e.g. FOLL_LONGTERM refused after pin → get) are not noise
